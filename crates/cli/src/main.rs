@@ -1,1 +1,213 @@
-fn main(){}
+//! The `peitto` command line.
+//!
+//! Owns argument parsing, finding the project, and turning library results
+//! and errors into messages from the fi/sv/en catalogues. All work is done by
+//! the library crates.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use peitto_i18n::{Lang, format as tr, text};
+use peitto_ingest::{IngestError, Ingester, Options};
+use peitto_project::{Project, ProjectError};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// peitto: anonymised statistics from Finnish social-services registers.
+#[derive(Parser, Debug)]
+#[command(name = "peitto", version, about)]
+struct Cli {
+    /// Project folder (default: the current folder or the nearest parent with a peitto.toml).
+    #[arg(long, global = true)]
+    project: Option<PathBuf>,
+    /// Language of messages: fi, sv or en (default: PEITTO_LANG, then the project's language).
+    #[arg(long, global = true)]
+    lang: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a project folder with peitto.toml, a new pseudonymisation key and store/, out/, quarantine/, audit/.
+    Init {
+        /// Folder to create the project in.
+        dir: PathBuf,
+        /// Name of the organisation (register controller).
+        #[arg(long, default_value = "")]
+        organisation: String,
+    },
+    /// Validate, pseudonymise and store register extracts (CSV, XLSX, Parquet; folders are searched).
+    Ingest {
+        /// Files or folders to ingest.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Load into this model table instead of detecting it from the headers.
+        #[arg(long)]
+        table: Option<String>,
+        /// Use this mapping instead of detecting it.
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Read this sheet of a workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Exit with status 3 if any row was rejected.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Write synthetic register extracts (fictitious persons only) for testing and benchmarks.
+    Synth {
+        /// Random seed: the same seed and scale give the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Size multiplier: 1 is the committed sample; hundreds reach millions of invoice lines.
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show what the store holds.
+    Status,
+}
+
+fn language(cli_lang: Option<&str>, project: Option<&Project>) -> Lang {
+    cli_lang
+        .map(str::to_owned)
+        .or_else(|| std::env::var("PEITTO_LANG").ok())
+        .or_else(|| project.map(|p| p.config.organisation.language.clone()))
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(Lang::Fi)
+}
+
+fn open_project(cli: &Cli) -> Result<Project, ProjectError> {
+    match &cli.project {
+        Some(dir) => Project::open(dir),
+        None => Project::discover(&std::env::current_dir().map_err(|source| ProjectError::Io { path: ".".into(), source })?),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("peitto: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Init { dir, organisation } => {
+            let lang = language(cli.lang.as_deref(), None);
+            let project = Project::init(dir, organisation).map_err(|e| project_error(lang, &e))?;
+            let root = project.root().display().to_string();
+            println!("{}", tr(lang, "init.created", &[("path", &root)]));
+            let key = project.root().join(peitto_project::KEY_FILE).display().to_string();
+            println!("{}", tr(lang, "init.key", &[("path", &key)]));
+            println!("{}", tr(lang, "init.next", &[("path", &root)]));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Synth { seed, scale, out } => {
+            let lang = language(cli.lang.as_deref(), None);
+            let manifest = peitto_synth::generate(*seed, *scale, out)?;
+            let path = out.display().to_string();
+            println!(
+                "{}",
+                tr(lang, "synth.written", &[("files", &manifest.files.len()), ("path", &path), ("seed", seed), ("scale", scale)])
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { files, table, mapping, sheet, strict } => {
+            let project = open_project(cli).map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let lang = language(cli.lang.as_deref(), Some(&project));
+            let options = Options { table: table.clone(), mapping: mapping.clone(), sheet: sheet.clone() };
+            let ingester = Ingester::for_project(&project, options).map_err(|e| anyhow::anyhow!(ingest_error(lang, &e)))?;
+            let report = ingester.ingest(files).map_err(|e| {
+                anyhow::anyhow!("{}", tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))]))
+            })?;
+            if report.files.is_empty() {
+                println!("{}", text(lang, "ingest.nothing"));
+                return Ok(ExitCode::SUCCESS);
+            }
+            print_report(lang, &report);
+            let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))
+                .context("writing the ingest report")?;
+            println!("{}", tr(lang, "ingest.report", &[("path", &path.display())]));
+            let rejected: u64 = report.files.iter().map(|f| f.rows_rejected).sum();
+            Ok(if *strict && rejected > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+        }
+        Command::Status => {
+            let project = open_project(cli).map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let lang = language(cli.lang.as_deref(), Some(&project));
+            let manifest = peitto_store::Store::read_manifest(&project.store_dir())?;
+            println!("{}", text(lang, "ingest.summary_header"));
+            for (table, parts) in &manifest.tables {
+                let rows: u64 = parts.iter().map(|p| p.rows).sum();
+                println!("{}", tr(lang, "ingest.summary_table", &[("table", table), ("rows", &rows)]));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
+    for file in &report.files {
+        let name = Path::new(&file.path).display().to_string();
+        if file.status == "already_in_store" {
+            println!("{}", tr(lang, "ingest.already", &[("file", &name)]));
+            continue;
+        }
+        println!("{}", tr(lang, "ingest.file_line", &[("file", &name), ("table", &file.table), ("mapping", &file.mapping)]));
+        println!(
+            "  {}",
+            tr(lang, "ingest.file_rows", &[("read", &file.rows_read), ("accepted", &file.rows_accepted), ("rejected", &file.rows_rejected)])
+        );
+        for (reason, count) in &file.rejected_by_reason {
+            let key = format!("reason.{}", reason.code());
+            let reason_text = text(lang, &key);
+            println!("{}", tr(lang, "ingest.rejected_reason", &[("count", count), ("reason", &reason_text)]));
+        }
+        if !file.dropped_columns.is_empty() {
+            println!("{}", tr(lang, "ingest.dropped", &[("columns", &file.dropped_columns.join(", "))]));
+        }
+        if !file.ignored_columns.is_empty() {
+            println!("{}", tr(lang, "ingest.ignored", &[("columns", &file.ignored_columns.join(", "))]));
+        }
+        if let Some(q) = &file.quarantine {
+            println!("  {}", tr(lang, "ingest.quarantine", &[("path", q)]));
+        }
+    }
+    println!("{}", text(lang, "ingest.summary_header"));
+    for (table, totals) in &report.tables {
+        println!("{}", tr(lang, "ingest.summary_table", &[("table", table), ("rows", &totals.rows_in_store)]));
+    }
+}
+
+fn project_error(lang: Lang, e: &ProjectError) -> anyhow::Error {
+    match e {
+        ProjectError::NotFound(_) => anyhow::anyhow!("{}", text(lang, "error.no_project")),
+        ProjectError::Exists(path) => anyhow::anyhow!("{}", tr(lang, "error.project_exists", &[("path", &path.display())])),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn ingest_error(lang: Lang, e: &IngestError) -> String {
+    use peitto_ingest::read::ReadError;
+    match e {
+        IngestError::Read(ReadError::Unreadable { file, detail }) => {
+            tr(lang, "error.unreadable", &[("file", &file.display()), ("detail", detail)])
+        }
+        IngestError::Read(ReadError::NoHeader(file)) => tr(lang, "error.empty_file", &[("file", &file.display())]),
+        IngestError::UnknownFormat(file) => tr(lang, "error.unknown_format", &[("file", &file.display())]),
+        IngestError::NoMapping { file, mappings, headers } => {
+            tr(lang, "error.no_mapping", &[("file", &file.display()), ("mappings", mappings), ("headers", headers)])
+        }
+        IngestError::Ambiguous { file, candidates } => {
+            tr(lang, "error.ambiguous_mapping", &[("file", &file.display()), ("candidates", candidates)])
+        }
+        IngestError::Project(p) => project_error(lang, p).to_string(),
+        other => other.to_string(),
+    }
+}

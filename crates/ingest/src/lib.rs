@@ -1,1 +1,555 @@
-//! stub
+//! Ingest: register extracts in, pseudonymised analysis store out.
+//!
+//! This crate owns the way in. For each file it detects the format (CSV as
+//! Finnish Excel writes it, XLSX, Parquet), the source system and the model
+//! table (from the headers, against the mappings in use), validates every
+//! row, derives birth date, sex and the temporary-code flag from the
+//! henkilötunnus and replaces it with a keyed pseudonym, drops names,
+//! addresses, phone numbers and free text, and stages the rows as a Parquet
+//! part. Rejected rows go, whole and with their reasons, to `quarantine/`,
+//! and into the report. Nothing becomes visible until every file has been
+//! read: then all parts are committed at once, or none is.
+
+pub mod convert;
+pub mod pseudo;
+pub mod read;
+
+use convert::{Converter, Problem, Reason};
+use peitto_mapping::{Mapping, TableMapping};
+use peitto_project::{Key, Project};
+use peitto_store::{StagedPart, Store, StoreError};
+use pseudo::Pseudonymiser;
+use read::{FileKind, ReadError, SourceInfo};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufWriter, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Rows per record batch handed to the Parquet writer.
+const BATCH_ROWS: usize = 64 * 1024;
+/// Rejections listed one by one in the JSON report per file; all of them
+/// are in the quarantine file regardless.
+const REPORTED_REJECTIONS: usize = 10_000;
+
+/// Why an ingest stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// A file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The file type is not one peitto reads.
+    #[error("{0}: unknown file type; peitto reads .csv, .txt, .xlsx and .parquet")]
+    UnknownFormat(PathBuf),
+    /// No mapping in use has a table with these headers.
+    #[error("{file}: the headers match no table of the mappings in use ({mappings}); headers seen: {headers}")]
+    NoMapping {
+        /// The file.
+        file: PathBuf,
+        /// Mapping ids in use.
+        mappings: String,
+        /// The file's headers.
+        headers: String,
+    },
+    /// Several tables match equally well.
+    #[error("{file}: the headers match several tables ({candidates}); name one with --table")]
+    Ambiguous {
+        /// The file.
+        file: PathBuf,
+        /// `mapping/table` candidates.
+        candidates: String,
+    },
+    /// A mapping is broken.
+    #[error(transparent)]
+    Mapping(#[from] peitto_mapping::MappingError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The project failed (key, config).
+    #[error(transparent)]
+    Project(#[from] peitto_project::ProjectError),
+    /// Writing quarantine or the report failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Internal Arrow error.
+    #[error("{0}")]
+    Arrow(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io { path: path.to_owned(), source }
+}
+
+/// Choices the user can force instead of detection.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Model table to load into.
+    pub table: Option<String>,
+    /// Mapping id to use.
+    pub mapping: Option<String>,
+    /// Workbook sheet to read.
+    pub sheet: Option<String>,
+}
+
+/// One rejected row's problem, as reported (never the value itself).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Rejection {
+    /// Row number in the file (CSV line, sheet row, Parquet record).
+    pub row: u64,
+    /// Source column header, empty for whole-row problems.
+    pub column: String,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// The path as given.
+    pub path: String,
+    /// What the reader detected.
+    pub source: SourceInfo,
+    /// Mapping used.
+    pub mapping: String,
+    /// Model table.
+    pub table: String,
+    /// `ingested`, or `already_in_store` when this exact content was ingested before.
+    pub status: &'static str,
+    /// Data rows read (blank rows excluded).
+    pub rows_read: u64,
+    /// Rows stored.
+    pub rows_accepted: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// Blank rows skipped.
+    pub rows_blank: u64,
+    /// Rejections per reason (a row with two problems counts under both).
+    pub rejected_by_reason: BTreeMap<Reason, u64>,
+    /// Each problem, up to a limit; `rejections_truncated` says if more exist.
+    pub rejections: Vec<Rejection>,
+    /// Whether `rejections` was cut short (the quarantine file has all).
+    pub rejections_truncated: bool,
+    /// Quarantine file holding the rejected rows, if any.
+    pub quarantine: Option<String>,
+    /// Columns dropped because they hold personal data (names, addresses, …).
+    pub dropped_columns: Vec<String>,
+    /// Columns the mapping does not know; not stored.
+    pub ignored_columns: Vec<String>,
+    /// Optional model columns the file lacks (stored empty).
+    pub missing_optional_columns: Vec<String>,
+}
+
+/// Totals for one table.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TableTotals {
+    /// Rows read.
+    pub rows_read: u64,
+    /// Rows accepted.
+    pub rows_accepted: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// Stored rows replaced by newer versions of the same record.
+    pub rows_replaced: u64,
+    /// Rejections per reason.
+    pub rejected_by_reason: BTreeMap<Reason, u64>,
+    /// Rows in the store after the ingest.
+    pub rows_in_store: u64,
+}
+
+/// The whole ingest's report (written as JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    /// Seconds since the Unix epoch.
+    pub finished_at: u64,
+    /// Per file, in the order given.
+    pub files: Vec<FileReport>,
+    /// Per table.
+    pub tables: BTreeMap<String, TableTotals>,
+}
+
+/// Ingests files into a project's store.
+pub struct Ingester {
+    mappings: Vec<Mapping>,
+    key: Key,
+    store_dir: PathBuf,
+    quarantine_dir: PathBuf,
+    options: Options,
+}
+
+struct Staged {
+    part: StagedPart,
+    quarantine: Option<(PathBuf, PathBuf)>,
+    persons: Vec<arrow::array::RecordBatch>,
+}
+
+impl Ingester {
+    /// An ingester for `project`, with its mappings and key.
+    ///
+    /// # Errors
+    /// If a mapping or the key cannot be loaded.
+    pub fn for_project(project: &Project, options: Options) -> Result<Ingester, IngestError> {
+        let mut mappings = Vec::new();
+        for m in &project.config.ingest.mappings {
+            let path = project.root().join(m);
+            let spec = if m.ends_with(".toml") { path.to_string_lossy().into_owned() } else { m.clone() };
+            mappings.push(Mapping::load(&spec)?);
+        }
+        Ok(Ingester {
+            mappings,
+            key: project.key()?,
+            store_dir: project.store_dir(),
+            quarantine_dir: project.quarantine_dir(),
+            options,
+        })
+    }
+
+    /// An ingester from parts (tests, benchmarks).
+    #[must_use]
+    pub fn new(mappings: Vec<Mapping>, key: Key, store_dir: PathBuf, quarantine_dir: PathBuf, options: Options) -> Self {
+        Ingester { mappings, key, store_dir, quarantine_dir, options }
+    }
+
+    /// Picks the mapping and table whose headers fit the file best.
+    fn detect(&self, file: &Path, headers: &[String]) -> Result<(&Mapping, &TableMapping), IngestError> {
+        let present: std::collections::HashSet<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+        let mut best: Vec<(&Mapping, &TableMapping)> = Vec::new();
+        let mut best_score = 0usize;
+        for mapping in &self.mappings {
+            if self.options.mapping.as_deref().is_some_and(|m| m != mapping.id) {
+                continue;
+            }
+            for table in &mapping.tables {
+                if self.options.table.as_deref().is_some_and(|t| t != table.table.name) {
+                    continue;
+                }
+                let has = |h: &str| present.contains(&h.trim().to_lowercase());
+                let required_ok = table.columns.iter().filter(|(_, c)| c.required).all(|(h, _)| has(h));
+                if !required_ok {
+                    continue;
+                }
+                let score = table.columns.iter().filter(|(h, _)| has(h)).count()
+                    + table.dropped.iter().filter(|(h, _)| has(h)).count();
+                if score > best_score {
+                    best_score = score;
+                    best.clear();
+                }
+                if score == best_score {
+                    best.push((mapping, table));
+                }
+            }
+        }
+        match best.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(IngestError::NoMapping {
+                file: file.to_owned(),
+                mappings: self.mappings.iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join(", "),
+                headers: headers.join(" | "),
+            }),
+            many => Err(IngestError::Ambiguous {
+                file: file.to_owned(),
+                candidates: many.iter().map(|(m, t)| format!("{}/{}", m.id, t.table.name)).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
+    /// Ingests `files` (directories are walked for readable files). Either
+    /// every file is committed or, on any error, nothing is.
+    ///
+    /// # Errors
+    /// The first file that cannot be read or mapped, or a store failure.
+    pub fn ingest(&self, files: &[PathBuf]) -> Result<IngestReport, IngestError> {
+        let files = expand(files)?;
+        let mut store = Store::open(&self.store_dir)?;
+        let pseudo = Pseudonymiser::new(&self.key);
+        let mut reports = Vec::new();
+        let mut staged: Vec<Staged> = Vec::new();
+        for path in &files {
+            let (report, part) = self.ingest_file(&mut store, path, pseudo.clone())?;
+            reports.push(report);
+            staged.extend(part);
+        }
+        let persons: Vec<_> = staged.iter().flat_map(|s| s.persons.iter().cloned()).collect();
+        let mut quarantines = Vec::new();
+        let mut parts = Vec::new();
+        for s in staged {
+            parts.push(s.part);
+            quarantines.extend(s.quarantine);
+        }
+        let replaced = store.commit(parts, &persons)?;
+        // Quarantine files become visible once the store holds the accepted rows.
+        for (tmp, target) in quarantines {
+            fs::rename(&tmp, &target).map_err(io(&target))?;
+        }
+        let mut tables: BTreeMap<String, TableTotals> = BTreeMap::new();
+        for r in &reports {
+            let t = tables.entry(r.table.clone()).or_default();
+            t.rows_read += r.rows_read;
+            t.rows_accepted += r.rows_accepted;
+            t.rows_rejected += r.rows_rejected;
+            for (reason, n) in &r.rejected_by_reason {
+                *t.rejected_by_reason.entry(*reason).or_default() += n;
+            }
+        }
+        let in_store = store.table_rows();
+        for (name, t) in &mut tables {
+            t.rows_replaced = replaced.get(name).copied().unwrap_or(0);
+            t.rows_in_store = in_store.get(name).copied().unwrap_or(0);
+        }
+        if let Some(&rows) = in_store.get(peitto_model::tables::PERSON.name) {
+            tables.entry(peitto_model::tables::PERSON.name.to_owned()).or_default().rows_in_store = rows;
+        }
+        Ok(IngestReport { finished_at: now(), files: reports, tables })
+    }
+
+    fn ingest_file(
+        &self,
+        store: &mut Store,
+        path: &Path,
+        pseudo: Pseudonymiser,
+    ) -> Result<(FileReport, Option<Staged>), IngestError> {
+        let kind = FileKind::of(path).ok_or_else(|| IngestError::UnknownFormat(path.to_owned()))?;
+        let mut opened = read::open(path, kind, self.options.sheet.as_deref())?;
+        let (mapping, table_mapping) = self.detect(path, &opened.headers)?;
+        let table = table_mapping.table;
+        let known = |h: &str| {
+            let h = h.trim().to_lowercase();
+            table_mapping.columns.iter().any(|(x, _)| x.to_lowercase() == h)
+                || table_mapping.dropped.iter().any(|(x, _)| x.to_lowercase() == h)
+        };
+        let mut report = FileReport {
+            path: path.display().to_string(),
+            source: opened.info.clone(),
+            mapping: mapping.id.clone(),
+            table: table.name.to_owned(),
+            status: "ingested",
+            rows_read: 0,
+            rows_accepted: 0,
+            rows_rejected: 0,
+            rows_blank: 0,
+            rejected_by_reason: BTreeMap::new(),
+            rejections: Vec::new(),
+            rejections_truncated: false,
+            quarantine: None,
+            dropped_columns: table_mapping
+                .dropped
+                .iter()
+                .filter(|(h, _)| opened.headers.iter().any(|x| x.eq_ignore_ascii_case(h)))
+                .map(|(h, _)| h.clone())
+                .collect(),
+            ignored_columns: opened.headers.iter().filter(|h| !h.is_empty() && !known(h)).cloned().collect(),
+            missing_optional_columns: table_mapping
+                .columns
+                .iter()
+                .filter(|(h, c)| !c.required && !opened.headers.iter().any(|x| x.trim().eq_ignore_ascii_case(h)))
+                .map(|(h, _)| h.clone())
+                .collect(),
+        };
+        let part_id = content_id(path, mapping, table_mapping, opened.info.sheet.as_deref())?;
+        if store.has_part(table.name, &part_id) {
+            report.status = "already_in_store";
+            return Ok((report, None));
+        }
+        let mut converter = Converter::new(mapping, table_mapping, &opened.headers, pseudo);
+        let mut writer = store.part_writer(table)?;
+        let mut quarantine: Option<Quarantine> = None;
+        let mut problems: Vec<Problem> = Vec::new();
+        while let Some(chunk) = opened.next_chunk()? {
+            for row in &chunk {
+                if row.is_blank() {
+                    report.rows_blank += 1;
+                    continue;
+                }
+                report.rows_read += 1;
+                problems.clear();
+                if converter.process(row, &mut problems) {
+                    report.rows_accepted += 1;
+                    if converter.pending() >= BATCH_ROWS {
+                        writer.write(&converter.flush().map_err(|e| IngestError::Arrow(e.to_string()))?)?;
+                    }
+                    continue;
+                }
+                report.rows_rejected += 1;
+                let mut reasons: Vec<Reason> = problems.iter().map(|p| p.reason).collect();
+                reasons.dedup();
+                for reason in reasons {
+                    *report.rejected_by_reason.entry(reason).or_default() += 1;
+                }
+                for p in &problems {
+                    if report.rejections.len() < REPORTED_REJECTIONS {
+                        report.rejections.push(Rejection { row: row.line, column: p.column.clone(), reason: p.reason });
+                    } else {
+                        report.rejections_truncated = true;
+                    }
+                }
+                if quarantine.is_none() {
+                    quarantine = Some(Quarantine::create(&self.quarantine_dir, path, &part_id, &opened.headers)?);
+                }
+                if let Some(q) = quarantine.as_mut() {
+                    q.write(row, &problems)?;
+                }
+            }
+            opened.recycle(chunk);
+        }
+        if converter.pending() > 0 {
+            writer.write(&converter.flush().map_err(|e| IngestError::Arrow(e.to_string()))?)?;
+        }
+        let source_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let keys = std::mem::take(&mut converter.keys);
+        let part = writer.finish(&part_id, &source_name, &mapping.id, keys)?;
+        let quarantine = match quarantine {
+            Some(q) => {
+                let (tmp, target) = q.finish()?;
+                report.quarantine = Some(target.display().to_string());
+                Some((tmp, target))
+            }
+            None => None,
+        };
+        let persons = persons_batch(&converter)?;
+        Ok((report, Some(Staged { part, quarantine, persons: persons.into_iter().collect() })))
+    }
+}
+
+fn persons_batch(converter: &Converter<'_>) -> Result<Option<arrow::array::RecordBatch>, IngestError> {
+    use arrow::array::{BooleanArray, Date32Array, StringArray};
+    if converter.persons.is_empty() {
+        return Ok(None);
+    }
+    let mut rows: Vec<_> = converter.persons.iter().collect();
+    rows.sort_by_key(|(k, _)| **k);
+    let keys: StringArray = rows.iter().map(|(k, _)| std::str::from_utf8(&k[..]).ok()).collect();
+    let births: Date32Array = rows.iter().map(|(_, f)| Some(f.birth_date)).collect();
+    let sexes: StringArray = rows.iter().map(|(_, f)| Some(f.sex)).collect();
+    let temps: BooleanArray = rows.iter().map(|(_, f)| Some(f.temporary)).collect();
+    arrow::array::RecordBatch::try_new(
+        Arc::new(peitto_model::tables::PERSON.schema()),
+        vec![Arc::new(keys), Arc::new(births), Arc::new(sexes), Arc::new(temps)],
+    )
+    .map(Some)
+    .map_err(|e| IngestError::Arrow(e.to_string()))
+}
+
+/// The identity of an extract's content under a mapping and table.
+fn content_id(path: &Path, mapping: &Mapping, table: &TableMapping, sheet: Option<&str>) -> Result<String, IngestError> {
+    let mut hasher = Sha256::new();
+    hasher.update(mapping.id.as_bytes());
+    hasher.update([0]);
+    hasher.update(table.table.name.as_bytes());
+    hasher.update([0]);
+    hasher.update(sheet.unwrap_or("").as_bytes());
+    hasher.update([0]);
+    let mut file = File::open(path).map_err(io(path))?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect())
+}
+
+/// Expands folders into the readable files under them, sorted; files named
+/// explicitly are kept whatever their type (and refused later if unknown).
+fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found = Vec::new();
+            walk(input, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
+    for entry in fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if FileKind::of(&path).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Rejected rows of one file, kept whole (identifiers included, mode 0600)
+/// so they can be fixed and ingested again: the file has the source's own
+/// headers plus `peitto_row` and `peitto_reasons`, which ingest ignores.
+struct Quarantine {
+    tmp: PathBuf,
+    target: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+}
+
+impl Quarantine {
+    fn create(dir: &Path, source: &Path, part_id: &str, headers: &[String]) -> Result<Quarantine, IngestError> {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let stem = source.file_stem().map_or_else(|| "extract".into(), |s| s.to_string_lossy().into_owned());
+        let target = dir.join(format!("{stem}-{}.csv", &part_id[..12]));
+        let tmp = dir.join(format!(".{stem}-{}.csv.tmp", &part_id[..12]));
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io(&tmp))?;
+        let mut out = BufWriter::new(file);
+        out.write_all(b"\xEF\xBB\xBF").map_err(io(&tmp))?;
+        let mut writer = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(out);
+        let mut header: Vec<&str> = headers.iter().map(String::as_str).collect();
+        header.extend(["peitto_row", "peitto_reasons"]);
+        writer.write_record(&header).map_err(|e| io(&tmp)(e.into()))?;
+        Ok(Quarantine { tmp, target, writer })
+    }
+
+    fn write(&mut self, row: &read::RawRow, problems: &[Problem]) -> Result<(), IngestError> {
+        let reasons = problems
+            .iter()
+            .map(|p| if p.column.is_empty() { p.reason.code().to_owned() } else { format!("{}: {}", p.column, p.reason.code()) })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let line = row.line.to_string();
+        let mut record: Vec<&str> = row.fields.iter().map(String::as_str).collect();
+        record.extend([line.as_str(), reasons.as_str()]);
+        self.writer.write_record(&record).map_err(|e| io(&self.tmp)(e.into()))
+    }
+
+    fn finish(self) -> Result<(PathBuf, PathBuf), IngestError> {
+        let tmp = self.tmp.clone();
+        let out = self.writer.into_inner().map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
+        let file = out.into_inner().map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
+        file.sync_all().map_err(io(&tmp))?;
+        Ok((self.tmp, self.target))
+    }
+}
+
+/// Writes the report as JSON into `dir` (mode 0600: it names files and rows).
+///
+/// # Errors
+/// On I/O errors.
+pub fn write_report(report: &IngestReport, dir: &Path) -> Result<PathBuf, IngestError> {
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join(format!("ingest-{}-{}.json", report.finished_at, std::process::id()));
+    let json = serde_json::to_vec_pretty(report).map_err(|e| IngestError::Arrow(e.to_string()))?;
+    peitto_store::write_atomic(&path, &json)?;
+    Ok(path)
+}

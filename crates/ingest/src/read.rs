@@ -2,12 +2,12 @@
 //! from a reader thread in chunks of rows, so memory stays bounded whatever
 //! the file size and parsing overlaps with validation.
 
-use arrow::array::{Array, StringArray};
+use arrow::array::{Array, RecordBatchReader, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use calamine::{DataRef, Reader, Xlsx, open_workbook};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -310,6 +310,48 @@ fn decode_into(bytes: &[u8], encoding: TextEncoding, out: &mut String) -> bool {
     }
 }
 
+/// Finds the line a record starts on. The csv crate's own record positions
+/// are taken before blank lines and the `\n` of a CRLF are skipped, so they
+/// run behind; this reads the file alongside and counts line ends itself.
+struct LineCounter {
+    reader: BufReader<File>,
+    offset: u64,
+    line: u64,
+}
+
+impl LineCounter {
+    fn new(file: File, start: u64) -> std::io::Result<LineCounter> {
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        reader.seek(SeekFrom::Start(start))?;
+        Ok(LineCounter { reader, offset: 0, line: 1 })
+    }
+
+    /// The line of the record whose csv position is byte `start` (relative to `new`'s start).
+    fn line_at(&mut self, start: u64) -> std::io::Result<u64> {
+        while self.offset < start {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len().min(usize::try_from(start - self.offset).unwrap_or(usize::MAX));
+            self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(n);
+            self.offset += n as u64;
+        }
+        loop {
+            let buf = self.reader.fill_buf()?;
+            match buf.first() {
+                Some(b'\n') => self.line += 1,
+                Some(b'\r') => {}
+                _ => break,
+            }
+            self.reader.consume(1);
+            self.offset += 1;
+        }
+        Ok(self.line)
+    }
+}
+
 fn read_csv(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mut Producer) -> Result<(), ReadError> {
     let err = unreadable(path);
     let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
@@ -326,7 +368,11 @@ fn read_csv(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mut Pr
     };
     let first_line = body.split(|&b| b == b'\n').next().unwrap_or(body);
     let delimiter = detect_delimiter(first_line);
-    file.seek(SeekFrom::Start(if bom { 3 } else { 0 })).map_err(|e| err(e.to_string()))?;
+    let body_start = if bom { 3 } else { 0 };
+    file.seek(SeekFrom::Start(body_start)).map_err(|e| err(e.to_string()))?;
+    let mut lines = File::open(path)
+        .and_then(|f| LineCounter::new(f, body_start))
+        .map_err(|e| err(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -366,7 +412,8 @@ fn read_csv(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mut Pr
                 return Err(err(format!("line {line}: {e}")));
             }
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let start = record.position().map_or(0, csv::Position::byte);
+        let line = lines.line_at(start).map_err(|e| err(e.to_string()))?;
         let row = producer.row(line);
         for (i, field) in record.iter().enumerate() {
             row.fields.push(String::new());
@@ -424,7 +471,7 @@ fn read_xlsx(
     producer: &mut Producer,
 ) -> Result<(), ReadError> {
     let err = unreadable(path);
-    let mut workbook: Xlsx<BufReader<File>> = open_workbook(path).map_err(|e| err(e.to_string()))?;
+    let mut workbook: Xlsx<BufReader<File>> = open_workbook(path).map_err(|e: calamine::XlsxError| err(e.to_string()))?;
     let names = workbook.sheet_names();
     let name = match sheet {
         Some(s) => names

@@ -1,0 +1,523 @@
+//! Row validation and conversion into Arrow columns of the model.
+//!
+//! Each row is parsed completely before anything is appended, so a row is
+//! either stored whole or rejected whole with every problem it has.
+
+use crate::pseudo::{Pseudonym, Pseudonymiser};
+use crate::read::RawRow;
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch, StringBuilder,
+};
+use peitto_hetu::{Hetu, HetuError};
+use peitto_mapping::{Mapping, TableMapping};
+use peitto_model::tables::{EURO_PRECISION, EURO_SCALE};
+use peitto_model::{ColumnSpec, Date, Kind, TableSpec};
+use peitto_store::KeyHasher;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Why a row was rejected. The stable code names the catalogue entry
+/// `reason.<code>` that explains it to a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Not of the form DDMMYYCZZZQ, or an unknown century sign.
+    HetuFormat,
+    /// The henkilötunnus date does not exist.
+    HetuDate,
+    /// Individual number 000 or 001.
+    HetuIndividualNumber,
+    /// Wrong check character.
+    HetuChecksum,
+    /// A required value is empty.
+    MissingValue,
+    /// Not a date.
+    InvalidDate,
+    /// Not a number.
+    InvalidNumber,
+    /// Not a municipality code.
+    InvalidMunicipality,
+    /// Not a yes/no word of the mapping.
+    InvalidBoolean,
+    /// A code the mapping does not know.
+    UnknownCode,
+    /// Period end before start.
+    PeriodEndBeforeStart,
+    /// The row's key appeared earlier in the same extract.
+    DuplicateKey,
+    /// Bytes not valid in the file's encoding.
+    InvalidEncoding,
+    /// More or fewer fields than the header.
+    FieldCount,
+}
+
+impl Reason {
+    /// Every reason, in report order.
+    pub const ALL: [Reason; 14] = [
+        Reason::HetuFormat,
+        Reason::HetuDate,
+        Reason::HetuIndividualNumber,
+        Reason::HetuChecksum,
+        Reason::MissingValue,
+        Reason::InvalidDate,
+        Reason::InvalidNumber,
+        Reason::InvalidMunicipality,
+        Reason::InvalidBoolean,
+        Reason::UnknownCode,
+        Reason::PeriodEndBeforeStart,
+        Reason::DuplicateKey,
+        Reason::InvalidEncoding,
+        Reason::FieldCount,
+    ];
+
+    /// Stable code, e.g. `hetu_checksum`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::HetuFormat => "hetu_format",
+            Reason::HetuDate => "hetu_date",
+            Reason::HetuIndividualNumber => "hetu_individual_number",
+            Reason::HetuChecksum => "hetu_checksum",
+            Reason::MissingValue => "missing_value",
+            Reason::InvalidDate => "invalid_date",
+            Reason::InvalidNumber => "invalid_number",
+            Reason::InvalidMunicipality => "invalid_municipality",
+            Reason::InvalidBoolean => "invalid_boolean",
+            Reason::UnknownCode => "unknown_code",
+            Reason::PeriodEndBeforeStart => "period_end_before_start",
+            Reason::DuplicateKey => "duplicate_key",
+            Reason::InvalidEncoding => "invalid_encoding",
+            Reason::FieldCount => "field_count",
+        }
+    }
+
+    /// The reason for a henkilötunnus error.
+    #[must_use]
+    pub fn of_hetu(e: &HetuError) -> Reason {
+        match e {
+            HetuError::Length(_) | HetuError::Format | HetuError::CenturySign(_) => Reason::HetuFormat,
+            HetuError::Date => Reason::HetuDate,
+            HetuError::IndividualNumber(_) => Reason::HetuIndividualNumber,
+            HetuError::Checksum { .. } => Reason::HetuChecksum,
+        }
+    }
+}
+
+/// One problem of a rejected row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Source header of the column (empty for whole-row problems).
+    pub column: String,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// A parsed value, waiting for the whole row to pass.
+#[derive(Debug, Clone, Copy)]
+enum Value {
+    Null,
+    Field(usize),
+    Static(&'static str),
+    Key(Pseudonym),
+    Municipality([u8; 3]),
+    Date(i32),
+    Int(i64),
+    Decimal(i128),
+    Bool(bool),
+}
+
+enum Builder {
+    Text(StringBuilder),
+    Date(Date32Builder),
+    Int(Int64Builder),
+    Decimal(Decimal128Builder),
+    Bool(BooleanBuilder),
+}
+
+impl Builder {
+    fn for_kind(kind: Kind) -> Builder {
+        match kind {
+            Kind::Person | Kind::RecordId(_) | Kind::Code(_) | Kind::Municipality | Kind::Text => {
+                Builder::Text(StringBuilder::new())
+            }
+            Kind::Date => Builder::Date(Date32Builder::new()),
+            Kind::Int | Kind::IntCode(_) => Builder::Int(Int64Builder::new()),
+            Kind::Euro => Builder::Decimal(
+                Decimal128Builder::new().with_precision_and_scale(EURO_PRECISION, EURO_SCALE).unwrap_or_default(),
+            ),
+            Kind::Bool => Builder::Bool(BooleanBuilder::new()),
+        }
+    }
+
+    fn append(&mut self, value: Value, row: &RawRow) {
+        match (self, value) {
+            (Builder::Text(b), Value::Null) => b.append_null(),
+            (Builder::Text(b), Value::Field(i)) => b.append_value(row.fields[i].trim()),
+            (Builder::Text(b), Value::Static(s)) => b.append_value(s),
+            (Builder::Text(b), Value::Key(k)) => b.append_value(std::str::from_utf8(&k).unwrap_or_default()),
+            (Builder::Text(b), Value::Municipality(m)) => b.append_value(std::str::from_utf8(&m).unwrap_or_default()),
+            (Builder::Date(b), Value::Date(d)) => b.append_value(d),
+            (Builder::Int(b), Value::Int(v)) => b.append_value(v),
+            (Builder::Decimal(b), Value::Decimal(v)) => b.append_value(v),
+            (Builder::Bool(b), Value::Bool(v)) => b.append_value(v),
+            (Builder::Date(b), _) => b.append_null(),
+            (Builder::Int(b), _) => b.append_null(),
+            (Builder::Decimal(b), _) => b.append_null(),
+            (Builder::Bool(b), _) => b.append_null(),
+            (Builder::Text(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Text(b) => Arc::new(b.finish()),
+            Builder::Date(b) => Arc::new(b.finish()),
+            Builder::Int(b) => Arc::new(b.finish()),
+            Builder::Decimal(b) => Arc::new(b.finish()),
+            Builder::Bool(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+struct Plan {
+    spec: &'static ColumnSpec,
+    /// Index of the source field, if the file has the column.
+    source: Option<usize>,
+    header: String,
+    /// Whether to cache pseudonyms of this record-id column (foreign keys repeat).
+    cache: bool,
+}
+
+/// Facts about a person derived from the henkilötunnus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonFacts {
+    /// Days since 1970-01-01.
+    pub birth_date: i32,
+    /// `1` male, `2` female.
+    pub sex: &'static str,
+    /// Temporary code (individual number 900–999).
+    pub temporary: bool,
+}
+
+/// Validates rows of one file against one table mapping and builds the
+/// table's Arrow columns.
+pub struct Converter<'m> {
+    table: &'static TableSpec,
+    mapping: &'m Mapping,
+    plans: Vec<Plan>,
+    builders: Vec<Builder>,
+    values: Vec<Value>,
+    key_columns: Vec<usize>,
+    period: Option<(usize, usize)>,
+    municipality: Option<usize>,
+    system: String,
+    headers: Vec<String>,
+    pseudo: Pseudonymiser,
+    /// Keys of accepted rows, for duplicate detection and for replacing stored rows.
+    pub keys: HashSet<u128>,
+    /// Persons seen in accepted rows.
+    pub persons: HashMap<Pseudonym, PersonFacts>,
+    pending: usize,
+}
+
+fn normalise(header: &str) -> String {
+    header.trim().to_lowercase()
+}
+
+impl<'m> Converter<'m> {
+    /// A converter for a file with `headers` mapped by `table_mapping`.
+    #[must_use]
+    pub fn new(mapping: &'m Mapping, table_mapping: &TableMapping, headers: &[String], pseudo: Pseudonymiser) -> Self {
+        let table = table_mapping.table;
+        let index: HashMap<String, usize> =
+            headers.iter().enumerate().rev().map(|(i, h)| (normalise(h), i)).collect();
+        let single_key = table.key.len() == 1;
+        let plans: Vec<Plan> = table
+            .columns
+            .iter()
+            .map(|spec| {
+                let header = table_mapping.header_of(spec.name).unwrap_or(spec.name).to_owned();
+                let source = index.get(&normalise(&header)).copied();
+                let is_own_key = single_key && table.key[0] == spec.name;
+                Plan { spec, source, header, cache: !is_own_key }
+            })
+            .collect();
+        let builders = table.columns.iter().map(|c| Builder::for_kind(c.kind)).collect();
+        let key_columns = table.key.iter().filter_map(|k| table.column_index(k)).collect();
+        let period = table.period.and_then(|(s, e)| Some((table.column_index(s)?, table.column_index(e)?)));
+        Converter {
+            table,
+            mapping,
+            values: vec![Value::Null; plans.len()],
+            plans,
+            builders,
+            key_columns,
+            period,
+            municipality: table.column_index("municipality_code"),
+            system: mapping.id.clone(),
+            headers: headers.to_vec(),
+            pseudo,
+            keys: HashSet::new(),
+            persons: HashMap::new(),
+            pending: 0,
+        }
+    }
+
+    /// Rows converted but not yet taken by [`Converter::flush`].
+    #[must_use]
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Validates one row. On success its values are appended and `true`
+    /// returned; otherwise every problem is pushed to `problems`.
+    pub fn process(&mut self, row: &RawRow, problems: &mut Vec<Problem>) -> bool {
+        if row.fields.len() != self.headers.len() {
+            let extra_blank = row.fields.len() > self.headers.len()
+                && row.fields[self.headers.len()..].iter().all(|f| f.trim().is_empty());
+            if !extra_blank {
+                problems.push(Problem { column: String::new(), reason: Reason::FieldCount });
+                return false;
+            }
+        }
+        if let Some(i) = row.bad_encoding {
+            problems.push(Problem { column: self.header_name(i), reason: Reason::InvalidEncoding });
+            return false;
+        }
+        let mut person: Option<(Pseudonym, PersonFacts)> = None;
+        // Record ids are unique within one municipality's register of a source
+        // system; two municipalities on the same system may reuse numbers.
+        let namespace = self
+            .municipality
+            .and_then(|c| self.plans[c].source)
+            .and_then(|s| row.fields.get(s))
+            .and_then(|f| parse_municipality(f))
+            .unwrap_or(*b"000");
+        let namespace = std::str::from_utf8(&namespace).unwrap_or("000");
+        self.system.truncate(self.mapping.id.len());
+        self.system.push('/');
+        self.system.push_str(namespace);
+        for (i, plan) in self.plans.iter().enumerate() {
+            let raw = plan.source.and_then(|s| row.fields.get(s)).map_or("", |f| f.trim());
+            let problem = |reason| Problem { column: plan.header.clone(), reason };
+            if raw.is_empty() {
+                if plan.spec.required {
+                    problems.push(problem(Reason::MissingValue));
+                }
+                self.values[i] = Value::Null;
+                continue;
+            }
+            let parsed = match plan.spec.kind {
+                Kind::Person => match Hetu::parse(raw) {
+                    Ok(hetu) => {
+                        let key = self.pseudo.person(&hetu);
+                        let b = hetu.birth_date();
+                        let facts = PersonFacts {
+                            birth_date: Date::from_ymd(b.year, b.month, b.day).map_or(0, |d| d.0),
+                            sex: hetu.sex().statfin_code(),
+                            temporary: hetu.is_temporary(),
+                        };
+                        person = Some((key, facts));
+                        Ok(Value::Key(key))
+                    }
+                    Err(e) => Err(Reason::of_hetu(&e)),
+                },
+                Kind::RecordId(entity) => Ok(Value::Key(self.pseudo.record(&self.system, entity, raw, plan.cache))),
+                Kind::Date => Date::parse(raw).map(|d| Value::Date(d.0)).map_err(|_| Reason::InvalidDate),
+                Kind::Int => parse_int(raw).map(Value::Int).ok_or(Reason::InvalidNumber),
+                Kind::Euro => parse_decimal(raw, EURO_SCALE).map(Value::Decimal).ok_or(Reason::InvalidNumber),
+                Kind::Bool => self.mapping.parse_bool(raw).map(Value::Bool).ok_or(Reason::InvalidBoolean),
+                Kind::Code(list) => self.mapping.decode_code(list, raw).map(Value::Static).ok_or(Reason::UnknownCode),
+                Kind::IntCode(list) => self
+                    .mapping
+                    .decode_code(list, raw)
+                    .and_then(|c| c.parse().ok())
+                    .map(Value::Int)
+                    .ok_or(Reason::UnknownCode),
+                Kind::Municipality => parse_municipality(raw).map(Value::Municipality).ok_or(Reason::InvalidMunicipality),
+                Kind::Text => Ok(Value::Field(plan.source.unwrap_or(0))),
+            };
+            match parsed {
+                Ok(v) => self.values[i] = v,
+                Err(reason) => {
+                    self.values[i] = Value::Null;
+                    problems.push(problem(reason));
+                }
+            }
+        }
+        if let Some((s, e)) = self.period
+            && let (Value::Date(start), Value::Date(end)) = (self.values[s], self.values[e])
+            && end < start
+        {
+            problems.push(Problem { column: self.plans[e].header.clone(), reason: Reason::PeriodEndBeforeStart });
+        }
+        if !problems.is_empty() {
+            return false;
+        }
+        let key = self.key_of(row);
+        if !self.keys.insert(key) {
+            let column = self.key_columns.first().map(|&c| self.plans[c].header.clone()).unwrap_or_default();
+            problems.push(Problem { column, reason: Reason::DuplicateKey });
+            return false;
+        }
+        for (builder, value) in self.builders.iter_mut().zip(&self.values) {
+            builder.append(*value, row);
+        }
+        if let Some((key, facts)) = person {
+            self.persons.entry(key).or_insert(facts);
+        }
+        self.pending += 1;
+        true
+    }
+
+    fn header_name(&self, field: usize) -> String {
+        self.headers.get(field).cloned().unwrap_or_default()
+    }
+
+    /// The row key as stored values, hashed the way the store hashes it.
+    fn key_of(&self, row: &RawRow) -> u128 {
+        let mut h = KeyHasher::default();
+        for &c in &self.key_columns {
+            match self.values[c] {
+                Value::Null => h.null(),
+                Value::Field(i) => h.text(row.fields[i].trim()),
+                Value::Static(s) => h.text(s),
+                Value::Key(k) => h.text(std::str::from_utf8(&k).unwrap_or_default()),
+                Value::Municipality(m) => h.text(std::str::from_utf8(&m).unwrap_or_default()),
+                Value::Date(d) => h.int(i64::from(d)),
+                Value::Int(v) => h.int(v),
+                Value::Bool(b) => h.int(i64::from(b)),
+                // No table keys on an amount; hash it as text so it still works.
+                Value::Decimal(v) => h.text(&v.to_string()),
+            }
+        }
+        h.finish()
+    }
+
+    /// The rows converted so far as a record batch.
+    ///
+    /// # Errors
+    /// Only on an internal schema mismatch.
+    pub fn flush(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
+        self.pending = 0;
+        let columns = self.builders.iter_mut().map(Builder::finish).collect();
+        RecordBatch::try_new(Arc::new(self.table.schema()), columns)
+    }
+}
+
+/// Parses a whole number as exports write it: spaces as thousands separators,
+/// and a zero fraction (`12,0`) as Excel sometimes adds.
+#[must_use]
+pub fn parse_int(raw: &str) -> Option<i64> {
+    let v = parse_decimal(raw, 0)?;
+    i64::try_from(v).ok()
+}
+
+/// Parses a decimal number to an integer of `scale` decimals: `1 234,50`,
+/// `1234.5`, `-12`, `−3,00`. A number with both `,` and `.`, or with more
+/// non-zero decimals than `scale`, is refused rather than guessed.
+#[must_use]
+pub fn parse_decimal(raw: &str, scale: i8) -> Option<i128> {
+    let mut digits = String::with_capacity(raw.len());
+    let mut negative = false;
+    let mut separator = None;
+    for (i, c) in raw.trim().chars().enumerate() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '\u{a0}' | '\u{202f}' => {}
+            '-' | '\u{2212}' if i == 0 => negative = true,
+            '+' if i == 0 => {}
+            ',' | '.' => {
+                if separator.is_some() {
+                    return None;
+                }
+                separator = Some(digits.len());
+            }
+            _ => return None,
+        }
+    }
+    if digits.is_empty() {
+        return None;
+    }
+    let scale = usize::try_from(scale).ok()?;
+    let (int_part, frac_part) = match separator {
+        Some(pos) => digits.split_at(pos),
+        None => (digits.as_str(), ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let frac_trimmed = frac_part.trim_end_matches('0');
+    if frac_trimmed.len() > scale {
+        return None;
+    }
+    let mut value: i128 = if int_part.is_empty() { 0 } else { int_part.parse().ok()? };
+    for i in 0..scale {
+        let d = frac_trimmed.as_bytes().get(i).map_or(0, |b| i128::from(b - b'0'));
+        value = value.checked_mul(10)?.checked_add(d)?;
+    }
+    if value.unsigned_abs() >= 10u128.pow(u32::from(EURO_PRECISION)) {
+        return None;
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// A 3-digit municipality code; `91` → `091`, `KU091` → `091`.
+#[must_use]
+pub fn parse_municipality(raw: &str) -> Option<[u8; 3]> {
+    let digits = raw.trim();
+    let digits = digits.strip_prefix("KU").or_else(|| digits.strip_prefix("ku")).unwrap_or(digits);
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = [b'0'; 3];
+    out[3 - digits.len()..].copy_from_slice(digits.as_bytes());
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_in_finnish_and_plain_forms() {
+        assert_eq!(parse_decimal("1 234,50", 2), Some(123_450));
+        assert_eq!(parse_decimal("1\u{a0}234,5", 2), Some(123_450));
+        assert_eq!(parse_decimal("1234.5", 2), Some(123_450));
+        assert_eq!(parse_decimal("-12", 2), Some(-1200));
+        assert_eq!(parse_decimal("\u{2212}3,00", 2), Some(-300));
+        assert_eq!(parse_decimal(",5", 2), Some(50));
+        assert_eq!(parse_decimal("12.500", 2), Some(1250));
+        assert_eq!(parse_decimal("1.234,50", 2), None);
+        assert_eq!(parse_decimal("12,345", 2), None);
+        assert_eq!(parse_decimal("12e3", 2), None);
+        assert_eq!(parse_decimal("", 2), None);
+        assert_eq!(parse_decimal("-", 2), None);
+    }
+
+    #[test]
+    fn integers_accept_spaces_and_zero_fractions() {
+        assert_eq!(parse_int("31"), Some(31));
+        assert_eq!(parse_int("1 000"), Some(1000));
+        assert_eq!(parse_int("31,0"), Some(31));
+        assert_eq!(parse_int("31,5"), None);
+        assert_eq!(parse_int("kolme"), None);
+    }
+
+    #[test]
+    fn municipality_codes_are_padded() {
+        assert_eq!(parse_municipality("91"), Some(*b"091"));
+        assert_eq!(parse_municipality("598"), Some(*b"598"));
+        assert_eq!(parse_municipality("KU285"), Some(*b"285"));
+        assert_eq!(parse_municipality("1234"), None);
+        assert_eq!(parse_municipality("Kotka"), None);
+    }
+
+    #[test]
+    fn every_reason_has_a_catalogue_entry() {
+        for r in Reason::ALL {
+            let key = format!("reason.{}", r.code());
+            assert!(peitto_i18n::has(&key), "{key}");
+        }
+    }
+}
