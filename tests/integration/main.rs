@@ -1,1 +1,8 @@
+//! End-to-end tests of the `peitto` command and the ingest path, run on the
+//! committed `sample-data/` and on small hand-made extracts.
 
+mod common;
+mod formats;
+mod privacy;
+mod sample;
+mod store;

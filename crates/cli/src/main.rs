@@ -65,6 +65,9 @@ enum Command {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
+        /// Only these municipalities (codes 285, 240, 171, 895, 598; default: all five).
+        #[arg(long = "municipality")]
+        municipalities: Vec<String>,
     },
     /// Show what the store holds.
     Status,
@@ -109,9 +112,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             println!("{}", tr(lang, "init.next", &[("path", &root)]));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { seed, scale, out } => {
+        Command::Synth { seed, scale, out, municipalities } => {
             let lang = language(cli.lang.as_deref(), None);
-            let manifest = peitto_synth::generate(*seed, *scale, out)?;
+            let manifest = peitto_synth::generate_for(*seed, *scale, out, municipalities)?;
             let path = out.display().to_string();
             println!(
                 "{}",

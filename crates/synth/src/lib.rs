@@ -109,16 +109,34 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
 }
 
-/// Generates synthetic extracts into `out`.
+/// Generates synthetic extracts into `out` for all five municipalities.
 ///
 /// # Errors
 /// If a file cannot be written.
 pub fn generate(seed: u64, scale: u32, out: &Path) -> Result<Manifest, SynthError> {
+    generate_for(seed, scale, out, &[])
+}
+
+/// Generates extracts for the municipalities whose codes are listed (all if
+/// none are), plus the reference data.
+///
+/// # Errors
+/// If a file cannot be written or a code is not one of the five.
+pub fn generate_for(seed: u64, scale: u32, out: &Path, only: &[String]) -> Result<Manifest, SynthError> {
+    if let Some(unknown) = only.iter().find(|c| !MUNICIPALITIES.iter().any(|m| m.code == c.as_str())) {
+        return Err(SynthError::Write {
+            path: out.to_owned(),
+            message: format!("no synthetic municipality {unknown}; use 285, 240, 171, 895 or 598"),
+        });
+    }
     let scale = scale.max(1);
     std::fs::create_dir_all(out).map_err(|e| SynthError::Write { path: out.to_owned(), message: e.to_string() })?;
     let mut files = Vec::new();
     let mut factory = PersonFactory::new();
     for (i, m) in MUNICIPALITIES.iter().enumerate() {
+        if !only.is_empty() && !only.iter().any(|c| c == m.code) {
+            continue;
+        }
         let mapping = Mapping::load(m.mapping)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x5851_f42d_4c95_7f2d_u64.wrapping_mul(i as u64 + 1)));
         let dir = format!("{}-{}", m.code, m.name_fi.to_lowercase());

@@ -54,6 +54,8 @@ pub enum Dirt {
     HetuDate,
     /// A code cut short.
     HetuFormat,
+    /// Individual number 001, never issued, with a matching check character.
+    HetuIndividualNumber,
     /// 31 February.
     InvalidDate,
     /// End before start.
@@ -76,10 +78,11 @@ pub enum Dirt {
     InvalidEncoding,
 }
 
-const ALL_DIRT: [Dirt; 13] = [
+const ALL_DIRT: [Dirt; 14] = [
     Dirt::HetuChecksum,
     Dirt::HetuDate,
     Dirt::HetuFormat,
+    Dirt::HetuIndividualNumber,
     Dirt::InvalidDate,
     Dirt::PeriodEndBeforeStart,
     Dirt::UnknownCode,
@@ -100,6 +103,7 @@ impl Dirt {
             Dirt::HetuChecksum => "hetu_checksum",
             Dirt::HetuDate => "hetu_date",
             Dirt::HetuFormat => "hetu_format",
+            Dirt::HetuIndividualNumber => "hetu_individual_number",
             Dirt::InvalidDate => "invalid_date",
             Dirt::PeriodEndBeforeStart => "period_end_before_start",
             Dirt::UnknownCode => "unknown_code",
@@ -312,7 +316,7 @@ impl Sink {
         let mut out = cells.to_vec();
         let utf8_csv = matches!(self.out, Out::Csv { cp1252: false, .. });
         match dirt {
-            Dirt::HetuChecksum | Dirt::HetuDate | Dirt::HetuFormat => {
+            Dirt::HetuChecksum | Dirt::HetuDate | Dirt::HetuFormat | Dirt::HetuIndividualNumber => {
                 let p = self.slot_of(|c| c.kind == Kind::Person, cells)?;
                 let Cell::Text(code) = &cells[p] else { return None };
                 out[p] = Cell::Text(match dirt {
@@ -325,6 +329,10 @@ impl Sink {
                         // Day 32 with a check character that fits, so only the date is wrong.
                         let digits: u32 = format!("32{}{}", &code[2..6], &code[7..10]).parse().ok()?;
                         format!("32{}{}", &code[2..10], peitto_hetu::check_char(digits))
+                    }
+                    Dirt::HetuIndividualNumber => {
+                        let digits: u32 = format!("{}001", &code[..6]).parse().ok()?;
+                        format!("{}001{}", &code[..7], peitto_hetu::check_char(digits))
                     }
                     _ => code[..10].to_owned(),
                 });

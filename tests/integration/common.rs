@@ -1,0 +1,82 @@
+//! Helpers: run the real binary, make projects, read the store.
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample_data() -> PathBuf {
+    root().join("sample-data")
+}
+
+/// Runs peitto with English messages.
+pub fn peitto(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_peitto"))
+        .args(["--lang", "en"])
+        .args(args)
+        .env_remove("PEITTO_LANG")
+        .output()
+        .expect("peitto runs")
+}
+
+pub fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "peitto failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+/// A fresh project in a temporary folder.
+pub fn project() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("project");
+    ok(&peitto(&["init", dir.to_str().unwrap(), "--organisation", "Testikunta"]));
+    (tmp, dir)
+}
+
+pub fn ingest(project: &Path, files: &[&Path]) -> Output {
+    let mut args = vec!["--project", project.to_str().unwrap(), "ingest"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    peitto(&args)
+}
+
+/// The newest ingest report of a project.
+pub fn last_report(project: &Path) -> serde_json::Value {
+    let dir = project.join("audit/ingest");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+    let newest = files.last().expect("a report");
+    serde_json::from_slice(&std::fs::read(newest).unwrap()).unwrap()
+}
+
+pub fn table(project: &Path, name: &str) -> Vec<RecordBatch> {
+    peitto_store::read_table(&project.join("store"), name).unwrap()
+}
+
+pub fn rows(project: &Path, name: &str) -> usize {
+    peitto_store::row_count(&table(project, name))
+}
+
+/// Values of a text column across batches.
+pub fn strings(batches: &[RecordBatch], column: &str) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for b in batches {
+        let c = b.column_by_name(column).unwrap().as_string::<i32>();
+        for i in 0..c.len() {
+            out.push((!c.is_null(i)).then(|| c.value(i).to_owned()));
+        }
+    }
+    out
+}
+
+/// Writes `text` in Windows-1252.
+pub fn write_cp1252(path: &Path, text: &str) {
+    std::fs::write(path, encoding_rs_encode(text)).unwrap();
+}
+
+fn encoding_rs_encode(text: &str) -> Vec<u8> {
+    // Every character used in tests is Latin-1, where Windows-1252 agrees.
+    text.chars().map(|c| u8::try_from(u32::from(c)).expect("latin-1 text")).collect()
+}
