@@ -24,7 +24,11 @@ pub fn peitto(args: &[&str]) -> Output {
 
 pub fn ok(out: &Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "peitto failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "peitto failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     stdout
 }
 
@@ -32,7 +36,12 @@ pub fn ok(out: &Output) -> String {
 pub fn project() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("project");
-    ok(&peitto(&["init", dir.to_str().unwrap(), "--organisation", "Testikunta"]));
+    ok(&peitto(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--organisation",
+        "Testikunta",
+    ]));
     (tmp, dir)
 }
 
@@ -45,7 +54,10 @@ pub fn ingest(project: &Path, files: &[&Path]) -> Output {
 /// The newest ingest report of a project.
 pub fn last_report(project: &Path) -> serde_json::Value {
     let dir = project.join("audit/ingest");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
     let newest = files.last().expect("a report");
     serde_json::from_slice(&std::fs::read(newest).unwrap()).unwrap()
@@ -78,5 +90,7 @@ pub fn write_cp1252(path: &Path, text: &str) {
 
 fn encoding_rs_encode(text: &str) -> Vec<u8> {
     // Every character used in tests is Latin-1, where Windows-1252 agrees.
-    text.chars().map(|c| u8::try_from(u32::from(c)).expect("latin-1 text")).collect()
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("latin-1 text"))
+        .collect()
 }

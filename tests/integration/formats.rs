@@ -8,25 +8,50 @@ use arrow::datatypes::{Date32Type, Decimal128Type, Int64Type};
 fn invoice_variants() -> Vec<(&'static str, Vec<u8>)> {
     let fi_header = "Rivitunnus;Sijoitustunnus;Henkilötunnus;Asiakkaan nimi;Y-tunnus;Jakso alkaa;Jakso päättyy;Hoitovuorokaudet;Laskutussääntö;Vuorokausihinta;Summa;Kunta";
     let fi_rows = "L1;S1;010516B903X;Aada Mäkelä;1234567-1;1.2.2024;29.2.2024;29;Tulopäivä, ei lähtöpäivää;95,50;2 769,50;285\r\nL2;S1;010516B903X;Aada Mäkelä;1234567-1;01.03.2024;31.03.2024;31;Tulopäivä, ei lähtöpäivää;95,5;2960,5;285\r\n";
-    let cp1252: Vec<u8> = format!("{fi_header}\r\n{fi_rows}").chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
+    let cp1252: Vec<u8> = format!("{fi_header}\r\n{fi_rows}")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
     let mut utf8_bom = b"\xEF\xBB\xBF".to_vec();
     utf8_bom.extend(format!("{fi_header}\n{fi_rows}").as_bytes());
     let sv = "Rad-ID,Placerings-ID,Personbeteckning,Klientens namn,FO-nummer,Period från,Period till,Vårddygn,Regel,Dygnspris,Belopp,Kommun\n\
 L1,S1,010516B903X,Aada Mäkelä,1234567-1,2024-02-01,2024-02-29,29,\"Ankomstdag, ej avresedag\",95.50,2769.50,285\n\
 L2,S1,010516B903X,Aada Mäkelä,1234567-1,2024-03-01,2024-03-31,31,\"Ankomstdag, ej avresedag\",95.5,2960.50,285\n";
-    vec![("cp1252-semicolon.csv", cp1252), ("utf8-bom-semicolon.csv", utf8_bom), ("utf8-comma-iso.csv", sv.as_bytes().to_vec())]
+    vec![
+        ("cp1252-semicolon.csv", cp1252),
+        ("utf8-bom-semicolon.csv", utf8_bom),
+        ("utf8-comma-iso.csv", sv.as_bytes().to_vec()),
+    ]
 }
 
 fn invoice_summary(batches: &[RecordBatch]) -> Vec<(i32, i32, i64, i128, String)> {
     let mut out = Vec::new();
     for b in batches {
-        let start = b.column_by_name("period_start").unwrap().as_primitive::<Date32Type>();
-        let end = b.column_by_name("period_end").unwrap().as_primitive::<Date32Type>();
-        let days = b.column_by_name("billed_days").unwrap().as_primitive::<Int64Type>();
-        let amount = b.column_by_name("amount_eur").unwrap().as_primitive::<Decimal128Type>();
+        let start = b
+            .column_by_name("period_start")
+            .unwrap()
+            .as_primitive::<Date32Type>();
+        let end = b
+            .column_by_name("period_end")
+            .unwrap()
+            .as_primitive::<Date32Type>();
+        let days = b
+            .column_by_name("billed_days")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        let amount = b
+            .column_by_name("amount_eur")
+            .unwrap()
+            .as_primitive::<Decimal128Type>();
         let rule = b.column_by_name("day_rule").unwrap().as_string::<i32>();
         for i in 0..b.num_rows() {
-            out.push((start.value(i), end.value(i), days.value(i), amount.value(i), rule.value(i).to_owned()));
+            out.push((
+                start.value(i),
+                end.value(i),
+                days.value(i),
+                amount.value(i),
+                rule.value(i).to_owned(),
+            ));
         }
     }
     out.sort();
@@ -36,8 +61,20 @@ fn invoice_summary(batches: &[RecordBatch]) -> Vec<(i32, i32, i64, i128, String)
 #[test]
 fn finnish_excel_csv_variants_store_the_same_values() {
     let expected = vec![
-        (peitto_model::Date::from_ymd(2024, 2, 1).unwrap().0, peitto_model::Date::from_ymd(2024, 2, 29).unwrap().0, 29, 276_950, "ARRIVAL_NOT_DEPARTURE".to_owned()),
-        (peitto_model::Date::from_ymd(2024, 3, 1).unwrap().0, peitto_model::Date::from_ymd(2024, 3, 31).unwrap().0, 31, 296_050, "ARRIVAL_NOT_DEPARTURE".to_owned()),
+        (
+            peitto_model::Date::from_ymd(2024, 2, 1).unwrap().0,
+            peitto_model::Date::from_ymd(2024, 2, 29).unwrap().0,
+            29,
+            276_950,
+            "ARRIVAL_NOT_DEPARTURE".to_owned(),
+        ),
+        (
+            peitto_model::Date::from_ymd(2024, 3, 1).unwrap().0,
+            peitto_model::Date::from_ymd(2024, 3, 31).unwrap().0,
+            31,
+            296_050,
+            "ARRIVAL_NOT_DEPARTURE".to_owned(),
+        ),
     ];
     for (name, bytes) in invoice_variants() {
         let (_tmp, project) = project();
@@ -46,7 +83,11 @@ fn finnish_excel_csv_variants_store_the_same_values() {
         ok(&ingest(&project, &[&file]));
         let report = last_report(&project);
         assert_eq!(report["files"][0]["rows_rejected"], 0, "{name}: {report}");
-        assert_eq!(invoice_summary(&table(&project, "care_invoice_line")), expected, "{name}");
+        assert_eq!(
+            invoice_summary(&table(&project, "care_invoice_line")),
+            expected,
+            "{name}"
+        );
         let source = &report["files"][0]["source"];
         match name {
             "cp1252-semicolon.csv" => {
@@ -59,7 +100,14 @@ fn finnish_excel_csv_variants_store_the_same_values() {
                 assert_eq!(source["delimiter"], ",");
             }
         }
-        assert_eq!(report["files"][0]["dropped_columns"].as_array().unwrap().len(), 1, "{name}: the name column is dropped");
+        assert_eq!(
+            report["files"][0]["dropped_columns"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "{name}: the name column is dropped"
+        );
     }
 }
 
@@ -75,13 +123,29 @@ fn workbooks_are_read_from_the_first_or_a_named_sheet() {
     let ws = wb.add_worksheet();
     ws.set_name("Placeringar").unwrap();
     let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-    for (c, h) in ["Placerings-ID", "Personbeteckning", "Placeringsform", "Startdatum", "Slutdatum", "Placerande kommun"].iter().enumerate() {
+    for (c, h) in [
+        "Placerings-ID",
+        "Personbeteckning",
+        "Placeringsform",
+        "Startdatum",
+        "Slutdatum",
+        "Placerande kommun",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string(0, u16::try_from(c).unwrap(), *h).unwrap();
     }
     ws.write_string(1, 0, "A1").unwrap();
     ws.write_string(1, 1, "020504A902E").unwrap();
     ws.write_string(1, 2, "Familjevård").unwrap();
-    ws.write_datetime_with_format(1, 3, &rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 5, 6).unwrap(), &date_format).unwrap();
+    ws.write_datetime_with_format(
+        1,
+        3,
+        rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 5, 6).unwrap(),
+        &date_format,
+    )
+    .unwrap();
     // Municipality typed as a number, as Excel users do.
     ws.write_number(1, 5, 598.0).unwrap();
     ws.write_string(2, 0, "A2").unwrap();
@@ -94,17 +158,37 @@ fn workbooks_are_read_from_the_first_or_a_named_sheet() {
 
     let out = ingest(&project, &[&path]);
     assert!(!out.status.success(), "the first sheet holds no register");
-    let out = peitto(&["--project", project.to_str().unwrap(), "ingest", "--sheet", "Placeringar", path.to_str().unwrap()]);
+    let out = peitto(&[
+        "--project",
+        project.to_str().unwrap(),
+        "ingest",
+        "--sheet",
+        "Placeringar",
+        path.to_str().unwrap(),
+    ]);
     ok(&out);
     let report = last_report(&project);
     assert_eq!(report["files"][0]["source"]["sheet"], "Placeringar");
     assert_eq!(report["files"][0]["rows_accepted"], 1);
-    assert_eq!(report["files"][0]["rejections"][0]["reason"], "period_end_before_start");
+    assert_eq!(
+        report["files"][0]["rejections"][0]["reason"],
+        "period_end_before_start"
+    );
     assert_eq!(report["files"][0]["rejections"][0]["row"], 3);
     let placements = table(&project, "cw_placement");
-    assert_eq!(strings(&placements, "form"), vec![Some("PERHEHOITO".to_owned())]);
-    assert_eq!(strings(&placements, "municipality_code"), vec![Some("598".to_owned())]);
-    let start = placements[0].column_by_name("start").unwrap().as_primitive::<Date32Type>().value(0);
+    assert_eq!(
+        strings(&placements, "form"),
+        vec![Some("PERHEHOITO".to_owned())]
+    );
+    assert_eq!(
+        strings(&placements, "municipality_code"),
+        vec![Some("598".to_owned())]
+    );
+    let start = placements[0]
+        .column_by_name("start")
+        .unwrap()
+        .as_primitive::<Date32Type>()
+        .value(0);
     assert_eq!(start, peitto_model::Date::from_ymd(2024, 5, 6).unwrap().0);
 }
 
@@ -129,29 +213,71 @@ fn parquet_extracts_are_read_with_their_types() {
         schema.clone(),
         vec![
             Arc::new(StringArray::from(vec!["E1", "E2", "E3"])),
-            Arc::new(StringArray::from(vec![Some("030594W903B"), None, Some("030594W903C")])),
-            Arc::new(StringArray::from(vec!["Kalkylerad ersättning", "Tolkning", "Tolkning"])),
-            Arc::new(Date32Array::from(vec![d(2025, 1, 1), d(2025, 2, 1), d(2025, 2, 1)])),
-            Arc::new(Date32Array::from(vec![d(2025, 12, 31), d(2025, 2, 28), d(2025, 2, 28)])),
-            Arc::new(Decimal128Array::from(vec![Some(195_500), Some(12_050), None]).with_precision_and_scale(12, 2).unwrap()),
+            Arc::new(StringArray::from(vec![
+                Some("030594W903B"),
+                None,
+                Some("030594W903C"),
+            ])),
+            Arc::new(StringArray::from(vec![
+                "Kalkylerad ersättning",
+                "Tolkning",
+                "Tolkning",
+            ])),
+            Arc::new(Date32Array::from(vec![
+                d(2025, 1, 1),
+                d(2025, 2, 1),
+                d(2025, 2, 1),
+            ])),
+            Arc::new(Date32Array::from(vec![
+                d(2025, 12, 31),
+                d(2025, 2, 28),
+                d(2025, 2, 28),
+            ])),
+            Arc::new(
+                Decimal128Array::from(vec![Some(195_500), Some(12_050), None])
+                    .with_precision_and_scale(12, 2)
+                    .unwrap(),
+            ),
             Arc::new(StringArray::from(vec!["598", "598", "598"])),
         ],
     )
     .unwrap();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
+            .unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
     ok(&ingest(&project, &[&path]));
     let report = last_report(&project);
     assert_eq!(report["files"][0]["source"]["format"], "parquet");
     assert_eq!(report["files"][0]["rows_accepted"], 2);
-    assert_eq!(report["files"][0]["rejections"][0]["reason"], "hetu_checksum");
+    assert_eq!(
+        report["files"][0]["rejections"][0]["reason"],
+        "hetu_checksum"
+    );
     assert_eq!(report["files"][0]["rejections"][0]["row"], 3);
     let stored = table(&project, "state_compensation");
-    let paid: Vec<i128> = stored.iter().flat_map(|b| b.column_by_name("paid_eur").unwrap().as_primitive::<Decimal128Type>().iter().flatten().collect::<Vec<_>>()).collect();
+    let paid: Vec<i128> = stored
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name("paid_eur")
+                .unwrap()
+                .as_primitive::<Decimal128Type>()
+                .iter()
+                .flatten()
+                .collect::<Vec<_>>()
+        })
+        .collect();
     assert_eq!(paid, vec![195_500, 12_050]);
     let persons = strings(&stored, "person_key");
-    assert!(persons[0].is_some() && persons[1].is_none(), "a claim without a person keeps an empty key");
-    let end = stored[0].column_by_name("period_end").unwrap().as_primitive::<Date32Type>().value(0);
+    assert!(
+        persons[0].is_some() && persons[1].is_none(),
+        "a claim without a person keeps an empty key"
+    );
+    let end = stored[0]
+        .column_by_name("period_end")
+        .unwrap()
+        .as_primitive::<Date32Type>()
+        .value(0);
     assert_eq!(end, d(2025, 12, 31));
 }

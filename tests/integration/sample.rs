@@ -9,19 +9,30 @@ fn sample_data_rejections_match_the_generators_manifest() {
     let (_tmp, project) = project();
     let stdout = ok(&ingest(&project, &[&sample_data()]));
     let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(sample_data().join("synth-manifest.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(sample_data().join("synth-manifest.json")).unwrap())
+            .unwrap();
     let report = last_report(&project);
     let by_path: BTreeMap<String, &serde_json::Value> = report["files"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
-            let rel = f["path"].as_str().unwrap().split("sample-data/").nth(1).unwrap().to_owned();
+            let rel = f["path"]
+                .as_str()
+                .unwrap()
+                .split("sample-data/")
+                .nth(1)
+                .unwrap()
+                .to_owned();
             (rel, f)
         })
         .collect();
     let files = manifest["files"].as_array().unwrap();
-    assert_eq!(by_path.len(), files.len(), "every generated file was ingested");
+    assert_eq!(
+        by_path.len(),
+        files.len(),
+        "every generated file was ingested"
+    );
     let mut reasons = BTreeSet::new();
     let mut mappings = BTreeSet::new();
     let mut formats = BTreeSet::new();
@@ -34,13 +45,23 @@ fn sample_data_rejections_match_the_generators_manifest() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|d| (d["row"].as_u64().unwrap(), d["reason"].as_str().unwrap().to_owned()))
+            .map(|d| {
+                (
+                    d["row"].as_u64().unwrap(),
+                    d["reason"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         let mut seen: Vec<(u64, String)> = got["rejections"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| (r["row"].as_u64().unwrap(), r["reason"].as_str().unwrap().to_owned()))
+            .map(|r| {
+                (
+                    r["row"].as_u64().unwrap(),
+                    r["reason"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         seen.sort();
         let mut expected_sorted = expected.clone();
@@ -60,9 +81,15 @@ fn sample_data_rejections_match_the_generators_manifest() {
     }
     // Every rejection reason the ingest knows appears in the sample.
     assert_eq!(reasons.len(), 14, "{reasons:?}");
-    assert_eq!(mappings, BTreeSet::from(["abilita".into(), "pro_consona".into(), "reference".into()]));
+    assert_eq!(
+        mappings,
+        BTreeSet::from(["abilita".into(), "pro_consona".into(), "reference".into()])
+    );
     assert_eq!(formats, BTreeSet::from(["csv".into(), "xlsx".into()]));
-    assert_eq!(encodings, BTreeSet::from(["utf-8-bom".into(), "windows-1252".into()]));
+    assert_eq!(
+        encodings,
+        BTreeSet::from(["utf-8-bom".into(), "windows-1252".into()])
+    );
     assert!(stdout.contains("care_invoice_line"), "{stdout}");
     // Accepted rows are what the store holds.
     let totals = report["tables"].as_object().unwrap();
@@ -71,7 +98,11 @@ fn sample_data_rejections_match_the_generators_manifest() {
             continue;
         }
         assert_eq!(t["rows_in_store"], t["rows_accepted"], "{table}");
-        assert_eq!(rows(&project, table) as u64, t["rows_accepted"].as_u64().unwrap(), "{table}");
+        assert_eq!(
+            rows(&project, table) as u64,
+            t["rows_accepted"].as_u64().unwrap(),
+            "{table}"
+        );
     }
 }
 
@@ -91,7 +122,12 @@ fn quarantine_holds_every_rejected_row_privately() {
                 let text = std::fs::read_to_string(q).unwrap();
                 // Header plus one line per rejected row (sample rows have no line breaks).
                 assert_eq!(text.lines().count() as u64, rejected + 1, "{q}");
-                assert!(text.lines().next().unwrap().ends_with("peitto_row;peitto_reasons"));
+                assert!(
+                    text.lines()
+                        .next()
+                        .unwrap()
+                        .ends_with("peitto_row;peitto_reasons")
+                );
             }
         }
     }
@@ -104,10 +140,30 @@ fn synthetic_data_is_deterministic_and_uses_only_temporary_codes() {
     let b = tmp.path().join("b");
     let c = tmp.path().join("c");
     for (dir, seed) in [(&a, "7"), (&b, "7"), (&c, "8")] {
-        ok(&peitto(&["synth", "--seed", seed, "--scale", "1", "--out", dir.to_str().unwrap(), "--municipality", "598", "--municipality", "171"]));
+        ok(&peitto(&[
+            "synth",
+            "--seed",
+            seed,
+            "--scale",
+            "1",
+            "--out",
+            dir.to_str().unwrap(),
+            "--municipality",
+            "598",
+            "--municipality",
+            "171",
+        ]));
     }
     let files = |d: &std::path::Path| {
-        let mut v: Vec<_> = walk(d).into_iter().map(|p| (p.strip_prefix(d).unwrap().to_owned(), std::fs::read(&p).unwrap())).collect();
+        let mut v: Vec<_> = walk(d)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(d).unwrap().to_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
         v.sort();
         v
     };
@@ -117,16 +173,34 @@ fn synthetic_data_is_deterministic_and_uses_only_temporary_codes() {
     assert_ne!(fa, fc, "another seed, other data");
     // The committed sample is what seed 1, scale 1 gives.
     let d = tmp.path().join("d");
-    ok(&peitto(&["synth", "--seed", "1", "--scale", "1", "--out", d.to_str().unwrap()]));
-    assert_eq!(files(&d), files(&sample_data()), "sample-data/ is stale: regenerate with peitto synth --seed 1 --scale 1 --out sample-data");
+    ok(&peitto(&[
+        "synth",
+        "--seed",
+        "1",
+        "--scale",
+        "1",
+        "--out",
+        d.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        files(&d),
+        files(&sample_data()),
+        "sample-data/ is stale: regenerate with peitto synth --seed 1 --scale 1 --out sample-data"
+    );
     // Every valid code in the sample is a temporary (900–999) code.
     let (_t, project) = project();
     ok(&ingest(&project, &[&sample_data()]));
     let persons = table(&project, "person");
-    let temps: usize = persons.iter().map(|b| {
-        use arrow::array::AsArray;
-        b.column_by_name("hetu_temporary").unwrap().as_boolean().true_count()
-    }).sum();
+    let temps: usize = persons
+        .iter()
+        .map(|b| {
+            use arrow::array::AsArray;
+            b.column_by_name("hetu_temporary")
+                .unwrap()
+                .as_boolean()
+                .true_count()
+        })
+        .sum();
     assert_eq!(temps, peitto_store::row_count(&persons));
 }
 
@@ -134,7 +208,11 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walk(&p)); } else { out.push(p); }
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
     }
     out
 }

@@ -11,12 +11,24 @@ S3;030516D9037;Siiri Koskinen;P3;Ammatillinen perhehoito;1.1.2023;1.1.2025;;285\
 fn reingesting_the_same_extract_adds_nothing() {
     let (_tmp, project) = project();
     ok(&ingest(&project, &[&sample_data()]));
-    let before: Vec<usize> = peitto_model::tables().iter().map(|t| rows(&project, t.name)).collect();
+    let before: Vec<usize> = peitto_model::tables()
+        .iter()
+        .map(|t| rows(&project, t.name))
+        .collect();
     let out = ok(&ingest(&project, &[&sample_data()]));
     assert!(out.contains("already in the store"), "{out}");
     let report = last_report(&project);
-    assert!(report["files"].as_array().unwrap().iter().all(|f| f["status"] == "already_in_store"));
-    let after: Vec<usize> = peitto_model::tables().iter().map(|t| rows(&project, t.name)).collect();
+    assert!(
+        report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "already_in_store")
+    );
+    let after: Vec<usize> = peitto_model::tables()
+        .iter()
+        .map(|t| rows(&project, t.name))
+        .collect();
     assert_eq!(before, after);
 }
 
@@ -33,12 +45,19 @@ fn a_later_extract_replaces_records_with_the_same_key() {
     let file2 = project.join("sijoitukset-2.csv");
     write_cp1252(&file2, &updated);
     ok(&ingest(&project, &[&file2]));
-    assert_eq!(rows(&project, "cw_placement"), 4, "three replaced, one added");
+    assert_eq!(
+        rows(&project, "cw_placement"),
+        4,
+        "three replaced, one added"
+    );
     let report = last_report(&project);
     assert_eq!(report["tables"]["cw_placement"]["rows_replaced"], 3);
     let ends = table(&project, "cw_placement");
     use arrow::array::Array;
-    let nulls: usize = ends.iter().map(|b| b.column_by_name("end").unwrap().null_count()).sum();
+    let nulls: usize = ends
+        .iter()
+        .map(|b| b.column_by_name("end").unwrap().null_count())
+        .sum();
     assert_eq!(nulls, 1, "only S4 is still ongoing");
     // The persons table still has one row per child.
     assert_eq!(rows(&project, "person"), 4);
@@ -59,7 +78,9 @@ fn fixed_rows_from_quarantine_can_be_ingested_again() {
     assert_eq!(rejection["column"], "Henkilötunnus");
     assert_eq!(rejection["reason"], "hetu_checksum");
     let quarantine = std::path::PathBuf::from(report["files"][0]["quarantine"].as_str().unwrap());
-    let fixed = std::fs::read_to_string(&quarantine).unwrap().replace("020516C903L", "020516C903K");
+    let fixed = std::fs::read_to_string(&quarantine)
+        .unwrap()
+        .replace("020516C903L", "020516C903K");
     let fixed_path = project.join("korjattu.csv");
     std::fs::write(&fixed_path, fixed).unwrap();
     ok(&ingest(&project, &[&fixed_path]));
@@ -76,14 +97,27 @@ fn a_failing_file_stores_nothing_from_any_file() {
     let out = ingest(&project, &[&good, &broken]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("rikki.xlsx") && stderr.contains("Nothing was stored"), "{stderr}");
+    assert!(
+        stderr.contains("rikki.xlsx") && stderr.contains("Nothing was stored"),
+        "{stderr}"
+    );
     assert_eq!(rows(&project, "cw_placement"), 0);
     assert!(!project.join("store/manifest.json").exists());
-    assert!(std::fs::read_dir(project.join("quarantine")).unwrap().next().is_none());
+    assert!(
+        std::fs::read_dir(project.join("quarantine"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
     // The store is not left locked or littered.
     ok(&ingest(&project, &[&good]));
     assert_eq!(rows(&project, "cw_placement"), 3);
-    assert_eq!(std::fs::read_dir(project.join("store/.staging")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(project.join("store/.staging"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -94,22 +128,39 @@ fn unknown_headers_and_file_types_are_clear_errors() {
     let out = ingest(&project, &[&odd]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("muistio.csv") && stderr.contains("match no table") && stderr.contains("Päivä | Asia"), "{stderr}");
+    assert!(
+        stderr.contains("muistio.csv")
+            && stderr.contains("match no table")
+            && stderr.contains("Päivä | Asia"),
+        "{stderr}"
+    );
     let doc = project.join("raportti.docx");
     std::fs::write(&doc, "x").unwrap();
     let stderr = String::from_utf8_lossy(&ingest(&project, &[&doc]).stderr).into_owned();
-    assert!(stderr.contains("raportti.docx") && stderr.contains("unknown file type"), "{stderr}");
+    assert!(
+        stderr.contains("raportti.docx") && stderr.contains("unknown file type"),
+        "{stderr}"
+    );
     let empty = project.join("tyhja.csv");
     std::fs::write(&empty, "").unwrap();
     let stderr = String::from_utf8_lossy(&ingest(&project, &[&empty]).stderr).into_owned();
-    assert!(stderr.contains("tyhja.csv") && stderr.contains("no header row"), "{stderr}");
+    assert!(
+        stderr.contains("tyhja.csv") && stderr.contains("no header row"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn commands_need_a_project_and_speak_three_languages() {
     let tmp = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_peitto"))
-        .args(["--project", tmp.path().to_str().unwrap(), "--lang", "fi", "status"])
+        .args([
+            "--project",
+            tmp.path().to_str().unwrap(),
+            "--lang",
+            "fi",
+            "status",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -118,10 +169,25 @@ fn commands_need_a_project_and_speak_three_languages() {
     let file = project.join("sijoitukset.csv");
     write_cp1252(&file, &PLACEMENTS.replace("020516C903K", "020516C903L"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_peitto"))
-        .args(["--project", project.to_str().unwrap(), "--lang", "sv", "ingest", file.to_str().unwrap(), "--strict"])
+        .args([
+            "--project",
+            project.to_str().unwrap(),
+            "--lang",
+            "sv",
+            "ingest",
+            file.to_str().unwrap(),
+            "--strict",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "--strict fails on rejected rows");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "--strict fails on rejected rows"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("personbeteckningens kontrolltecken är fel"), "{stdout}");
+    assert!(
+        stdout.contains("personbeteckningens kontrolltecken är fel"),
+        "{stdout}"
+    );
 }

@@ -85,7 +85,10 @@ fn language(cli_lang: Option<&str>, project: Option<&Project>) -> Lang {
 fn open_project(cli: &Cli) -> Result<Project, ProjectError> {
     match &cli.project {
         Some(dir) => Project::open(dir),
-        None => Project::discover(&std::env::current_dir().map_err(|source| ProjectError::Io { path: ".".into(), source })?),
+        None => Project::discover(&std::env::current_dir().map_err(|source| ProjectError::Io {
+            path: ".".into(),
+            source,
+        })?),
     }
 }
 
@@ -107,28 +110,61 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             let project = Project::init(dir, organisation).map_err(|e| project_error(lang, &e))?;
             let root = project.root().display().to_string();
             println!("{}", tr(lang, "init.created", &[("path", &root)]));
-            let key = project.root().join(peitto_project::KEY_FILE).display().to_string();
+            let key = project
+                .root()
+                .join(peitto_project::KEY_FILE)
+                .display()
+                .to_string();
             println!("{}", tr(lang, "init.key", &[("path", &key)]));
             println!("{}", tr(lang, "init.next", &[("path", &root)]));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Synth { seed, scale, out, municipalities } => {
+        Command::Synth {
+            seed,
+            scale,
+            out,
+            municipalities,
+        } => {
             let lang = language(cli.lang.as_deref(), None);
             let manifest = peitto_synth::generate_for(*seed, *scale, out, municipalities)?;
             let path = out.display().to_string();
             println!(
                 "{}",
-                tr(lang, "synth.written", &[("files", &manifest.files.len()), ("path", &path), ("seed", seed), ("scale", scale)])
+                tr(
+                    lang,
+                    "synth.written",
+                    &[
+                        ("files", &manifest.files.len()),
+                        ("path", &path),
+                        ("seed", seed),
+                        ("scale", scale)
+                    ]
+                )
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ingest { files, table, mapping, sheet, strict } => {
-            let project = open_project(cli).map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+        Command::Ingest {
+            files,
+            table,
+            mapping,
+            sheet,
+            strict,
+        } => {
+            let project = open_project(cli)
+                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
             let lang = language(cli.lang.as_deref(), Some(&project));
-            let options = Options { table: table.clone(), mapping: mapping.clone(), sheet: sheet.clone() };
-            let ingester = Ingester::for_project(&project, options).map_err(|e| anyhow::anyhow!(ingest_error(lang, &e)))?;
+            let options = Options {
+                table: table.clone(),
+                mapping: mapping.clone(),
+                sheet: sheet.clone(),
+            };
+            let ingester = Ingester::for_project(&project, options)
+                .map_err(|e| anyhow::anyhow!(ingest_error(lang, &e)))?;
             let report = ingester.ingest(files).map_err(|e| {
-                anyhow::anyhow!("{}", tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))]))
+                anyhow::anyhow!(
+                    "{}",
+                    tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))])
+                )
             })?;
             if report.files.is_empty() {
                 println!("{}", text(lang, "ingest.nothing"));
@@ -137,18 +173,33 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             print_report(lang, &report);
             let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))
                 .context("writing the ingest report")?;
-            println!("{}", tr(lang, "ingest.report", &[("path", &path.display())]));
+            println!(
+                "{}",
+                tr(lang, "ingest.report", &[("path", &path.display())])
+            );
             let rejected: u64 = report.files.iter().map(|f| f.rows_rejected).sum();
-            Ok(if *strict && rejected > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+            Ok(if *strict && rejected > 0 {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Status => {
-            let project = open_project(cli).map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let project = open_project(cli)
+                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
             let lang = language(cli.lang.as_deref(), Some(&project));
             let manifest = peitto_store::Store::read_manifest(&project.store_dir())?;
             println!("{}", text(lang, "ingest.summary_header"));
             for (table, parts) in &manifest.tables {
                 let rows: u64 = parts.iter().map(|p| p.rows).sum();
-                println!("{}", tr(lang, "ingest.summary_table", &[("table", table), ("rows", &rows)]));
+                println!(
+                    "{}",
+                    tr(
+                        lang,
+                        "ingest.summary_table",
+                        &[("table", table), ("rows", &rows)]
+                    )
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -162,21 +213,61 @@ fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
             println!("{}", tr(lang, "ingest.already", &[("file", &name)]));
             continue;
         }
-        println!("{}", tr(lang, "ingest.file_line", &[("file", &name), ("table", &file.table), ("mapping", &file.mapping)]));
+        println!(
+            "{}",
+            tr(
+                lang,
+                "ingest.file_line",
+                &[
+                    ("file", &name),
+                    ("table", &file.table),
+                    ("mapping", &file.mapping)
+                ]
+            )
+        );
         println!(
             "  {}",
-            tr(lang, "ingest.file_rows", &[("read", &file.rows_read), ("accepted", &file.rows_accepted), ("rejected", &file.rows_rejected)])
+            tr(
+                lang,
+                "ingest.file_rows",
+                &[
+                    ("read", &file.rows_read),
+                    ("accepted", &file.rows_accepted),
+                    ("rejected", &file.rows_rejected)
+                ]
+            )
         );
         for (reason, count) in &file.rejected_by_reason {
             let key = format!("reason.{}", reason.code());
             let reason_text = text(lang, &key);
-            println!("{}", tr(lang, "ingest.rejected_reason", &[("count", count), ("reason", &reason_text)]));
+            println!(
+                "{}",
+                tr(
+                    lang,
+                    "ingest.rejected_reason",
+                    &[("count", count), ("reason", &reason_text)]
+                )
+            );
         }
         if !file.dropped_columns.is_empty() {
-            println!("{}", tr(lang, "ingest.dropped", &[("columns", &file.dropped_columns.join(", "))]));
+            println!(
+                "{}",
+                tr(
+                    lang,
+                    "ingest.dropped",
+                    &[("columns", &file.dropped_columns.join(", "))]
+                )
+            );
         }
         if !file.ignored_columns.is_empty() {
-            println!("{}", tr(lang, "ingest.ignored", &[("columns", &file.ignored_columns.join(", "))]));
+            println!(
+                "{}",
+                tr(
+                    lang,
+                    "ingest.ignored",
+                    &[("columns", &file.ignored_columns.join(", "))]
+                )
+            );
         }
         if let Some(q) = &file.quarantine {
             println!("  {}", tr(lang, "ingest.quarantine", &[("path", q)]));
@@ -184,14 +275,24 @@ fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
     }
     println!("{}", text(lang, "ingest.summary_header"));
     for (table, totals) in &report.tables {
-        println!("{}", tr(lang, "ingest.summary_table", &[("table", table), ("rows", &totals.rows_in_store)]));
+        println!(
+            "{}",
+            tr(
+                lang,
+                "ingest.summary_table",
+                &[("table", table), ("rows", &totals.rows_in_store)]
+            )
+        );
     }
 }
 
 fn project_error(lang: Lang, e: &ProjectError) -> anyhow::Error {
     match e {
         ProjectError::NotFound(_) => anyhow::anyhow!("{}", text(lang, "error.no_project")),
-        ProjectError::Exists(path) => anyhow::anyhow!("{}", tr(lang, "error.project_exists", &[("path", &path.display())])),
+        ProjectError::Exists(path) => anyhow::anyhow!(
+            "{}",
+            tr(lang, "error.project_exists", &[("path", &path.display())])
+        ),
         other => anyhow::anyhow!("{other}"),
     }
 }
@@ -199,17 +300,35 @@ fn project_error(lang: Lang, e: &ProjectError) -> anyhow::Error {
 fn ingest_error(lang: Lang, e: &IngestError) -> String {
     use peitto_ingest::read::ReadError;
     match e {
-        IngestError::Read(ReadError::Unreadable { file, detail }) => {
-            tr(lang, "error.unreadable", &[("file", &file.display()), ("detail", detail)])
+        IngestError::Read(ReadError::Unreadable { file, detail }) => tr(
+            lang,
+            "error.unreadable",
+            &[("file", &file.display()), ("detail", detail)],
+        ),
+        IngestError::Read(ReadError::NoHeader(file)) => {
+            tr(lang, "error.empty_file", &[("file", &file.display())])
         }
-        IngestError::Read(ReadError::NoHeader(file)) => tr(lang, "error.empty_file", &[("file", &file.display())]),
-        IngestError::UnknownFormat(file) => tr(lang, "error.unknown_format", &[("file", &file.display())]),
-        IngestError::NoMapping { file, mappings, headers } => {
-            tr(lang, "error.no_mapping", &[("file", &file.display()), ("mappings", mappings), ("headers", headers)])
+        IngestError::UnknownFormat(file) => {
+            tr(lang, "error.unknown_format", &[("file", &file.display())])
         }
-        IngestError::Ambiguous { file, candidates } => {
-            tr(lang, "error.ambiguous_mapping", &[("file", &file.display()), ("candidates", candidates)])
-        }
+        IngestError::NoMapping {
+            file,
+            mappings,
+            headers,
+        } => tr(
+            lang,
+            "error.no_mapping",
+            &[
+                ("file", &file.display()),
+                ("mappings", mappings),
+                ("headers", headers),
+            ],
+        ),
+        IngestError::Ambiguous { file, candidates } => tr(
+            lang,
+            "error.ambiguous_mapping",
+            &[("file", &file.display()), ("candidates", candidates)],
+        ),
         IngestError::Project(p) => project_error(lang, p).to_string(),
         other => other.to_string(),
     }

@@ -168,7 +168,9 @@ impl Hetu {
             return Err(HetuError::Date);
         }
         if individual < 2 {
-            return Err(HetuError::IndividualNumber(u16::try_from(individual).unwrap_or(0)));
+            return Err(HetuError::IndividualNumber(
+                u16::try_from(individual).unwrap_or(0),
+            ));
         }
         let found = char::from(canonical[10]);
         if !CHECK_CHARS.contains(&canonical[10]) {
@@ -312,9 +314,25 @@ mod tests {
             assert_eq!(Hetu::parse(code).unwrap().birth_date().year, year, "{code}");
         }
         // The 1800s sign: compose a code and check it round-trips.
-        let code = compose(BirthDate { year: 1899, month: 12, day: 31 }, '+', 123).unwrap();
+        let code = compose(
+            BirthDate {
+                year: 1899,
+                month: 12,
+                day: 31,
+            },
+            '+',
+            123,
+        )
+        .unwrap();
         let hetu = Hetu::parse(&code).unwrap();
-        assert_eq!(hetu.birth_date(), BirthDate { year: 1899, month: 12, day: 31 });
+        assert_eq!(
+            hetu.birth_date(),
+            BirthDate {
+                year: 1899,
+                month: 12,
+                day: 31
+            }
+        );
         assert!(!hetu.is_temporary());
     }
 
@@ -323,7 +341,14 @@ mod tests {
         let woman = Hetu::parse("131052-308T").unwrap();
         assert_eq!(woman.sex(), Sex::Female);
         assert!(!woman.is_temporary());
-        assert_eq!(woman.birth_date(), BirthDate { year: 1952, month: 10, day: 13 });
+        assert_eq!(
+            woman.birth_date(),
+            BirthDate {
+                year: 1952,
+                month: 10,
+                day: 13
+            }
+        );
         assert_eq!(Hetu::parse("010594Y9032").unwrap().sex(), Sex::Male);
         assert_eq!(Hetu::parse("010594Y9021").unwrap().sex(), Sex::Female);
     }
@@ -333,17 +358,38 @@ mod tests {
         // telp.fi's example: the check character should be W.
         assert_eq!(
             Hetu::parse("010190-999K"),
-            Err(HetuError::Checksum { found: 'K', expected: 'W' })
+            Err(HetuError::Checksum {
+                found: 'K',
+                expected: 'W'
+            })
         );
-        assert!(matches!(Hetu::parse("131052-308U"), Err(HetuError::Checksum { .. })));
+        assert!(matches!(
+            Hetu::parse("131052-308U"),
+            Err(HetuError::Checksum { .. })
+        ));
     }
 
     #[test]
     fn rejects_impossible_dates() {
         // 29 February exists only in leap years (2000 was one, 1900 was not).
-        let leap = compose(BirthDate { year: 2000, month: 2, day: 29 }, 'A', 905).unwrap();
+        let leap = compose(
+            BirthDate {
+                year: 2000,
+                month: 2,
+                day: 29,
+            },
+            'A',
+            905,
+        )
+        .unwrap();
         assert!(Hetu::parse(&leap).is_ok());
-        for bad in ["290200-9052", "320194-9052", "001394-9052", "310494-9052", "000194-9052"] {
+        for bad in [
+            "290200-9052",
+            "320194-9052",
+            "001394-9052",
+            "310494-9052",
+            "000194-9052",
+        ] {
             // Recompute a matching check character so only the date is wrong.
             let digits: u32 = format!("{}{}", &bad[0..6], &bad[7..10]).parse().unwrap();
             let code = format!("{}{}", &bad[0..10], check_char(digits));
@@ -356,7 +402,10 @@ mod tests {
         assert_eq!(Hetu::parse("131052-308"), Err(HetuError::Length(10)));
         assert_eq!(Hetu::parse("131052Z308T"), Err(HetuError::CenturySign('Z')));
         assert_eq!(Hetu::parse("13105A-308T"), Err(HetuError::Format));
-        assert_eq!(Hetu::parse("1310ä2-308T").unwrap_err().reason(), "hetu_format");
+        assert_eq!(
+            Hetu::parse("1310ä2-308T").unwrap_err().reason(),
+            "hetu_format"
+        );
         assert_eq!(Hetu::parse(""), Err(HetuError::Length(0)));
         // Individual numbers 000 and 001 are not issued.
         let code = format!("010594-001{}", check_char(10_594_001));
@@ -371,9 +420,19 @@ mod tests {
 
     #[test]
     fn compose_round_trips_across_signs() {
-        for (year, sign) in [(1990, '-'), (1990, 'Y'), (1990, 'U'), (2010, 'A'), (2010, 'F')] {
+        for (year, sign) in [
+            (1990, '-'),
+            (1990, 'Y'),
+            (1990, 'U'),
+            (2010, 'A'),
+            (2010, 'F'),
+        ] {
             for individual in [2u16, 899, 900, 999] {
-                let birth = BirthDate { year, month: 7, day: 15 };
+                let birth = BirthDate {
+                    year,
+                    month: 7,
+                    day: 15,
+                };
                 let code = compose(birth, sign, individual).unwrap();
                 let hetu = Hetu::parse(&code).unwrap();
                 assert_eq!(hetu.birth_date(), birth);
@@ -381,7 +440,18 @@ mod tests {
                 assert_eq!(hetu.is_temporary(), individual >= 900);
             }
         }
-        assert!(compose(BirthDate { year: 2010, month: 7, day: 15 }, '-', 905).is_none());
+        assert!(
+            compose(
+                BirthDate {
+                    year: 2010,
+                    month: 7,
+                    day: 15
+                },
+                '-',
+                905
+            )
+            .is_none()
+        );
     }
 
     #[test]

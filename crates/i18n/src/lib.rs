@@ -84,7 +84,11 @@ fn parse(source: &str) -> Catalogue {
 fn flatten(prefix: &str, table: &toml::Table) -> Catalogue {
     let mut out = Catalogue::new();
     for (key, value) in table {
-        let full = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             toml::Value::String(s) => {
                 out.insert(full, s.clone());
@@ -194,8 +198,15 @@ mod tests {
 
     #[test]
     fn formats_arguments_and_falls_back() {
-        let s = format(Lang::Fi, "ingest.file_rows", &[("read", &10), ("accepted", &9), ("rejected", &1)]);
-        assert!(s.contains("10") && s.contains('9') && s.contains('1'), "{s}");
+        let s = format(
+            Lang::Fi,
+            "ingest.file_rows",
+            &[("read", &10), ("accepted", &9), ("rejected", &1)],
+        );
+        assert!(
+            s.contains("10") && s.contains('9') && s.contains('1'),
+            "{s}"
+        );
         assert_eq!(text(Lang::Sv, "no.such.key"), "no.such.key");
         assert_eq!("SV".parse::<Lang>(), Ok(Lang::Sv));
         assert!("de".parse::<Lang>().is_err());

@@ -4,16 +4,18 @@
 //! either stored whole or rejected whole with every problem it has.
 
 use crate::pseudo::{Pseudonym, Pseudonymiser};
-use crate::read::RawRow;
+use crate::read::{RawRow, trim};
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch, StringBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch,
+    StringBuilder,
 };
 use peitto_hetu::{Hetu, HetuError};
 use peitto_mapping::{Mapping, TableMapping};
 use peitto_model::tables::{EURO_PRECISION, EURO_SCALE};
 use peitto_model::{ColumnSpec, Date, Kind, TableSpec};
 use peitto_store::KeyHasher;
-use std::collections::{HashMap, HashSet};
+use peitto_store::fast_hash::FxHashMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Why a row was rejected. The stable code names the catalogue entry
@@ -95,7 +97,9 @@ impl Reason {
     #[must_use]
     pub fn of_hetu(e: &HetuError) -> Reason {
         match e {
-            HetuError::Length(_) | HetuError::Format | HetuError::CenturySign(_) => Reason::HetuFormat,
+            HetuError::Length(_) | HetuError::Format | HetuError::CenturySign(_) => {
+                Reason::HetuFormat
+            }
             HetuError::Date => Reason::HetuDate,
             HetuError::IndividualNumber(_) => Reason::HetuIndividualNumber,
             HetuError::Checksum { .. } => Reason::HetuChecksum,
@@ -143,7 +147,9 @@ impl Builder {
             Kind::Date => Builder::Date(Date32Builder::new()),
             Kind::Int | Kind::IntCode(_) => Builder::Int(Int64Builder::new()),
             Kind::Euro => Builder::Decimal(
-                Decimal128Builder::new().with_precision_and_scale(EURO_PRECISION, EURO_SCALE).unwrap_or_default(),
+                Decimal128Builder::new()
+                    .with_precision_and_scale(EURO_PRECISION, EURO_SCALE)
+                    .unwrap_or_default(),
             ),
             Kind::Bool => Builder::Bool(BooleanBuilder::new()),
         }
@@ -152,10 +158,16 @@ impl Builder {
     fn append(&mut self, value: Value, row: &RawRow) {
         match (self, value) {
             (Builder::Text(b), Value::Null) => b.append_null(),
-            (Builder::Text(b), Value::Field(i)) => b.append_value(row.fields[i].trim()),
+            (Builder::Text(b), Value::Field(i)) => {
+                b.append_value(trim(row.get(i).unwrap_or_default()))
+            }
             (Builder::Text(b), Value::Static(s)) => b.append_value(s),
-            (Builder::Text(b), Value::Key(k)) => b.append_value(std::str::from_utf8(&k).unwrap_or_default()),
-            (Builder::Text(b), Value::Municipality(m)) => b.append_value(std::str::from_utf8(&m).unwrap_or_default()),
+            (Builder::Text(b), Value::Key(k)) => {
+                b.append_value(std::str::from_utf8(&k).unwrap_or_default())
+            }
+            (Builder::Text(b), Value::Municipality(m)) => {
+                b.append_value(std::str::from_utf8(&m).unwrap_or_default())
+            }
             (Builder::Date(b), Value::Date(d)) => b.append_value(d),
             (Builder::Int(b), Value::Int(v)) => b.append_value(v),
             (Builder::Decimal(b), Value::Decimal(v)) => b.append_value(v),
@@ -186,6 +198,25 @@ struct Plan {
     header: String,
     /// Whether to cache pseudonyms of this record-id column (foreign keys repeat).
     cache: bool,
+    /// Decoded codes and yes/no words by their exact source text: a column
+    /// has few distinct values, and this spares a lower-casing per row.
+    memo: FxHashMap<String, Option<Value>>,
+}
+
+/// Distinct source texts remembered per coded column.
+const MEMO_LIMIT: usize = 4096;
+
+/// The outcome of converting one chunk of rows.
+#[derive(Debug, Default)]
+pub struct ConvertedChunk {
+    /// The accepted rows, in chunk order.
+    pub batch: Option<RecordBatch>,
+    /// Position in the chunk and key of each accepted row (the batch's rows, in order).
+    pub accepted: Vec<(usize, u128)>,
+    /// Position in the chunk and problems of each rejected row.
+    pub rejected: Vec<(usize, Vec<Problem>)>,
+    /// Blank rows skipped.
+    pub blank: u64,
 }
 
 /// Facts about a person derived from the henkilötunnus.
@@ -213,10 +244,8 @@ pub struct Converter<'m> {
     system: String,
     headers: Vec<String>,
     pseudo: Pseudonymiser,
-    /// Keys of accepted rows, for duplicate detection and for replacing stored rows.
-    pub keys: HashSet<u128>,
     /// Persons seen in accepted rows.
-    pub persons: HashMap<Pseudonym, PersonFacts>,
+    pub persons: FxHashMap<Pseudonym, PersonFacts>,
     pending: usize,
 }
 
@@ -227,24 +256,52 @@ fn normalise(header: &str) -> String {
 impl<'m> Converter<'m> {
     /// A converter for a file with `headers` mapped by `table_mapping`.
     #[must_use]
-    pub fn new(mapping: &'m Mapping, table_mapping: &TableMapping, headers: &[String], pseudo: Pseudonymiser) -> Self {
+    pub fn new(
+        mapping: &'m Mapping,
+        table_mapping: &TableMapping,
+        headers: &[String],
+        pseudo: Pseudonymiser,
+    ) -> Self {
         let table = table_mapping.table;
-        let index: HashMap<String, usize> =
-            headers.iter().enumerate().rev().map(|(i, h)| (normalise(h), i)).collect();
+        let index: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, h)| (normalise(h), i))
+            .collect();
         let single_key = table.key.len() == 1;
         let plans: Vec<Plan> = table
             .columns
             .iter()
             .map(|spec| {
-                let header = table_mapping.header_of(spec.name).unwrap_or(spec.name).to_owned();
+                let header = table_mapping
+                    .header_of(spec.name)
+                    .unwrap_or(spec.name)
+                    .to_owned();
                 let source = index.get(&normalise(&header)).copied();
                 let is_own_key = single_key && table.key[0] == spec.name;
-                Plan { spec, source, header, cache: !is_own_key }
+                Plan {
+                    spec,
+                    source,
+                    header,
+                    cache: !is_own_key,
+                    memo: FxHashMap::default(),
+                }
             })
             .collect();
-        let builders = table.columns.iter().map(|c| Builder::for_kind(c.kind)).collect();
-        let key_columns = table.key.iter().filter_map(|k| table.column_index(k)).collect();
-        let period = table.period.and_then(|(s, e)| Some((table.column_index(s)?, table.column_index(e)?)));
+        let builders = table
+            .columns
+            .iter()
+            .map(|c| Builder::for_kind(c.kind))
+            .collect();
+        let key_columns = table
+            .key
+            .iter()
+            .filter_map(|k| table.column_index(k))
+            .collect();
+        let period = table
+            .period
+            .and_then(|(s, e)| Some((table.column_index(s)?, table.column_index(e)?)));
         Converter {
             table,
             mapping,
@@ -257,8 +314,7 @@ impl<'m> Converter<'m> {
             system: mapping.id.clone(),
             headers: headers.to_vec(),
             pseudo,
-            keys: HashSet::new(),
-            persons: HashMap::new(),
+            persons: FxHashMap::default(),
             pending: 0,
         }
     }
@@ -269,20 +325,30 @@ impl<'m> Converter<'m> {
         self.pending
     }
 
-    /// Validates one row. On success its values are appended and `true`
-    /// returned; otherwise every problem is pushed to `problems`.
-    pub fn process(&mut self, row: &RawRow, problems: &mut Vec<Problem>) -> bool {
-        if row.fields.len() != self.headers.len() {
-            let extra_blank = row.fields.len() > self.headers.len()
-                && row.fields[self.headers.len()..].iter().all(|f| f.trim().is_empty());
+    /// Validates one row. On success its values are appended and the row's
+    /// key returned (duplicates are found by the caller, which sees rows in
+    /// file order); otherwise every problem is pushed to `problems`.
+    pub fn process(&mut self, row: &RawRow, problems: &mut Vec<Problem>) -> Option<u128> {
+        if row.len() != self.headers.len() {
+            let extra_blank = row.len() > self.headers.len()
+                && row
+                    .iter()
+                    .skip(self.headers.len())
+                    .all(|f| trim(f).is_empty());
             if !extra_blank {
-                problems.push(Problem { column: String::new(), reason: Reason::FieldCount });
-                return false;
+                problems.push(Problem {
+                    column: String::new(),
+                    reason: Reason::FieldCount,
+                });
+                return None;
             }
         }
         if let Some(i) = row.bad_encoding {
-            problems.push(Problem { column: self.header_name(i), reason: Reason::InvalidEncoding });
-            return false;
+            problems.push(Problem {
+                column: self.header_name(i),
+                reason: Reason::InvalidEncoding,
+            });
+            return None;
         }
         let mut person: Option<(Pseudonym, PersonFacts)> = None;
         // Record ids are unique within one municipality's register of a source
@@ -290,16 +356,20 @@ impl<'m> Converter<'m> {
         let namespace = self
             .municipality
             .and_then(|c| self.plans[c].source)
-            .and_then(|s| row.fields.get(s))
-            .and_then(|f| parse_municipality(f))
+            .and_then(|s| row.get(s))
+            .and_then(parse_municipality)
             .unwrap_or(*b"000");
         let namespace = std::str::from_utf8(&namespace).unwrap_or("000");
         self.system.truncate(self.mapping.id.len());
         self.system.push('/');
         self.system.push_str(namespace);
-        for (i, plan) in self.plans.iter().enumerate() {
-            let raw = plan.source.and_then(|s| row.fields.get(s)).map_or("", |f| f.trim());
-            let problem = |reason| Problem { column: plan.header.clone(), reason };
+        for (i, plan) in self.plans.iter_mut().enumerate() {
+            let raw = plan.source.and_then(|s| row.get(s)).map_or("", trim);
+            let header = &plan.header;
+            let problem = |reason| Problem {
+                column: header.clone(),
+                reason,
+            };
             if raw.is_empty() {
                 if plan.spec.required {
                     problems.push(problem(Reason::MissingValue));
@@ -322,19 +392,50 @@ impl<'m> Converter<'m> {
                     }
                     Err(e) => Err(Reason::of_hetu(&e)),
                 },
-                Kind::RecordId(entity) => Ok(Value::Key(self.pseudo.record(&self.system, entity, raw, plan.cache))),
-                Kind::Date => Date::parse(raw).map(|d| Value::Date(d.0)).map_err(|_| Reason::InvalidDate),
+                Kind::RecordId(entity) => Ok(Value::Key(self.pseudo.record(
+                    &self.system,
+                    entity,
+                    raw,
+                    plan.cache,
+                ))),
+                Kind::Date => Date::parse(raw)
+                    .map(|d| Value::Date(d.0))
+                    .map_err(|_| Reason::InvalidDate),
                 Kind::Int => parse_int(raw).map(Value::Int).ok_or(Reason::InvalidNumber),
-                Kind::Euro => parse_decimal(raw, EURO_SCALE).map(Value::Decimal).ok_or(Reason::InvalidNumber),
-                Kind::Bool => self.mapping.parse_bool(raw).map(Value::Bool).ok_or(Reason::InvalidBoolean),
-                Kind::Code(list) => self.mapping.decode_code(list, raw).map(Value::Static).ok_or(Reason::UnknownCode),
-                Kind::IntCode(list) => self
-                    .mapping
-                    .decode_code(list, raw)
-                    .and_then(|c| c.parse().ok())
-                    .map(Value::Int)
-                    .ok_or(Reason::UnknownCode),
-                Kind::Municipality => parse_municipality(raw).map(Value::Municipality).ok_or(Reason::InvalidMunicipality),
+                Kind::Euro => parse_decimal(raw, EURO_SCALE)
+                    .map(Value::Decimal)
+                    .ok_or(Reason::InvalidNumber),
+                Kind::Bool | Kind::Code(_) | Kind::IntCode(_) => {
+                    let decoded = match plan.memo.get(raw) {
+                        Some(v) => *v,
+                        None => {
+                            let v = match plan.spec.kind {
+                                Kind::Bool => self.mapping.parse_bool(raw).map(Value::Bool),
+                                Kind::Code(list) => {
+                                    self.mapping.decode_code(list, raw).map(Value::Static)
+                                }
+                                Kind::IntCode(list) => self
+                                    .mapping
+                                    .decode_code(list, raw)
+                                    .and_then(|c| c.parse().ok())
+                                    .map(Value::Int),
+                                _ => None,
+                            };
+                            if plan.memo.len() < MEMO_LIMIT {
+                                plan.memo.insert(raw.to_owned(), v);
+                            }
+                            v
+                        }
+                    };
+                    decoded.ok_or(if plan.spec.kind == Kind::Bool {
+                        Reason::InvalidBoolean
+                    } else {
+                        Reason::UnknownCode
+                    })
+                }
+                Kind::Municipality => parse_municipality(raw)
+                    .map(Value::Municipality)
+                    .ok_or(Reason::InvalidMunicipality),
                 Kind::Text => Ok(Value::Field(plan.source.unwrap_or(0))),
             };
             match parsed {
@@ -349,17 +450,15 @@ impl<'m> Converter<'m> {
             && let (Value::Date(start), Value::Date(end)) = (self.values[s], self.values[e])
             && end < start
         {
-            problems.push(Problem { column: self.plans[e].header.clone(), reason: Reason::PeriodEndBeforeStart });
+            problems.push(Problem {
+                column: self.plans[e].header.clone(),
+                reason: Reason::PeriodEndBeforeStart,
+            });
         }
         if !problems.is_empty() {
-            return false;
+            return None;
         }
         let key = self.key_of(row);
-        if !self.keys.insert(key) {
-            let column = self.key_columns.first().map(|&c| self.plans[c].header.clone()).unwrap_or_default();
-            problems.push(Problem { column, reason: Reason::DuplicateKey });
-            return false;
-        }
         for (builder, value) in self.builders.iter_mut().zip(&self.values) {
             builder.append(*value, row);
         }
@@ -367,7 +466,43 @@ impl<'m> Converter<'m> {
             self.persons.entry(key).or_insert(facts);
         }
         self.pending += 1;
-        true
+        Some(key)
+    }
+
+    /// Source header of the key's first column, for duplicate reports.
+    #[must_use]
+    pub fn key_header(&self) -> String {
+        self.key_columns
+            .first()
+            .map(|&c| self.plans[c].header.clone())
+            .unwrap_or_default()
+    }
+
+    /// Converts a chunk of rows: the accepted rows as a batch, with their
+    /// positions in the chunk and keys, and the rejected rows' problems.
+    ///
+    /// # Errors
+    /// Only on an internal schema mismatch.
+    pub fn convert_chunk(
+        &mut self,
+        chunk: &[RawRow],
+    ) -> Result<ConvertedChunk, arrow::error::ArrowError> {
+        let mut out = ConvertedChunk::default();
+        let mut problems = Vec::new();
+        for (i, row) in chunk.iter().enumerate() {
+            if row.is_blank() {
+                out.blank += 1;
+                continue;
+            }
+            match self.process(row, &mut problems) {
+                Some(key) => out.accepted.push((i, key)),
+                None => out.rejected.push((i, std::mem::take(&mut problems))),
+            }
+        }
+        if self.pending > 0 {
+            out.batch = Some(self.flush()?);
+        }
+        Ok(out)
     }
 
     fn header_name(&self, field: usize) -> String {
@@ -376,11 +511,17 @@ impl<'m> Converter<'m> {
 
     /// The row key as stored values, hashed the way the store hashes it.
     fn key_of(&self, row: &RawRow) -> u128 {
+        if let [c] = self.key_columns[..]
+            && let Value::Key(k) = self.values[c]
+            && let Some(key) = KeyHasher::pseudonym_key(std::str::from_utf8(&k).unwrap_or_default())
+        {
+            return key;
+        }
         let mut h = KeyHasher::default();
         for &c in &self.key_columns {
             match self.values[c] {
                 Value::Null => h.null(),
-                Value::Field(i) => h.text(row.fields[i].trim()),
+                Value::Field(i) => h.text(trim(row.get(i).unwrap_or_default())),
                 Value::Static(s) => h.text(s),
                 Value::Key(k) => h.text(std::str::from_utf8(&k).unwrap_or_default()),
                 Value::Municipality(m) => h.text(std::str::from_utf8(&m).unwrap_or_default()),
@@ -418,43 +559,47 @@ pub fn parse_int(raw: &str) -> Option<i64> {
 /// non-zero decimals than `scale`, is refused rather than guessed.
 #[must_use]
 pub fn parse_decimal(raw: &str, scale: i8) -> Option<i128> {
-    let mut digits = String::with_capacity(raw.len());
+    let scale = u32::try_from(scale).ok()?;
+    let mut text = raw.trim();
     let mut negative = false;
-    let mut separator = None;
-    for (i, c) in raw.trim().chars().enumerate() {
+    if let Some(rest) = text
+        .strip_prefix('-')
+        .or_else(|| text.strip_prefix('\u{2212}'))
+    {
+        negative = true;
+        text = rest;
+    } else if let Some(rest) = text.strip_prefix('+') {
+        text = rest;
+    }
+    let mut value: i128 = 0;
+    let mut digits = 0u32;
+    let mut fraction: Option<u32> = None;
+    // Fraction digits after the scale must be zeros ("12,500" is 12,50).
+    let mut excess_nonzero = false;
+    for c in text.chars() {
         match c {
-            '0'..='9' => digits.push(c),
-            ' ' | '\u{a0}' | '\u{202f}' => {}
-            '-' | '\u{2212}' if i == 0 => negative = true,
-            '+' if i == 0 => {}
-            ',' | '.' => {
-                if separator.is_some() {
-                    return None;
+            '0'..='9' => {
+                let d = i128::from(u32::from(c) - u32::from('0'));
+                digits += 1;
+                match fraction.as_mut() {
+                    Some(f) if *f >= scale => excess_nonzero |= d != 0,
+                    Some(f) => {
+                        value = value.checked_mul(10)?.checked_add(d)?;
+                        *f += 1;
+                    }
+                    None => value = value.checked_mul(10)?.checked_add(d)?,
                 }
-                separator = Some(digits.len());
             }
+            ' ' | '\u{a0}' | '\u{202f}' if fraction.is_none() => {}
+            ',' | '.' if fraction.is_none() => fraction = Some(0),
             _ => return None,
         }
     }
-    if digits.is_empty() {
+    if digits == 0 || excess_nonzero {
         return None;
     }
-    let scale = usize::try_from(scale).ok()?;
-    let (int_part, frac_part) = match separator {
-        Some(pos) => digits.split_at(pos),
-        None => (digits.as_str(), ""),
-    };
-    if int_part.is_empty() && frac_part.is_empty() {
-        return None;
-    }
-    let frac_trimmed = frac_part.trim_end_matches('0');
-    if frac_trimmed.len() > scale {
-        return None;
-    }
-    let mut value: i128 = if int_part.is_empty() { 0 } else { int_part.parse().ok()? };
-    for i in 0..scale {
-        let d = frac_trimmed.as_bytes().get(i).map_or(0, |b| i128::from(b - b'0'));
-        value = value.checked_mul(10)?.checked_add(d)?;
+    for _ in fraction.unwrap_or(0)..scale {
+        value = value.checked_mul(10)?;
     }
     if value.unsigned_abs() >= 10u128.pow(u32::from(EURO_PRECISION)) {
         return None;
@@ -466,7 +611,10 @@ pub fn parse_decimal(raw: &str, scale: i8) -> Option<i128> {
 #[must_use]
 pub fn parse_municipality(raw: &str) -> Option<[u8; 3]> {
     let digits = raw.trim();
-    let digits = digits.strip_prefix("KU").or_else(|| digits.strip_prefix("ku")).unwrap_or(digits);
+    let digits = digits
+        .strip_prefix("KU")
+        .or_else(|| digits.strip_prefix("ku"))
+        .unwrap_or(digits);
     if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -17,6 +17,7 @@ pub mod read;
 use convert::{Converter, Problem, Reason};
 use peitto_mapping::{Mapping, TableMapping};
 use peitto_project::{Key, Project};
+use peitto_store::fast_hash::{FxHashMap, FxHashSet};
 use peitto_store::{StagedPart, Store, StoreError};
 use pseudo::Pseudonymiser;
 use read::{FileKind, ReadError, SourceInfo};
@@ -29,8 +30,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Rows per record batch handed to the Parquet writer.
-const BATCH_ROWS: usize = 64 * 1024;
+/// Threads validating and pseudonymising rows; with the reader and the
+/// Parquet writer beside them, two keep a two-core machine busy.
+const WORKERS: usize = 2;
 /// Rejections listed one by one in the JSON report per file; all of them
 /// are in the quarantine file regardless.
 const REPORTED_REJECTIONS: usize = 10_000;
@@ -45,7 +47,9 @@ pub enum IngestError {
     #[error("{0}: unknown file type; peitto reads .csv, .txt, .xlsx and .parquet")]
     UnknownFormat(PathBuf),
     /// No mapping in use has a table with these headers.
-    #[error("{file}: the headers match no table of the mappings in use ({mappings}); headers seen: {headers}")]
+    #[error(
+        "{file}: the headers match no table of the mappings in use ({mappings}); headers seen: {headers}"
+    )]
     NoMapping {
         /// The file.
         file: PathBuf,
@@ -85,7 +89,10 @@ pub enum IngestError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io { path: path.to_owned(), source }
+    move |source| IngestError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Choices the user can force instead of detection.
@@ -199,7 +206,11 @@ impl Ingester {
         let mut mappings = Vec::new();
         for m in &project.config.ingest.mappings {
             let path = project.root().join(m);
-            let spec = if m.ends_with(".toml") { path.to_string_lossy().into_owned() } else { m.clone() };
+            let spec = if m.ends_with(".toml") {
+                path.to_string_lossy().into_owned()
+            } else {
+                m.clone()
+            };
             mappings.push(Mapping::load(&spec)?);
         }
         Ok(Ingester {
@@ -213,25 +224,56 @@ impl Ingester {
 
     /// An ingester from parts (tests, benchmarks).
     #[must_use]
-    pub fn new(mappings: Vec<Mapping>, key: Key, store_dir: PathBuf, quarantine_dir: PathBuf, options: Options) -> Self {
-        Ingester { mappings, key, store_dir, quarantine_dir, options }
+    pub fn new(
+        mappings: Vec<Mapping>,
+        key: Key,
+        store_dir: PathBuf,
+        quarantine_dir: PathBuf,
+        options: Options,
+    ) -> Self {
+        Ingester {
+            mappings,
+            key,
+            store_dir,
+            quarantine_dir,
+            options,
+        }
     }
 
     /// Picks the mapping and table whose headers fit the file best.
-    fn detect(&self, file: &Path, headers: &[String]) -> Result<(&Mapping, &TableMapping), IngestError> {
-        let present: std::collections::HashSet<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    fn detect(
+        &self,
+        file: &Path,
+        headers: &[String],
+    ) -> Result<(&Mapping, &TableMapping), IngestError> {
+        let present: std::collections::HashSet<String> =
+            headers.iter().map(|h| h.trim().to_lowercase()).collect();
         let mut best: Vec<(&Mapping, &TableMapping)> = Vec::new();
         let mut best_score = 0usize;
         for mapping in &self.mappings {
-            if self.options.mapping.as_deref().is_some_and(|m| m != mapping.id) {
+            if self
+                .options
+                .mapping
+                .as_deref()
+                .is_some_and(|m| m != mapping.id)
+            {
                 continue;
             }
             for table in &mapping.tables {
-                if self.options.table.as_deref().is_some_and(|t| t != table.table.name) {
+                if self
+                    .options
+                    .table
+                    .as_deref()
+                    .is_some_and(|t| t != table.table.name)
+                {
                     continue;
                 }
                 let has = |h: &str| present.contains(&h.trim().to_lowercase());
-                let required_ok = table.columns.iter().filter(|(_, c)| c.required).all(|(h, _)| has(h));
+                let required_ok = table
+                    .columns
+                    .iter()
+                    .filter(|(_, c)| c.required)
+                    .all(|(h, _)| has(h));
                 if !required_ok {
                     continue;
                 }
@@ -250,12 +292,21 @@ impl Ingester {
             [one] => Ok(*one),
             [] => Err(IngestError::NoMapping {
                 file: file.to_owned(),
-                mappings: self.mappings.iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join(", "),
+                mappings: self
+                    .mappings
+                    .iter()
+                    .map(|m| m.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 headers: headers.join(" | "),
             }),
             many => Err(IngestError::Ambiguous {
                 file: file.to_owned(),
-                candidates: many.iter().map(|(m, t)| format!("{}/{}", m.id, t.table.name)).collect::<Vec<_>>().join(", "),
+                candidates: many
+                    .iter()
+                    .map(|(m, t)| format!("{}/{}", m.id, t.table.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -276,7 +327,10 @@ impl Ingester {
             reports.push(report);
             staged.extend(part);
         }
-        let persons: Vec<_> = staged.iter().flat_map(|s| s.persons.iter().cloned()).collect();
+        let persons: Vec<_> = staged
+            .iter()
+            .flat_map(|s| s.persons.iter().cloned())
+            .collect();
         let mut quarantines = Vec::new();
         let mut parts = Vec::new();
         for s in staged {
@@ -304,9 +358,16 @@ impl Ingester {
             t.rows_in_store = in_store.get(name).copied().unwrap_or(0);
         }
         if let Some(&rows) = in_store.get(peitto_model::tables::PERSON.name) {
-            tables.entry(peitto_model::tables::PERSON.name.to_owned()).or_default().rows_in_store = rows;
+            tables
+                .entry(peitto_model::tables::PERSON.name.to_owned())
+                .or_default()
+                .rows_in_store = rows;
         }
-        Ok(IngestReport { finished_at: now(), files: reports, tables })
+        Ok(IngestReport {
+            finished_at: now(),
+            files: reports,
+            tables,
+        })
     }
 
     fn ingest_file(
@@ -316,13 +377,19 @@ impl Ingester {
         pseudo: Pseudonymiser,
     ) -> Result<(FileReport, Option<Staged>), IngestError> {
         let kind = FileKind::of(path).ok_or_else(|| IngestError::UnknownFormat(path.to_owned()))?;
-        let mut opened = read::open(path, kind, self.options.sheet.as_deref())?;
+        let opened = read::open(path, kind, self.options.sheet.as_deref())?;
         let (mapping, table_mapping) = self.detect(path, &opened.headers)?;
         let table = table_mapping.table;
         let known = |h: &str| {
             let h = h.trim().to_lowercase();
-            table_mapping.columns.iter().any(|(x, _)| x.to_lowercase() == h)
-                || table_mapping.dropped.iter().any(|(x, _)| x.to_lowercase() == h)
+            table_mapping
+                .columns
+                .iter()
+                .any(|(x, _)| x.to_lowercase() == h)
+                || table_mapping
+                    .dropped
+                    .iter()
+                    .any(|(x, _)| x.to_lowercase() == h)
         };
         let mut report = FileReport {
             path: path.display().to_string(),
@@ -344,11 +411,22 @@ impl Ingester {
                 .filter(|(h, _)| opened.headers.iter().any(|x| x.eq_ignore_ascii_case(h)))
                 .map(|(h, _)| h.clone())
                 .collect(),
-            ignored_columns: opened.headers.iter().filter(|h| !h.is_empty() && !known(h)).cloned().collect(),
+            ignored_columns: opened
+                .headers
+                .iter()
+                .filter(|h| !h.is_empty() && !known(h))
+                .cloned()
+                .collect(),
             missing_optional_columns: table_mapping
                 .columns
                 .iter()
-                .filter(|(h, c)| !c.required && !opened.headers.iter().any(|x| x.trim().eq_ignore_ascii_case(h)))
+                .filter(|(h, c)| {
+                    !c.required
+                        && !opened
+                            .headers
+                            .iter()
+                            .any(|x| x.trim().eq_ignore_ascii_case(h))
+                })
                 .map(|(h, _)| h.clone())
                 .collect(),
         };
@@ -357,52 +435,126 @@ impl Ingester {
             report.status = "already_in_store";
             return Ok((report, None));
         }
-        let mut converter = Converter::new(mapping, table_mapping, &opened.headers, pseudo);
-        let mut writer = store.part_writer(table)?;
-        let mut quarantine: Option<Quarantine> = None;
-        let mut problems: Vec<Problem> = Vec::new();
-        while let Some(chunk) = opened.next_chunk()? {
-            for row in &chunk {
-                if row.is_blank() {
-                    report.rows_blank += 1;
-                    continue;
-                }
-                report.rows_read += 1;
-                problems.clear();
-                if converter.process(row, &mut problems) {
-                    report.rows_accepted += 1;
-                    if converter.pending() >= BATCH_ROWS {
-                        writer.write(&converter.flush().map_err(|e| IngestError::Arrow(e.to_string()))?)?;
+        let writer = BackgroundWriter::spawn(store.part_writer(table)?)?;
+        let headers = opened.headers.clone();
+        let recycler = opened.recycler();
+        let shared = std::sync::Mutex::new((opened, 0u64));
+        let (results_tx, results_rx) = std::sync::mpsc::sync_channel::<
+            Result<(u64, Vec<read::RawRow>, convert::ConvertedChunk), IngestError>,
+        >(WORKERS * 2);
+        let mut merger = Merger {
+            writer,
+            keys: FxHashSet::default(),
+            key_header: String::new(),
+            quarantine: None,
+            quarantine_dir: &self.quarantine_dir,
+            path,
+            part_id: &part_id,
+            headers: &headers,
+            report: &mut report,
+        };
+        let persons =
+            std::thread::scope(
+                |scope| -> Result<
+                    Vec<FxHashMap<pseudo::Pseudonym, convert::PersonFacts>>,
+                    IngestError,
+                > {
+                    let mut workers = Vec::new();
+                    for _ in 0..WORKERS {
+                        let results_tx = results_tx.clone();
+                        let shared = &shared;
+                        let headers = &headers;
+                        let pseudo = pseudo.clone();
+                        workers.push(scope.spawn(move || {
+                            let mut converter =
+                                Converter::new(mapping, table_mapping, headers, pseudo);
+                            loop {
+                                // Take the next chunk and its number under one lock, so numbers follow file order.
+                                let next = {
+                                    let mut guard = shared
+                                        .lock()
+                                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                                    let n = guard.1;
+                                    guard.1 += 1;
+                                    guard.0.next_chunk().map(|c| c.map(|c| (n, c)))
+                                };
+                                let message = match next {
+                                    Ok(None) => break,
+                                    Ok(Some((n, chunk))) => converter
+                                        .convert_chunk(&chunk)
+                                        .map(|converted| (n, chunk, converted))
+                                        .map_err(|e| IngestError::Arrow(e.to_string())),
+                                    Err(e) => Err(e.into()),
+                                };
+                                let failed = message.is_err();
+                                if results_tx.send(message).is_err() || failed {
+                                    break;
+                                }
+                            }
+                            (
+                                converter.key_header(),
+                                std::mem::take(&mut converter.persons),
+                            )
+                        }));
                     }
-                    continue;
-                }
-                report.rows_rejected += 1;
-                let mut reasons: Vec<Reason> = problems.iter().map(|p| p.reason).collect();
-                reasons.dedup();
-                for reason in reasons {
-                    *report.rejected_by_reason.entry(reason).or_default() += 1;
-                }
-                for p in &problems {
-                    if report.rejections.len() < REPORTED_REJECTIONS {
-                        report.rejections.push(Rejection { row: row.line, column: p.column.clone(), reason: p.reason });
-                    } else {
-                        report.rejections_truncated = true;
+                    drop(results_tx);
+                    // Merge in file order: chunks may finish out of order.
+                    let mut waiting = std::collections::BTreeMap::new();
+                    let mut next = 0u64;
+                    let mut first_error = None;
+                    for message in results_rx {
+                        match message {
+                            Ok((n, chunk, converted)) => {
+                                waiting.insert(n, (chunk, converted));
+                            }
+                            Err(e) => {
+                                first_error.get_or_insert(e);
+                                break;
+                            }
+                        }
+                        while let Some((chunk, converted)) = waiting.remove(&next) {
+                            if merger.key_header.is_empty() {
+                                merger.key_header = table
+                                    .key
+                                    .first()
+                                    .and_then(|k| table_mapping.header_of(k))
+                                    .unwrap_or_default()
+                                    .to_owned();
+                            }
+                            if let Err(e) = merger.merge(&chunk, converted) {
+                                first_error.get_or_insert(e);
+                            }
+                            let _ = recycler.try_send(chunk);
+                            next += 1;
+                        }
+                        if first_error.is_some() {
+                            break;
+                        }
                     }
-                }
-                if quarantine.is_none() {
-                    quarantine = Some(Quarantine::create(&self.quarantine_dir, path, &part_id, &opened.headers)?);
-                }
-                if let Some(q) = quarantine.as_mut() {
-                    q.write(row, &problems)?;
-                }
-            }
-            opened.recycle(chunk);
-        }
-        if converter.pending() > 0 {
-            writer.write(&converter.flush().map_err(|e| IngestError::Arrow(e.to_string()))?)?;
-        }
-        let source_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let keys = std::mem::take(&mut converter.keys);
+                    let mut persons = Vec::new();
+                    for w in workers {
+                        let (_, p) = w.join().map_err(|_| {
+                            IngestError::Arrow("a conversion thread panicked".into())
+                        })?;
+                        persons.push(p);
+                    }
+                    match first_error {
+                        Some(e) => Err(e),
+                        None => Ok(persons),
+                    }
+                },
+            )?;
+        let Merger {
+            writer,
+            keys,
+            quarantine,
+            ..
+        } = merger;
+        let writer = writer.finish()?;
+        let source_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let part = writer.finish(&part_id, &source_name, &mapping.id, keys)?;
         let quarantine = match quarantine {
             Some(q) => {
@@ -412,32 +564,204 @@ impl Ingester {
             }
             None => None,
         };
-        let persons = persons_batch(&converter)?;
-        Ok((report, Some(Staged { part, quarantine, persons: persons.into_iter().collect() })))
+        let persons = persons_batch(persons)?;
+        Ok((
+            report,
+            Some(Staged {
+                part,
+                quarantine,
+                persons: persons.into_iter().collect(),
+            }),
+        ))
     }
 }
 
-fn persons_batch(converter: &Converter<'_>) -> Result<Option<arrow::array::RecordBatch>, IngestError> {
+/// Encodes Parquet on its own thread, so that validation, reading and
+/// compression overlap.
+struct BackgroundWriter {
+    tx: Option<std::sync::mpsc::SyncSender<arrow::array::RecordBatch>>,
+    handle: Option<std::thread::JoinHandle<Result<peitto_store::PartWriter, StoreError>>>,
+}
+
+impl BackgroundWriter {
+    fn spawn(mut writer: peitto_store::PartWriter) -> Result<BackgroundWriter, IngestError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<arrow::array::RecordBatch>(2);
+        let handle = std::thread::Builder::new()
+            .name("peitto-write".into())
+            .spawn(move || {
+                for batch in rx {
+                    writer.write(&batch)?;
+                }
+                Ok(writer)
+            })
+            .map_err(|e| IngestError::Arrow(e.to_string()))?;
+        Ok(BackgroundWriter {
+            tx: Some(tx),
+            handle: Some(handle),
+        })
+    }
+
+    fn write(&mut self, batch: arrow::array::RecordBatch) -> Result<(), IngestError> {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(batch).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped: it has the error.
+        self.join().map(|_| ())
+    }
+
+    fn join(&mut self) -> Result<peitto_store::PartWriter, IngestError> {
+        self.tx = None;
+        match self.handle.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => Ok(result?),
+            Some(Err(_)) => Err(IngestError::Arrow(
+                "the Parquet writer thread panicked".into(),
+            )),
+            None => Err(IngestError::Arrow(
+                "the Parquet writer was already closed".into(),
+            )),
+        }
+    }
+
+    fn finish(mut self) -> Result<peitto_store::PartWriter, IngestError> {
+        self.join()
+    }
+}
+
+/// Puts converted chunks back in file order: finds duplicate keys (the
+/// first occurrence wins), reports and quarantines rejected rows, and hands
+/// accepted rows to the writer.
+struct Merger<'a> {
+    writer: BackgroundWriter,
+    keys: FxHashSet<u128>,
+    key_header: String,
+    quarantine: Option<Quarantine>,
+    quarantine_dir: &'a Path,
+    path: &'a Path,
+    part_id: &'a str,
+    headers: &'a [String],
+    report: &'a mut FileReport,
+}
+
+impl Merger<'_> {
+    fn merge(
+        &mut self,
+        chunk: &[read::RawRow],
+        converted: convert::ConvertedChunk,
+    ) -> Result<(), IngestError> {
+        let convert::ConvertedChunk {
+            batch,
+            accepted,
+            mut rejected,
+            blank,
+        } = converted;
+        self.report.rows_blank += blank;
+        self.report.rows_read += (accepted.len() + rejected.len()) as u64;
+        let mut keep = Vec::with_capacity(accepted.len());
+        let mut duplicates = false;
+        for &(i, key) in &accepted {
+            let fresh = self.keys.insert(key);
+            keep.push(fresh);
+            if !fresh {
+                duplicates = true;
+                rejected.push((
+                    i,
+                    vec![Problem {
+                        column: self.key_header.clone(),
+                        reason: Reason::DuplicateKey,
+                    }],
+                ));
+            }
+        }
+        if let Some(batch) = batch {
+            let batch = if duplicates {
+                let mask = arrow::array::BooleanArray::from(keep.clone());
+                arrow::compute::filter_record_batch(&batch, &mask)
+                    .map_err(|e| IngestError::Arrow(e.to_string()))?
+            } else {
+                batch
+            };
+            self.report.rows_accepted += batch.num_rows() as u64;
+            if batch.num_rows() > 0 {
+                self.writer.write(batch)?;
+            }
+        }
+        rejected.sort_by_key(|(i, _)| *i);
+        for (i, problems) in rejected {
+            let row = &chunk[i];
+            self.report.rows_rejected += 1;
+            let mut reasons: Vec<Reason> = problems.iter().map(|p| p.reason).collect();
+            reasons.dedup();
+            for reason in reasons {
+                *self.report.rejected_by_reason.entry(reason).or_default() += 1;
+            }
+            for p in &problems {
+                if self.report.rejections.len() < REPORTED_REJECTIONS {
+                    self.report.rejections.push(Rejection {
+                        row: row.line,
+                        column: p.column.clone(),
+                        reason: p.reason,
+                    });
+                } else {
+                    self.report.rejections_truncated = true;
+                }
+            }
+            if self.quarantine.is_none() {
+                self.quarantine = Some(Quarantine::create(
+                    self.quarantine_dir,
+                    self.path,
+                    self.part_id,
+                    self.headers,
+                )?);
+            }
+            if let Some(q) = self.quarantine.as_mut() {
+                q.write(row, &problems)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn persons_batch(
+    maps: Vec<FxHashMap<pseudo::Pseudonym, convert::PersonFacts>>,
+) -> Result<Option<arrow::array::RecordBatch>, IngestError> {
     use arrow::array::{BooleanArray, Date32Array, StringArray};
-    if converter.persons.is_empty() {
+    let mut all: FxHashMap<pseudo::Pseudonym, convert::PersonFacts> = FxHashMap::default();
+    for map in maps {
+        all.extend(map);
+    }
+    if all.is_empty() {
         return Ok(None);
     }
-    let mut rows: Vec<_> = converter.persons.iter().collect();
+    let mut rows: Vec<_> = all.iter().collect();
     rows.sort_by_key(|(k, _)| **k);
-    let keys: StringArray = rows.iter().map(|(k, _)| std::str::from_utf8(&k[..]).ok()).collect();
+    let keys: StringArray = rows
+        .iter()
+        .map(|(k, _)| std::str::from_utf8(&k[..]).ok())
+        .collect();
     let births: Date32Array = rows.iter().map(|(_, f)| Some(f.birth_date)).collect();
     let sexes: StringArray = rows.iter().map(|(_, f)| Some(f.sex)).collect();
     let temps: BooleanArray = rows.iter().map(|(_, f)| Some(f.temporary)).collect();
     arrow::array::RecordBatch::try_new(
         Arc::new(peitto_model::tables::PERSON.schema()),
-        vec![Arc::new(keys), Arc::new(births), Arc::new(sexes), Arc::new(temps)],
+        vec![
+            Arc::new(keys),
+            Arc::new(births),
+            Arc::new(sexes),
+            Arc::new(temps),
+        ],
     )
     .map(Some)
     .map_err(|e| IngestError::Arrow(e.to_string()))
 }
 
 /// The identity of an extract's content under a mapping and table.
-fn content_id(path: &Path, mapping: &Mapping, table: &TableMapping, sheet: Option<&str>) -> Result<String, IngestError> {
+fn content_id(
+    path: &Path,
+    mapping: &Mapping,
+    table: &TableMapping,
+    sheet: Option<&str>,
+) -> Result<String, IngestError> {
     let mut hasher = Sha256::new();
     hasher.update(mapping.id.as_bytes());
     hasher.update([0]);
@@ -454,7 +778,12 @@ fn content_id(path: &Path, mapping: &Mapping, table: &TableMapping, sheet: Optio
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Expands folders into the readable files under them, sorted; files named
@@ -487,7 +816,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Rejected rows of one file, kept whole (identifiers included, mode 0600)
@@ -500,9 +831,16 @@ struct Quarantine {
 }
 
 impl Quarantine {
-    fn create(dir: &Path, source: &Path, part_id: &str, headers: &[String]) -> Result<Quarantine, IngestError> {
+    fn create(
+        dir: &Path,
+        source: &Path,
+        part_id: &str,
+        headers: &[String],
+    ) -> Result<Quarantine, IngestError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
-        let stem = source.file_stem().map_or_else(|| "extract".into(), |s| s.to_string_lossy().into_owned());
+        let stem = source
+            .file_stem()
+            .map_or_else(|| "extract".into(), |s| s.to_string_lossy().into_owned());
         let target = dir.join(format!("{stem}-{}.csv", &part_id[..12]));
         let tmp = dir.join(format!(".{stem}-{}.csv.tmp", &part_id[..12]));
         let file = fs::OpenOptions::new()
@@ -514,29 +852,51 @@ impl Quarantine {
             .map_err(io(&tmp))?;
         let mut out = BufWriter::new(file);
         out.write_all(b"\xEF\xBB\xBF").map_err(io(&tmp))?;
-        let mut writer = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(out);
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .flexible(true)
+            .from_writer(out);
         let mut header: Vec<&str> = headers.iter().map(String::as_str).collect();
         header.extend(["peitto_row", "peitto_reasons"]);
-        writer.write_record(&header).map_err(|e| io(&tmp)(e.into()))?;
-        Ok(Quarantine { tmp, target, writer })
+        writer
+            .write_record(&header)
+            .map_err(|e| io(&tmp)(e.into()))?;
+        Ok(Quarantine {
+            tmp,
+            target,
+            writer,
+        })
     }
 
     fn write(&mut self, row: &read::RawRow, problems: &[Problem]) -> Result<(), IngestError> {
         let reasons = problems
             .iter()
-            .map(|p| if p.column.is_empty() { p.reason.code().to_owned() } else { format!("{}: {}", p.column, p.reason.code()) })
+            .map(|p| {
+                if p.column.is_empty() {
+                    p.reason.code().to_owned()
+                } else {
+                    format!("{}: {}", p.column, p.reason.code())
+                }
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let line = row.line.to_string();
-        let mut record: Vec<&str> = row.fields.iter().map(String::as_str).collect();
+        let mut record: Vec<&str> = row.iter().collect();
         record.extend([line.as_str(), reasons.as_str()]);
-        self.writer.write_record(&record).map_err(|e| io(&self.tmp)(e.into()))
+        self.writer
+            .write_record(&record)
+            .map_err(|e| io(&self.tmp)(e.into()))
     }
 
     fn finish(self) -> Result<(PathBuf, PathBuf), IngestError> {
         let tmp = self.tmp.clone();
-        let out = self.writer.into_inner().map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
-        let file = out.into_inner().map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
+        let out = self
+            .writer
+            .into_inner()
+            .map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
         file.sync_all().map_err(io(&tmp))?;
         Ok((self.tmp, self.target))
     }
@@ -548,7 +908,11 @@ impl Quarantine {
 /// On I/O errors.
 pub fn write_report(report: &IngestReport, dir: &Path) -> Result<PathBuf, IngestError> {
     fs::create_dir_all(dir).map_err(io(dir))?;
-    let path = dir.join(format!("ingest-{}-{}.json", report.finished_at, std::process::id()));
+    let path = dir.join(format!(
+        "ingest-{}-{}.json",
+        report.finished_at,
+        std::process::id()
+    ));
     let json = serde_json::to_vec_pretty(report).map_err(|e| IngestError::Arrow(e.to_string()))?;
     peitto_store::write_atomic(&path, &json)?;
     Ok(path)

@@ -8,8 +8,8 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use peitto_project::Key;
+use peitto_store::fast_hash::FxHashMap;
 use sha2::Sha256;
-use std::collections::HashMap;
 
 /// A pseudonym as stored: 32 lower-case hex digits (the first 128 bits of the MAC).
 pub type Pseudonym = [u8; 32];
@@ -26,8 +26,10 @@ const RECORD_DOMAIN: &[u8] = b"peitto/record/v1\0";
 #[derive(Clone)]
 pub struct Pseudonymiser {
     mac: Hmac<Sha256>,
-    persons: HashMap<[u8; 11], Pseudonym>,
-    records: HashMap<Vec<u8>, Pseudonym>,
+    persons: FxHashMap<[u8; 11], Pseudonym>,
+    records: FxHashMap<Vec<u8>, Pseudonym>,
+    /// Reused buffer for cache look-ups of record ids.
+    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for Pseudonymiser {
@@ -51,8 +53,14 @@ impl Pseudonymiser {
     #[must_use]
     pub fn new(key: &Key) -> Pseudonymiser {
         // A 32-byte key is always a valid HMAC key.
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.bytes()).unwrap_or_else(|_| unreachable!());
-        Pseudonymiser { mac, persons: HashMap::new(), records: HashMap::new() }
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.bytes())
+            .unwrap_or_else(|_| unreachable!());
+        Pseudonymiser {
+            mac,
+            persons: FxHashMap::default(),
+            records: FxHashMap::default(),
+            scratch: Vec::new(),
+        }
     }
 
     /// Pseudonym of a validated henkilötunnus (its canonical 11 characters).
@@ -62,7 +70,13 @@ impl Pseudonymiser {
         if let Some(p) = self.persons.get(&code) {
             return *p;
         }
-        let digest = self.mac.clone().chain_update(PERSON_DOMAIN).chain_update(code).finalize().into_bytes();
+        let digest = self
+            .mac
+            .clone()
+            .chain_update(PERSON_DOMAIN)
+            .chain_update(code)
+            .finalize()
+            .into_bytes();
         let p = hex(&digest);
         if self.persons.len() >= PERSON_CACHE_LIMIT {
             self.persons.clear();
@@ -91,20 +105,20 @@ impl Pseudonymiser {
         if !cache {
             return compute(&self.mac);
         }
-        let mut key = Vec::with_capacity(system.len() + entity.len() + id.len() + 2);
-        key.extend_from_slice(system.as_bytes());
-        key.push(0);
-        key.extend_from_slice(entity.as_bytes());
-        key.push(0);
-        key.extend_from_slice(id.as_bytes());
-        if let Some(p) = self.records.get(&key) {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(system.as_bytes());
+        self.scratch.push(0);
+        self.scratch.extend_from_slice(entity.as_bytes());
+        self.scratch.push(0);
+        self.scratch.extend_from_slice(id.as_bytes());
+        if let Some(p) = self.records.get(self.scratch.as_slice()) {
             return *p;
         }
         let p = compute(&self.mac);
         if self.records.len() >= RECORD_CACHE_LIMIT {
             self.records.clear();
         }
-        self.records.insert(key, p);
+        self.records.insert(self.scratch.clone(), p);
         p
     }
 }
@@ -126,7 +140,8 @@ mod tests {
         assert_ne!(pa, b.person(&hetu));
         assert!(pa.iter().all(u8::is_ascii_hexdigit));
         // The century sign alone separates people (since 2023).
-        let other = Hetu::parse(&peitto_hetu::compose(hetu.birth_date(), '-', 903).unwrap()).unwrap();
+        let other =
+            Hetu::parse(&peitto_hetu::compose(hetu.birth_date(), '-', 903).unwrap()).unwrap();
         assert_ne!(pa, a.person(&other));
     }
 

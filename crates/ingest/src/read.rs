@@ -75,23 +75,65 @@ pub struct SourceInfo {
 pub struct RawRow {
     /// CSV: line number; XLSX: sheet row; Parquet: record number (all 1-based).
     pub line: u64,
-    /// Field texts, in header order.
-    pub fields: Vec<String>,
+    /// The fields, kept in one buffer (no allocation per field).
+    record: csv::StringRecord,
     /// Index of the first field that was not valid in the file's encoding.
     pub bad_encoding: Option<usize>,
+}
+
+/// `str::trim`, with a fast exit for the common field that has no space at either end.
+#[must_use]
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 impl RawRow {
     fn reset(&mut self, line: u64) {
         self.line = line;
-        self.fields.clear();
+        self.record.clear();
         self.bad_encoding = None;
+    }
+
+    /// A row with the given fields (tests).
+    #[must_use]
+    pub fn from_fields(line: u64, fields: &[&str]) -> RawRow {
+        RawRow {
+            line,
+            record: fields.iter().collect(),
+            bad_encoding: None,
+        }
+    }
+
+    /// Number of fields.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.record.len()
+    }
+
+    /// Whether the row has no fields.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.record.is_empty()
+    }
+
+    /// Field `i`, as it stands.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.record.get(i)
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.record.iter()
     }
 
     /// Whether every field is empty or blank (Excel writes such rows).
     #[must_use]
     pub fn is_blank(&self) -> bool {
-        self.fields.iter().all(|f| f.trim().is_empty())
+        self.record.iter().all(|f| trim(f).is_empty())
     }
 }
 
@@ -145,6 +187,12 @@ impl Opened {
     pub fn recycle(&self, chunk: Vec<RawRow>) {
         let _ = self.recycle.try_send(chunk);
     }
+
+    /// A handle that recycles chunks from another thread.
+    #[must_use]
+    pub fn recycler(&self) -> SyncSender<Vec<RawRow>> {
+        self.recycle.clone()
+    }
 }
 
 impl Drop for Opened {
@@ -169,7 +217,8 @@ struct Producer {
 impl Producer {
     /// A row to fill, reusing allocations from recycled chunks.
     fn row(&mut self, line: u64) -> &mut RawRow {
-        if self.chunk.is_empty() && self.used == 0
+        if self.chunk.is_empty()
+            && self.used == 0
             && let Ok(old) = self.recycle.try_recv()
         {
             self.chunk = old;
@@ -215,7 +264,12 @@ pub fn open(path: &Path, kind: FileKind, sheet: Option<&str>) -> Result<Opened, 
     let handle = std::thread::Builder::new()
         .name("peitto-read".into())
         .spawn(move || {
-            let mut producer = Producer { tx, recycle: recycle_rx, chunk: Vec::new(), used: 0 };
+            let mut producer = Producer {
+                tx,
+                recycle: recycle_rx,
+                chunk: Vec::new(),
+                used: 0,
+            };
             let result = match kind {
                 FileKind::Csv => read_csv(&path_buf, &header_tx, &mut producer),
                 FileKind::Xlsx => read_xlsx(&path_buf, sheet.as_deref(), &header_tx, &mut producer),
@@ -230,9 +284,18 @@ pub fn open(path: &Path, kind: FileKind, sheet: Option<&str>) -> Result<Opened, 
                 producer.flush(true);
             }
         })
-        .map_err(|e| ReadError::Unreadable { file: path.to_owned(), detail: e.to_string() })?;
+        .map_err(|e| ReadError::Unreadable {
+            file: path.to_owned(),
+            detail: e.to_string(),
+        })?;
     match header_rx.recv() {
-        Ok(Ok((headers, info))) => Ok(Opened { headers, info, rows, recycle, handle: Some(handle) }),
+        Ok(Ok((headers, info))) => Ok(Opened {
+            headers,
+            info,
+            rows,
+            recycle,
+            handle: Some(handle),
+        }),
         Ok(Err(e)) => {
             let _ = handle.join();
             Err(e)
@@ -245,14 +308,17 @@ pub fn open(path: &Path, kind: FileKind, sheet: Option<&str>) -> Result<Opened, 
 }
 
 fn unreadable(path: &Path) -> impl Fn(String) -> ReadError + '_ {
-    move |detail| ReadError::Unreadable { file: path.to_owned(), detail }
+    move |detail| ReadError::Unreadable {
+        file: path.to_owned(),
+        detail,
+    }
 }
 
 fn clean_header(h: &str) -> String {
     h.trim_start_matches('\u{feff}').trim().to_owned()
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum TextEncoding {
     Utf8,
     Windows1252,
@@ -286,44 +352,31 @@ fn detect_delimiter(first_line: &[u8]) -> u8 {
     best.0
 }
 
-fn decode_into(bytes: &[u8], encoding: TextEncoding, out: &mut String) -> bool {
-    match encoding {
-        TextEncoding::Utf8 => match std::str::from_utf8(bytes) {
-            Ok(s) => {
-                out.push_str(s);
-                true
-            }
-            Err(_) => {
-                out.push_str(&String::from_utf8_lossy(bytes));
-                false
-            }
-        },
-        TextEncoding::Windows1252 => {
-            if bytes.is_ascii() {
-                // ASCII is the same in both; skip the decoder on the hot path.
-                out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
-            } else {
-                out.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0);
-            }
-            true
-        }
-    }
-}
+/// Windows-1252 bytes 0x80–0x9F (the rest of the upper half is Latin-1), as
+/// the WHATWG encoding standard maps them.
+const CP1252_80_9F: [char; 32] = [
+    '\u{20ac}', '\u{81}', '\u{201a}', '\u{192}', '\u{201e}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8d}', '\u{17d}', '\u{8f}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}', '\u{178}',
+];
 
 /// Finds the line a record starts on. The csv crate's own record positions
 /// are taken before blank lines and the `\n` of a CRLF are skipped, so they
 /// run behind; this reads the file alongside and counts line ends itself.
 struct LineCounter {
-    reader: BufReader<File>,
+    reader: BufReader<Box<dyn Read + Send>>,
     offset: u64,
     line: u64,
 }
 
 impl LineCounter {
-    fn new(file: File, start: u64) -> std::io::Result<LineCounter> {
-        let mut reader = BufReader::with_capacity(1 << 16, file);
-        reader.seek(SeekFrom::Start(start))?;
-        Ok(LineCounter { reader, offset: 0, line: 1 })
+    fn new(source: Box<dyn Read + Send>) -> LineCounter {
+        LineCounter {
+            reader: BufReader::with_capacity(1 << 16, source),
+            offset: 0,
+            line: 1,
+        }
     }
 
     /// The line of the record whose csv position is byte `start` (relative to `new`'s start).
@@ -333,7 +386,9 @@ impl LineCounter {
             if buf.is_empty() {
                 break;
             }
-            let n = buf.len().min(usize::try_from(start - self.offset).unwrap_or(usize::MAX));
+            let n = buf
+                .len()
+                .min(usize::try_from(start - self.offset).unwrap_or(usize::MAX));
             self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
             self.reader.consume(n);
             self.offset += n as u64;
@@ -352,11 +407,89 @@ impl LineCounter {
     }
 }
 
-fn read_csv(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mut Producer) -> Result<(), ReadError> {
+/// Turns Windows-1252 bytes into UTF-8 as they are read, so the CSV parser
+/// and everything after it work on UTF-8 alone.
+struct Cp1252Reader<R> {
+    inner: R,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> Cp1252Reader<R> {
+    fn new(inner: R) -> Self {
+        Cp1252Reader {
+            inner,
+            raw: vec![0; 1 << 16],
+            out: Vec::with_capacity(1 << 17),
+            pos: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Cp1252Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.out.len() {
+            let n = self.inner.read(&mut self.raw)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.pos = 0;
+            let mut rest = &self.raw[..n];
+            while !rest.is_empty() {
+                let run = rest
+                    .iter()
+                    .position(|b| !b.is_ascii())
+                    .unwrap_or(rest.len());
+                self.out.extend_from_slice(&rest[..run]);
+                if let Some(&b) = rest.get(run) {
+                    let c = if b <= 0x9f {
+                        CP1252_80_9F[usize::from(b - 0x80)]
+                    } else {
+                        char::from(b)
+                    };
+                    let mut utf8 = [0u8; 4];
+                    self.out
+                        .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                    rest = &rest[run + 1..];
+                } else {
+                    rest = &[];
+                }
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn text_reader(
+    path: &Path,
+    start: u64,
+    encoding: TextEncoding,
+) -> std::io::Result<Box<dyn Read + Send>> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    Ok(match encoding {
+        TextEncoding::Utf8 => Box::new(file),
+        TextEncoding::Windows1252 => Box::new(Cp1252Reader::new(file)),
+    })
+}
+
+fn read_csv(
+    path: &Path,
+    header_tx: &SyncSender<HeaderResult>,
+    producer: &mut Producer,
+) -> Result<(), ReadError> {
     let err = unreadable(path);
     let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut file).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| err(e.to_string()))?;
+    (&mut file)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| err(e.to_string()))?;
     let bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
     let body = if bom { &head[3..] } else { &head[..] };
     let (encoding, encoding_name) = if bom {
@@ -369,27 +502,26 @@ fn read_csv(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mut Pr
     let first_line = body.split(|&b| b == b'\n').next().unwrap_or(body);
     let delimiter = detect_delimiter(first_line);
     let body_start = if bom { 3 } else { 0 };
-    file.seek(SeekFrom::Start(body_start)).map_err(|e| err(e.to_string()))?;
-    let mut lines = File::open(path)
-        .and_then(|f| LineCounter::new(f, body_start))
+    let source = text_reader(path, body_start, encoding).map_err(|e| err(e.to_string()))?;
+    let mut lines = text_reader(path, body_start, encoding)
+        .map(LineCounter::new)
         .map_err(|e| err(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 20)
-        .from_reader(file);
+        .from_reader(source);
     let mut record = csv::ByteRecord::new();
-    if !reader.read_byte_record(&mut record).map_err(|e| err(e.to_string()))? {
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|e| err(e.to_string()))?
+    {
         return Err(ReadError::NoHeader(path.to_owned()));
     }
     let headers: Vec<String> = record
         .iter()
-        .map(|f| {
-            let mut s = String::new();
-            decode_into(f, encoding, &mut s);
-            clean_header(&s)
-        })
+        .map(|f| clean_header(&String::from_utf8_lossy(f)))
         .collect();
     if headers.iter().all(String::is_empty) {
         return Err(ReadError::NoHeader(path.to_owned()));
@@ -415,14 +547,24 @@ fn read_csv(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mut Pr
         let start = record.position().map_or(0, csv::Position::byte);
         let line = lines.line_at(start).map_err(|e| err(e.to_string()))?;
         let row = producer.row(line);
-        for (i, field) in record.iter().enumerate() {
-            row.fields.push(String::new());
-            let ok = decode_into(field, encoding, row.fields.last_mut().unwrap_or(&mut String::new()));
-            if !ok && row.bad_encoding.is_none() {
-                row.bad_encoding = Some(i);
+        // Validate the record's UTF-8 once, and move its buffer instead of copying fields.
+        let bytes = std::mem::take(&mut record);
+        match csv::StringRecord::from_byte_record(bytes) {
+            Ok(text) => {
+                record = std::mem::replace(&mut row.record, text).into_byte_record();
+            }
+            Err(e) => {
+                let bytes = e.into_byte_record();
+                for (i, field) in bytes.iter().enumerate() {
+                    if std::str::from_utf8(field).is_err() && row.bad_encoding.is_none() {
+                        row.bad_encoding = Some(i);
+                    }
+                    row.record.push_field(&String::from_utf8_lossy(field));
+                }
+                record = bytes;
             }
         }
-        if row.is_blank() && row.fields.len() <= 1 {
+        if row.len() <= 1 && row.is_blank() {
             producer.unrow();
         }
         if !producer.flush(false) {
@@ -471,22 +613,45 @@ fn read_xlsx(
     producer: &mut Producer,
 ) -> Result<(), ReadError> {
     let err = unreadable(path);
-    let mut workbook: Xlsx<BufReader<File>> = open_workbook(path).map_err(|e: calamine::XlsxError| err(e.to_string()))?;
+    let mut workbook: Xlsx<BufReader<File>> =
+        open_workbook(path).map_err(|e: calamine::XlsxError| err(e.to_string()))?;
     let names = workbook.sheet_names();
     let name = match sheet {
         Some(s) => names
             .iter()
             .find(|n| n.eq_ignore_ascii_case(s))
             .cloned()
-            .ok_or_else(|| err(format!("no sheet {s:?}; the workbook has {}", names.join(", "))))?,
-        None => names.first().cloned().ok_or_else(|| err("the workbook has no sheets".into()))?,
+            .ok_or_else(|| {
+                err(format!(
+                    "no sheet {s:?}; the workbook has {}",
+                    names.join(", ")
+                ))
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| err("the workbook has no sheets".into()))?,
     };
-    let mut cells = workbook.worksheet_cells_reader(&name).map_err(|e| err(e.to_string()))?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&name)
+        .map_err(|e| err(e.to_string()))?;
     let mut headers: Vec<String> = Vec::new();
     let mut header_row = None;
-    let mut current_row: Option<u32> = None;
     let mut sent_header = false;
+    // The row being assembled: cells come by position and may skip empty ones.
+    let mut current: Option<u32> = None;
+    let mut fields: Vec<String> = Vec::new();
     let mut text = String::new();
+    let emit = |producer: &mut Producer, line: u32, fields: &[String]| -> bool {
+        let row = producer.row(u64::from(line) + 1);
+        for f in fields {
+            row.record.push_field(f);
+        }
+        if row.is_blank() {
+            producer.unrow();
+        }
+        producer.flush(false)
+    };
     loop {
         let cell = cells.next_cell().map_err(|e| err(e.to_string()))?;
         let Some(cell) = cell else { break };
@@ -494,7 +659,7 @@ fn read_xlsx(
         let c = c as usize;
         text.clear();
         cell_text(cell.get_value(), &mut text);
-        if header_row.is_none_or(|h| h == r) && !sent_header {
+        if !sent_header && header_row.is_none_or(|h| h == r) {
             if header_row.is_none() && text.trim().is_empty() {
                 continue;
             }
@@ -507,43 +672,54 @@ fn read_xlsx(
         }
         if !sent_header {
             sent_header = true;
-            let info = SourceInfo { format: "xlsx", encoding: None, delimiter: None, sheet: Some(name.clone()) };
+            let info = SourceInfo {
+                format: "xlsx",
+                encoding: None,
+                delimiter: None,
+                sheet: Some(name.clone()),
+            };
             if header_tx.send(Ok((headers.clone(), info))).is_err() {
                 return Ok(());
             }
         }
-        if current_row != Some(r) {
-            if current_row.is_some() {
-                if producer.chunk[producer.used - 1].is_blank() {
-                    producer.unrow();
-                }
-                if !producer.flush(false) {
-                    return Ok(());
-                }
+        if current != Some(r) {
+            if let Some(line) = current
+                && !emit(producer, line, &fields)
+            {
+                return Ok(());
             }
-            current_row = Some(r);
-            let row = producer.row(u64::from(r) + 1);
-            row.fields.resize(headers.len(), String::new());
+            current = Some(r);
+            fields.iter_mut().for_each(String::clear);
+            fields.resize(headers.len(), String::new());
+            fields.truncate(headers.len());
         }
-        let row = &mut producer.chunk[producer.used - 1];
-        if c >= row.fields.len() {
-            row.fields.resize(c + 1, String::new());
+        if fields.len() <= c {
+            fields.resize(c + 1, String::new());
         }
-        row.fields[c].push_str(&text);
+        fields[c].push_str(&text);
     }
     if !sent_header {
         if headers.is_empty() {
             return Err(ReadError::NoHeader(path.to_owned()));
         }
-        let info = SourceInfo { format: "xlsx", encoding: None, delimiter: None, sheet: Some(name) };
+        let info = SourceInfo {
+            format: "xlsx",
+            encoding: None,
+            delimiter: None,
+            sheet: Some(name),
+        };
         let _ = header_tx.send(Ok((headers, info)));
-    } else if current_row.is_some() && producer.chunk[producer.used - 1].is_blank() {
-        producer.unrow();
+    } else if let Some(line) = current {
+        emit(producer, line, &fields);
     }
     Ok(())
 }
 
-fn read_parquet(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mut Producer) -> Result<(), ReadError> {
+fn read_parquet(
+    path: &Path,
+    header_tx: &SyncSender<HeaderResult>,
+    producer: &mut Producer,
+) -> Result<(), ReadError> {
     let err = unreadable(path);
     let file = File::open(path).map_err(|e| err(e.to_string()))?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
@@ -551,11 +727,21 @@ fn read_parquet(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mu
         .with_batch_size(8192)
         .build()
         .map_err(|e| err(e.to_string()))?;
-    let headers: Vec<String> = reader.schema().fields().iter().map(|f| clean_header(f.name())).collect();
+    let headers: Vec<String> = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| clean_header(f.name()))
+        .collect();
     if headers.is_empty() {
         return Err(ReadError::NoHeader(path.to_owned()));
     }
-    let info = SourceInfo { format: "parquet", encoding: None, delimiter: None, sheet: None };
+    let info = SourceInfo {
+        format: "parquet",
+        encoding: None,
+        delimiter: None,
+        sheet: None,
+    };
     if header_tx.send(Ok((headers, info))).is_err() {
         return Ok(());
     }
@@ -568,14 +754,23 @@ fn read_parquet(path: &Path, header_tx: &SyncSender<HeaderResult>, producer: &mu
             .map(|c| {
                 cast(c, &DataType::Utf8)
                     .map_err(|e| err(e.to_string()))
-                    .and_then(|a| a.as_any().downcast_ref::<StringArray>().cloned().ok_or_else(|| err("cast".into())))
+                    .and_then(|a| {
+                        a.as_any()
+                            .downcast_ref::<StringArray>()
+                            .cloned()
+                            .ok_or_else(|| err("cast".into()))
+                    })
             })
             .collect::<Result<_, _>>()?;
         for i in 0..batch.num_rows() {
             line += 1;
             let row = producer.row(line);
             for column in &columns {
-                row.fields.push(if column.is_null(i) { String::new() } else { column.value(i).to_owned() });
+                row.record.push_field(if column.is_null(i) {
+                    ""
+                } else {
+                    column.value(i)
+                });
             }
             if !producer.flush(false) {
                 return Ok(());
@@ -596,6 +791,21 @@ mod tests {
         assert_eq!(detect_delimiter(b"\"a;x\",b,c"), b',');
         assert_eq!(detect_delimiter(b"a\tb"), b'\t');
         assert_eq!(detect_delimiter(b"single"), b';');
+    }
+
+    #[test]
+    fn windows_1252_decodes_like_encoding_rs() {
+        let bytes: Vec<u8> = (0u8..=255).cycle().take(300_000).collect();
+        let mut ours = String::new();
+        Cp1252Reader::new(&bytes[..])
+            .read_to_string(&mut ours)
+            .unwrap();
+        assert_eq!(
+            ours,
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&bytes)
+                .0
+        );
     }
 
     #[test]

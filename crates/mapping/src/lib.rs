@@ -44,7 +44,9 @@ pub enum MappingError {
         message: String,
     },
     /// No built-in mapping has this id and no such file exists.
-    #[error("no mapping called {0:?} (built in: pro_consona, abilita, reference; or give a path to a .toml file)")]
+    #[error(
+        "no mapping called {0:?} (built in: pro_consona, abilita, reference; or give a path to a .toml file)"
+    )]
     Unknown(String),
     /// Reading the mapping file failed.
     #[error("cannot read mapping {path}: {source}")]
@@ -141,7 +143,10 @@ impl TableMapping {
     /// The source header for model column `name`.
     #[must_use]
     pub fn header_of(&self, name: &str) -> Option<&str> {
-        self.columns.iter().find(|(_, c)| c.name == name).map(|(h, _)| h.as_str())
+        self.columns
+            .iter()
+            .find(|(_, c)| c.name == name)
+            .map(|(h, _)| h.as_str())
     }
 }
 
@@ -217,8 +222,10 @@ impl Mapping {
         }
         let path = Path::new(id_or_path);
         if path.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| MappingError::Io { path: id_or_path.to_owned(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| MappingError::Io {
+                path: id_or_path.to_owned(),
+                source,
+            })?;
             return Mapping::from_toml(id_or_path, &text);
         }
         Err(MappingError::Unknown(id_or_path.to_owned()))
@@ -229,7 +236,10 @@ impl Mapping {
     /// # Errors
     /// Only if a shipped mapping is broken (tests prevent that).
     pub fn builtins() -> Result<Vec<Mapping>, MappingError> {
-        BUILTIN.iter().map(|(id, text)| Mapping::from_toml(id, text)).collect()
+        BUILTIN
+            .iter()
+            .map(|(id, text)| Mapping::from_toml(id, text))
+            .collect()
     }
 
     /// Parses and checks a mapping.
@@ -238,35 +248,56 @@ impl Mapping {
     /// On TOML errors, unknown tables, columns or codes, and required model
     /// columns left unmapped.
     pub fn from_toml(source_name: &str, text: &str) -> Result<Mapping, MappingError> {
-        let syntax = |message: String| MappingError::Syntax { source_name: source_name.to_owned(), message };
+        let syntax = |message: String| MappingError::Syntax {
+            source_name: source_name.to_owned(),
+            message,
+        };
         let raw: RawMapping = toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
-        let model = |message: String| MappingError::Model { mapping: raw.id.clone(), message };
+        let model = |message: String| MappingError::Model {
+            mapping: raw.id.clone(),
+            message,
+        };
         if !matches!(raw.format.delimiter, ';' | ',' | '\t') {
-            return Err(model(format!("delimiter {:?} is not ; , or tab", raw.format.delimiter)));
+            return Err(model(format!(
+                "delimiter {:?} is not ; , or tab",
+                raw.format.delimiter
+            )));
         }
         if !matches!(raw.format.decimal, ',' | '.') {
-            return Err(model(format!("decimal separator {:?} is not , or .", raw.format.decimal)));
+            return Err(model(format!(
+                "decimal separator {:?} is not , or .",
+                raw.format.decimal
+            )));
         }
 
         let mut decode = HashMap::new();
         let mut encode = HashMap::new();
         for (list_name, values) in &raw.codes {
-            let list = codes::by_name(list_name).ok_or_else(|| model(format!("unknown code list {list_name:?}")))?;
+            let list = codes::by_name(list_name)
+                .ok_or_else(|| model(format!("unknown code list {list_name:?}")))?;
             for (canonical, locals) in values {
                 let canonical = list
                     .codes
                     .iter()
                     .find(|c| c.code == canonical)
                     .map(|c| c.code)
-                    .ok_or_else(|| model(format!("code list {list_name} has no code {canonical:?}")))?;
+                    .ok_or_else(|| {
+                        model(format!("code list {list_name} has no code {canonical:?}"))
+                    })?;
                 let locals: Vec<String> = match locals {
                     toml::Value::String(s) => vec![s.clone()],
                     toml::Value::Array(items) => items
                         .iter()
                         .map(|v| v.as_str().map(str::to_owned))
                         .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| model(format!("{list_name}.{canonical}: values must be strings")))?,
-                    _ => return Err(model(format!("{list_name}.{canonical}: values must be strings"))),
+                        .ok_or_else(|| {
+                            model(format!("{list_name}.{canonical}: values must be strings"))
+                        })?,
+                    _ => {
+                        return Err(model(format!(
+                            "{list_name}.{canonical}: values must be strings"
+                        )));
+                    }
                 };
                 if let Some(first) = locals.first() {
                     encode.insert((list.name, canonical), first.clone());
@@ -275,7 +306,9 @@ impl Mapping {
                     if let Some(previous) = decode.insert((list.name, normalise(&local)), canonical)
                         && previous != canonical
                     {
-                        return Err(model(format!("{list_name}: {local:?} maps to both {previous} and {canonical}")));
+                        return Err(model(format!(
+                            "{list_name}: {local:?} maps to both {previous} and {canonical}"
+                        )));
                     }
                 }
             }
@@ -286,35 +319,45 @@ impl Mapping {
             let spec = peitto_model::table(table_name)
                 .filter(|t| t.from_source)
                 .ok_or_else(|| model(format!("no source table {table_name:?} in the model")))?;
-            let raw_table: RawTable =
-                value.clone().try_into().map_err(|e: toml::de::Error| model(format!("{table_name}: {e}")))?;
+            let raw_table: RawTable = value
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| model(format!("{table_name}: {e}")))?;
             let mut columns = Vec::new();
             for (column, header) in &raw_table.columns {
                 let spec_column = spec
                     .column(column)
                     .ok_or_else(|| model(format!("{table_name} has no column {column:?}")))?;
-                let header = header
-                    .as_str()
-                    .ok_or_else(|| model(format!("{table_name}.{column}: header must be a string")))?;
+                let header = header.as_str().ok_or_else(|| {
+                    model(format!("{table_name}.{column}: header must be a string"))
+                })?;
                 columns.push((header.to_owned(), spec_column));
             }
             for required in spec.columns.iter().filter(|c| c.required) {
                 if !columns.iter().any(|(_, c)| c.name == required.name) {
-                    return Err(model(format!("{table_name}: required column {} is not mapped", required.name)));
+                    return Err(model(format!(
+                        "{table_name}: required column {} is not mapped",
+                        required.name
+                    )));
                 }
             }
             let mut dropped = Vec::new();
             for (header, kind) in &raw_table.drop {
-                let kind: Dropped = kind
-                    .clone()
-                    .try_into()
-                    .map_err(|e: toml::de::Error| model(format!("{table_name}.drop.{header}: {e}")))?;
+                let kind: Dropped = kind.clone().try_into().map_err(|e: toml::de::Error| {
+                    model(format!("{table_name}.drop.{header}: {e}"))
+                })?;
                 dropped.push((header.clone(), kind));
             }
             let mut seen = std::collections::HashSet::new();
-            for header in columns.iter().map(|(h, _)| h).chain(dropped.iter().map(|(h, _)| h)) {
+            for header in columns
+                .iter()
+                .map(|(h, _)| h)
+                .chain(dropped.iter().map(|(h, _)| h))
+            {
                 if !seen.insert(normalise(header)) {
-                    return Err(model(format!("{table_name}: header {header:?} is used twice")));
+                    return Err(model(format!(
+                        "{table_name}: header {header:?} is used twice"
+                    )));
                 }
             }
             tables.push(TableMapping {
@@ -329,7 +372,10 @@ impl Mapping {
 
         let (true_words, false_words) = match raw.booleans {
             Some(b) => (b.yes, b.no),
-            None => (vec!["true".into(), "1".into()], vec!["false".into(), "0".into()]),
+            None => (
+                vec!["true".into(), "1".into()],
+                vec!["false".into(), "0".into()],
+            ),
         };
         Ok(Mapping {
             id: raw.id,
@@ -353,19 +399,32 @@ impl Mapping {
     /// The canonical code a local value means, if any. Canonical codes are
     /// accepted as they are too, so peitto's own exports read back.
     #[must_use]
-    pub fn decode_code(&self, list: &'static peitto_model::CodeList, local: &str) -> Option<&'static str> {
+    pub fn decode_code(
+        &self,
+        list: &'static peitto_model::CodeList,
+        local: &str,
+    ) -> Option<&'static str> {
         let key = normalise(local);
         if let Some(code) = self.decode.get(&(list.name, key)) {
             return Some(code);
         }
         let trimmed = local.trim();
-        list.codes.iter().find(|c| c.code.eq_ignore_ascii_case(trimmed)).map(|c| c.code)
+        list.codes
+            .iter()
+            .find(|c| c.code.eq_ignore_ascii_case(trimmed))
+            .map(|c| c.code)
     }
 
     /// The local value the system writes for a canonical code.
     #[must_use]
-    pub fn encode_code<'a>(&'a self, list: &'static peitto_model::CodeList, canonical: &'a str) -> &'a str {
-        self.encode.get(&(list.name, canonical)).map_or(canonical, String::as_str)
+    pub fn encode_code<'a>(
+        &'a self,
+        list: &'static peitto_model::CodeList,
+        canonical: &'a str,
+    ) -> &'a str {
+        self.encode
+            .get(&(list.name, canonical))
+            .map_or(canonical, String::as_str)
     }
 
     /// Reads a yes/no value in the system's words (`true`/`false` always work).
@@ -384,8 +443,14 @@ impl Mapping {
     /// The word the system writes for a yes/no value.
     #[must_use]
     pub fn bool_word(&self, value: bool) -> &str {
-        let words = if value { &self.true_words } else { &self.false_words };
-        words.first().map_or(if value { "true" } else { "false" }, String::as_str)
+        let words = if value {
+            &self.true_words
+        } else {
+            &self.false_words
+        };
+        words
+            .first()
+            .map_or(if value { "true" } else { "false" }, String::as_str)
     }
 }
 
@@ -409,7 +474,10 @@ mod tests {
         // Both register dialects map every source table that holds persons.
         for id in ["pro_consona", "abilita"] {
             let m = all.iter().find(|m| m.id == id).unwrap();
-            for t in peitto_model::tables().iter().filter(|t| t.from_source && t.has_person()) {
+            for t in peitto_model::tables()
+                .iter()
+                .filter(|t| t.from_source && t.has_person())
+            {
                 assert!(m.table(t.name).is_some(), "{id} lacks {}", t.name);
             }
         }
@@ -423,7 +491,13 @@ mod tests {
                     if let Some(list) = code_list_of(column) {
                         for code in list.codes {
                             let local = m.encode_code(list, code.code);
-                            assert_eq!(m.decode_code(list, local), Some(code.code), "{} {}", m.id, code.code);
+                            assert_eq!(
+                                m.decode_code(list, local),
+                                Some(code.code),
+                                "{} {}",
+                                m.id,
+                                code.code
+                            );
                         }
                     }
                 }
@@ -459,9 +533,13 @@ columns = { placement_id = "Id", person_key = "Hetu" }
             )
         };
         assert!(Mapping::from_toml("x", &base("")).is_ok());
-        let err = Mapping::from_toml("x", &base("[codes.sex]\nX = [\"x\"]")).unwrap_err().to_string();
+        let err = Mapping::from_toml("x", &base("[codes.sex]\nX = [\"x\"]"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no code \"X\""), "{err}");
-        let err = Mapping::from_toml("x", &base("[codes.nope]\nX = [\"x\"]")).unwrap_err().to_string();
+        let err = Mapping::from_toml("x", &base("[codes.nope]\nX = [\"x\"]"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown code list"), "{err}");
     }
 }

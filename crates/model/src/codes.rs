@@ -44,112 +44,287 @@ macro_rules! code_list {
     };
 }
 
-code_list!(SEX, "sex", "Sukupuoli: sex, as Statistics Finland codes it.", [
-    ("1", "Mies: male"),
-    ("2", "Nainen: female"),
-]);
+code_list!(
+    SEX,
+    "sex",
+    "Sukupuoli: sex, as Statistics Finland codes it.",
+    [("1", "Mies: male"), ("2", "Nainen: female"),]
+);
 
-code_list!(PLACEMENT_FORM, "placement_form", "Sijoitusmuoto: form of out-of-home placement.", [
-    ("PERHEHOITO", "Perhehoito: family (foster) care"),
-    ("SUKULAISPERHEHOITO", "Sukulais- tai läheisperhehoito: relative or close family care"),
-    ("AMMATILLINEN_PERHEHOITO", "Ammatillinen perhehoito: professional family care"),
-    ("LAITOSHOITO", "Laitoshoito: institutional care (lastenkoti, koulukoti, nuorisokoti)"),
-    ("MUU", "Muu: other (content unverified, domain.md §1)"),
-]);
+code_list!(
+    PLACEMENT_FORM,
+    "placement_form",
+    "Sijoitusmuoto: form of out-of-home placement.",
+    [
+        ("PERHEHOITO", "Perhehoito: family (foster) care"),
+        (
+            "SUKULAISPERHEHOITO",
+            "Sukulais- tai läheisperhehoito: relative or close family care"
+        ),
+        (
+            "AMMATILLINEN_PERHEHOITO",
+            "Ammatillinen perhehoito: professional family care"
+        ),
+        (
+            "LAITOSHOITO",
+            "Laitoshoito: institutional care (lastenkoti, koulukoti, nuorisokoti)"
+        ),
+        ("MUU", "Muu: other (content unverified, domain.md §1)"),
+    ]
+);
 
-code_list!(LEGAL_BASIS, "legal_basis", "Sijoituksen peruste: legal basis of a placement (Child Welfare Act).", [
-    ("AVOHUOLLON_SIJOITUS", "Avohuollon sijoitus: placement as open-care support (LsL 37 §)"),
-    ("KIIREELLINEN", "Kiireellinen sijoitus: urgent placement (LsL 38 §)"),
-    ("HUOSTAANOTTO", "Huostaanotto: care order (LsL 40 §)"),
-    ("JALKIHUOLTO", "Jälkihuolto: aftercare (LsL 75 §)"),
-]);
+code_list!(
+    LEGAL_BASIS,
+    "legal_basis",
+    "Sijoituksen peruste: legal basis of a placement (Child Welfare Act).",
+    [
+        (
+            "AVOHUOLLON_SIJOITUS",
+            "Avohuollon sijoitus: placement as open-care support (LsL 37 §)"
+        ),
+        (
+            "KIIREELLINEN",
+            "Kiireellinen sijoitus: urgent placement (LsL 38 §)"
+        ),
+        ("HUOSTAANOTTO", "Huostaanotto: care order (LsL 40 §)"),
+        ("JALKIHUOLTO", "Jälkihuolto: aftercare (LsL 75 §)"),
+    ]
+);
 
-code_list!(NOTIFICATION_OUTCOME, "notification_outcome", "Lastensuojeluilmoituksen käsittely: what followed a child-welfare notification.", [
-    ("SELVITYS", "Palvelutarpeen arviointi aloitettu: needs assessment started"),
-    ("EI_SELVITYSTA", "Ei aiheuta toimenpiteitä: no assessment needed"),
-    ("ASIAKKUUS_JO", "Asiakkuus jo olemassa: already a child-welfare client"),
-    ("SIIRRETTY", "Siirretty toiseen kuntaan: transferred to another municipality"),
-]);
+code_list!(
+    NOTIFICATION_OUTCOME,
+    "notification_outcome",
+    "Lastensuojeluilmoituksen käsittely: what followed a child-welfare notification.",
+    [
+        (
+            "SELVITYS",
+            "Palvelutarpeen arviointi aloitettu: needs assessment started"
+        ),
+        (
+            "EI_SELVITYSTA",
+            "Ei aiheuta toimenpiteitä: no assessment needed"
+        ),
+        (
+            "ASIAKKUUS_JO",
+            "Asiakkuus jo olemassa: already a child-welfare client"
+        ),
+        (
+            "SIIRRETTY",
+            "Siirretty toiseen kuntaan: transferred to another municipality"
+        ),
+    ]
+);
 
-code_list!(SERVICE_DOMAIN, "service_domain", "Palvelu: adult social services a decision concerns.", [
-    ("TOIMEENTULOTUKI_TAYDENTAVA", "Täydentävä toimeentulotuki: supplementary social assistance"),
-    ("TOIMEENTULOTUKI_EHKAISEVA", "Ehkäisevä toimeentulotuki: preventive social assistance"),
-    ("KUNTOUTTAVA_TYOTOIMINTA", "Kuntouttava työtoiminta: rehabilitative work activity"),
-    ("VAMMAISPALVELU", "Vammaispalvelut: disability services"),
-]);
+code_list!(
+    SERVICE_DOMAIN,
+    "service_domain",
+    "Palvelu: adult social services a decision concerns.",
+    [
+        (
+            "TOIMEENTULOTUKI_TAYDENTAVA",
+            "Täydentävä toimeentulotuki: supplementary social assistance"
+        ),
+        (
+            "TOIMEENTULOTUKI_EHKAISEVA",
+            "Ehkäisevä toimeentulotuki: preventive social assistance"
+        ),
+        (
+            "KUNTOUTTAVA_TYOTOIMINTA",
+            "Kuntouttava työtoiminta: rehabilitative work activity"
+        ),
+        ("VAMMAISPALVELU", "Vammaispalvelut: disability services"),
+    ]
+);
 
-code_list!(DECISION_RESULT, "decision_result", "Päätös: outcome of a service decision.", [
-    ("MYONTEINEN", "Myönteinen: granted"),
-    ("KIELTEINEN", "Kielteinen: refused"),
-]);
+code_list!(
+    DECISION_RESULT,
+    "decision_result",
+    "Päätös: outcome of a service decision.",
+    [
+        ("MYONTEINEN", "Myönteinen: granted"),
+        ("KIELTEINEN", "Kielteinen: refused"),
+    ]
+);
 
-code_list!(PERMIT_BASIS, "permit_basis", "Oleskeluluvan peruste: residence permit basis by section of the Aliens Act (ulkomaalaislaki).", [
-    ("87", "Turvapaikka: asylum, UlkL 87 §"),
-    ("88", "Toissijainen suojelu: subsidiary protection, UlkL 88 §"),
-    ("89", "Humanitaarinen suojelu: UlkL 89 §"),
-    ("90", "Kiintiöpakolainen: quota refugee, UlkL 90 §"),
-    ("93", "Humanitaarinen maahanmuutto: humanitarian admission, UlkL 93 §"),
-    ("51", "Maastapoistamisen este: removal barred, UlkL 51 §"),
-    ("52", "Yksilöllinen inhimillinen syy: individual humane grounds, UlkL 52 §"),
-    ("52A", "Ihmiskaupan uhri: victim of trafficking, UlkL 52 a §"),
-    ("54", "Jatkolupa: continued permit, UlkL 54 §"),
-    ("110", "Tilapäinen suojelu: temporary protection with a home municipality, UlkL 110 §"),
-]);
+code_list!(
+    PERMIT_BASIS,
+    "permit_basis",
+    "Oleskeluluvan peruste: residence permit basis by section of the Aliens Act (ulkomaalaislaki).",
+    [
+        ("87", "Turvapaikka: asylum, UlkL 87 §"),
+        (
+            "88",
+            "Toissijainen suojelu: subsidiary protection, UlkL 88 §"
+        ),
+        ("89", "Humanitaarinen suojelu: UlkL 89 §"),
+        ("90", "Kiintiöpakolainen: quota refugee, UlkL 90 §"),
+        (
+            "93",
+            "Humanitaarinen maahanmuutto: humanitarian admission, UlkL 93 §"
+        ),
+        ("51", "Maastapoistamisen este: removal barred, UlkL 51 §"),
+        (
+            "52",
+            "Yksilöllinen inhimillinen syy: individual humane grounds, UlkL 52 §"
+        ),
+        (
+            "52A",
+            "Ihmiskaupan uhri: victim of trafficking, UlkL 52 a §"
+        ),
+        ("54", "Jatkolupa: continued permit, UlkL 54 §"),
+        (
+            "110",
+            "Tilapäinen suojelu: temporary protection with a home municipality, UlkL 110 §"
+        ),
+    ]
+);
 
-code_list!(INTEGRATION_SERVICE_KIND, "integration_service_kind", "Kotoutumisen palvelu: integration service.", [
-    ("ALKUKARTOITUS", "Alkukartoitus: initial assessment (Act 1386/2010)"),
-    ("PALVELUTARPEEN_ARVIOINTI", "Osaamisen ja kotoutumisen palvelutarpeen arviointi: assessment (Act 681/2023)"),
-    ("PALVELUTARPEEN_ARVIOINTI_MONIALAINEN", "Monialainen palvelutarpeen arviointi: multi-agency assessment"),
-    ("KOTOUTUMISSUUNNITELMA", "Kotoutumissuunnitelma: integration plan"),
-    ("KOTOUTUMISSUUNNITELMA_MONIALAINEN", "Monialainen kotoutumissuunnitelma: multi-agency integration plan"),
-    ("ORIENTAATIO", "Monikielinen yhteiskuntaorientaatio: multilingual civic orientation"),
-    ("KOTOUTUMISKOULUTUS", "Kotoutumiskoulutus: integration training"),
-]);
+code_list!(
+    INTEGRATION_SERVICE_KIND,
+    "integration_service_kind",
+    "Kotoutumisen palvelu: integration service.",
+    [
+        (
+            "ALKUKARTOITUS",
+            "Alkukartoitus: initial assessment (Act 1386/2010)"
+        ),
+        (
+            "PALVELUTARPEEN_ARVIOINTI",
+            "Osaamisen ja kotoutumisen palvelutarpeen arviointi: assessment (Act 681/2023)"
+        ),
+        (
+            "PALVELUTARPEEN_ARVIOINTI_MONIALAINEN",
+            "Monialainen palvelutarpeen arviointi: multi-agency assessment"
+        ),
+        (
+            "KOTOUTUMISSUUNNITELMA",
+            "Kotoutumissuunnitelma: integration plan"
+        ),
+        (
+            "KOTOUTUMISSUUNNITELMA_MONIALAINEN",
+            "Monialainen kotoutumissuunnitelma: multi-agency integration plan"
+        ),
+        (
+            "ORIENTAATIO",
+            "Monikielinen yhteiskuntaorientaatio: multilingual civic orientation"
+        ),
+        (
+            "KOTOUTUMISKOULUTUS",
+            "Kotoutumiskoulutus: integration training"
+        ),
+    ]
+);
 
-code_list!(INTEGRATION_LAW, "integration_law", "Kotoutumislaki: which integration act the service was given under.", [
-    ("1386/2010", "Laki kotoutumisen edistämisestä 1386/2010 (until 31.12.2024)"),
-    ("681/2023", "Kotoutumislaki 681/2023 (from 1.1.2025)"),
-]);
+code_list!(
+    INTEGRATION_LAW,
+    "integration_law",
+    "Kotoutumislaki: which integration act the service was given under.",
+    [
+        (
+            "1386/2010",
+            "Laki kotoutumisen edistämisestä 1386/2010 (until 31.12.2024)"
+        ),
+        ("681/2023", "Kotoutumislaki 681/2023 (from 1.1.2025)"),
+    ]
+);
 
-code_list!(OUTCOME_OFFSET, "outcome_offset", "Seuranta-ajankohta: months after the anchor service ended.", [
-    ("3", "3 kuukautta: 3 months"),
-    ("6", "6 kuukautta: 6 months"),
-    ("12", "12 kuukautta: 12 months"),
-]);
+code_list!(
+    OUTCOME_OFFSET,
+    "outcome_offset",
+    "Seuranta-ajankohta: months after the anchor service ended.",
+    [
+        ("3", "3 kuukautta: 3 months"),
+        ("6", "6 kuukautta: 6 months"),
+        ("12", "12 kuukautta: 12 months"),
+    ]
+);
 
-code_list!(OUTCOME_STATUS, "outcome_status", "Työmarkkina-asema: labour-market status at follow-up.", [
-    ("TYOLLINEN", "Työllinen: employed"),
-    ("OPISKELIJA", "Opiskelija: in education"),
-    ("TYOTON", "Työtön: unemployed"),
-    ("TYOVOIMAN_ULKOPUOLELLA", "Työvoiman ulkopuolella: outside the labour force"),
-    ("TUNTEMATON", "Tuntematon: unknown"),
-]);
+code_list!(
+    OUTCOME_STATUS,
+    "outcome_status",
+    "Työmarkkina-asema: labour-market status at follow-up.",
+    [
+        ("TYOLLINEN", "Työllinen: employed"),
+        ("OPISKELIJA", "Opiskelija: in education"),
+        ("TYOTON", "Työtön: unemployed"),
+        (
+            "TYOVOIMAN_ULKOPUOLELLA",
+            "Työvoiman ulkopuolella: outside the labour force"
+        ),
+        ("TUNTEMATON", "Tuntematon: unknown"),
+    ]
+);
 
-code_list!(COMPENSATION_TYPE, "compensation_type", "Valtion korvaus: type of state compensation to the municipality or county.", [
-    ("LASKENNALLINEN", "Laskennallinen korvaus: flat-rate compensation"),
-    ("ALKUKARTOITUS", "Alkukartoituksen korvaus: initial-assessment compensation"),
-    ("ERITYISKUSTANNUS", "Erityiskustannukset: special costs"),
-    ("TOIMEENTULOTUKI", "Toimeentulotuen korvaus: social-assistance compensation"),
-    ("TULKKAUS", "Tulkkauskustannukset: interpreting costs"),
-    ("ILMAN_HUOLTAJAA", "Ilman huoltajaa tulleet: unaccompanied minors"),
-]);
+code_list!(
+    COMPENSATION_TYPE,
+    "compensation_type",
+    "Valtion korvaus: type of state compensation to the municipality or county.",
+    [
+        (
+            "LASKENNALLINEN",
+            "Laskennallinen korvaus: flat-rate compensation"
+        ),
+        (
+            "ALKUKARTOITUS",
+            "Alkukartoituksen korvaus: initial-assessment compensation"
+        ),
+        ("ERITYISKUSTANNUS", "Erityiskustannukset: special costs"),
+        (
+            "TOIMEENTULOTUKI",
+            "Toimeentulotuen korvaus: social-assistance compensation"
+        ),
+        ("TULKKAUS", "Tulkkauskustannukset: interpreting costs"),
+        (
+            "ILMAN_HUOLTAJAA",
+            "Ilman huoltajaa tulleet: unaccompanied minors"
+        ),
+    ]
+);
 
-code_list!(DAY_RULE, "day_rule", "Hoitopäivien laskusääntö: how an invoice counts care days.", [
-    ("INCLUSIVE", "Both the arrival and departure day count"),
-    ("ARRIVAL_NOT_DEPARTURE", "Arrival day counts, departure day does not (common invoice convention)"),
-    ("STATISTICAL", "End minus start; a same-day stay counts one day"),
-    ("TRANSFER_DAY_TO_RECEIVER", "On a direct transfer only the receiving unit charges the day"),
-]);
+code_list!(
+    DAY_RULE,
+    "day_rule",
+    "Hoitopäivien laskusääntö: how an invoice counts care days.",
+    [
+        ("INCLUSIVE", "Both the arrival and departure day count"),
+        (
+            "ARRIVAL_NOT_DEPARTURE",
+            "Arrival day counts, departure day does not (common invoice convention)"
+        ),
+        (
+            "STATISTICAL",
+            "End minus start; a same-day stay counts one day"
+        ),
+        (
+            "TRANSFER_DAY_TO_RECEIVER",
+            "On a direct transfer only the receiving unit charges the day"
+        ),
+    ]
+);
 
-code_list!(ORG_TYPE, "org_type", "Organisaation tyyppi: kind of organisation.", [
-    ("KUNTA", "Kunta: municipality (3-digit code)"),
-    ("HVA", "Hyvinvointialue: wellbeing services county (2-digit code)"),
-    ("TYOLLISYYSALUE", "Työllisyysalue: employment area"),
-    ("ELY", "ELY-keskus: Centre for Economic Development, Transport and the Environment (until 2025)"),
-    ("ELINVOIMAKESKUS", "Elinvoimakeskus: vitality centre (from 1.1.2026)"),
-    ("KEHA", "KEHA-keskus: the payer of state compensations"),
-    ("PROVIDER", "Palveluntuottaja: service provider (Y-tunnus)"),
-]);
+code_list!(
+    ORG_TYPE,
+    "org_type",
+    "Organisaation tyyppi: kind of organisation.",
+    [
+        ("KUNTA", "Kunta: municipality (3-digit code)"),
+        (
+            "HVA",
+            "Hyvinvointialue: wellbeing services county (2-digit code)"
+        ),
+        ("TYOLLISYYSALUE", "Työllisyysalue: employment area"),
+        (
+            "ELY",
+            "ELY-keskus: Centre for Economic Development, Transport and the Environment (until 2025)"
+        ),
+        (
+            "ELINVOIMAKESKUS",
+            "Elinvoimakeskus: vitality centre (from 1.1.2026)"
+        ),
+        ("KEHA", "KEHA-keskus: the payer of state compensations"),
+        ("PROVIDER", "Palveluntuottaja: service provider (Y-tunnus)"),
+    ]
+);
 
 /// Every code list, for mapping validation and documentation.
 pub static ALL: &[&CodeList] = &[

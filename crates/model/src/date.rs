@@ -149,7 +149,14 @@ mod tests {
     #[test]
     fn parses_finnish_and_iso_forms() {
         let expected = Date::from_ymd(2024, 2, 5).unwrap();
-        for text in ["5.2.2024", "05.02.2024", " 5.2.2024 ", "5.2.2024 0:00", "2024-02-05", "2024-02-05T00:00:00"] {
+        for text in [
+            "5.2.2024",
+            "05.02.2024",
+            " 5.2.2024 ",
+            "5.2.2024 0:00",
+            "2024-02-05",
+            "2024-02-05T00:00:00",
+        ] {
             assert_eq!(Date::parse(text), Ok(expected), "{text}");
         }
         assert_eq!(expected.to_string(), "2024-02-05");
@@ -161,7 +168,15 @@ mod tests {
         assert_eq!(Date::parse("31.4.2024"), Err(DateError::NoSuchDay));
         assert_eq!(Date::parse("29.2.2023"), Err(DateError::NoSuchDay));
         assert!(Date::parse("29.2.2024").is_ok());
-        for text in ["", "2024", "5.2.24", "5/2/2024", "2024-2", "aa.bb.cccc", "1.1.20245"] {
+        for text in [
+            "",
+            "2024",
+            "5.2.24",
+            "5/2/2024",
+            "2024-2",
+            "aa.bb.cccc",
+            "1.1.20245",
+        ] {
             assert_eq!(Date::parse(text), Err(DateError::Format), "{text}");
         }
     }

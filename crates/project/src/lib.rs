@@ -55,7 +55,10 @@ pub enum ProjectError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProjectError + '_ {
-    move |source| ProjectError::Io { path: path.to_owned(), source }
+    move |source| ProjectError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// The 256-bit project key for HMAC-SHA256 pseudonyms.
@@ -138,7 +141,9 @@ fn default_mappings() -> Vec<String> {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        IngestConfig { mappings: default_mappings() }
+        IngestConfig {
+            mappings: default_mappings(),
+        }
     }
 }
 
@@ -190,7 +195,13 @@ impl Project {
             return Err(ProjectError::Exists(dir.to_owned()));
         }
         fs::create_dir_all(dir).map_err(io(dir))?;
-        for (sub, mode) in [("store", 0o700), ("out", 0o755), ("quarantine", 0o700), ("audit", 0o700), ("key", 0o700)] {
+        for (sub, mode) in [
+            ("store", 0o700),
+            ("out", 0o755),
+            ("quarantine", 0o700),
+            ("audit", 0o700),
+            ("key", 0o700),
+        ] {
             let path = dir.join(sub);
             fs::create_dir_all(&path).map_err(io(&path))?;
             fs::set_permissions(&path, fs::Permissions::from_mode(mode)).map_err(io(&path))?;
@@ -203,7 +214,8 @@ impl Project {
             .mode(0o600)
             .open(&key_path)
             .map_err(io(&key_path))?;
-        file.write_all(format!("{}\n", key.to_hex()).as_bytes()).map_err(io(&key_path))?;
+        file.write_all(format!("{}\n", key.to_hex()).as_bytes())
+            .map_err(io(&key_path))?;
         file.sync_all().map_err(io(&key_path))?;
         let escaped = organisation.replace('\\', "\\\\").replace('"', "\\\"");
         let text = TEMPLATE.replace("{organisation}", &escaped);
@@ -221,9 +233,14 @@ impl Project {
             return Err(ProjectError::NotFound(dir.to_owned()));
         }
         let text = fs::read_to_string(&config_path).map_err(io(&config_path))?;
-        let config: Config = toml::from_str(&text)
-            .map_err(|e| ProjectError::Config { path: config_path.clone(), message: e.to_string() })?;
-        Ok(Project { root: dir.to_owned(), config })
+        let config: Config = toml::from_str(&text).map_err(|e| ProjectError::Config {
+            path: config_path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(Project {
+            root: dir.to_owned(),
+            config,
+        })
     }
 
     /// Finds the project at `start` or the nearest parent that has one.
@@ -277,10 +294,15 @@ impl Project {
     /// If the key is missing, malformed or group/world accessible.
     pub fn key(&self) -> Result<Key, ProjectError> {
         let path = self.root.join(KEY_FILE);
-        let key_error = |message: &str| ProjectError::Key { path: path.clone(), message: message.to_owned() };
+        let key_error = |message: &str| ProjectError::Key {
+            path: path.clone(),
+            message: message.to_owned(),
+        };
         let meta = fs::metadata(&path).map_err(|e| key_error(&e.to_string()))?;
         if meta.permissions().mode() & 0o077 != 0 {
-            return Err(key_error("others can read it; run `chmod 600` on it and consider the key exposed"));
+            return Err(key_error(
+                "others can read it; run `chmod 600` on it and consider the key exposed",
+            ));
         }
         let text = fs::read_to_string(&path).map_err(|e| key_error(&e.to_string()))?;
         Key::from_hex(&text).ok_or_else(|| key_error("not 64 hexadecimal digits"))
@@ -288,7 +310,11 @@ impl Project {
 }
 
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(io(path))?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io(path))?;
     file.write_all(bytes).map_err(io(path))?;
     file.sync_all().map_err(io(path))
 }
@@ -305,15 +331,28 @@ mod tests {
         for sub in ["store", "out", "quarantine", "audit"] {
             assert!(dir.join(sub).is_dir(), "{sub}");
         }
-        let mode = fs::metadata(dir.join(KEY_FILE)).unwrap().permissions().mode();
+        let mode = fs::metadata(dir.join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(fs::metadata(dir.join("quarantine")).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(dir.join("quarantine"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
         assert_eq!(project.config.organisation.name, "Pohjanmaan \"HVA\"");
         assert!(project.config.policies.contains_key("thl"));
         let key = project.key().unwrap();
         assert!(!format!("{key:?}").contains(&key.to_hex()[..8]));
         // Two projects get different keys.
-        let other = Project::init(&tmp.path().join("q"), "x").unwrap().key().unwrap();
+        let other = Project::init(&tmp.path().join("q"), "x")
+            .unwrap()
+            .key()
+            .unwrap();
         assert_ne!(key.bytes(), other.bytes());
     }
 
@@ -321,12 +360,18 @@ mod tests {
     fn init_refuses_an_existing_project_and_discover_walks_up() {
         let tmp = tempfile::tempdir().unwrap();
         Project::init(tmp.path(), "x").unwrap();
-        assert!(matches!(Project::init(tmp.path(), "x"), Err(ProjectError::Exists(_))));
+        assert!(matches!(
+            Project::init(tmp.path(), "x"),
+            Err(ProjectError::Exists(_))
+        ));
         let nested = tmp.path().join("out").join("deep");
         fs::create_dir_all(&nested).unwrap();
         assert_eq!(Project::discover(&nested).unwrap().root(), tmp.path());
         let elsewhere = tempfile::tempdir().unwrap();
-        assert!(matches!(Project::discover(elsewhere.path()), Err(ProjectError::NotFound(_))));
+        assert!(matches!(
+            Project::discover(elsewhere.path()),
+            Err(ProjectError::NotFound(_))
+        ));
     }
 
     #[test]

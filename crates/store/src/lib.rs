@@ -9,15 +9,18 @@
 //! re-ingesting the same extract a no-op. Only pseudonymised data is handed
 //! to this crate; it never sees a henkilötunnus.
 
+pub mod fast_hash;
+
 use arrow::array::{Array, BooleanArray, Date32Array, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
+use fast_hash::FxHashSet;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use peitto_model::TableSpec;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -59,16 +62,24 @@ pub enum StoreError {
         message: String,
     },
     /// Another peitto process holds the store.
-    #[error("the store {0} is in use by another peitto command (remove {0}/.lock if no other command is running)")]
+    #[error(
+        "the store {0} is in use by another peitto command (remove {0}/.lock if no other command is running)"
+    )]
     Locked(PathBuf),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_owned(), source }
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 fn data(path: &Path) -> impl FnOnce(String) -> StoreError + '_ {
-    move |message| StoreError::Data { path: path.to_owned(), message }
+    move |message| StoreError::Data {
+        path: path.to_owned(),
+        message,
+    }
 }
 
 /// One Parquet part of a table.
@@ -104,7 +115,7 @@ pub struct StagedPart {
     table: &'static TableSpec,
     tmp: PathBuf,
     info: PartInfo,
-    keys: HashSet<u128>,
+    keys: FxHashSet<u128>,
     committed: bool,
 }
 
@@ -145,7 +156,9 @@ impl PartWriter {
     /// On encoding or I/O errors.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
         if let Some(writer) = self.writer.as_mut() {
-            writer.write(batch).map_err(|e| data(&self.tmp)(e.to_string()))?;
+            writer
+                .write(batch)
+                .map_err(|e| data(&self.tmp)(e.to_string()))?;
             self.rows += batch.num_rows() as u64;
         }
         Ok(())
@@ -162,7 +175,7 @@ impl PartWriter {
         part_id: &str,
         source: &str,
         mapping: &str,
-        keys: HashSet<u128>,
+        keys: FxHashSet<u128>,
     ) -> Result<StagedPart, StoreError> {
         let staged = StagedPart {
             table: self.table,
@@ -179,7 +192,9 @@ impl PartWriter {
             committed: false,
         };
         if let Some(writer) = self.writer.take() {
-            let file = writer.into_inner().map_err(|e| data(&self.tmp)(e.to_string()))?;
+            let file = writer
+                .into_inner()
+                .map_err(|e| data(&self.tmp)(e.to_string()))?;
             file.sync_all().map_err(io(&self.tmp))?;
         }
         Ok(staged)
@@ -208,11 +223,23 @@ impl Drop for Store {
     }
 }
 
-fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+fn writer_properties(table: &TableSpec) -> WriterProperties {
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .build()
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+    // Pseudonyms are random and mostly distinct: a dictionary would only cost time.
+    for column in table.columns {
+        if matches!(
+            column.kind,
+            peitto_model::Kind::RecordId(_) | peitto_model::Kind::Person
+        ) {
+            builder = builder.set_column_dictionary_enabled(
+                parquet::schema::types::ColumnPath::from(column.name),
+                false,
+            );
+        }
+    }
+    builder.build()
 }
 
 /// Writes `bytes` to `path` so that readers see the old or the new content, never a mix.
@@ -241,7 +268,9 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Store {
@@ -254,7 +283,11 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         fs::create_dir_all(dir.join(STAGING)).map_err(io(dir))?;
         let lock = dir.join(LOCK);
-        match fs::OpenOptions::new().write(true).create_new(true).open(&lock) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+        {
             Ok(mut f) => {
                 let _ = writeln!(f, "{}", std::process::id());
             }
@@ -263,12 +296,21 @@ impl Store {
             }
             Err(e) => return Err(io(&lock)(e)),
         }
-        let mut store = Store { dir: dir.to_owned(), manifest: Manifest { version: 1, ..Manifest::default() }, serial: 0 };
+        let mut store = Store {
+            dir: dir.to_owned(),
+            manifest: Manifest {
+                version: 1,
+                ..Manifest::default()
+            },
+            serial: 0,
+        };
         let path = dir.join(MANIFEST);
         if path.exists() {
             let text = fs::read_to_string(&path).map_err(io(&path))?;
-            store.manifest = serde_json::from_str(&text)
-                .map_err(|e| StoreError::Manifest { path: path.clone(), message: e.to_string() })?;
+            store.manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         }
         store.remove_leftovers()?;
         Ok(store)
@@ -281,10 +323,16 @@ impl Store {
     pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
         let path = dir.join(MANIFEST);
         if !path.exists() {
-            return Ok(Manifest { version: 1, ..Manifest::default() });
+            return Ok(Manifest {
+                version: 1,
+                ..Manifest::default()
+            });
         }
         let text = fs::read_to_string(&path).map_err(io(&path))?;
-        serde_json::from_str(&text).map_err(|e| StoreError::Manifest { path, message: e.to_string() })
+        serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
+            path,
+            message: e.to_string(),
+        })
     }
 
     fn remove_leftovers(&self) -> Result<(), StoreError> {
@@ -294,7 +342,9 @@ impl Store {
         }
         for table in peitto_model::tables() {
             let folder = self.dir.join(table.name);
-            let Ok(entries) = fs::read_dir(&folder) else { continue };
+            let Ok(entries) = fs::read_dir(&folder) else {
+                continue;
+            };
             let listed: Vec<&str> = self
                 .manifest
                 .tables
@@ -326,7 +376,10 @@ impl Store {
     /// Whether a part with this content identity is already committed.
     #[must_use]
     pub fn has_part(&self, table: &str, part_id: &str) -> bool {
-        self.manifest.tables.get(table).is_some_and(|parts| parts.iter().any(|p| p.part_id == part_id))
+        self.manifest
+            .tables
+            .get(table)
+            .is_some_and(|parts| parts.iter().any(|p| p.part_id == part_id))
     }
 
     /// Starts a staged part of `table`.
@@ -335,11 +388,25 @@ impl Store {
     /// On I/O errors.
     pub fn part_writer(&mut self, table: &'static TableSpec) -> Result<PartWriter, StoreError> {
         self.serial += 1;
-        let tmp = self.dir.join(STAGING).join(format!("{}-{}-{}.parquet", table.name, std::process::id(), self.serial));
+        let tmp = self.dir.join(STAGING).join(format!(
+            "{}-{}-{}.parquet",
+            table.name,
+            std::process::id(),
+            self.serial
+        ));
         let file = File::create(&tmp).map_err(io(&tmp))?;
-        let writer = ArrowWriter::try_new(file, Arc::new(table.schema()), Some(writer_properties()))
-            .map_err(|e| data(&tmp)(e.to_string()))?;
-        Ok(PartWriter { table, tmp, writer: Some(writer), rows: 0 })
+        let writer = ArrowWriter::try_new(
+            file,
+            Arc::new(table.schema()),
+            Some(writer_properties(table)),
+        )
+        .map_err(|e| data(&tmp)(e.to_string()))?;
+        Ok(PartWriter {
+            table,
+            tmp,
+            writer: Some(writer),
+            rows: 0,
+        })
     }
 
     /// Makes staged parts and new persons visible at once.
@@ -372,11 +439,20 @@ impl Store {
             t
         };
         for table in tables {
-            let key_columns: Vec<usize> = table.key.iter().filter_map(|k| table.column_index(k)).collect();
-            let mut later: HashSet<u128> = HashSet::new();
-            for part in parts.iter_mut().rev().filter(|p| p.table.name == table.name) {
+            let key_columns: Vec<usize> = table
+                .key
+                .iter()
+                .filter_map(|k| table.column_index(k))
+                .collect();
+            let mut later: FxHashSet<u128> = FxHashSet::default();
+            for part in parts
+                .iter_mut()
+                .rev()
+                .filter(|p| p.table.name == table.name)
+            {
                 if !later.is_empty() {
-                    let (kept, dropped) = self.filter_file(&part.tmp, &key_columns, &later, table)?;
+                    let (kept, dropped) =
+                        self.filter_file(&part.tmp, &key_columns, &later, table)?;
                     if let Some(new_tmp) = kept {
                         let _ = fs::remove_file(&part.tmp);
                         part.tmp = new_tmp;
@@ -386,8 +462,11 @@ impl Store {
                 }
                 later.extend(part.keys.iter().copied());
             }
-            let new_ids: Vec<String> =
-                parts.iter().filter(|p| p.table.name == table.name).map(|p| p.info.part_id.clone()).collect();
+            let new_ids: Vec<String> = parts
+                .iter()
+                .filter(|p| p.table.name == table.name)
+                .map(|p| p.info.part_id.clone())
+                .collect();
             let stored = manifest.tables.entry(table.name.to_owned()).or_default();
             let mut kept_parts = Vec::new();
             for mut info in std::mem::take(stored) {
@@ -404,7 +483,10 @@ impl Store {
                     info.rows -= dropped;
                     if let Some(new_tmp) = kept {
                         self.serial += 1;
-                        info.file = format!("{}/{}.r{}-{}.parquet", table.name, info.part_id, committed_at, self.serial);
+                        info.file = format!(
+                            "{}/{}.r{}-{}.parquet",
+                            table.name, info.part_id, committed_at, self.serial
+                        );
                         let target = self.dir.join(&info.file);
                         fs::rename(&new_tmp, &target).map_err(io(&target))?;
                     }
@@ -433,18 +515,31 @@ impl Store {
             renamed.push(target);
             let mut info = part.info.clone();
             info.committed_at = committed_at;
-            manifest.tables.entry(part.table.name.to_owned()).or_default().push(info);
+            manifest
+                .tables
+                .entry(part.table.name.to_owned())
+                .or_default()
+                .push(info);
         }
         if persons.iter().any(|b| b.num_rows() > 0) {
             let merged = self.merged_persons(persons)?;
             let person = &peitto_model::tables::PERSON;
-            let generation = manifest.tables.get(person.name).and_then(|p| p.first()).map_or(0, |p| {
-                p.part_id.trim_start_matches("generation-").parse::<u64>().unwrap_or(0)
-            }) + 1;
+            let generation = manifest
+                .tables
+                .get(person.name)
+                .and_then(|p| p.first())
+                .map_or(0, |p| {
+                    p.part_id
+                        .trim_start_matches("generation-")
+                        .parse::<u64>()
+                        .unwrap_or(0)
+                })
+                + 1;
             let part_id = format!("generation-{generation}");
             let mut writer = self.part_writer(person)?;
             writer.write(&merged)?;
-            let mut staged = writer.finish(&part_id, "(all extracts)", "derived", HashSet::new())?;
+            let mut staged =
+                writer.finish(&part_id, "(all extracts)", "derived", FxHashSet::default())?;
             let folder = self.dir.join(person.name);
             fs::create_dir_all(&folder).map_err(io(&folder))?;
             let target = self.dir.join(&staged.info.file);
@@ -461,7 +556,8 @@ impl Store {
         for dir in renamed.iter().filter_map(|p| p.parent()) {
             sync_dir(dir)?;
         }
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| data(&self.dir)(e.to_string()))?;
+        let json =
+            serde_json::to_vec_pretty(&manifest).map_err(|e| data(&self.dir)(e.to_string()))?;
         write_atomic(&self.dir.join(MANIFEST), &json)?;
         self.manifest = manifest;
         for old in obsolete {
@@ -476,26 +572,34 @@ impl Store {
         &mut self,
         path: &Path,
         key_columns: &[usize],
-        drop: &HashSet<u128>,
+        drop: &FxHashSet<u128>,
         table: &'static TableSpec,
     ) -> Result<(Option<PathBuf>, u64), StoreError> {
         let batches = read_parquet(path)?;
         let masks: Vec<BooleanArray> = batches
             .iter()
-            .map(|b| (0..b.num_rows()).map(|r| Some(!drop.contains(&KeyHasher::of_row(b, key_columns, r)))).collect())
+            .map(|b| {
+                (0..b.num_rows())
+                    .map(|r| Some(!drop.contains(&KeyHasher::of_row(b, key_columns, r))))
+                    .collect()
+            })
             .collect();
-        let dropped: u64 = masks.iter().map(|m| m.iter().filter(|v| *v == Some(false)).count() as u64).sum();
+        let dropped: u64 = masks
+            .iter()
+            .map(|m| m.iter().filter(|v| *v == Some(false)).count() as u64)
+            .sum();
         if dropped == 0 {
             return Ok((None, 0));
         }
         let mut writer = self.part_writer(table)?;
         for (batch, mask) in batches.iter().zip(&masks) {
-            let kept = arrow::compute::filter_record_batch(batch, mask).map_err(|e| data(path)(e.to_string()))?;
+            let kept = arrow::compute::filter_record_batch(batch, mask)
+                .map_err(|e| data(path)(e.to_string()))?;
             if kept.num_rows() > 0 {
                 writer.write(&kept)?;
             }
         }
-        let mut staged = writer.finish("filtered", "", "", HashSet::new())?;
+        let mut staged = writer.finish("filtered", "", "", FxHashSet::default())?;
         staged.committed = true;
         Ok((Some(staged.tmp.clone()), dropped))
     }
@@ -503,13 +607,21 @@ impl Store {
     /// Absolute paths of a table's committed parts.
     #[must_use]
     pub fn table_files(&self, table: &str) -> Vec<PathBuf> {
-        self.manifest.tables.get(table).map(|parts| parts.iter().map(|p| self.dir.join(&p.file)).collect()).unwrap_or_default()
+        self.manifest
+            .tables
+            .get(table)
+            .map(|parts| parts.iter().map(|p| self.dir.join(&p.file)).collect())
+            .unwrap_or_default()
     }
 
     /// Rows per table.
     #[must_use]
     pub fn table_rows(&self) -> BTreeMap<String, u64> {
-        self.manifest.tables.iter().map(|(t, parts)| (t.clone(), parts.iter().map(|p| p.rows).sum())).collect()
+        self.manifest
+            .tables
+            .iter()
+            .map(|(t, parts)| (t.clone(), parts.iter().map(|p| p.rows).sum()))
+            .collect()
     }
 
     fn merged_persons(&self, new: &[RecordBatch]) -> Result<RecordBatch, StoreError> {
@@ -518,16 +630,29 @@ impl Store {
         let mut add = |batch: &RecordBatch, path: &Path| -> Result<(), StoreError> {
             let col = |i: usize| batch.column(i).clone();
             let keys = col(0);
-            let keys = keys.as_any().downcast_ref::<StringArray>().ok_or_else(|| data(path)("person_key".into()))?;
+            let keys = keys
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| data(path)("person_key".into()))?;
             let births = col(1);
-            let births = births.as_any().downcast_ref::<Date32Array>().ok_or_else(|| data(path)("birth_date".into()))?;
+            let births = births
+                .as_any()
+                .downcast_ref::<Date32Array>()
+                .ok_or_else(|| data(path)("birth_date".into()))?;
             let sexes = col(2);
-            let sexes = sexes.as_any().downcast_ref::<StringArray>().ok_or_else(|| data(path)("sex".into()))?;
+            let sexes = sexes
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| data(path)("sex".into()))?;
             let temps = col(3);
-            let temps = temps.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| data(path)("hetu_temporary".into()))?;
+            let temps = temps
+                .as_any()
+                .downcast_ref::<BooleanArray>()
+                .ok_or_else(|| data(path)("hetu_temporary".into()))?;
             for i in 0..batch.num_rows() {
-                all.entry(keys.value(i).to_owned())
-                    .or_insert_with(|| (births.value(i), sexes.value(i).to_owned(), temps.value(i)));
+                all.entry(keys.value(i).to_owned()).or_insert_with(|| {
+                    (births.value(i), sexes.value(i).to_owned(), temps.value(i))
+                });
             }
             Ok(())
         };
@@ -544,8 +669,16 @@ impl Store {
         let births: Date32Array = all.values().map(|v| Some(v.0)).collect();
         let sexes: StringArray = all.values().map(|v| Some(v.1.as_str())).collect();
         let temps: BooleanArray = all.values().map(|v| Some(v.2)).collect();
-        RecordBatch::try_new(schema, vec![Arc::new(keys), Arc::new(births), Arc::new(sexes), Arc::new(temps)])
-            .map_err(|e| data(&self.dir)(e.to_string()))
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(keys),
+                Arc::new(births),
+                Arc::new(sexes),
+                Arc::new(temps),
+            ],
+        )
+        .map_err(|e| data(&self.dir)(e.to_string()))
     }
 }
 
@@ -554,7 +687,9 @@ fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, StoreError> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.build())
         .map_err(|e| data(path)(e.to_string()))?;
-    reader.map(|b| b.map_err(|e| data(path)(e.to_string()))).collect()
+    reader
+        .map(|b| b.map_err(|e| data(path)(e.to_string())))
+        .collect()
 }
 
 /// Reads every row of a table (tests and small tables; queries use DataFusion).
@@ -622,11 +757,27 @@ impl KeyHasher {
         (u128::from(self.a.finish()) << 64) | u128::from(self.b.finish())
     }
 
+    /// The key of a single text value that is a pseudonym (32 hex digits):
+    /// already a keyed 128-bit hash, so it is its own key and needs no hashing.
+    #[must_use]
+    pub fn pseudonym_key(value: &str) -> Option<u128> {
+        (value.len() == 32)
+            .then(|| u128::from_str_radix(value, 16).ok())
+            .flatten()
+    }
+
     /// Key of row `row` of `batch` over columns `columns`.
     #[must_use]
     pub fn of_row(batch: &RecordBatch, columns: &[usize], row: usize) -> u128 {
         use arrow::array::AsArray;
         use arrow::datatypes::{DataType, Date32Type, Int64Type};
+        if let [c] = columns
+            && let Some(strings) = batch.column(*c).as_string_opt::<i32>()
+            && !strings.is_null(row)
+            && let Some(k) = KeyHasher::pseudonym_key(strings.value(row))
+        {
+            return k;
+        }
         let mut h = KeyHasher::default();
         for &c in columns {
             let array = batch.column(c);
@@ -679,14 +830,18 @@ mod tests {
         let t = &peitto_model::tables::POPULATION;
         let mut w = store.part_writer(t).unwrap();
         w.write(&population_batch(3)).unwrap();
-        let staged = w.finish("abc", "vaesto.csv", "reference", HashSet::new()).unwrap();
+        let staged = w
+            .finish("abc", "vaesto.csv", "reference", FxHashSet::default())
+            .unwrap();
         assert!(read_table(tmp.path(), "population").unwrap().is_empty());
         drop(staged);
         assert_eq!(fs::read_dir(tmp.path().join(STAGING)).unwrap().count(), 0);
 
         let mut w = store.part_writer(t).unwrap();
         w.write(&population_batch(4)).unwrap();
-        let staged = w.finish("abc", "vaesto.csv", "reference", HashSet::new()).unwrap();
+        let staged = w
+            .finish("abc", "vaesto.csv", "reference", FxHashSet::default())
+            .unwrap();
         store.commit(vec![staged], &[]).unwrap();
         assert_eq!(row_count(&read_table(tmp.path(), "population").unwrap()), 4);
         assert!(store.has_part("population", "abc"));
@@ -697,7 +852,10 @@ mod tests {
     fn a_second_open_is_refused_while_locked_and_leftovers_are_cleaned() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(tmp.path()).unwrap();
-        assert!(matches!(Store::open(tmp.path()), Err(StoreError::Locked(_))));
+        assert!(matches!(
+            Store::open(tmp.path()),
+            Err(StoreError::Locked(_))
+        ));
         drop(store);
         fs::create_dir_all(tmp.path().join("population")).unwrap();
         fs::write(tmp.path().join("population/orphan.parquet"), b"x").unwrap();
@@ -734,7 +892,7 @@ mod supersede_tests {
     use super::*;
     use arrow::array::{Int64Array, StringArray};
 
-    fn population(ages: &[i64], persons: i64) -> (RecordBatch, HashSet<u128>) {
+    fn population(ages: &[i64], persons: i64) -> (RecordBatch, FxHashSet<u128>) {
         let t = &peitto_model::tables::POPULATION;
         let n = ages.len();
         let batch = RecordBatch::try_new(
@@ -749,13 +907,17 @@ mod supersede_tests {
         )
         .unwrap();
         let cols: Vec<usize> = t.key.iter().map(|k| t.column_index(k).unwrap()).collect();
-        let keys = (0..n).map(|r| KeyHasher::of_row(&batch, &cols, r)).collect();
+        let keys = (0..n)
+            .map(|r| KeyHasher::of_row(&batch, &cols, r))
+            .collect();
         (batch, keys)
     }
 
     fn stage(store: &mut Store, id: &str, ages: &[i64], persons: i64) -> StagedPart {
         let (batch, keys) = population(ages, persons);
-        let mut w = store.part_writer(&peitto_model::tables::POPULATION).unwrap();
+        let mut w = store
+            .part_writer(&peitto_model::tables::POPULATION)
+            .unwrap();
         w.write(&batch).unwrap();
         w.finish(id, "p.csv", "reference", keys).unwrap()
     }
@@ -774,7 +936,15 @@ mod supersede_tests {
         assert_eq!(row_count(&batches), 4);
         let total: i64 = batches
             .iter()
-            .map(|b| b.column(4).as_any().downcast_ref::<Int64Array>().unwrap().iter().flatten().sum::<i64>())
+            .map(|b| {
+                b.column(4)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .unwrap()
+                    .iter()
+                    .flatten()
+                    .sum::<i64>()
+            })
             .sum();
         assert_eq!(total, 10 + 3 * 20);
     }

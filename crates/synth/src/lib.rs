@@ -62,11 +62,51 @@ pub struct Municipality {
 
 /// The five municipalities of the seed privacy notices (domain.md §4).
 pub const MUNICIPALITIES: [Municipality; 5] = [
-    Municipality { code: "285", name_fi: "Kotka", name_sv: "Kotka", hva: "10", mapping: "pro_consona", population: 51_000, swedish_share: 0.01 },
-    Municipality { code: "240", name_fi: "Kemi", name_sv: "Kemi", hva: "21", mapping: "pro_consona", population: 20_000, swedish_share: 0.01 },
-    Municipality { code: "171", name_fi: "Joroinen", name_sv: "Jorois", hva: "13", mapping: "pro_consona", population: 4_600, swedish_share: 0.0 },
-    Municipality { code: "895", name_fi: "Uusikaupunki", name_sv: "Nystad", hva: "05", mapping: "pro_consona", population: 15_000, swedish_share: 0.02 },
-    Municipality { code: "598", name_fi: "Pietarsaari", name_sv: "Jakobstad", hva: "17", mapping: "abilita", population: 19_000, swedish_share: 0.55 },
+    Municipality {
+        code: "285",
+        name_fi: "Kotka",
+        name_sv: "Kotka",
+        hva: "10",
+        mapping: "pro_consona",
+        population: 51_000,
+        swedish_share: 0.01,
+    },
+    Municipality {
+        code: "240",
+        name_fi: "Kemi",
+        name_sv: "Kemi",
+        hva: "21",
+        mapping: "pro_consona",
+        population: 20_000,
+        swedish_share: 0.01,
+    },
+    Municipality {
+        code: "171",
+        name_fi: "Joroinen",
+        name_sv: "Jorois",
+        hva: "13",
+        mapping: "pro_consona",
+        population: 4_600,
+        swedish_share: 0.0,
+    },
+    Municipality {
+        code: "895",
+        name_fi: "Uusikaupunki",
+        name_sv: "Nystad",
+        hva: "05",
+        mapping: "pro_consona",
+        population: 15_000,
+        swedish_share: 0.02,
+    },
+    Municipality {
+        code: "598",
+        name_fi: "Pietarsaari",
+        name_sv: "Jakobstad",
+        hva: "17",
+        mapping: "abilita",
+        population: 19_000,
+        swedish_share: 0.55,
+    },
 ];
 
 /// First and last year the extracts cover.
@@ -122,15 +162,26 @@ pub fn generate(seed: u64, scale: u32, out: &Path) -> Result<Manifest, SynthErro
 ///
 /// # Errors
 /// If a file cannot be written or a code is not one of the five.
-pub fn generate_for(seed: u64, scale: u32, out: &Path, only: &[String]) -> Result<Manifest, SynthError> {
-    if let Some(unknown) = only.iter().find(|c| !MUNICIPALITIES.iter().any(|m| m.code == c.as_str())) {
+pub fn generate_for(
+    seed: u64,
+    scale: u32,
+    out: &Path,
+    only: &[String],
+) -> Result<Manifest, SynthError> {
+    if let Some(unknown) = only
+        .iter()
+        .find(|c| !MUNICIPALITIES.iter().any(|m| m.code == c.as_str()))
+    {
         return Err(SynthError::Write {
             path: out.to_owned(),
             message: format!("no synthetic municipality {unknown}; use 285, 240, 171, 895 or 598"),
         });
     }
     let scale = scale.max(1);
-    std::fs::create_dir_all(out).map_err(|e| SynthError::Write { path: out.to_owned(), message: e.to_string() })?;
+    std::fs::create_dir_all(out).map_err(|e| SynthError::Write {
+        path: out.to_owned(),
+        message: e.to_string(),
+    })?;
     let mut files = Vec::new();
     let mut factory = PersonFactory::new();
     for (i, m) in MUNICIPALITIES.iter().enumerate() {
@@ -138,19 +189,34 @@ pub fn generate_for(seed: u64, scale: u32, out: &Path, only: &[String]) -> Resul
             continue;
         }
         let mapping = Mapping::load(m.mapping)?;
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x5851_f42d_4c95_7f2d_u64.wrapping_mul(i as u64 + 1)));
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            seed ^ (0x5851_f42d_4c95_7f2d_u64.wrapping_mul(i as u64 + 1)),
+        );
         let dir = format!("{}-{}", m.code, m.name_fi.to_lowercase());
-        let mut g = MunicipalityGen { m, mapping: &mapping, out, dir: &dir, scale, rng: &mut rng, factory: &mut factory };
+        let mut g = MunicipalityGen {
+            m,
+            mapping: &mapping,
+            out,
+            dir: &dir,
+            scale,
+            rng: &mut rng,
+            factory: &mut factory,
+        };
         files.extend(g.run()?);
     }
     let reference = Mapping::load("reference")?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00ff_00ff);
     files.extend(reference_files(&reference, out, scale, &mut rng)?);
     let manifest = Manifest { seed, scale, files };
-    let json = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| SynthError::Write { path: out.to_owned(), message: e.to_string() })?;
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| SynthError::Write {
+        path: out.to_owned(),
+        message: e.to_string(),
+    })?;
     let path = out.join("synth-manifest.json");
-    std::fs::write(&path, json).map_err(|e| SynthError::Write { path, message: e.to_string() })?;
+    std::fs::write(&path, json).map_err(|e| SynthError::Write {
+        path,
+        message: e.to_string(),
+    })?;
     Ok(manifest)
 }
 
@@ -167,7 +233,11 @@ fn period_end() -> Date {
 }
 
 fn random_date(rng: &mut ChaCha8Rng, from: Date, to: Date) -> Date {
-    if to.0 <= from.0 { from } else { Date(rng.random_range(from.0..to.0)) }
+    if to.0 <= from.0 {
+        from
+    } else {
+        Date(rng.random_range(from.0..to.0))
+    }
 }
 
 fn scaled(rng: &mut ChaCha8Rng, base: f64, scale: u32) -> usize {
@@ -210,7 +280,7 @@ const PERMIT_BASES: [(&str, f64); 10] = [
     ("54", 0.08),
 ];
 
-fn pick<'x, T: Copy>(rng: &mut ChaCha8Rng, items: &'x [(T, f64)]) -> T {
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
     let total: f64 = items.iter().map(|i| i.1).sum();
     let mut x = rng.random_range(0.0..total);
     for item in items {
@@ -224,10 +294,10 @@ fn pick<'x, T: Copy>(rng: &mut ChaCha8Rng, items: &'x [(T, f64)]) -> T {
 
 impl MunicipalityGen<'_> {
     fn sink(&self, table: &str) -> Result<Sink, SynthError> {
-        let tm = self
-            .mapping
-            .table(table)
-            .ok_or_else(|| SynthError::Write { path: self.out.to_owned(), message: format!("{} lacks {table}", self.mapping.id) })?;
+        let tm = self.mapping.table(table).ok_or_else(|| SynthError::Write {
+            path: self.out.to_owned(),
+            message: format!("{} lacks {table}", self.mapping.id),
+        })?;
         Sink::create(self.out, self.dir, self.mapping, tm)
     }
 
@@ -259,13 +329,25 @@ impl MunicipalityGen<'_> {
             let birth = random_date(self.rng, date(2004, 1, 1), date(2025, 6, 1));
             let child = self.factory.person(self.rng, birth, m.swedish_share);
             self.residence(&mut residence, &child, muni.clone())?;
-            let mut cursor = random_date(self.rng, birth.max(date(FIRST_YEAR - 1, 6, 1)), period_end().add_days(-30));
+            let mut cursor = random_date(
+                self.rng,
+                birth.max(date(FIRST_YEAR - 1, 6, 1)),
+                period_end().add_days(-30),
+            );
             let episodes = self.rng.random_range(1..=3);
             for _ in 0..episodes {
                 if cursor >= period_end() {
                     break;
                 }
-                let basis = pick(self.rng, &[("KIIREELLINEN", 0.35), ("HUOSTAANOTTO", 0.35), ("AVOHUOLLON_SIJOITUS", 0.22), ("JALKIHUOLTO", 0.08)]);
+                let basis = pick(
+                    self.rng,
+                    &[
+                        ("KIIREELLINEN", 0.35),
+                        ("HUOSTAANOTTO", 0.35),
+                        ("AVOHUOLLON_SIJOITUS", 0.22),
+                        ("JALKIHUOLTO", 0.08),
+                    ],
+                );
                 let length = match basis {
                     "KIIREELLINEN" => self.rng.random_range(3..60),
                     "AVOHUOLLON_SIJOITUS" => self.rng.random_range(20..300),
@@ -276,60 +358,83 @@ impl MunicipalityGen<'_> {
                 let ongoing = end >= period_end();
                 let basis_id = next("P");
                 let involuntary = basis == "HUOSTAANOTTO" && self.rng.random_bool(0.3);
-                bases.row(self.rng, &[
-                    ("basis_id", V::Id(basis_id.clone())),
-                    ("person_key", V::Hetu(child.hetu.clone())),
-                    ("basis", V::Code(basis)),
-                    ("involuntary", V::Bool(involuntary)),
-                    ("start", V::Date(start)),
-                    ("end", if ongoing { V::Null } else { V::Date(end) }),
-                    ("municipality_code", muni.clone()),
-                ], &child)?;
+                bases.row(
+                    self.rng,
+                    &[
+                        ("basis_id", V::Id(basis_id.clone())),
+                        ("person_key", V::Hetu(child.hetu.clone())),
+                        ("basis", V::Code(basis)),
+                        ("involuntary", V::Bool(involuntary)),
+                        ("start", V::Date(start)),
+                        ("end", if ongoing { V::Null } else { V::Date(end) }),
+                        ("municipality_code", muni.clone()),
+                    ],
+                    &child,
+                )?;
                 // One or two placements within the basis period, sometimes same-day transfers.
-                let split = if length > 90 && self.rng.random_bool(0.3) { Some(start.add_days(length / 2)) } else { None };
+                let split = if length > 90 && self.rng.random_bool(0.3) {
+                    Some(start.add_days(length / 2))
+                } else {
+                    None
+                };
                 let pieces: Vec<(Date, Date)> = match split {
                     Some(s) => vec![(start, s), (s, end)],
                     None => vec![(start, end)],
                 };
                 for (ps, pe) in pieces {
                     let form = pick(self.rng, &PLACEMENT_FORMS.map(|f| (f.0, f.1)));
-                    let price = PLACEMENT_FORMS.iter().find(|f| f.0 == form).map_or(10_000, |f| f.2);
+                    let price = PLACEMENT_FORMS
+                        .iter()
+                        .find(|f| f.0 == form)
+                        .map_or(10_000, |f| f.2);
                     let price = price + self.rng.random_range(-1_500..1_500);
                     let provider = providers[self.rng.random_range(0..providers.len())].clone();
                     let placement_id = next("S");
                     let p_ongoing = pe >= period_end();
-                    placements.row(self.rng, &[
-                        ("placement_id", V::Id(placement_id.clone())),
-                        ("person_key", V::Hetu(child.hetu.clone())),
-                        ("basis_id", V::Id(basis_id.clone())),
-                        ("form", V::Code(form)),
-                        ("start", V::Date(ps)),
-                        ("end", if p_ongoing { V::Null } else { V::Date(pe) }),
-                        ("provider_id", V::Text(provider.clone())),
-                        ("municipality_code", muni.clone()),
-                    ], &child)?;
+                    placements.row(
+                        self.rng,
+                        &[
+                            ("placement_id", V::Id(placement_id.clone())),
+                            ("person_key", V::Hetu(child.hetu.clone())),
+                            ("basis_id", V::Id(basis_id.clone())),
+                            ("form", V::Code(form)),
+                            ("start", V::Date(ps)),
+                            ("end", if p_ongoing { V::Null } else { V::Date(pe) }),
+                            ("provider_id", V::Text(provider.clone())),
+                            ("municipality_code", muni.clone()),
+                        ],
+                        &child,
+                    )?;
                     // Monthly invoice lines, arrival day billed, departure day not.
                     let mut month = date(ps.ymd().0, ps.ymd().1, 1);
                     let last = pe.min(period_end());
                     while month < last {
                         let (y, mo, _) = month.ymd();
-                        let next_month = if mo == 12 { date(y + 1, 1, 1) } else { date(y, mo + 1, 1) };
+                        let next_month = if mo == 12 {
+                            date(y + 1, 1, 1)
+                        } else {
+                            date(y, mo + 1, 1)
+                        };
                         let from = ps.max(month);
                         let to = last.min(next_month);
                         let days = i64::from((to.0 - from.0).max(1));
-                        invoices.row(self.rng, &[
-                            ("line_id", V::Id(next("L"))),
-                            ("placement_id", V::Id(placement_id.clone())),
-                            ("person_key", V::Hetu(child.hetu.clone())),
-                            ("provider_id", V::Text(provider.clone())),
-                            ("period_start", V::Date(from)),
-                            ("period_end", V::Date(to.add_days(-1).max(from))),
-                            ("billed_days", V::Int(days)),
-                            ("day_rule", V::Code("ARRIVAL_NOT_DEPARTURE")),
-                            ("unit_price", V::Euro(price)),
-                            ("amount_eur", V::Euro(price * days)),
-                            ("municipality_code", muni.clone()),
-                        ], &child)?;
+                        invoices.row(
+                            self.rng,
+                            &[
+                                ("line_id", V::Id(next("L"))),
+                                ("placement_id", V::Id(placement_id.clone())),
+                                ("person_key", V::Hetu(child.hetu.clone())),
+                                ("provider_id", V::Text(provider.clone())),
+                                ("period_start", V::Date(from)),
+                                ("period_end", V::Date(to.add_days(-1).max(from))),
+                                ("billed_days", V::Int(days)),
+                                ("day_rule", V::Code("ARRIVAL_NOT_DEPARTURE")),
+                                ("unit_price", V::Euro(price)),
+                                ("amount_eur", V::Euro(price * days)),
+                                ("municipality_code", muni.clone()),
+                            ],
+                            &child,
+                        )?;
                         month = next_month;
                     }
                 }
@@ -345,19 +450,41 @@ impl MunicipalityGen<'_> {
             self.residence(&mut residence, &child, muni.clone())?;
             let count = if self.rng.random_bool(0.25) { 2 } else { 1 };
             for _ in 0..count {
-                let received = random_date(self.rng, date(LAST_YEAR - 1, 1, 1).max(birth), date(LAST_YEAR, 12, 20));
+                let received = random_date(
+                    self.rng,
+                    date(LAST_YEAR - 1, 1, 1).max(birth),
+                    date(LAST_YEAR, 12, 20),
+                );
                 let decided = received.add_days(self.rng.random_range(0..12));
-                let outcome = pick(self.rng, &[("SELVITYS", 0.55), ("EI_SELVITYSTA", 0.25), ("ASIAKKUUS_JO", 0.17), ("SIIRRETTY", 0.03)]);
-                let assessed = (outcome == "SELVITYS").then(|| decided.add_days(self.rng.random_range(20..110)));
-                notifications.row(self.rng, &[
-                    ("notification_id", V::Id(next("I"))),
-                    ("person_key", V::Hetu(child.hetu.clone())),
-                    ("received_date", V::Date(received)),
-                    ("decision_date", V::Date(decided)),
-                    ("assessment_end", assessed.filter(|d| *d < period_end()).map_or(V::Null, V::Date)),
-                    ("outcome", V::Code(outcome)),
-                    ("municipality_code", muni.clone()),
-                ], &child)?;
+                let outcome = pick(
+                    self.rng,
+                    &[
+                        ("SELVITYS", 0.55),
+                        ("EI_SELVITYSTA", 0.25),
+                        ("ASIAKKUUS_JO", 0.17),
+                        ("SIIRRETTY", 0.03),
+                    ],
+                );
+                let assessed = (outcome == "SELVITYS")
+                    .then(|| decided.add_days(self.rng.random_range(20..110)));
+                notifications.row(
+                    self.rng,
+                    &[
+                        ("notification_id", V::Id(next("I"))),
+                        ("person_key", V::Hetu(child.hetu.clone())),
+                        ("received_date", V::Date(received)),
+                        ("decision_date", V::Date(decided)),
+                        (
+                            "assessment_end",
+                            assessed
+                                .filter(|d| *d < period_end())
+                                .map_or(V::Null, V::Date),
+                        ),
+                        ("outcome", V::Code(outcome)),
+                        ("municipality_code", muni.clone()),
+                    ],
+                    &child,
+                )?;
             }
         }
 
@@ -369,28 +496,46 @@ impl MunicipalityGen<'_> {
             self.residence(&mut residence, &adult, muni.clone())?;
             let count = self.rng.random_range(1..=4);
             for _ in 0..count {
-                let domain = pick(self.rng, &[
-                    ("TOIMEENTULOTUKI_TAYDENTAVA", 0.45),
-                    ("TOIMEENTULOTUKI_EHKAISEVA", 0.2),
-                    ("KUNTOUTTAVA_TYOTOIMINTA", 0.2),
-                    ("VAMMAISPALVELU", 0.15),
-                ]);
+                let domain = pick(
+                    self.rng,
+                    &[
+                        ("TOIMEENTULOTUKI_TAYDENTAVA", 0.45),
+                        ("TOIMEENTULOTUKI_EHKAISEVA", 0.2),
+                        ("KUNTOUTTAVA_TYOTOIMINTA", 0.2),
+                        ("VAMMAISPALVELU", 0.15),
+                    ],
+                );
                 let decided = random_date(self.rng, period_start(), period_end().add_days(-1));
                 let granted = self.rng.random_bool(0.82);
                 let start = decided.add_days(self.rng.random_range(0..20));
                 let end = start.add_days(self.rng.random_range(30..365));
-                let amount = domain.starts_with("TOIMEENTULOTUKI").then(|| self.rng.random_range(5_000..180_000));
-                decisions.row(self.rng, &[
-                    ("decision_id", V::Id(next("D"))),
-                    ("person_key", V::Hetu(adult.hetu.clone())),
-                    ("domain", V::Code(domain)),
-                    ("decision_date", V::Date(decided)),
-                    ("result", V::Code(if granted { "MYONTEINEN" } else { "KIELTEINEN" })),
-                    ("start", if granted { V::Date(start) } else { V::Null }),
-                    ("end", if granted { V::Date(end) } else { V::Null }),
-                    ("amount_eur", match (granted, amount) { (true, Some(a)) => V::Euro(a), _ => V::Null }),
-                    ("municipality_code", muni.clone()),
-                ], &adult)?;
+                let amount = domain
+                    .starts_with("TOIMEENTULOTUKI")
+                    .then(|| self.rng.random_range(5_000..180_000));
+                decisions.row(
+                    self.rng,
+                    &[
+                        ("decision_id", V::Id(next("D"))),
+                        ("person_key", V::Hetu(adult.hetu.clone())),
+                        ("domain", V::Code(domain)),
+                        ("decision_date", V::Date(decided)),
+                        (
+                            "result",
+                            V::Code(if granted { "MYONTEINEN" } else { "KIELTEINEN" }),
+                        ),
+                        ("start", if granted { V::Date(start) } else { V::Null }),
+                        ("end", if granted { V::Date(end) } else { V::Null }),
+                        (
+                            "amount_eur",
+                            match (granted, amount) {
+                                (true, Some(a)) => V::Euro(a),
+                                _ => V::Null,
+                            },
+                        ),
+                        ("municipality_code", muni.clone()),
+                    ],
+                    &adult,
+                )?;
             }
         }
 
@@ -400,28 +545,52 @@ impl MunicipalityGen<'_> {
             let birth = random_date(self.rng, date(1960, 1, 1), date(2024, 1, 1));
             let person = self.factory.person(self.rng, birth, 0.0);
             self.residence(&mut residence, &person, muni.clone())?;
-            let permit = random_date(self.rng, date(2020, 6, 1).max(birth), date(LAST_YEAR, 10, 1));
+            let permit = random_date(
+                self.rng,
+                date(2020, 6, 1).max(birth),
+                date(LAST_YEAR, 10, 1),
+            );
             let home = permit.add_days(self.rng.random_range(10..120));
             let basis = pick(self.rng, &PERMIT_BASES);
             let family_member = self.rng.random_bool(0.3);
-            clients.row(self.rng, &[
-                ("person_key", V::Hetu(person.hetu.clone())),
-                ("permit_basis", V::Code(basis)),
-                ("family_member", V::Bool(family_member)),
-                ("first_permit_date", V::Date(permit)),
-                ("home_municipality_date", V::Date(home)),
-                ("citizenship_date", V::Null),
-                ("municipality_code", muni.clone()),
-            ], &person)?;
+            clients.row(
+                self.rng,
+                &[
+                    ("person_key", V::Hetu(person.hetu.clone())),
+                    ("permit_basis", V::Code(basis)),
+                    ("family_member", V::Bool(family_member)),
+                    ("first_permit_date", V::Date(permit)),
+                    ("home_municipality_date", V::Date(home)),
+                    ("citizenship_date", V::Null),
+                    ("municipality_code", muni.clone()),
+                ],
+                &person,
+            )?;
             let new_law = home >= date(2025, 1, 1);
             let law = if new_law { "681/2023" } else { "1386/2010" };
             let assessment = home.add_days(self.rng.random_range(5..150));
-            let mut kinds = vec![(if new_law { "PALVELUTARPEEN_ARVIOINTI" } else { "ALKUKARTOITUS" }, assessment, 30)];
+            let mut kinds = vec![(
+                if new_law {
+                    "PALVELUTARPEEN_ARVIOINTI"
+                } else {
+                    "ALKUKARTOITUS"
+                },
+                assessment,
+                30,
+            )];
             if self.rng.random_bool(0.8) {
                 let plan = assessment.add_days(self.rng.random_range(5..60));
-                kinds.push(("KOTOUTUMISSUUNNITELMA", plan, self.rng.random_range(180..700)));
+                kinds.push((
+                    "KOTOUTUMISSUUNNITELMA",
+                    plan,
+                    self.rng.random_range(180..700),
+                ));
                 if self.rng.random_bool(0.6) {
-                    kinds.push(("KOTOUTUMISKOULUTUS", plan.add_days(20), self.rng.random_range(120..400)));
+                    kinds.push((
+                        "KOTOUTUMISKOULUTUS",
+                        plan.add_days(20),
+                        self.rng.random_range(120..400),
+                    ));
                 }
             }
             if new_law && self.rng.random_bool(0.7) {
@@ -434,30 +603,54 @@ impl MunicipalityGen<'_> {
                 }
                 let end = start.add_days(length);
                 let service_id = next("K");
-                services.row(self.rng, &[
-                    ("service_id", V::Id(service_id.clone())),
-                    ("person_key", V::Hetu(person.hetu.clone())),
-                    ("kind", V::Code(kind)),
-                    ("law", V::Code(law)),
-                    ("jobseeker", V::Bool(jobseeker)),
-                    ("start", V::Date(start)),
-                    ("end", if end >= period_end() { V::Null } else { V::Date(end) }),
-                    ("municipality_code", muni.clone()),
-                ], &person)?;
+                services.row(
+                    self.rng,
+                    &[
+                        ("service_id", V::Id(service_id.clone())),
+                        ("person_key", V::Hetu(person.hetu.clone())),
+                        ("kind", V::Code(kind)),
+                        ("law", V::Code(law)),
+                        ("jobseeker", V::Bool(jobseeker)),
+                        ("start", V::Date(start)),
+                        (
+                            "end",
+                            if end >= period_end() {
+                                V::Null
+                            } else {
+                                V::Date(end)
+                            },
+                        ),
+                        ("municipality_code", muni.clone()),
+                    ],
+                    &person,
+                )?;
                 if kind == "KOTOUTUMISSUUNNITELMA" {
                     for offset in [3i64, 6] {
                         let when = end.add_days(i32::try_from(offset * 30).unwrap_or(90));
                         if when >= period_end() {
                             continue;
                         }
-                        let status = pick(self.rng, &[("TYOLLINEN", 0.3), ("OPISKELIJA", 0.15), ("TYOTON", 0.35), ("TYOVOIMAN_ULKOPUOLELLA", 0.12), ("TUNTEMATON", 0.08)]);
-                        outcomes.row(self.rng, &[
-                            ("person_key", V::Hetu(person.hetu.clone())),
-                            ("anchor_service_id", V::Id(service_id.clone())),
-                            ("offset_months", V::Int(offset)),
-                            ("status", V::Code(status)),
-                            ("municipality_code", muni.clone()),
-                        ], &person)?;
+                        let status = pick(
+                            self.rng,
+                            &[
+                                ("TYOLLINEN", 0.3),
+                                ("OPISKELIJA", 0.15),
+                                ("TYOTON", 0.35),
+                                ("TYOVOIMAN_ULKOPUOLELLA", 0.12),
+                                ("TUNTEMATON", 0.08),
+                            ],
+                        );
+                        outcomes.row(
+                            self.rng,
+                            &[
+                                ("person_key", V::Hetu(person.hetu.clone())),
+                                ("anchor_service_id", V::Id(service_id.clone())),
+                                ("offset_months", V::Int(offset)),
+                                ("status", V::Code(status)),
+                                ("municipality_code", muni.clone()),
+                            ],
+                            &person,
+                        )?;
                     }
                 }
             }
@@ -471,18 +664,26 @@ impl MunicipalityGen<'_> {
                     break;
                 }
                 let to = date(from.ymd().0, 12, 31);
-                let paid = if self.rng.random_bool(0.93) { V::Euro(yearly) } else { V::Null };
-                compensations.row(self.rng, &[
-                    ("claim_id", V::Id(next("C"))),
-                    ("person_key", V::Hetu(person.hetu.clone())),
-                    ("compensation_type", V::Code("LASKENNALLINEN")),
-                    ("period_start", V::Date(from)),
-                    ("period_end", V::Date(to)),
-                    ("claimed_eur", V::Euro(yearly)),
-                    ("paid_eur", paid),
-                    ("payer_code", V::Text("KEHA".into())),
-                    ("municipality_code", muni.clone()),
-                ], &person)?;
+                let paid = if self.rng.random_bool(0.93) {
+                    V::Euro(yearly)
+                } else {
+                    V::Null
+                };
+                compensations.row(
+                    self.rng,
+                    &[
+                        ("claim_id", V::Id(next("C"))),
+                        ("person_key", V::Hetu(person.hetu.clone())),
+                        ("compensation_type", V::Code("LASKENNALLINEN")),
+                        ("period_start", V::Date(from)),
+                        ("period_end", V::Date(to)),
+                        ("claimed_eur", V::Euro(yearly)),
+                        ("paid_eur", paid),
+                        ("payer_code", V::Text("KEHA".into())),
+                        ("municipality_code", muni.clone()),
+                    ],
+                    &person,
+                )?;
             }
         }
         // Special-cost claims without a person.
@@ -491,35 +692,63 @@ impl MunicipalityGen<'_> {
             let from = random_date(self.rng, period_start(), period_end().add_days(-40));
             let claimed = self.rng.random_range(50_000..2_000_000);
             let nobody = self.factory.nobody();
-            let kind = pick(self.rng, &[("ERITYISKUSTANNUS", 0.5), ("TULKKAUS", 0.3), ("TOIMEENTULOTUKI", 0.2)]);
+            let kind = pick(
+                self.rng,
+                &[
+                    ("ERITYISKUSTANNUS", 0.5),
+                    ("TULKKAUS", 0.3),
+                    ("TOIMEENTULOTUKI", 0.2),
+                ],
+            );
             let until = from.add_days(self.rng.random_range(28..180));
-            compensations.row(self.rng, &[
-                ("claim_id", V::Id(next("C"))),
-                ("person_key", V::Null),
-                ("compensation_type", V::Code(kind)),
-                ("period_start", V::Date(from)),
-                ("period_end", V::Date(until)),
-                ("claimed_eur", V::Euro(claimed)),
-                ("paid_eur", V::Euro(claimed * 9 / 10)),
-                ("payer_code", V::Text("ELY".into())),
-                ("municipality_code", muni.clone()),
-            ], &nobody)?;
+            compensations.row(
+                self.rng,
+                &[
+                    ("claim_id", V::Id(next("C"))),
+                    ("person_key", V::Null),
+                    ("compensation_type", V::Code(kind)),
+                    ("period_start", V::Date(from)),
+                    ("period_end", V::Date(until)),
+                    ("claimed_eur", V::Euro(claimed)),
+                    ("paid_eur", V::Euro(claimed * 9 / 10)),
+                    ("payer_code", V::Text("ELY".into())),
+                    ("municipality_code", muni.clone()),
+                ],
+                &nobody,
+            )?;
         }
 
-        [residence, notifications, bases, placements, invoices, decisions, clients, services, outcomes, compensations]
-            .into_iter()
-            .map(Sink::finish)
-            .collect()
+        [
+            residence,
+            notifications,
+            bases,
+            placements,
+            invoices,
+            decisions,
+            clients,
+            services,
+            outcomes,
+            compensations,
+        ]
+        .into_iter()
+        .map(Sink::finish)
+        .collect()
     }
 
     fn residence(&mut self, sink: &mut Sink, person: &Person, muni: V) -> Result<(), SynthError> {
-        let from = person.birth.max(random_date(self.rng, date(2000, 1, 1), date(2024, 1, 1)));
-        sink.row(self.rng, &[
-            ("person_key", V::Hetu(person.hetu.clone())),
-            ("municipality_code", muni.clone()),
-            ("valid_from", V::Date(from)),
-            ("valid_to", V::Null),
-        ], person)
+        let from = person
+            .birth
+            .max(random_date(self.rng, date(2000, 1, 1), date(2024, 1, 1)));
+        sink.row(
+            self.rng,
+            &[
+                ("person_key", V::Hetu(person.hetu.clone())),
+                ("municipality_code", muni.clone()),
+                ("valid_from", V::Date(from)),
+                ("valid_to", V::Null),
+            ],
+            person,
+        )
     }
 }
 
@@ -532,7 +761,10 @@ fn person_age(birth: Date, at: Date) -> i32 {
 /// A plausible Y-tunnus (with its check digit) for a provider.
 fn provider_id(municipality: &str, i: u32) -> String {
     let base: u32 = 2_000_000 + municipality.parse::<u32>().unwrap_or(0) * 100 + i;
-    let digits: Vec<u32> = format!("{base:07}").chars().filter_map(|c| c.to_digit(10)).collect();
+    let digits: Vec<u32> = format!("{base:07}")
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
     let weights = [7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
     let check = match sum % 11 {
@@ -540,12 +772,24 @@ fn provider_id(municipality: &str, i: u32) -> String {
         r => 11 - r,
     };
     // Remainder 1 gives no valid check digit; such numbers are never issued, so shift.
-    if check == 10 { provider_id(municipality, i + 50) } else { format!("{base:07}-{check}") }
+    if check == 10 {
+        provider_id(municipality, i + 50)
+    } else {
+        format!("{base:07}-{check}")
+    }
 }
 
-fn reference_files(mapping: &Mapping, out: &Path, scale: u32, rng: &mut ChaCha8Rng) -> Result<Vec<FileEntry>, SynthError> {
+fn reference_files(
+    mapping: &Mapping,
+    out: &Path,
+    scale: u32,
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<FileEntry>, SynthError> {
     let table = |name: &str| {
-        mapping.table(name).ok_or_else(|| SynthError::Write { path: out.to_owned(), message: format!("reference lacks {name}") })
+        mapping.table(name).ok_or_else(|| SynthError::Write {
+            path: out.to_owned(),
+            message: format!("reference lacks {name}"),
+        })
     };
     let nobody = Person::nobody();
     let mut population = Sink::create(out, "reference", mapping, table("population")?)?;
@@ -554,58 +798,103 @@ fn reference_files(mapping: &Mapping, out: &Path, scale: u32, rng: &mut ChaCha8R
             for age in 0..=100i64 {
                 // A gently ageing population: fewer children and more over-65s than the mean.
                 #[allow(clippy::cast_precision_loss)]
-                let share = if age < 85 { 0.0125 - (age as f64 - 42.0).abs() * 0.00004 } else { 0.012 * (0.82f64).powi(i32::try_from(age - 84).unwrap_or(0)) };
+                let share = if age < 85 {
+                    0.0125 - (age as f64 - 42.0).abs() * 0.00004
+                } else {
+                    0.012 * (0.82f64).powi(i32::try_from(age - 84).unwrap_or(0))
+                };
                 for sex in ["1", "2"] {
                     let mean = f64::from(m.population) * f64::from(scale) * share / 2.0;
                     let noise = rng.random_range(0.92..1.08);
                     #[allow(clippy::cast_possible_truncation)]
                     let persons = (mean * noise).round() as i64;
-                    population.row(rng, &[
-                        ("year", V::Int(i64::from(year))),
-                        ("area_code", V::Text(format!("KU{}", m.code))),
-                        ("age", V::Int(age)),
-                        ("sex", V::Code(sex)),
-                        ("persons", V::Int(persons.max(0))),
-                    ], &nobody)?;
+                    population.row(
+                        rng,
+                        &[
+                            ("year", V::Int(i64::from(year))),
+                            ("area_code", V::Text(format!("KU{}", m.code))),
+                            ("age", V::Int(age)),
+                            ("sex", V::Code(sex)),
+                            ("persons", V::Int(persons.max(0))),
+                        ],
+                        &nobody,
+                    )?;
                 }
             }
         }
     }
     let mut organisations = Sink::create(out, "reference", mapping, table("organisation")?)?;
-    let hvas = [("10", "Kymenlaakson hyvinvointialue", "Kymmenedalens välfärdsområde"), ("21", "Lapin hyvinvointialue", "Lapplands välfärdsområde"), ("13", "Pohjois-Savon hyvinvointialue", "Norra Savolax välfärdsområde"), ("05", "Varsinais-Suomen hyvinvointialue", "Egentliga Finlands välfärdsområde"), ("17", "Pohjanmaan hyvinvointialue", "Österbottens välfärdsområde")];
+    let hvas = [
+        (
+            "10",
+            "Kymenlaakson hyvinvointialue",
+            "Kymmenedalens välfärdsområde",
+        ),
+        ("21", "Lapin hyvinvointialue", "Lapplands välfärdsområde"),
+        (
+            "13",
+            "Pohjois-Savon hyvinvointialue",
+            "Norra Savolax välfärdsområde",
+        ),
+        (
+            "05",
+            "Varsinais-Suomen hyvinvointialue",
+            "Egentliga Finlands välfärdsområde",
+        ),
+        (
+            "17",
+            "Pohjanmaan hyvinvointialue",
+            "Österbottens välfärdsområde",
+        ),
+    ];
     let hva_start = date(2023, 1, 1);
     for (code, fi, sv) in hvas {
-        organisations.row(rng, &[
-            ("org_type", V::Code("HVA")),
-            ("code", V::Text(code.into())),
-            ("name_fi", V::Text(fi.into())),
-            ("name_sv", V::Text(sv.into())),
-            ("valid_from", V::Date(hva_start)),
-        ], &nobody)?;
+        organisations.row(
+            rng,
+            &[
+                ("org_type", V::Code("HVA")),
+                ("code", V::Text(code.into())),
+                ("name_fi", V::Text(fi.into())),
+                ("name_sv", V::Text(sv.into())),
+                ("valid_from", V::Date(hva_start)),
+            ],
+            &nobody,
+        )?;
     }
     for m in &MUNICIPALITIES {
-        organisations.row(rng, &[
-            ("org_type", V::Code("KUNTA")),
-            ("code", V::Text(m.code.into())),
-            ("name_fi", V::Text(m.name_fi.into())),
-            ("name_sv", V::Text(m.name_sv.into())),
-            ("parent_type", V::Code("HVA")),
-            ("parent_code", V::Text(m.hva.into())),
-            ("valid_from", V::Date(hva_start)),
-        ], &nobody)?;
+        organisations.row(
+            rng,
+            &[
+                ("org_type", V::Code("KUNTA")),
+                ("code", V::Text(m.code.into())),
+                ("name_fi", V::Text(m.name_fi.into())),
+                ("name_sv", V::Text(m.name_sv.into())),
+                ("parent_type", V::Code("HVA")),
+                ("parent_code", V::Text(m.hva.into())),
+                ("valid_from", V::Date(hva_start)),
+            ],
+            &nobody,
+        )?;
     }
     // Joroinen belonged to the Etelä-Savo ELY centre until 2020 (domain.md §4).
-    for (ely, from, to) in [("07", date(2010, 1, 1), Some(date(2021, 1, 1))), ("08", date(2021, 1, 1), Some(date(2026, 1, 1)))] {
-        organisations.row(rng, &[
-            ("org_type", V::Code("KUNTA")),
-            ("code", V::Text("171".into())),
-            ("name_fi", V::Text("Joroinen".into())),
-            ("name_sv", V::Text("Jorois".into())),
-            ("parent_type", V::Code("ELY")),
-            ("parent_code", V::Text(ely.into())),
-            ("valid_from", V::Date(from)),
-            ("valid_to", to.map_or(V::Null, V::Date)),
-        ], &nobody)?;
+    for (ely, from, to) in [
+        ("07", date(2010, 1, 1), Some(date(2021, 1, 1))),
+        ("08", date(2021, 1, 1), Some(date(2026, 1, 1))),
+    ] {
+        organisations.row(
+            rng,
+            &[
+                ("org_type", V::Code("KUNTA")),
+                ("code", V::Text("171".into())),
+                ("name_fi", V::Text("Joroinen".into())),
+                ("name_sv", V::Text("Jorois".into())),
+                ("parent_type", V::Code("ELY")),
+                ("parent_code", V::Text(ely.into())),
+                ("valid_from", V::Date(from)),
+                ("valid_to", to.map_or(V::Null, V::Date)),
+            ],
+            &nobody,
+        )?;
     }
     Ok(vec![population.finish()?, organisations.finish()?])
 }

@@ -1,7 +1,9 @@
 //! Writing rows in a mapping's dialect, with a known share of dirty rows.
 
 use crate::{DirtyRow, FileEntry, SynthError, people::Person};
-use peitto_mapping::{DateStyle, Dropped, Encoding, FileFormat, Mapping, TableMapping, code_list_of};
+use peitto_mapping::{
+    DateStyle, Dropped, Encoding, FileFormat, Mapping, TableMapping, code_list_of,
+};
 use peitto_model::{Date, Kind};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -119,8 +121,17 @@ impl Dirt {
 }
 
 enum Out {
-    Csv { file: BufWriter<File>, line: Vec<u8>, delimiter: u8, cp1252: bool },
-    Xlsx { workbook: Box<rust_xlsxwriter::Workbook>, sheet: String, date_format: rust_xlsxwriter::Format },
+    Csv {
+        file: BufWriter<File>,
+        line: Vec<u8>,
+        delimiter: u8,
+        cp1252: bool,
+    },
+    Xlsx {
+        workbook: Box<rust_xlsxwriter::Workbook>,
+        sheet: String,
+        date_format: rust_xlsxwriter::Format,
+    },
 }
 
 /// One output file of one table.
@@ -148,12 +159,20 @@ enum Slot {
 }
 
 fn write_err(path: &Path) -> impl Fn(String) -> SynthError + '_ {
-    move |message| SynthError::Write { path: path.to_owned(), message }
+    move |message| SynthError::Write {
+        path: path.to_owned(),
+        message,
+    }
 }
 
 impl Sink {
     /// A sink that writes `table` of `mapping` into `out/dir/`.
-    pub fn create(out: &Path, dir: &str, mapping: &Mapping, table: &TableMapping) -> Result<Sink, SynthError> {
+    pub fn create(
+        out: &Path,
+        dir: &str,
+        mapping: &Mapping,
+        table: &TableMapping,
+    ) -> Result<Sink, SynthError> {
         let folder = out.join(dir);
         std::fs::create_dir_all(&folder).map_err(|e| write_err(&folder)(e.to_string()))?;
         let ext = match table.file_format {
@@ -163,7 +182,11 @@ impl Sink {
         let relative = format!("{dir}/{}.{ext}", table.file);
         let path = out.join(&relative);
         // Dropped columns stand right after the person, as client systems print them.
-        let person_at = table.columns.iter().position(|(_, c)| c.kind == Kind::Person).map_or(0, |i| i + 1);
+        let person_at = table
+            .columns
+            .iter()
+            .position(|(_, c)| c.kind == Kind::Person)
+            .map_or(0, |i| i + 1);
         let mut order: Vec<Slot> = (0..person_at).map(Slot::Column).collect();
         order.extend((0..table.dropped.len()).map(Slot::Dropped));
         order.extend((person_at..table.columns.len()).map(Slot::Column));
@@ -179,7 +202,8 @@ impl Sink {
                 let file = File::create(&path).map_err(|e| write_err(&path)(e.to_string()))?;
                 let mut file = BufWriter::with_capacity(1 << 20, file);
                 if mapping.format.encoding == Encoding::Utf8Bom {
-                    file.write_all(b"\xEF\xBB\xBF").map_err(|e| write_err(&path)(e.to_string()))?;
+                    file.write_all(b"\xEF\xBB\xBF")
+                        .map_err(|e| write_err(&path)(e.to_string()))?;
                 }
                 Out::Csv {
                     file,
@@ -191,15 +215,20 @@ impl Sink {
             FileFormat::Xlsx => {
                 let mut workbook = rust_xlsxwriter::Workbook::new();
                 // A fixed creation time keeps the bytes the same for the same seed.
-                let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 15).map_err(|e| write_err(&path)(e.to_string()))?;
-                workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
+                let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 15)
+                    .map_err(|e| write_err(&path)(e.to_string()))?;
+                workbook.set_properties(
+                    &rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created),
+                );
                 Out::Xlsx {
                     workbook: Box::new(workbook),
                     sheet: table.sheet.clone().unwrap_or_else(|| table.file.clone()),
-                    date_format: rust_xlsxwriter::Format::new().set_num_format(match mapping.format.date_style {
-                        DateStyle::Finnish => "d.m.yyyy",
-                        DateStyle::Iso => "yyyy-mm-dd",
-                    }),
+                    date_format: rust_xlsxwriter::Format::new().set_num_format(
+                        match mapping.format.date_style {
+                            DateStyle::Finnish => "d.m.yyyy",
+                            DateStyle::Iso => "yyyy-mm-dd",
+                        },
+                    ),
                 }
             }
         };
@@ -247,7 +276,11 @@ impl Sink {
             V::Euro(c) if xlsx => Cell::Number(*c as f64 / 100.0),
             V::Euro(c) => {
                 let sign = if *c < 0 { "-" } else { "" };
-                text(format!("{sign}{}{decimal}{:02}", c.abs() / 100, c.abs() % 100))
+                text(format!(
+                    "{sign}{}{decimal}{:02}",
+                    c.abs() / 100,
+                    c.abs() % 100
+                ))
             }
             V::Bool(b) => text(self.mapping.bool_word(*b).to_owned()),
             V::Code(code) => match code_list_of(spec) {
@@ -258,13 +291,21 @@ impl Sink {
     }
 
     /// Writes one row; `values` name model columns, the rest stay empty.
-    pub fn row(&mut self, rng: &mut ChaCha8Rng, values: &[(&str, V)], person: &Person) -> Result<(), SynthError> {
+    pub fn row(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        values: &[(&str, V)],
+        person: &Person,
+    ) -> Result<(), SynthError> {
         let mut cells: Vec<Cell> = Vec::with_capacity(self.order.len());
         for slot in &self.order {
             cells.push(match *slot {
                 Slot::Column(i) => {
                     let name = self.table.columns[i].1.name;
-                    values.iter().find(|(n, _)| *n == name).map_or(Cell::Empty, |(_, v)| self.render(i, v))
+                    values
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map_or(Cell::Empty, |(_, v)| self.render(i, v))
                 }
                 Slot::Dropped(i) => match self.table.dropped[i].1 {
                     Dropped::Name => Cell::Text(person.name.clone()),
@@ -281,17 +322,25 @@ impl Sink {
                 let dirt = ALL_DIRT[(self.dirt_cursor + attempt) % ALL_DIRT.len()];
                 if dirt == Dirt::DuplicateKey {
                     // The clean row goes out, then an exact copy of it.
-                    let Some(_) = self.previous_clean else { continue };
+                    let Some(_) = self.previous_clean else {
+                        continue;
+                    };
                     self.emit_data(&cells)?;
                     self.previous_clean = Some(cells.clone());
                     // Data rows start on line 2, after the header.
-                    self.dirty.push(DirtyRow { row: self.rows + 2, reason: dirt.reason() });
+                    self.dirty.push(DirtyRow {
+                        row: self.rows + 2,
+                        reason: dirt.reason(),
+                    });
                     self.emit_data(&cells)?;
                     self.dirt_cursor += attempt + 1;
                     return Ok(());
                 }
                 if let Some(dirty) = self.apply(dirt, &cells) {
-                    self.dirty.push(DirtyRow { row: self.rows + 2, reason: dirt.reason() });
+                    self.dirty.push(DirtyRow {
+                        row: self.rows + 2,
+                        reason: dirt.reason(),
+                    });
                     self.emit_data(&dirty)?;
                     self.dirt_cursor += attempt + 1;
                     return Ok(());
@@ -303,12 +352,18 @@ impl Sink {
         Ok(())
     }
 
-    fn slot_of(&self, pred: impl Fn(&peitto_model::ColumnSpec) -> bool, cells: &[Cell]) -> Option<usize> {
-        self.order.iter().position(|s| match *s {
-            Slot::Column(i) => pred(self.table.columns[i].1),
-            Slot::Dropped(_) => false,
-        })
-        .filter(|&p| cells[p] != Cell::Empty)
+    fn slot_of(
+        &self,
+        pred: impl Fn(&peitto_model::ColumnSpec) -> bool,
+        cells: &[Cell],
+    ) -> Option<usize> {
+        self.order
+            .iter()
+            .position(|s| match *s {
+                Slot::Column(i) => pred(self.table.columns[i].1),
+                Slot::Dropped(_) => false,
+            })
+            .filter(|&p| cells[p] != Cell::Empty)
     }
 
     /// The row with `dirt` applied, or None if this row has nothing it applies to.
@@ -318,7 +373,9 @@ impl Sink {
         match dirt {
             Dirt::HetuChecksum | Dirt::HetuDate | Dirt::HetuFormat | Dirt::HetuIndividualNumber => {
                 let p = self.slot_of(|c| c.kind == Kind::Person, cells)?;
-                let Cell::Text(code) = &cells[p] else { return None };
+                let Cell::Text(code) = &cells[p] else {
+                    return None;
+                };
                 out[p] = Cell::Text(match dirt {
                     Dirt::HetuChecksum => {
                         let last = code.chars().last()?;
@@ -327,7 +384,8 @@ impl Sink {
                     }
                     Dirt::HetuDate => {
                         // Day 32 with a check character that fits, so only the date is wrong.
-                        let digits: u32 = format!("32{}{}", &code[2..6], &code[7..10]).parse().ok()?;
+                        let digits: u32 =
+                            format!("32{}{}", &code[2..6], &code[7..10]).parse().ok()?;
                         format!("32{}{}", &code[2..10], peitto_hetu::check_char(digits))
                     }
                     Dirt::HetuIndividualNumber => {
@@ -359,11 +417,20 @@ impl Sink {
                 out.swap(s, e);
             }
             Dirt::UnknownCode => {
-                let p = self.slot_of(|c| matches!(c.kind, Kind::Code(_) | Kind::IntCode(_)), cells)?;
+                let p = self.slot_of(
+                    |c| matches!(c.kind, Kind::Code(_) | Kind::IntCode(_)),
+                    cells,
+                )?;
                 out[p] = Cell::Text("XX tuntematon".into());
             }
             Dirt::MissingValue => {
-                let p = self.slot_of(|c| c.required && matches!(c.kind, Kind::Code(_) | Kind::Date | Kind::Int | Kind::Euro), cells)?;
+                let p = self.slot_of(
+                    |c| {
+                        c.required
+                            && matches!(c.kind, Kind::Code(_) | Kind::Date | Kind::Int | Kind::Euro)
+                    },
+                    cells,
+                )?;
                 out[p] = Cell::Empty;
             }
             Dirt::InvalidNumber => {
@@ -384,7 +451,9 @@ impl Sink {
                     return None;
                 }
                 let p = self.slot_of(|c| c.kind == Kind::Text, cells)?;
-                let Cell::Text(t) = &cells[p] else { return None };
+                let Cell::Text(t) = &cells[p] else {
+                    return None;
+                };
                 let mut bytes = t.clone().into_bytes();
                 bytes.push(0xE4); // 'ä' in Windows-1252: invalid on its own in UTF-8
                 out[p] = Cell::Raw(bytes);
@@ -402,7 +471,12 @@ impl Sink {
     fn emit(&mut self, cells: &[Cell]) -> Result<(), SynthError> {
         let err = write_err(&self.path);
         match &mut self.out {
-            Out::Csv { file, line, delimiter, cp1252 } => {
+            Out::Csv {
+                file,
+                line,
+                delimiter,
+                cp1252,
+            } => {
                 line.clear();
                 for (i, cell) in cells.iter().enumerate() {
                     if i > 0 {
@@ -418,8 +492,14 @@ impl Sink {
                             continue;
                         }
                     };
-                    let needs_quotes = text.bytes().any(|b| b == *delimiter || b == b'"' || b == b'\n' || b == b'\r');
-                    let text = if needs_quotes { format!("\"{}\"", text.replace('"', "\"\"")) } else { text };
+                    let needs_quotes = text
+                        .bytes()
+                        .any(|b| b == *delimiter || b == b'"' || b == b'\n' || b == b'\r');
+                    let text = if needs_quotes {
+                        format!("\"{}\"", text.replace('"', "\"\""))
+                    } else {
+                        text
+                    };
                     if *cp1252 {
                         line.extend_from_slice(&encoding_rs::WINDOWS_1252.encode(&text).0);
                     } else {
@@ -441,7 +521,11 @@ impl Sink {
         let err = write_err(&self.path);
         match self.out {
             Out::Csv { mut file, .. } => file.flush().map_err(|e| err(e.to_string()))?,
-            Out::Xlsx { mut workbook, sheet, date_format } => {
+            Out::Xlsx {
+                mut workbook,
+                sheet,
+                date_format,
+            } => {
                 let ws = workbook.add_worksheet();
                 ws.set_name(&sheet).map_err(|e| err(e.to_string()))?;
                 for (r, row) in self.xlsx_rows.iter().enumerate() {
@@ -454,7 +538,8 @@ impl Sink {
                                 ws.write_string(r, c, t).map_err(|e| err(e.to_string()))?;
                             }
                             Cell::Raw(b) => {
-                                ws.write_string(r, c, String::from_utf8_lossy(b)).map_err(|e| err(e.to_string()))?;
+                                ws.write_string(r, c, String::from_utf8_lossy(b))
+                                    .map_err(|e| err(e.to_string()))?;
                             }
                             Cell::Number(n) => {
                                 ws.write_number(r, c, *n).map_err(|e| err(e.to_string()))?;
@@ -467,7 +552,8 @@ impl Sink {
                                     u8::try_from(day).unwrap_or(1),
                                 )
                                 .map_err(|e| err(e.to_string()))?;
-                                ws.write_datetime_with_format(r, c, &dt, &date_format).map_err(|e| err(e.to_string()))?;
+                                ws.write_datetime_with_format(r, c, &dt, &date_format)
+                                    .map_err(|e| err(e.to_string()))?;
                             }
                         }
                     }
