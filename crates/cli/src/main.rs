@@ -71,6 +71,15 @@ enum Command {
     },
     /// Show what the store holds.
     Status,
+    /// Run the whole job on the bundled sample data: a fresh project, ingest, summary.
+    Demo {
+        /// Folder of extracts to ingest.
+        #[arg(long, default_value = "sample-data")]
+        data: PathBuf,
+        /// Project folder to (re)create; an existing peitto project there is replaced.
+        #[arg(long, default_value = "demo-project")]
+        out: PathBuf,
+    },
 }
 
 fn language(cli_lang: Option<&str>, project: Option<&Project>) -> Lang {
@@ -183,6 +192,34 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Demo { data, out } => {
+            let lang = language(cli.lang.as_deref(), None);
+            if out.join(peitto_project::PROJECT_FILE).is_file() {
+                std::fs::remove_dir_all(out)
+                    .with_context(|| format!("removing the old demo project {}", out.display()))?;
+            }
+            let project = Project::init(out, "peitto demo").map_err(|e| project_error(lang, &e))?;
+            println!(
+                "{}",
+                tr(lang, "init.created", &[("path", &project.root().display())])
+            );
+            let ingester = Ingester::for_project(&project, Options::default())
+                .map_err(|e| anyhow::anyhow!(ingest_error(lang, &e)))?;
+            let report = ingester.ingest(std::slice::from_ref(data)).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))])
+                )
+            })?;
+            print_report(lang, &report);
+            let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))
+                .context("writing the ingest report")?;
+            println!(
+                "{}",
+                tr(lang, "ingest.report", &[("path", &path.display())])
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
             let project = open_project(cli)

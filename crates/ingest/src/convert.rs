@@ -513,9 +513,8 @@ impl<'m> Converter<'m> {
     fn key_of(&self, row: &RawRow) -> u128 {
         if let [c] = self.key_columns[..]
             && let Value::Key(k) = self.values[c]
-            && let Some(key) = KeyHasher::pseudonym_key(std::str::from_utf8(&k).unwrap_or_default())
         {
-            return key;
+            return crate::pseudo::pseudonym_value(&k);
         }
         let mut h = KeyHasher::default();
         for &c in &self.key_columns {

@@ -28,6 +28,9 @@ pub struct Pseudonymiser {
     mac: Hmac<Sha256>,
     persons: FxHashMap<[u8; 11], Pseudonym>,
     records: FxHashMap<Vec<u8>, Pseudonym>,
+    /// Per-namespace MACs keyed with `HMAC(key, domain ‖ system ‖ entity)`: the
+    /// per-row message is then the id alone and fits one SHA-256 block.
+    namespaces: Vec<(String, Hmac<Sha256>)>,
     /// Reused buffer for cache look-ups of record ids.
     scratch: Vec<u8>,
 }
@@ -59,6 +62,7 @@ impl Pseudonymiser {
             mac,
             persons: FxHashMap::default(),
             records: FxHashMap::default(),
+            namespaces: Vec::new(),
             scratch: Vec::new(),
         }
     }
@@ -89,21 +93,13 @@ impl Pseudonymiser {
     /// `cache` is for ids that repeat (foreign keys); a table's own key is
     /// unique, so caching it would only cost memory.
     pub fn record(&mut self, system: &str, entity: &str, id: &str, cache: bool) -> Pseudonym {
-        let compute = |mac: &Hmac<Sha256>| {
-            let digest = mac
+        if !cache {
+            return hex(&self
+                .namespace(system, entity)
                 .clone()
-                .chain_update(RECORD_DOMAIN)
-                .chain_update(system.as_bytes())
-                .chain_update([0])
-                .chain_update(entity.as_bytes())
-                .chain_update([0])
                 .chain_update(id.as_bytes())
                 .finalize()
-                .into_bytes();
-            hex(&digest)
-        };
-        if !cache {
-            return compute(&self.mac);
+                .into_bytes());
         }
         self.scratch.clear();
         self.scratch.extend_from_slice(system.as_bytes());
@@ -114,13 +110,62 @@ impl Pseudonymiser {
         if let Some(p) = self.records.get(self.scratch.as_slice()) {
             return *p;
         }
-        let p = compute(&self.mac);
+        let p = hex(&self
+            .namespace(system, entity)
+            .clone()
+            .chain_update(id.as_bytes())
+            .finalize()
+            .into_bytes());
         if self.records.len() >= RECORD_CACHE_LIMIT {
             self.records.clear();
         }
         self.records.insert(self.scratch.clone(), p);
         p
     }
+}
+
+impl Pseudonymiser {
+    fn namespace(&mut self, system: &str, entity: &str) -> &Hmac<Sha256> {
+        let found = self.namespaces.iter().position(|(name, _)| {
+            name.len() == system.len() + entity.len() + 1
+                && name.starts_with(system)
+                && name.ends_with(entity)
+                && name.as_bytes()[system.len()] == 0
+        });
+        let index = match found {
+            Some(i) => i,
+            None => {
+                let sub_key = self
+                    .mac
+                    .clone()
+                    .chain_update(RECORD_DOMAIN)
+                    .chain_update(system.as_bytes())
+                    .chain_update([0])
+                    .chain_update(entity.as_bytes())
+                    .finalize()
+                    .into_bytes();
+                // A 32-byte key is always a valid HMAC key.
+                let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&sub_key)
+                    .unwrap_or_else(|_| unreachable!());
+                self.namespaces.push((format!("{system}\0{entity}"), mac));
+                self.namespaces.len() - 1
+            }
+        };
+        &self.namespaces[index].1
+    }
+}
+
+/// The 128-bit value a pseudonym's hex digits spell (a row key needs no further hashing).
+#[must_use]
+pub fn pseudonym_value(p: &Pseudonym) -> u128 {
+    p.iter().fold(0u128, |acc, &d| {
+        let nibble = if d.is_ascii_digit() {
+            d - b'0'
+        } else {
+            d - b'a' + 10
+        };
+        (acc << 4) | u128::from(nibble)
+    })
 }
 
 #[cfg(test)]
@@ -152,5 +197,10 @@ mod tests {
         assert_eq!(x, p.record("abilita", "placement", "17", false));
         assert_ne!(x, p.record("pro_consona", "placement", "17", false));
         assert_ne!(x, p.record("abilita", "legal_basis", "17", false));
+        assert_ne!(x, p.record("abilit", "aplacement", "17", false));
+        assert_eq!(
+            pseudonym_value(&x),
+            u128::from_str_radix(std::str::from_utf8(&x).unwrap(), 16).unwrap()
+        );
     }
 }
