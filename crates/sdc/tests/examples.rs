@@ -1,0 +1,294 @@
+//! sdc.md worked examples 1 and 2, end to end through `protect` and `audit`.
+
+use peitto_sdc::table::Leaf;
+use peitto_sdc::{Dimension, Policy, Release, Status, audit, protect};
+
+fn leaf(codes: &[&str], value: f64) -> Leaf {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let contributors = value as u64;
+    Leaf {
+        codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+        value,
+        contributors,
+        top: vec![],
+    }
+}
+
+fn example_1() -> Release {
+    let rows = Dimension::flat("row", "Total", &["A", "B", "C"]);
+    let cols = Dimension::flat("form", "Total", &["Family", "Inst", "Prof"]);
+    let values = [
+        ("A", [12.0, 3.0, 9.0]),
+        ("B", [7.0, 6.0, 8.0]),
+        ("C", [15.0, 10.0, 2.0]),
+    ];
+    let leaves: Vec<Leaf> = values
+        .iter()
+        .flat_map(|(r, v)| {
+            ["Family", "Inst", "Prof"]
+                .iter()
+                .zip(v)
+                .map(move |(c, x)| leaf(&[r, c], *x))
+        })
+        .collect();
+    Release::single("example-1", vec![rows, cols], &leaves, false).unwrap()
+}
+
+fn suppressed_codes(r: &Release) -> Vec<Vec<&str>> {
+    let mut v: Vec<Vec<&str>> = r.suppressed().into_iter().map(|i| r.codes(i)).collect();
+    v.sort();
+    v
+}
+
+fn interval(r: &Release, a: &peitto_sdc::Audit, codes: &[&str]) -> (f64, f64) {
+    let i = r.find(codes).unwrap();
+    let iv = a.intervals[i].unwrap();
+    (iv.lower.round(), iv.upper.round())
+}
+
+#[test]
+fn example_1_row_total_leak_is_closed_with_the_minimum_pattern() {
+    let mut r = example_1();
+    // Naive: only the primaries. The audit must catch the leak A-Inst = 24 - 12 - 9.
+    peitto_sdc::primary::apply(&mut r, &Policy::frequency(5));
+    let naive = audit(&r, &Policy::frequency(5)).unwrap();
+    assert!(!naive.passed());
+    let a_inst = naive.intervals[r.find(&["A", "Inst"]).unwrap()].unwrap();
+    assert_eq!(
+        (a_inst.lower.round(), a_inst.upper.round()),
+        (3.0, 3.0),
+        "exactly recomputable"
+    );
+
+    let result = protect(&mut r, &Policy::frequency(5)).unwrap();
+    assert!(result.passed());
+    assert_eq!(
+        suppressed_codes(&r),
+        vec![
+            vec!["A", "Inst"],
+            vec!["A", "Prof"],
+            vec!["C", "Inst"],
+            vec!["C", "Prof"]
+        ]
+    );
+    assert!(matches!(
+        r.cells[r.find(&["A", "Prof"]).unwrap()].status,
+        Status::Secondary
+    ));
+    // Attacker knowing non-empty cells hold at least one person.
+    assert_eq!(interval(&r, &result, &["A", "Inst"]), (2.0, 11.0));
+    assert_eq!(interval(&r, &result, &["A", "Prof"]), (1.0, 10.0));
+    assert_eq!(interval(&r, &result, &["C", "Inst"]), (2.0, 11.0));
+    assert_eq!(interval(&r, &result, &["C", "Prof"]), (1.0, 10.0));
+    // With non-negativity only.
+    let weaker = Policy {
+        nonempty_known: false,
+        ..Policy::frequency(5)
+    };
+    let plain = audit(&r, &weaker).unwrap();
+    assert_eq!(interval(&r, &plain, &["A", "Inst"]), (1.0, 12.0));
+    assert_eq!(interval(&r, &plain, &["A", "Prof"]), (0.0, 11.0));
+    assert_eq!(interval(&r, &plain, &["C", "Inst"]), (1.0, 12.0));
+    assert_eq!(interval(&r, &plain, &["C", "Prof"]), (0.0, 11.0));
+}
+
+fn example_2() -> Release {
+    let pairs: Vec<(String, String)> = [
+        ("K1", "All"),
+        ("K2", "All"),
+        ("M1", "K1"),
+        ("M2", "K1"),
+        ("M3", "K2"),
+        ("M4", "K2"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    let area = Dimension::from_parents("area", "All", &pairs).unwrap();
+    let form = Dimension::flat("form", "Total", &["Inst", "Fam"]);
+    let values = [
+        ("M1", 2.0, 10.0),
+        ("M2", 8.0, 9.0),
+        ("M3", 5.0, 9.0),
+        ("M4", 7.0, 12.0),
+    ];
+    let leaves: Vec<Leaf> = values
+        .iter()
+        .flat_map(|(m, i, f)| [leaf(&[m, "Inst"], *i), leaf(&[m, "Fam"], *f)])
+        .collect();
+    Release::single("example-2", vec![area, form], &leaves, false).unwrap()
+}
+
+#[test]
+fn example_2_hierarchy_leak_is_closed_within_the_county() {
+    let mut r = example_2();
+    let result = protect(&mut r, &Policy::frequency(5)).unwrap();
+    assert_eq!(
+        suppressed_codes(&r),
+        vec![
+            vec!["M1", "Fam"],
+            vec!["M1", "Inst"],
+            vec!["M2", "Fam"],
+            vec!["M2", "Inst"]
+        ],
+        "a flat solver would pair M1 with M3 and leak through K1"
+    );
+    let plain = audit(
+        &r,
+        &Policy {
+            nonempty_known: false,
+            ..Policy::frequency(5)
+        },
+    )
+    .unwrap();
+    assert_eq!(interval(&r, &plain, &["M1", "Inst"]), (0.0, 10.0));
+    assert_eq!(interval(&r, &plain, &["M1", "Fam"]), (2.0, 12.0));
+    assert_eq!(interval(&r, &plain, &["M2", "Inst"]), (0.0, 10.0));
+    assert_eq!(interval(&r, &plain, &["M2", "Fam"]), (7.0, 17.0));
+    // Knowing non-empty cells hold at least one person narrows each by one.
+    assert_eq!(interval(&r, &result, &["M1", "Inst"]), (1.0, 9.0));
+    assert_eq!(interval(&r, &result, &["M2", "Fam"]), (8.0, 16.0));
+}
+
+#[test]
+fn example_2_the_flat_pattern_fails_the_audit() {
+    let mut r = example_2();
+    peitto_sdc::primary::apply(&mut r, &Policy::frequency(5));
+    for codes in [["M1", "Fam"], ["M3", "Inst"], ["M3", "Fam"]] {
+        let i = r.find(&codes).unwrap();
+        r.cells[i].status = Status::Secondary;
+    }
+    let a = audit(&r, &Policy::frequency(5)).unwrap();
+    assert!(
+        !a.passed(),
+        "with the county rows published, M1-Inst = K1 - M2 is exact"
+    );
+    assert_eq!(interval(&r, &a, &["M1", "Inst"]), (2.0, 2.0));
+}
+
+#[test]
+fn example_3_one_dimensional_magnitude_table_with_its_total() {
+    // X = 300+20+10 is unsafe under p=10 %; the total must not give it away.
+    let dim = Dimension::flat("provider", "Total", &["X", "Y", "Z"]);
+    let leaves = vec![
+        Leaf {
+            codes: vec!["X".into()],
+            value: 330.0,
+            contributors: 3,
+            top: vec![300.0, 20.0, 10.0],
+        },
+        Leaf {
+            codes: vec!["Y".into()],
+            value: 100.0,
+            contributors: 3,
+            top: vec![60.0, 35.0, 5.0],
+        },
+        Leaf {
+            codes: vec!["Z".into()],
+            value: 100.0,
+            contributors: 4,
+            top: vec![40.0, 30.0, 20.0],
+        },
+    ];
+    let mut r = Release::single("example-3", vec![dim], &leaves, true).unwrap();
+    let policy = Policy {
+        p_percent: Some(10.0),
+        min_frequency: 3,
+        ..Policy::frequency(3)
+    };
+    let result = protect(&mut r, &policy).unwrap();
+    let x = r.find(&["X"]).unwrap();
+    let y = r.find(&["Y"]).unwrap();
+    assert!(matches!(r.cells[x].status, Status::Primary(_)));
+    assert!(matches!(r.cells[y].status, Status::Primary(_)));
+    let iv = result.intervals[x].unwrap();
+    assert!(
+        iv.upper >= 330.0 + 20.0 - 1e-6 && iv.lower <= 330.0 - 20.0 + 1e-6,
+        "{iv:?}"
+    );
+}
+
+#[test]
+fn two_singletons_in_a_row_do_not_protect_each_other() {
+    // Row A: two cells of one person each and one safe cell; each singleton's
+    // contributor, knowing their own value, must not learn the other.
+    let rows = Dimension::flat("row", "Total", &["A", "B"]);
+    let cols = Dimension::flat("col", "Total", &["x", "y", "z"]);
+    let leaves = vec![
+        leaf(&["A", "x"], 1.0),
+        leaf(&["A", "y"], 1.0),
+        leaf(&["A", "z"], 20.0),
+        leaf(&["B", "x"], 30.0),
+        leaf(&["B", "y"], 25.0),
+        leaf(&["B", "z"], 40.0),
+    ];
+    let mut r = Release::single("singletons", vec![rows, cols], &leaves, false).unwrap();
+    let result = protect(&mut r, &Policy::frequency(5)).unwrap();
+    assert!(result.passed());
+    // A-z (or a whole column pair) must be hidden too, else A-x = A-Total - A-y - A-z for A-y's person.
+    assert!(
+        r.suppressed().len() > 4,
+        "{:?}",
+        r.suppressed()
+            .iter()
+            .map(|&i| r.codes(i))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_single_category_table_hides_both_the_cell_and_its_total() {
+    let dim = Dimension::flat("only", "Total", &["a"]);
+    let mut r = Release::single("lonely", vec![dim], &[leaf(&["a"], 2.0)], false).unwrap();
+    let result = protect(&mut r, &Policy::frequency(5)).unwrap();
+    assert!(result.passed());
+    assert_eq!(r.suppressed().len(), 2, "the total equals the cell");
+}
+
+#[test]
+fn a_table_that_cannot_be_protected_is_not_released() {
+    // A single-contributor amount under (1,40) dominance needs a protection
+    // range larger than the amount itself: no pattern can give that, so the
+    // release fails closed instead of publishing.
+    let dim = Dimension::flat("provider", "Total", &["X", "Y", "Z"]);
+    let leaves = vec![
+        Leaf {
+            codes: vec!["X".into()],
+            value: 500.0,
+            contributors: 1,
+            top: vec![500.0],
+        },
+        Leaf {
+            codes: vec!["Y".into()],
+            value: 100.0,
+            contributors: 5,
+            top: vec![30.0, 25.0, 20.0],
+        },
+        Leaf {
+            codes: vec!["Z".into()],
+            value: 100.0,
+            contributors: 5,
+            top: vec![30.0, 25.0, 20.0],
+        },
+    ];
+    let mut r = Release::single("dominated", vec![dim], &leaves, true).unwrap();
+    let policy = Policy {
+        dominance_n: Some(1),
+        dominance_k: Some(40.0),
+        ..Policy::frequency(1)
+    };
+    let err = protect(&mut r, &policy).unwrap_err();
+    assert!(
+        matches!(err, peitto_sdc::SdcError::CannotProtect(ref c) if c.contains("provider=X")),
+        "{err}"
+    );
+}
+
+#[test]
+fn protection_is_deterministic() {
+    let mut a = example_2();
+    let mut b = example_2();
+    protect(&mut a, &Policy::frequency(5)).unwrap();
+    protect(&mut b, &Policy::frequency(5)).unwrap();
+    assert_eq!(a.suppressed(), b.suppressed());
+}
