@@ -4,5 +4,6 @@
 mod common;
 mod formats;
 mod privacy;
+mod protect;
 mod sample;
 mod store;

@@ -4,6 +4,8 @@
 //! and errors into messages from the fi/sv/en catalogues. All work is done by
 //! the library crates.
 
+mod protect;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use peitto_i18n::{Lang, format as tr, text};
@@ -71,6 +73,38 @@ enum Command {
     },
     /// Show what the store holds.
     Status,
+    /// Protect an existing table (most detailed cells in a CSV file): totals, primary and secondary suppression, audit.
+    Protect {
+        /// CSV file: dimension columns, a count column, optional value, contributor and top-contribution columns.
+        cells: PathBuf,
+        /// A dimension's hierarchy as DIMENSION=FILE (CSV of child,parent codes); repeat for more.
+        #[arg(long = "hierarchy")]
+        hierarchies: Vec<String>,
+        /// Disclosure policy: thl, ely, public, adhoc, or one defined in peitto.toml.
+        #[arg(long, default_value = "thl")]
+        policy: String,
+        /// Column holding the number of persons in the cell.
+        #[arg(long, default_value = "count")]
+        count: String,
+        /// Column holding a magnitude (such as euros); makes the table a magnitude table.
+        #[arg(long)]
+        value: Option<String>,
+        /// Column holding distinct contributors, if not the count.
+        #[arg(long)]
+        contributors: Option<String>,
+        /// Columns holding the largest contributions, largest first (for p% and dominance).
+        #[arg(long)]
+        top: Vec<String>,
+        /// Code of the total for dimensions without a hierarchy file.
+        #[arg(long, default_value = "Total")]
+        total: String,
+        /// Output format.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
+        /// Write to this file (atomically) instead of the terminal.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run the whole job on the bundled sample data: a fresh project, ingest, summary.
     Demo {
         /// Folder of extracts to ingest.
@@ -219,6 +253,71 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 "{}",
                 tr(lang, "ingest.report", &[("path", &path.display())])
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Protect {
+            cells,
+            hierarchies,
+            policy,
+            count,
+            value,
+            contributors,
+            top,
+            total,
+            format,
+            out,
+        } => {
+            let project = open_project(cli).ok();
+            let lang = language(cli.lang.as_deref(), project.as_ref());
+            let chosen = match project.as_ref().and_then(|p| p.config.policies.get(policy)) {
+                Some(table) => table
+                    .clone()
+                    .try_into::<peitto_sdc::Policy>()
+                    .with_context(|| format!("peitto.toml: [policies.{policy}]"))?,
+                None => peitto_sdc::Policy::builtin(policy)
+                    .with_context(|| format!("no policy {policy:?}: use thl, ely, public, adhoc or define it in peitto.toml"))?,
+            };
+            let request = protect::Request {
+                cells,
+                hierarchies,
+                policy: chosen,
+                policy_name: policy,
+                count,
+                value: value.as_deref(),
+                contributors: contributors.as_deref(),
+                top,
+                total,
+                json: format == "json",
+            };
+            let done = protect::run(&request).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    tr(lang, "protect.failed", &[("error", &format!("{e:#}"))])
+                )
+            })?;
+            match out {
+                Some(path) => {
+                    peitto_store::write_atomic(path, &done.output)?;
+                    eprintln!(
+                        "{}",
+                        tr(
+                            lang,
+                            "protect.written",
+                            &[
+                                ("path", &path.display()),
+                                ("cells", &done.cells),
+                                ("primary", &done.primary),
+                                ("secondary", &done.secondary)
+                            ]
+                        )
+                    );
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&done.output)?;
+                }
+            }
+            eprintln!("{}", text(lang, "protect.audit"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {

@@ -1,0 +1,307 @@
+//! `peitto protect`: disclosure control for a table that already exists, as
+//! tau-Argus users do it: the most detailed cells in a CSV file, hierarchy
+//! files for the dimensions that have one, a policy; out comes the whole
+//! table with totals, each cell published or shown as the policy's symbol.
+
+use anyhow::{Context, bail};
+use peitto_i18n::{Lang, text};
+use peitto_sdc::table::Leaf;
+use peitto_sdc::{Dimension, Policy, Release, Status};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What the command was asked.
+pub struct Request<'a> {
+    pub cells: &'a Path,
+    pub hierarchies: &'a [String],
+    pub policy: Policy,
+    pub policy_name: &'a str,
+    pub count: &'a str,
+    pub value: Option<&'a str>,
+    pub contributors: Option<&'a str>,
+    pub top: &'a [String],
+    pub total: &'a str,
+    pub json: bool,
+}
+
+/// The protected table and how it was written.
+pub struct Done {
+    pub cells: usize,
+    pub primary: usize,
+    pub secondary: usize,
+    pub output: Vec<u8>,
+}
+
+fn read_csv(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = String::from_utf8(
+        bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&bytes)
+            .to_vec(),
+    )
+    .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect());
+    let first = text.lines().next().unwrap_or_default();
+    let delimiter = if first.matches(';').count() >= first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
+        rows.push(record.iter().map(|f| f.trim().to_owned()).collect());
+    }
+    Ok((headers, rows))
+}
+
+fn number(raw: &str, file: &Path, row: usize, column: &str) -> anyhow::Result<f64> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .replace(',', ".");
+    cleaned
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .with_context(|| {
+            format!(
+                "{}: row {row}, column {column}: {raw:?} is not a number",
+                file.display()
+            )
+        })
+}
+
+/// Reads, protects and formats.
+pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
+    let (headers, rows) = read_csv(req.cells)?;
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let count_col = col(req.count)
+        .with_context(|| format!("{}: no column {:?}", req.cells.display(), req.count))?;
+    let value_col = req
+        .value
+        .map(|v| col(v).with_context(|| format!("no column {v:?}")))
+        .transpose()?;
+    let contributors_col = req
+        .contributors
+        .map(|c| col(c).with_context(|| format!("no column {c:?}")))
+        .transpose()?;
+    let top_cols: Vec<usize> = req
+        .top
+        .iter()
+        .map(|t| col(t).with_context(|| format!("no column {t:?}")))
+        .collect::<Result<_, _>>()?;
+    let magnitude = value_col.is_some();
+    let measure_cols: Vec<usize> = [Some(count_col), value_col, contributors_col]
+        .into_iter()
+        .flatten()
+        .chain(top_cols.iter().copied())
+        .collect();
+    let dim_cols: Vec<usize> = (0..headers.len())
+        .filter(|i| !measure_cols.contains(i))
+        .collect();
+    if dim_cols.is_empty() {
+        bail!(
+            "{}: no dimension columns besides {:?}",
+            req.cells.display(),
+            req.count
+        );
+    }
+    let mut hierarchy_files: BTreeMap<&str, &str> = BTreeMap::new();
+    for h in req.hierarchies {
+        let (dim, file) = h
+            .split_once('=')
+            .with_context(|| format!("--hierarchy {h:?}: write it as DIMENSION=FILE"))?;
+        if col(dim).is_none() {
+            bail!("--hierarchy {dim}: the table has no column {dim:?}");
+        }
+        hierarchy_files.insert(dim, file);
+    }
+    let mut dims = Vec::new();
+    for &c in &dim_cols {
+        let name = headers[c].as_str();
+        let dim = match hierarchy_files.get(name) {
+            Some(file) => {
+                let (_, pairs) = read_csv(Path::new(file))?;
+                let pairs: Vec<(String, String)> = pairs
+                    .into_iter()
+                    .filter(|p| p.len() >= 2)
+                    .map(|p| (p[0].clone(), p[1].clone()))
+                    .collect();
+                let children: std::collections::HashSet<&str> =
+                    pairs.iter().map(|p| p.0.as_str()).collect();
+                let mut roots: Vec<&str> = pairs
+                    .iter()
+                    .map(|p| p.1.as_str())
+                    .filter(|p| !children.contains(p))
+                    .collect();
+                roots.sort_unstable();
+                roots.dedup();
+                let [root] = roots[..] else {
+                    bail!("hierarchy {file}: needs exactly one top code, found {roots:?}");
+                };
+                // Codes in the table that the hierarchy does not name sit directly under the top.
+                let mut pairs = pairs.clone();
+                let known: std::collections::HashSet<String> = pairs
+                    .iter()
+                    .flat_map(|p| [p.0.clone(), p.1.clone()])
+                    .collect();
+                let mut extra: Vec<String> = rows
+                    .iter()
+                    .map(|r| r[c].clone())
+                    .filter(|code| !known.contains(code))
+                    .collect();
+                extra.sort();
+                extra.dedup();
+                pairs.extend(extra.into_iter().map(|code| (code, root.to_owned())));
+                Dimension::from_parents(name, root, &pairs)?
+            }
+            None => {
+                let mut codes: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();
+                codes.sort_unstable();
+                codes.dedup();
+                Dimension::flat(name, req.total, &codes)
+            }
+        };
+        dims.push(dim);
+    }
+    let mut leaves = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let line = i + 2;
+        let count = number(&row[count_col], req.cells, line, req.count)?;
+        let value = match value_col {
+            Some(v) => number(&row[v], req.cells, line, &headers[v])?,
+            None => count,
+        };
+        let contributors = match contributors_col {
+            Some(c) => number(&row[c], req.cells, line, &headers[c])?,
+            None => count,
+        };
+        let mut top = Vec::new();
+        for &t in &top_cols {
+            if !row[t].is_empty() {
+                top.push(number(&row[t], req.cells, line, &headers[t])?);
+            }
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let contributors = contributors.max(0.0).round() as u64;
+        leaves.push(Leaf {
+            codes: dim_cols.iter().map(|&c| row[c].clone()).collect(),
+            value,
+            contributors,
+            top,
+        });
+    }
+    let mut release = Release::single(req.policy_name, dims, &leaves, magnitude)?;
+    let audit = peitto_sdc::protect(&mut release, &req.policy)?;
+    let primary = release
+        .cells
+        .iter()
+        .filter(|c| matches!(c.status, Status::Primary(_)))
+        .count();
+    let secondary = release
+        .cells
+        .iter()
+        .filter(|c| c.status == Status::Secondary)
+        .count();
+    let dim_names: Vec<&str> = release.dims.iter().map(|d| d.name.as_str()).collect();
+    let output = if req.json {
+        let cells: Vec<serde_json::Value> = (0..release.cells.len())
+            .map(|i| {
+                let cell = &release.cells[i];
+                let dims: serde_json::Map<String, serde_json::Value> =
+                    dim_names.iter().zip(release.codes(i)).map(|(d, c)| ((*d).to_owned(), c.into())).collect();
+                let mut v = serde_json::json!({
+                    "dimensions": dims,
+                    "status": cell.status.as_str(),
+                    "published": if cell.status.suppressed() { serde_json::Value::Null } else { cell.value.into() },
+                });
+                if let Status::Primary(reason) = cell.status {
+                    v["rule"] = reason.as_str().into();
+                }
+                if let Some(iv) = audit.intervals[i] {
+                    v["lower"] = iv.lower.into();
+                    v["upper"] = if iv.upper.is_finite() { iv.upper.into() } else { serde_json::Value::Null };
+                }
+                v
+            })
+            .collect();
+        let legend: serde_json::Map<String, serde_json::Value> = Lang::ALL
+            .iter()
+            .map(|l| {
+                (
+                    l.code().to_owned(),
+                    serde_json::json!({
+                        req.policy.symbol.clone(): text(*l, "legend.suppressed"),
+                        "-": text(*l, "legend.nil"),
+                    }),
+                )
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "policy": req.policy_name,
+            "symbol": req.policy.symbol,
+            "legend": legend,
+            "audit": { "passed": audit.passed() },
+            "cells": cells,
+        });
+        let mut bytes = serde_json::to_vec_pretty(&doc)?;
+        bytes.push(b'\n');
+        bytes
+    } else {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
+        let mut header: Vec<&str> = dim_names.clone();
+        header.push(if magnitude {
+            req.value.unwrap_or("value")
+        } else {
+            req.count
+        });
+        writer.write_record(&header)?;
+        for i in 0..release.cells.len() {
+            let cell = &release.cells[i];
+            let shown = if cell.status.suppressed() {
+                req.policy.symbol.clone()
+            } else if cell.value == 0.0 {
+                "-".to_owned()
+            } else {
+                format_number(cell.value)
+            };
+            let mut record: Vec<String> =
+                release.codes(i).iter().map(|c| (*c).to_owned()).collect();
+            record.push(shown);
+            writer.write_record(&record)?;
+        }
+        writer
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?
+    };
+    Ok(Done {
+        cells: release.cells.len(),
+        primary,
+        secondary,
+        output,
+    })
+}
+
+/// A number as Finnish tables print it: decimal comma, no needless decimals.
+fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        let whole = v as i64;
+        whole.to_string()
+    } else {
+        format!("{v:.2}").replace('.', ",")
+    }
+}

@@ -1,0 +1,199 @@
+//! `peitto protect` on the worked examples of sdc.md, as a tau-Argus user
+//! would run it: a CSV of the most detailed cells, hierarchy files, a policy.
+
+use crate::common::*;
+
+const EXAMPLE_1: &str = "row;form;count\nA;Family;12\nA;Inst;3\nA;Prof;9\nB;Family;7\nB;Inst;6\nB;Prof;8\nC;Family;15\nC;Inst;10\nC;Prof;2\n";
+
+fn cells_of(csv: &str) -> Vec<(String, String, String)> {
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            (f[0].to_owned(), f[1].to_owned(), f[2].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn protect_adds_totals_and_hides_the_minimum_pattern() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("sijoitukset.csv");
+    std::fs::write(&input, EXAMPLE_1).unwrap();
+    let out = tmp.path().join("suojattu.csv");
+    let o = peitto(&[
+        "protect",
+        input.to_str().unwrap(),
+        "--policy",
+        "thl",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Audit passed"));
+    let cells = cells_of(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(cells.len(), 16, "4 × 4 cells with totals");
+    let hidden: Vec<(String, String)> = cells
+        .iter()
+        .filter(|c| c.2 == "..")
+        .map(|c| (c.0.clone(), c.1.clone()))
+        .collect();
+    assert_eq!(
+        hidden,
+        vec![
+            ("A".into(), "Inst".into()),
+            ("A".into(), "Prof".into()),
+            ("C".into(), "Inst".into()),
+            ("C".into(), "Prof".into())
+        ]
+    );
+    assert!(cells.contains(&("Total".into(), "Total".into(), "72".into())));
+    assert!(cells.contains(&("A".into(), "Total".into(), "24".into())));
+}
+
+#[test]
+fn protect_json_reports_status_and_the_audit_interval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cells.csv");
+    std::fs::write(&input, EXAMPLE_1).unwrap();
+    let o = ok(&peitto(&[
+        "protect",
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let doc: serde_json::Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(doc["audit"]["passed"], true);
+    assert_eq!(doc["symbol"], "..");
+    assert!(
+        doc["legend"]["sv"][".."]
+            .as_str()
+            .unwrap()
+            .contains("sekretess")
+    );
+    let cell = |row: &str, form: &str| {
+        doc["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["dimensions"]["row"] == row && c["dimensions"]["form"] == form)
+            .unwrap()
+            .clone()
+    };
+    let a_inst = cell("A", "Inst");
+    assert_eq!(a_inst["status"], "primary");
+    assert_eq!(a_inst["rule"], "frequency");
+    assert!(a_inst["published"].is_null());
+    assert_eq!(
+        (
+            a_inst["lower"].as_f64().unwrap().round(),
+            a_inst["upper"].as_f64().unwrap().round()
+        ),
+        (2.0, 11.0)
+    );
+    let a_prof = cell("A", "Prof");
+    assert_eq!(a_prof["status"], "secondary");
+    assert_eq!(
+        (
+            a_prof["lower"].as_f64().unwrap().round(),
+            a_prof["upper"].as_f64().unwrap().round()
+        ),
+        (1.0, 10.0)
+    );
+    assert_eq!(cell("B", "Inst")["published"], 6.0);
+}
+
+#[test]
+fn protect_follows_a_hierarchy_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cells.csv");
+    std::fs::write(&input, "area,form,count\nM1,Inst,2\nM1,Fam,10\nM2,Inst,8\nM2,Fam,9\nM3,Inst,5\nM3,Fam,9\nM4,Inst,7\nM4,Fam,12\n").unwrap();
+    let hierarchy = tmp.path().join("alueet.csv");
+    std::fs::write(
+        &hierarchy,
+        "child,parent\nM1,K1\nM2,K1\nM3,K2\nM4,K2\nK1,All\nK2,All\n",
+    )
+    .unwrap();
+    let arg = format!("area={}", hierarchy.display());
+    let out = ok(&peitto(&[
+        "protect",
+        input.to_str().unwrap(),
+        "--hierarchy",
+        &arg,
+    ]));
+    let cells = cells_of(&out);
+    assert_eq!(cells.len(), 7 * 3);
+    let mut hidden: Vec<(String, String)> = cells
+        .iter()
+        .filter(|c| c.2 == "..")
+        .map(|c| (c.0.clone(), c.1.clone()))
+        .collect();
+    hidden.sort();
+    assert_eq!(
+        hidden,
+        vec![
+            ("M1".into(), "Fam".into()),
+            ("M1".into(), "Inst".into()),
+            ("M2".into(), "Fam".into()),
+            ("M2".into(), "Inst".into())
+        ]
+    );
+    assert!(
+        cells.contains(&("K1".into(), "Inst".into(), "10".into())),
+        "county rows are published"
+    );
+}
+
+#[test]
+fn protect_fails_closed_and_writes_nothing() {
+    let (_tmp, project) = project();
+    // A project policy whose dominance rule no pattern can satisfy for a single provider.
+    let config = project.join("peitto.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[policies.strict]\nmethod = \"suppression\"\nmin_frequency = 1\ndominance_n = 1\ndominance_k = 40.0\n");
+    std::fs::write(&config, text).unwrap();
+    let input = project.join("kustannukset.csv");
+    std::fs::write(
+        &input,
+        "provider;count;euros;largest\nX;1;500;500\nY;5;100;30\nZ;5;100;30\n",
+    )
+    .unwrap();
+    let out = project.join("out/kustannukset.csv");
+    let o = peitto(&[
+        "--project",
+        project.to_str().unwrap(),
+        "protect",
+        input.to_str().unwrap(),
+        "--policy",
+        "strict",
+        "--value",
+        "euros",
+        "--top",
+        "largest",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("Nothing was released") && stderr.contains("provider=X"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn protect_explains_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cells.csv");
+    std::fs::write(&input, "row;count\nA;kolme\n").unwrap();
+    let o = peitto(&["protect", input.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("row 2") && stderr.contains("count") && stderr.contains("kolme"),
+        "{stderr}"
+    );
+    let o = peitto(&["protect", input.to_str().unwrap(), "--policy", "nonsense"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no policy \"nonsense\""));
+}
