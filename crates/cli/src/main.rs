@@ -104,6 +104,9 @@ enum Command {
         /// Write to this file (atomically) instead of the terminal.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Instead of protecting, audit this suppression pattern (CSV with the dimension columns and a status column).
+        #[arg(long)]
+        check_pattern: Option<PathBuf>,
     },
     /// Run the whole job on the bundled sample data: a fresh project, ingest, summary.
     Demo {
@@ -266,6 +269,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             total,
             format,
             out,
+            check_pattern,
         } => {
             let project = open_project(cli).ok();
             let lang = language(cli.lang.as_deref(), project.as_ref());
@@ -277,6 +281,13 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 None => peitto_sdc::Policy::builtin(policy)
                     .with_context(|| format!("no policy {policy:?}: use thl, ely, public, adhoc or define it in peitto.toml"))?,
             };
+            if chosen.method != peitto_sdc::Method::Suppression {
+                anyhow::bail!(
+                    "policy {policy} uses {:?}, which needs person-level data (each person's record key); \
+                     protect an existing table with a suppression policy such as thl, ely or public",
+                    chosen.method
+                );
+            }
             let request = protect::Request {
                 cells,
                 hierarchies,
@@ -288,6 +299,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 top,
                 total,
                 json: format == "json",
+                pattern: check_pattern.as_deref(),
             };
             let done = protect::run(&request).map_err(|e| {
                 anyhow::anyhow!(
@@ -317,7 +329,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     std::io::stdout().write_all(&done.output)?;
                 }
             }
-            eprintln!("{}", text(lang, "protect.audit"));
+            if check_pattern.is_none() {
+                eprintln!("{}", text(lang, "protect.audit"));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {

@@ -22,6 +22,8 @@ pub struct Request<'a> {
     pub top: &'a [String],
     pub total: &'a str,
     pub json: bool,
+    /// Audit this suppression pattern (another tool's) instead of choosing one.
+    pub pattern: Option<&'a Path>,
 }
 
 /// The protected table and how it was written.
@@ -203,6 +205,9 @@ pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
         });
     }
     let mut release = Release::single(req.policy_name, dims, &leaves, magnitude)?;
+    if let Some(pattern) = req.pattern {
+        return check_pattern(&mut release, &req.policy, pattern);
+    }
     let audit = peitto_sdc::protect(&mut release, &req.policy)?;
     let primary = release
         .cells
@@ -304,4 +309,75 @@ fn format_number(v: f64) -> String {
     } else {
         format!("{v:.2}").replace('.', ",")
     }
+}
+
+/// Audits another tool's pattern: a CSV with the table's dimension columns
+/// and a `status` column (`S`/`U`/`M`/`E` as tau-Argus writes them, or
+/// `safe`/`primary`/`secondary`). Prints a JSON verdict.
+fn check_pattern(release: &mut Release, policy: &Policy, pattern: &Path) -> anyhow::Result<Done> {
+    peitto_sdc::primary::apply(release, policy);
+    let (headers, rows) = read_csv(pattern)?;
+    let status_col = headers
+        .iter()
+        .position(|h| h == "status")
+        .context("the pattern has no status column")?;
+    let dim_cols: Vec<usize> = release
+        .dims
+        .iter()
+        .map(|d| {
+            headers
+                .iter()
+                .position(|h| *h == d.name)
+                .with_context(|| format!("the pattern has no column {}", d.name))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut listed = 0;
+    for row in &rows {
+        let codes: Vec<&str> = dim_cols.iter().map(|&c| row[c].as_str()).collect();
+        let Some(i) = release.find(&codes) else {
+            bail!(
+                "{}: the pattern names a cell the table does not have: {codes:?}",
+                pattern.display()
+            );
+        };
+        listed += 1;
+        let hidden = matches!(
+            row[status_col].as_str(),
+            "U" | "M" | "primary" | "secondary" | "P"
+        );
+        let cell = &mut release.cells[i];
+        if hidden && !cell.status.suppressed() {
+            cell.status = Status::Secondary;
+        } else if !hidden && cell.status.suppressed() {
+            // An unsafe cell the other tool publishes: disclosed outright.
+            cell.status = Status::Safe;
+            cell.protection = (f64::INFINITY, 0.0);
+        }
+    }
+    let published_unsafe = release
+        .cells
+        .iter()
+        .filter(|c| !c.status.suppressed() && c.protection.0.is_infinite())
+        .count();
+    let audit = peitto_sdc::audit(release, policy)?;
+    let secondary: Vec<usize> = (0..release.cells.len())
+        .filter(|&i| release.cells[i].status == Status::Secondary)
+        .collect();
+    let doc = serde_json::json!({
+        "cells_listed": listed,
+        "passed": audit.passed() && published_unsafe == 0,
+        "published_unsafe": published_unsafe,
+        "underprotected": audit.failures.len(),
+        "suppressed": release.suppressed().len(),
+        "secondary": secondary.len(),
+        "secondary_value": secondary.iter().map(|&i| release.cells[i].value).sum::<f64>(),
+    });
+    let mut output = serde_json::to_vec_pretty(&doc)?;
+    output.push(b'\n');
+    Ok(Done {
+        cells: release.cells.len(),
+        primary: 0,
+        secondary: secondary.len(),
+        output,
+    })
 }

@@ -57,6 +57,47 @@ pub(crate) fn lower_bound(release: &Release, policy: &Policy, i: usize) -> f64 {
     }
 }
 
+/// Which attacker optimum to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sides {
+    /// Smallest and largest value.
+    Both,
+    /// Only what the cell's protection requirement needs (the other side is
+    /// reported as the value itself).
+    Needed,
+}
+
+/// Hidden cells connected to `target` through relations: only they can
+/// move when the target moves, so the attacker's LP needs no others.
+fn component(release: &Release, hidden: &[bool], target: usize) -> Vec<usize> {
+    let mut by_cell: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (r, relation) in release.relations.iter().enumerate() {
+        for c in relation.parts.iter().copied().chain([relation.total]) {
+            if hidden[c] {
+                by_cell.entry(c).or_default().push(r);
+            }
+        }
+    }
+    let mut seen = vec![false; release.cells.len()];
+    let mut stack = vec![target];
+    seen[target] = true;
+    let mut out = Vec::new();
+    while let Some(c) = stack.pop() {
+        out.push(c);
+        for &r in by_cell.get(&c).map(Vec::as_slice).unwrap_or_default() {
+            let relation = &release.relations[r];
+            for n in relation.parts.iter().copied().chain([relation.total]) {
+                if hidden[n] && !seen[n] {
+                    seen[n] = true;
+                    stack.push(n);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Bounds of cell `target` given everything published plus the cells in `known`.
 pub(crate) fn bounds(
     release: &Release,
@@ -64,22 +105,53 @@ pub(crate) fn bounds(
     known: &[usize],
     target: usize,
 ) -> Result<Interval, SdcError> {
-    let hidden: Vec<usize> = (0..release.cells.len())
-        .filter(|&i| release.cells[i].status.suppressed() && !known.contains(&i))
+    bounds_sides(release, policy, known, target, Sides::Both)
+}
+
+/// Bounds of cell `target`, computing only the sides asked for.
+pub(crate) fn bounds_sides(
+    release: &Release,
+    policy: &Policy,
+    known: &[usize],
+    target: usize,
+    sides: Sides,
+) -> Result<Interval, SdcError> {
+    let hidden: Vec<bool> = (0..release.cells.len())
+        .map(|i| release.cells[i].status.suppressed() && !known.contains(&i))
         .collect();
-    if !hidden.contains(&target) {
-        let v = release.cells[target].value;
-        return Ok(Interval { lower: v, upper: v });
+    let value = release.cells[target].value;
+    if !hidden[target] {
+        return Ok(Interval {
+            lower: value,
+            upper: value,
+        });
     }
-    let mut result = [0.0; 2];
+    let members = component(release, &hidden, target);
+    let (up, down) = release.cells[target].protection;
+    let wanted = match sides {
+        Sides::Both => [true, true],
+        Sides::Needed => [down > 0.0, up > 0.0],
+    };
+    let mut result = [value, value];
     for (slot, maximise) in [(0, false), (1, true)] {
+        if !wanted[slot] {
+            continue;
+        }
         let mut lp = Lp::new(maximise);
         let mut vars = HashMap::new();
-        for &i in &hidden {
+        for &i in &members {
             let objective = if i == target { 1.0 } else { 0.0 };
             vars.insert(i, lp.var(objective, lower_bound(release, policy, i), INF));
         }
         for relation in &release.relations {
+            if !relation
+                .parts
+                .iter()
+                .chain([&relation.total])
+                .any(|c| vars.contains_key(c))
+            {
+                continue;
+            }
             let mut terms = Vec::new();
             let mut rhs = 0.0;
             for (cell, coef) in relation
@@ -93,9 +165,7 @@ pub(crate) fn bounds(
                     None => rhs -= coef * release.cells[cell].value,
                 }
             }
-            if !terms.is_empty() {
-                lp.eq(&terms, rhs);
-            }
+            lp.eq(&terms, rhs);
         }
         result[slot] = match lp.solve_bound(vars[&target])? {
             Bound::Value(v) => v,
@@ -151,7 +221,7 @@ pub fn audit(release: &Release, policy: &Policy) -> Result<Audit, SdcError> {
     if failures.is_empty() {
         for s in singletons(release) {
             for p in neighbour_primaries(release, s) {
-                let interval = bounds(release, policy, &[s], p)?;
+                let interval = bounds_sides(release, policy, &[s], p, Sides::Needed)?;
                 if !protects(release, p, interval) {
                     failures.push(Failure {
                         cell: p,

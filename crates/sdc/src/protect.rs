@@ -14,7 +14,8 @@
 
 use crate::SdcError;
 use crate::audit::{
-    Audit, Interval, audit, bounds, lower_bound, neighbour_primaries, protects, singletons,
+    Audit, Interval, Sides, audit, bounds_sides, lower_bound, neighbour_primaries, protects,
+    singletons,
 };
 use crate::lp::{INF, Lp};
 use crate::policy::{CostKind, Policy};
@@ -43,7 +44,7 @@ pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError
             .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
             .collect();
         for p in primaries {
-            let interval = bounds(release, policy, &[], p)?;
+            let interval = bounds_sides(release, policy, &[], p, Sides::Needed)?;
             if !protects(release, p, interval) {
                 hide(release, policy, p, interval, None)?;
                 changed = true;
@@ -51,7 +52,7 @@ pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError
         }
         for s in singletons(release) {
             for p in neighbour_primaries(release, s) {
-                let interval = bounds(release, policy, &[s], p)?;
+                let interval = bounds_sides(release, policy, &[s], p, Sides::Needed)?;
                 if !protects(release, p, interval) {
                     hide(release, policy, p, interval, Some(s))?;
                     changed = true;

@@ -292,3 +292,54 @@ fn protection_is_deterministic() {
     protect(&mut b, &Policy::frequency(5)).unwrap();
     assert_eq!(a.suppressed(), b.suppressed());
 }
+
+#[test]
+fn linked_tables_share_their_margin_cells_and_are_protected_together() {
+    use peitto_sdc::TableDef;
+    let area = Dimension::flat("area", "All", &["M1", "M2", "M3"]);
+    let form = Dimension::flat("form", "Total", &["Fam", "Inst"]);
+    let sex = Dimension::flat("sex", "Total", &["1", "2"]);
+    let tables = vec![
+        TableDef {
+            name: "by form".into(),
+            dims: vec![0, 1],
+        },
+        TableDef {
+            name: "by sex".into(),
+            dims: vec![0, 2],
+        },
+    ];
+    let mut r = Release::new(vec![area, form, sex], tables, false);
+    let by_form = [("M1", 2.0, 1.0), ("M2", 10.0, 12.0), ("M3", 8.0, 9.0)];
+    let by_sex = [("M1", 1.0, 2.0), ("M2", 11.0, 11.0), ("M3", 9.0, 8.0)];
+    let form_leaves: Vec<Leaf> = by_form
+        .iter()
+        .flat_map(|(m, a, b)| [leaf(&[m, "Fam"], *a), leaf(&[m, "Inst"], *b)])
+        .collect();
+    let sex_leaves: Vec<Leaf> = by_sex
+        .iter()
+        .flat_map(|(m, a, b)| [leaf(&[m, "1"], *a), leaf(&[m, "2"], *b)])
+        .collect();
+    r.add_leaves(0, &form_leaves).unwrap();
+    r.add_leaves(1, &sex_leaves).unwrap();
+    r.build_relations();
+    // 4 × 3 cells each, sharing the four area margins.
+    assert_eq!(r.cells.len(), 12 + 12 - 4);
+    let result = protect(&mut r, &Policy::frequency(5)).unwrap();
+    assert!(result.passed());
+    let m1 = r.find(&["M1", "Total", "Total"]).unwrap();
+    assert!(
+        r.cells[m1].status.suppressed(),
+        "M1 has 3 persons in both tables"
+    );
+    assert!(result.intervals[m1].unwrap().upper >= 5.0);
+    // A table that disagrees with its partner on a shared cell is refused.
+    let mut bad = Release::new(r.dims.clone(), r.tables.clone(), false);
+    bad.add_leaves(0, &form_leaves).unwrap();
+    let mut wrong = sex_leaves.clone();
+    wrong[0].value += 1.0;
+    assert!(matches!(
+        bad.add_leaves(1, &wrong),
+        Err(peitto_sdc::SdcError::Inconsistent { .. })
+    ));
+}
