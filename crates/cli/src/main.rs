@@ -204,25 +204,9 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 mapping: mapping.clone(),
                 sheet: sheet.clone(),
             };
-            let ingester = Ingester::for_project(&project, options)
-                .map_err(|e| anyhow::anyhow!(ingest_error(lang, &e)))?;
-            let report = ingester.ingest(files).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}",
-                    tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))])
-                )
-            })?;
-            if report.files.is_empty() {
-                println!("{}", text(lang, "ingest.nothing"));
+            let Some(report) = ingest_and_report(lang, &project, options, files)? else {
                 return Ok(ExitCode::SUCCESS);
-            }
-            print_report(lang, &report);
-            let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))
-                .context("writing the ingest report")?;
-            println!(
-                "{}",
-                tr(lang, "ingest.report", &[("path", &path.display())])
-            );
+            };
             let rejected: u64 = report.files.iter().map(|f| f.rows_rejected).sum();
             Ok(if *strict && rejected > 0 {
                 ExitCode::from(3)
@@ -241,21 +225,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 "{}",
                 tr(lang, "init.created", &[("path", &project.root().display())])
             );
-            let ingester = Ingester::for_project(&project, Options::default())
-                .map_err(|e| anyhow::anyhow!(ingest_error(lang, &e)))?;
-            let report = ingester.ingest(std::slice::from_ref(data)).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}",
-                    tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))])
-                )
-            })?;
-            print_report(lang, &report);
-            let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))
-                .context("writing the ingest report")?;
-            println!(
-                "{}",
-                tr(lang, "ingest.report", &[("path", &path.display())])
-            );
+            ingest_and_report(
+                lang,
+                &project,
+                Options::default(),
+                std::slice::from_ref(data),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Protect {
@@ -354,6 +329,36 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Ingests `files`, prints the summary and writes the JSON report; `None`
+/// when there was nothing to ingest.
+fn ingest_and_report(
+    lang: Lang,
+    project: &Project,
+    options: Options,
+    files: &[PathBuf],
+) -> anyhow::Result<Option<peitto_ingest::IngestReport>> {
+    let ingester = Ingester::for_project(project, options)
+        .map_err(|e| anyhow::anyhow!(ingest_error(lang, &e)))?;
+    let report = ingester.ingest(files).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))])
+        )
+    })?;
+    if report.files.is_empty() {
+        println!("{}", text(lang, "ingest.nothing"));
+        return Ok(None);
+    }
+    print_report(lang, &report);
+    let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))
+        .context("writing the ingest report")?;
+    println!(
+        "{}",
+        tr(lang, "ingest.report", &[("path", &path.display())])
+    );
+    Ok(Some(report))
 }
 
 fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
