@@ -198,6 +198,33 @@ pub(crate) fn protects(release: &Release, i: usize, interval: Interval) -> bool 
     interval.upper >= cell.value + up - eps && interval.lower <= cell.value - down + eps
 }
 
+/// Maps `f` over `items` on all cores (in order); sequential where there are no threads.
+pub(crate) fn par_map<T: Send>(items: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(items.len().max(1));
+        if threads > 1 {
+            let chunk = items.len().div_ceil(threads);
+            return std::thread::scope(|scope| {
+                let handles: Vec<_> = items
+                    .chunks(chunk)
+                    .map(|part| {
+                        let f = &f;
+                        scope.spawn(move || part.iter().map(|&i| f(i)).collect::<Vec<T>>())
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            });
+        }
+    }
+    items.iter().map(|&i| f(i)).collect()
+}
+
 /// Audits the release's current pattern.
 ///
 /// # Errors
@@ -205,8 +232,10 @@ pub(crate) fn protects(release: &Release, i: usize, interval: Interval) -> bool 
 pub fn audit(release: &Release, policy: &Policy) -> Result<Audit, SdcError> {
     let mut intervals = vec![None; release.cells.len()];
     let mut failures = Vec::new();
-    for i in release.suppressed() {
-        let interval = bounds(release, policy, &[], i)?;
+    let hidden = release.suppressed();
+    let computed = par_map(&hidden, |i| bounds(release, policy, &[], i));
+    for (i, interval) in hidden.into_iter().zip(computed) {
+        let interval = interval?;
         intervals[i] = Some(interval);
         if matches!(release.cells[i].status, Status::Primary(_)) && !protects(release, i, interval)
         {

@@ -14,8 +14,8 @@
 
 use crate::SdcError;
 use crate::audit::{
-    Audit, Interval, Sides, audit, bounds_sides, lower_bound, neighbour_primaries, protects,
-    singletons,
+    Audit, Interval, Sides, audit, bounds_sides, lower_bound, neighbour_primaries, par_map,
+    protects, singletons,
 };
 use crate::lp::{INF, Lp};
 use crate::policy::{CostKind, Policy};
@@ -43,20 +43,48 @@ pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError
         let primaries: Vec<usize> = (0..release.cells.len())
             .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
             .collect();
-        for p in primaries {
+        // Check every primary at once; suppressions only add protection, so
+        // a primary that passes now still passes after later ones are fixed.
+        let first = par_map(&primaries, |p| {
+            bounds_sides(release, policy, &[], p, Sides::Needed)
+        });
+        let mut unprotected = Vec::new();
+        for (p, interval) in primaries.into_iter().zip(first) {
+            if !protects(release, p, interval?) {
+                unprotected.push(p);
+            }
+        }
+        for p in unprotected {
+            // Fixing an earlier one may have protected this one already.
             let interval = bounds_sides(release, policy, &[], p, Sides::Needed)?;
             if !protects(release, p, interval) {
                 hide(release, policy, p, interval, None)?;
                 changed = true;
             }
         }
-        for s in singletons(release) {
-            for p in neighbour_primaries(release, s) {
-                let interval = bounds_sides(release, policy, &[s], p, Sides::Needed)?;
-                if !protects(release, p, interval) {
-                    hide(release, policy, p, interval, Some(s))?;
-                    changed = true;
-                }
+        let pairs: Vec<(usize, usize)> = singletons(release)
+            .into_iter()
+            .flat_map(|s| {
+                neighbour_primaries(release, s)
+                    .into_iter()
+                    .map(move |p| (s, p))
+            })
+            .collect();
+        let index: Vec<usize> = (0..pairs.len()).collect();
+        let first = par_map(&index, |k| {
+            bounds_sides(release, policy, &[pairs[k].0], pairs[k].1, Sides::Needed)
+        });
+        let mut exposed = Vec::new();
+        for (pair, interval) in pairs.into_iter().zip(first) {
+            if !protects(release, pair.1, interval?) {
+                exposed.push(pair);
+            }
+        }
+        for (s, p) in exposed {
+            let interval = bounds_sides(release, policy, &[s], p, Sides::Needed)?;
+            if !protects(release, p, interval) {
+                hide(release, policy, p, interval, Some(s))?;
+                changed = true;
             }
         }
         let result = audit(release, policy)?;
