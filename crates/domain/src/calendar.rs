@@ -1,0 +1,218 @@
+//! Ages, months and Finnish working days.
+
+use peitto_model::Date;
+
+/// Age in whole years on `at` (a person born on 29 February turns a year
+/// older on 1 March in common years).
+#[must_use]
+pub fn age_at(birth: Date, at: Date) -> i32 {
+    let (by, bm, bd) = birth.ymd();
+    let (y, m, d) = at.ymd();
+    y - by - i32::from((m, d) < (bm, bd))
+}
+
+/// Age on 31 December of `year`: THL counts children's ages at year end,
+/// so a child who turned 18 during the year is 18 (and still counted as
+/// placed during the year).
+#[must_use]
+pub fn age_at_year_end(birth: Date, year: i32) -> i32 {
+    age_at(birth, Date::from_ymd(year, 12, 31).unwrap_or(birth))
+}
+
+/// `date` plus `months` calendar months; a day the target month lacks
+/// becomes its last day (31.1. + 1 month = 28.2. or 29.2.).
+#[must_use]
+pub fn add_months(date: Date, months: i32) -> Date {
+    let (y, m, d) = date.ymd();
+    let total = y * 12 + i32::try_from(m).unwrap_or(1) - 1 + months;
+    let (ny, nm) = (
+        total.div_euclid(12),
+        u32::try_from(total.rem_euclid(12)).unwrap_or(0) + 1,
+    );
+    let day = d.min(peitto_model::date::days_in_month(ny, nm));
+    Date::from_ymd(ny, nm, day).unwrap_or(date)
+}
+
+/// Easter Sunday of `year` (Gregorian computus).
+#[must_use]
+pub fn easter_sunday(year: i32) -> Date {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    Date::from_ymd(
+        year,
+        u32::try_from(month).unwrap_or(4),
+        u32::try_from(day).unwrap_or(1),
+    )
+    .unwrap_or(Date(0))
+}
+
+/// Weekday, 0 = Monday … 6 = Sunday.
+fn weekday(date: Date) -> i32 {
+    // 1.1.1970 was a Thursday.
+    (date.0 + 3).rem_euclid(7)
+}
+
+/// The first date on or after `from` that falls on `weekday` (0 = Monday).
+fn next_weekday(from: Date, weekday_wanted: i32) -> Date {
+    from.add_days((weekday_wanted - weekday(from)).rem_euclid(7))
+}
+
+/// Days in `year` on which Finnish public offices are closed besides
+/// weekends: the public holidays of the Holidays Act, plus Midsummer Eve and
+/// Christmas Eve, which are de facto days off.
+#[must_use]
+pub fn holidays(year: i32) -> Vec<Date> {
+    let d = |m, day| Date::from_ymd(year, m, day).unwrap_or(Date(0));
+    let easter = easter_sunday(year);
+    let mut days = vec![
+        d(1, 1),                    // uudenvuodenpäivä
+        d(1, 6),                    // loppiainen
+        easter.add_days(-2),        // pitkäperjantai
+        easter,                     // pääsiäispäivä
+        easter.add_days(1),         // 2. pääsiäispäivä
+        d(5, 1),                    // vappu
+        easter.add_days(39),        // helatorstai
+        easter.add_days(49),        // helluntaipäivä
+        next_weekday(d(6, 19), 4),  // juhannusaatto (Friday 19–25 June)
+        next_weekday(d(6, 20), 5),  // juhannuspäivä (Saturday 20–26 June)
+        next_weekday(d(10, 31), 5), // pyhäinpäivä (Saturday 31.10.–6.11.)
+        d(12, 6),                   // itsenäisyyspäivä
+        d(12, 24),                  // jouluaatto
+        d(12, 25),                  // joulupäivä
+        d(12, 26),                  // tapaninpäivä
+    ];
+    days.sort();
+    days
+}
+
+/// Whether `date` is a working day: not a Saturday, Sunday or holiday.
+#[must_use]
+pub fn is_working_day(date: Date) -> bool {
+    weekday(date) < 5 && !holidays(date.ymd().0).contains(&date)
+}
+
+/// Working days after `start` up to and including `end`: the day of
+/// receipt does not count (LsL 26 §), so a decision on the next working
+/// day took 1. Negative when `end` precedes `start`.
+#[must_use]
+pub fn working_days_after(start: Date, end: Date) -> i64 {
+    if end < start {
+        return -working_days_after(end, start);
+    }
+    let mut count = 0;
+    let mut year_holidays: Option<(i32, Vec<Date>)> = None;
+    let mut day = start.add_days(1);
+    while day <= end {
+        let year = day.ymd().0;
+        if year_holidays.as_ref().is_none_or(|(y, _)| *y != year) {
+            year_holidays = Some((year, holidays(year)));
+        }
+        let off = year_holidays
+            .as_ref()
+            .is_some_and(|(_, h)| h.contains(&day));
+        if weekday(day) < 5 && !off {
+            count += 1;
+        }
+        day = day.add_days(1);
+    }
+    count
+}
+
+/// The `n`th working day after `start` (the deadline of an n-working-day rule).
+#[must_use]
+pub fn add_working_days(start: Date, n: u32) -> Date {
+    let mut day = start;
+    let mut left = n;
+    while left > 0 {
+        day = day.add_days(1);
+        if is_working_day(day) {
+            left -= 1;
+        }
+    }
+    day
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Date {
+        Date::from_ymd(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn easter_dates() {
+        assert_eq!(easter_sunday(2024), d(2024, 3, 31));
+        assert_eq!(easter_sunday(2025), d(2025, 4, 20));
+        assert_eq!(easter_sunday(2026), d(2026, 4, 5));
+        assert_eq!(easter_sunday(2019), d(2019, 4, 21));
+    }
+
+    #[test]
+    fn finnish_holidays_of_2025() {
+        let h = holidays(2025);
+        for day in [
+            d(2025, 1, 1),
+            d(2025, 1, 6),
+            d(2025, 4, 18),
+            d(2025, 4, 20),
+            d(2025, 4, 21),
+            d(2025, 5, 1),
+            d(2025, 5, 29),
+            d(2025, 6, 8),
+            d(2025, 6, 20),
+            d(2025, 6, 21),
+            d(2025, 11, 1),
+            d(2025, 12, 6),
+            d(2025, 12, 24),
+            d(2025, 12, 25),
+            d(2025, 12, 26),
+        ] {
+            assert!(h.contains(&day), "{day}");
+        }
+        assert_eq!(h.len(), 15);
+    }
+
+    #[test]
+    fn seven_working_days_over_easter_and_midsummer() {
+        // Received Thursday 17.4.2025; Good Friday and Easter Monday are off.
+        assert_eq!(add_working_days(d(2025, 4, 17), 7), d(2025, 4, 30));
+        assert_eq!(working_days_after(d(2025, 4, 17), d(2025, 4, 29)), 6);
+        assert_eq!(working_days_after(d(2025, 4, 17), d(2025, 4, 30)), 7);
+        // Received Wednesday 18.6.2025; Midsummer Eve (Fri 20.6.) is off.
+        assert_eq!(working_days_after(d(2025, 6, 18), d(2025, 6, 27)), 6);
+        assert_eq!(add_working_days(d(2025, 6, 18), 7), d(2025, 6, 30));
+        // The day of receipt does not count; a weekend adds nothing.
+        assert_eq!(working_days_after(d(2025, 3, 7), d(2025, 3, 10)), 1);
+        assert_eq!(working_days_after(d(2025, 3, 7), d(2025, 3, 7)), 0);
+        // Across Christmas, New Year and Epiphany.
+        assert_eq!(working_days_after(d(2024, 12, 23), d(2025, 1, 7)), 6);
+    }
+
+    #[test]
+    fn ages_and_months() {
+        let born = d(2007, 5, 10);
+        assert_eq!(age_at(born, d(2025, 5, 9)), 17);
+        assert_eq!(age_at(born, d(2025, 5, 10)), 18);
+        // THL counts at 31.12.: a child turning 18 in 2025 is 18 for 2025.
+        assert_eq!(age_at_year_end(born, 2025), 18);
+        assert_eq!(age_at(d(2008, 2, 29), d(2025, 2, 28)), 16);
+        assert_eq!(age_at(d(2008, 2, 29), d(2025, 3, 1)), 17);
+        assert_eq!(add_months(d(2025, 1, 31), 1), d(2025, 2, 28));
+        assert_eq!(add_months(d(2024, 1, 31), 1), d(2024, 2, 29));
+        assert_eq!(add_months(d(2025, 11, 15), 3), d(2026, 2, 15));
+        assert_eq!(add_months(d(2025, 3, 31), -1), d(2025, 2, 28));
+    }
+}

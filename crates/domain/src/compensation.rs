@@ -1,0 +1,151 @@
+//! The state's integration compensation (laskennallinen korvaus): which
+//! months a person is compensated for and how much (domain.md §2). The
+//! durations and rates changed on 1.1.2025 and are yearly configuration.
+
+use crate::calendar::{add_months, age_at};
+use peitto_model::Date;
+
+/// The durations in force; defaults are those of domain.md §2.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Durations {
+    /// When the shorter durations start to apply (by home-municipality date).
+    pub change: Date,
+    /// Years for quota refugees before / after the change.
+    pub quota: (i32, i32),
+    /// Years for everyone else before / after the change.
+    pub other: (i32, i32),
+}
+
+impl Default for Durations {
+    fn default() -> Self {
+        Durations {
+            change: Date::from_ymd(2025, 1, 1).unwrap_or(Date(0)),
+            quota: (4, 3),
+            other: (3, 2),
+        }
+    }
+}
+
+/// The compensation window `[start, end)` from the home-municipality date,
+/// ended early by citizenship (except for victims of trafficking, 52 a §).
+#[must_use]
+pub fn window(
+    home_municipality: Date,
+    permit_basis: &str,
+    citizenship: Option<Date>,
+    durations: &Durations,
+) -> (Date, Date) {
+    let new_rules = home_municipality >= durations.change;
+    let (old, new) = if permit_basis == "90" {
+        durations.quota
+    } else {
+        durations.other
+    };
+    let end = add_months(home_municipality, 12 * if new_rules { new } else { old });
+    let end = match citizenship {
+        Some(c) if permit_basis != "52A" => end.min(c),
+        _ => end,
+    };
+    (home_municipality, end.max(home_municipality))
+}
+
+/// Yearly flat rates in euros: (under 7, 7 and over).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// Per person aged under 7.
+    pub under_7: f64,
+    /// Per person aged 7 or over.
+    pub from_7: f64,
+}
+
+/// The municipality's share since 2023 (domain.md §2).
+pub const MUNICIPAL_2023: Rates = Rates {
+    under_7: 6503.0,
+    from_7: 1955.0,
+};
+/// The wellbeing county's share since 2023.
+pub const COUNTY_2023: Rates = Rates {
+    under_7: 342.0,
+    from_7: 345.0,
+};
+
+/// Expected compensation for calendar month `month_start` (the 1st of a
+/// month): a twelfth of the yearly rate if any day of the month is in the
+/// window, by age at the start of the month.
+#[must_use]
+pub fn monthly(birth: Date, month_start: Date, window: (Date, Date), rates: Rates) -> f64 {
+    let next = add_months(month_start, 1);
+    if next <= window.0 || month_start >= window.1 {
+        return 0.0;
+    }
+    let yearly = if age_at(birth, month_start) < 7 {
+        rates.under_7
+    } else {
+        rates.from_7
+    };
+    yearly / 12.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Date {
+        Date::from_ymd(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn windows_before_and_after_2025() {
+        let rules = Durations::default();
+        assert_eq!(
+            window(d(2024, 6, 15), "90", None, &rules),
+            (d(2024, 6, 15), d(2028, 6, 15))
+        );
+        assert_eq!(
+            window(d(2024, 6, 15), "87", None, &rules),
+            (d(2024, 6, 15), d(2027, 6, 15))
+        );
+        assert_eq!(
+            window(d(2025, 1, 1), "90", None, &rules),
+            (d(2025, 1, 1), d(2028, 1, 1))
+        );
+        assert_eq!(
+            window(d(2025, 3, 1), "110", None, &rules),
+            (d(2025, 3, 1), d(2027, 3, 1))
+        );
+        // Citizenship ends it, except for victims of trafficking.
+        assert_eq!(
+            window(d(2025, 3, 1), "87", Some(d(2026, 1, 1)), &rules).1,
+            d(2026, 1, 1)
+        );
+        assert_eq!(
+            window(d(2025, 3, 1), "52A", Some(d(2026, 1, 1)), &rules).1,
+            d(2027, 3, 1)
+        );
+    }
+
+    #[test]
+    fn monthly_amounts_follow_the_age_band() {
+        let w = (d(2025, 3, 15), d(2027, 3, 15));
+        let child = d(2019, 5, 1);
+        assert_eq!(
+            monthly(child, d(2025, 3, 1), w, MUNICIPAL_2023),
+            6503.0 / 12.0
+        );
+        // Turns 7 on 1.5.2026: the 7-and-over rate from May.
+        assert_eq!(
+            monthly(child, d(2026, 4, 1), w, MUNICIPAL_2023),
+            6503.0 / 12.0
+        );
+        assert_eq!(
+            monthly(child, d(2026, 5, 1), w, MUNICIPAL_2023),
+            1955.0 / 12.0
+        );
+        assert_eq!(monthly(child, d(2025, 2, 1), w, MUNICIPAL_2023), 0.0);
+        assert_eq!(
+            monthly(child, d(2027, 3, 1), w, MUNICIPAL_2023),
+            1955.0 / 12.0
+        );
+        assert_eq!(monthly(child, d(2027, 4, 1), w, MUNICIPAL_2023), 0.0);
+    }
+}
