@@ -6,4 +6,5 @@ mod formats;
 mod privacy;
 mod protect;
 mod sample;
+mod sql;
 mod store;

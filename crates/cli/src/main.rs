@@ -73,6 +73,14 @@ enum Command {
     },
     /// Show what the store holds.
     Status,
+    /// For report authors only: run SQL on the store and print the unprotected result to the terminal.
+    Sql {
+        /// The SQL; parameters as $name.
+        query: String,
+        /// A parameter as NAME=VALUE (repeat for more).
+        #[arg(long = "param")]
+        params: Vec<String>,
+    },
     /// Protect an existing table (most detailed cells in a CSV file): totals, primary and secondary suppression, audit.
     Protect {
         /// CSV file: dimension columns, a count column, optional value, contributor and top-contribution columns.
@@ -309,6 +317,38 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sql { query, params } => {
+            let project = open_project(cli)
+                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let lang = language(cli.lang.as_deref(), Some(&project));
+            let user = os_user().unwrap_or_else(|| "?".to_owned());
+            if !project.config.authors.users.contains(&user) {
+                anyhow::bail!("{}", tr(lang, "sql.refused", &[("user", &user)]));
+            }
+            let mut bound = std::collections::BTreeMap::new();
+            for p in params {
+                let (k, v) = p
+                    .split_once('=')
+                    .with_context(|| format!("--param {p:?}: write NAME=VALUE"))?;
+                let value = v.parse::<i64>().map_or_else(
+                    |_| peitto_engine::Scalar::Utf8(Some(v.to_owned())),
+                    |n| peitto_engine::Scalar::Int64(Some(n)),
+                );
+                bound.insert(k.to_owned(), value);
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let batches = runtime.block_on(async {
+                let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+                engine.sql(query, &bound).await
+            })?;
+            eprintln!("{}", text(lang, "sql.banner"));
+            println!("{}", peitto_engine::pretty(&batches)?);
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            eprintln!("{}", tr(lang, "sql.rows", &[("rows", &rows)]));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status => {
             let project = open_project(cli)
                 .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
@@ -439,6 +479,23 @@ fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
             )
         );
     }
+}
+
+/// The operating-system user running this process, from the kernel's view
+/// of the real uid (environment variables can be set by anyone).
+fn os_user() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.get(2) == Some(&uid.as_str())).then(|| fields[0].to_owned())
+    })
 }
 
 fn project_error(lang: Lang, e: &ProjectError) -> anyhow::Error {

@@ -1,0 +1,214 @@
+//! Register SQL.
+//!
+//! This crate owns the DataFusion session planners write SQL against: every
+//! table of the model registered under its model name, read from the
+//! store's Parquet parts through listing tables over object-store URLs (so
+//! the same plans could run on a distributed engine), the derived
+//! `placement_episode` table of merged placements, and peitto's domain
+//! functions (care days, age at 31.12., working days…) as SQL functions.
+//! It knows nothing about disclosure control: results leave through the
+//! release path, or, for report authors only, through `peitto sql`.
+
+pub mod functions;
+pub mod report;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use peitto_domain::Episode;
+use peitto_model::Date;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// An error from the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// DataFusion refused or failed the query.
+    #[error("{0}")]
+    Sql(#[from] datafusion::error::DataFusionError),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] peitto_store::StoreError),
+    /// A saved report is malformed or missing.
+    #[error("{0}")]
+    Report(String),
+}
+
+/// A DataFusion session over one project's store.
+pub struct Engine {
+    ctx: SessionContext,
+}
+
+/// A parameter value.
+pub use datafusion::common::ScalarValue as Scalar;
+
+/// Formats batches as a text table for the terminal.
+///
+/// # Errors
+/// Only if a value cannot be formatted.
+pub fn pretty(batches: &[RecordBatch]) -> Result<String, EngineError> {
+    Ok(
+        datafusion::arrow::util::pretty::pretty_format_batches(batches)
+            .map_err(datafusion::error::DataFusionError::from)?
+            .to_string(),
+    )
+}
+
+/// Name of the derived table of merged placement episodes.
+pub const EPISODES: &str = "placement_episode";
+
+impl Engine {
+    /// A session with the domain functions and no tables (tests and fixtures).
+    #[must_use]
+    pub fn empty() -> Engine {
+        let mut config = SessionConfig::new().with_information_schema(true);
+        // The store holds Utf8 strings; keep SQL and Parquet reads on the same type.
+        config.options_mut().sql_parser.map_string_types_to_utf8view = false;
+        config
+            .options_mut()
+            .execution
+            .parquet
+            .schema_force_view_types = false;
+        let ctx = SessionContext::new_with_config(config);
+        functions::register(&ctx);
+        Engine { ctx }
+    }
+
+    /// A session over the store in `store_dir`: every model table, empty
+    /// where nothing has been ingested.
+    ///
+    /// # Errors
+    /// If the manifest cannot be read or a table cannot be registered.
+    pub async fn open(store_dir: &Path) -> Result<Engine, EngineError> {
+        let engine = Engine::empty();
+        let manifest = peitto_store::Store::read_manifest(store_dir)?;
+        for table in peitto_model::tables() {
+            let schema = Arc::new(table.schema());
+            let files = manifest
+                .tables
+                .get(table.name)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if files.is_empty() {
+                let empty = MemTable::try_new(schema, vec![vec![]])?;
+                engine.ctx.register_table(table.name, Arc::new(empty))?;
+                continue;
+            }
+            let urls = files
+                .iter()
+                .map(|part| {
+                    let path = std::fs::canonicalize(store_dir.join(&part.file))
+                        .unwrap_or_else(|_| store_dir.join(&part.file));
+                    ListingTableUrl::parse(path.to_string_lossy())
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(".parquet");
+            let config = ListingTableConfig::new_with_multi_paths(urls)
+                .with_listing_options(options)
+                .with_schema(schema);
+            engine
+                .ctx
+                .register_table(table.name, Arc::new(ListingTable::try_new(config)?))?;
+        }
+        Ok(engine)
+    }
+
+    /// The session.
+    #[must_use]
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Runs `sql` with named parameters (`$year`) bound, not pasted.
+    ///
+    /// # Errors
+    /// If DataFusion cannot plan or run it.
+    pub async fn sql(
+        &self,
+        sql: &str,
+        params: &BTreeMap<String, ScalarValue>,
+    ) -> Result<Vec<RecordBatch>, EngineError> {
+        if sql.contains(EPISODES) {
+            self.refresh_episodes().await?;
+        }
+        let mut frame = self.ctx.sql(sql).await?;
+        if !params.is_empty() {
+            let values: Vec<(String, ScalarValue)> =
+                params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            frame = frame.with_param_values(values)?;
+        }
+        Ok(frame.collect().await?)
+    }
+
+    /// (Re)computes `placement_episode`: each child's placements merged so
+    /// that no calendar day counts twice (same-day transfers and overlaps
+    /// become one episode).
+    ///
+    /// # Errors
+    /// If `cw_placement` cannot be read.
+    pub async fn refresh_episodes(&self) -> Result<(), EngineError> {
+        let batches = self
+            .ctx
+            .sql("SELECT person_key, start, \"end\" FROM cw_placement")
+            .await?
+            .collect()
+            .await?;
+        let mut by_person: BTreeMap<String, Vec<Episode>> = BTreeMap::new();
+        for batch in &batches {
+            let keys = batch.column(0).as_string::<i32>();
+            let starts = batch.column(1).as_primitive::<Date32Type>();
+            let ends = batch.column(2).as_primitive::<Date32Type>();
+            for i in 0..batch.num_rows() {
+                if keys.is_null(i) || starts.is_null(i) {
+                    continue;
+                }
+                let end = (!ends.is_null(i)).then(|| Date(ends.value(i)));
+                by_person
+                    .entry(keys.value(i).to_owned())
+                    .or_default()
+                    .push(Episode {
+                        start: Date(starts.value(i)),
+                        end,
+                    });
+            }
+        }
+        let mut keys = Vec::new();
+        let mut starts = Vec::new();
+        let mut ends = Vec::new();
+        for (key, periods) in by_person {
+            for e in peitto_domain::merge_episodes(&periods) {
+                keys.push(key.clone());
+                starts.push(e.start.0);
+                ends.push(e.end.map(|d| d.0));
+            }
+        }
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("person_key", DataType::Utf8, false),
+            Field::new("start", DataType::Date32, false),
+            Field::new("end", DataType::Date32, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(datafusion::arrow::array::StringArray::from(keys)),
+                Arc::new(datafusion::arrow::array::Date32Array::from(starts)),
+                Arc::new(datafusion::arrow::array::Date32Array::from(ends)),
+            ],
+        )
+        .map_err(datafusion::error::DataFusionError::from)?;
+        let _ = self.ctx.deregister_table(EPISODES)?;
+        self.ctx.register_table(
+            EPISODES,
+            Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+        )?;
+        Ok(())
+    }
+}

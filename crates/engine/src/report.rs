@@ -1,0 +1,122 @@
+//! Saved reports: `queries/*.sql`, each a SQL statement under a header of
+//! `-- key: value` lines (id, titles in fi/sv/en, unit, dimensions with
+//! their hierarchies, measures, the privacy-unit column, the disclosure
+//! policy, parameters). Parameters are named placeholders (`$year`) bound
+//! at run time, never pasted into the text.
+
+use crate::EngineError;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A parsed saved report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Stable id (the file stem).
+    pub id: String,
+    /// Header fields by key (`title.fi`, `dimensions`, `policy`, …).
+    pub header: BTreeMap<String, String>,
+    /// The SQL.
+    pub sql: String,
+}
+
+/// Header keys every report must have.
+pub const REQUIRED: &[&str] = &[
+    "id",
+    "title.fi",
+    "title.sv",
+    "title.en",
+    "description",
+    "unit",
+    "dimensions",
+    "measures",
+    "privacy_unit",
+    "policy",
+    "params",
+];
+
+impl Report {
+    /// Parses a report's text.
+    ///
+    /// # Errors
+    /// If a required header key is missing or the id differs from `id`.
+    pub fn parse(id: &str, text: &str) -> Result<Report, EngineError> {
+        let mut header = BTreeMap::new();
+        let mut sql = String::new();
+        for line in text.lines() {
+            match line
+                .strip_prefix("--")
+                .map(str::trim)
+                .and_then(|l| l.split_once(':'))
+            {
+                Some((k, v)) if sql.trim().is_empty() => {
+                    header.insert(k.trim().to_owned(), v.trim().to_owned());
+                }
+                _ => {
+                    sql.push_str(line);
+                    sql.push('\n');
+                }
+            }
+        }
+        for key in REQUIRED {
+            if !header.contains_key(*key) {
+                return Err(EngineError::Report(format!(
+                    "report {id}: the header lacks {key:?}"
+                )));
+            }
+        }
+        if header.get("id").map(String::as_str) != Some(id) {
+            return Err(EngineError::Report(format!(
+                "report {id}: its id line says {:?}",
+                header.get("id")
+            )));
+        }
+        Ok(Report {
+            id: id.to_owned(),
+            header,
+            sql: sql.trim().to_owned(),
+        })
+    }
+
+    /// Loads `dir/ID.sql`.
+    ///
+    /// # Errors
+    /// If the file is missing or malformed.
+    pub fn load(dir: &Path, id: &str) -> Result<Report, EngineError> {
+        let path = dir.join(format!("{id}.sql"));
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| EngineError::Report(format!("{}: {e}", path.display())))?;
+        Report::parse(id, &text)
+    }
+
+    /// Every report in `dir`, by id.
+    ///
+    /// # Errors
+    /// If one is malformed.
+    pub fn all(dir: &Path) -> Result<Vec<Report>, EngineError> {
+        let mut ids: Vec<String> = std::fs::read_dir(dir)
+            .map_err(|e| EngineError::Report(format!("{}: {e}", dir.display())))?
+            .filter_map(|e| {
+                e.ok()?
+                    .path()
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
+            .collect();
+        ids.sort();
+        ids.iter().map(|id| Report::load(dir, id)).collect()
+    }
+
+    /// Names of the parameters the report takes.
+    #[must_use]
+    pub fn params(&self) -> Vec<&str> {
+        self.header
+            .get("params")
+            .map(|p| {
+                p.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

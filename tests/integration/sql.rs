@@ -1,0 +1,105 @@
+//! Register SQL over a real store: `peitto sql` for report authors only, and
+//! the saved reports running on the ingested sample data.
+
+use crate::common::*;
+
+fn add_author(project: &std::path::Path, user: &str) {
+    let config = project.join("peitto.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("users = []", &format!("users = [\"{user}\"]"));
+    std::fs::write(&config, text).unwrap();
+}
+
+fn whoami() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn sql_is_for_listed_authors_only() {
+    let (_tmp, project) = project();
+    ok(&ingest(&project, &[&sample_data()]));
+    let query = [
+        "--project",
+        project.to_str().unwrap(),
+        "sql",
+        "SELECT COUNT(*) AS n FROM cw_placement",
+    ];
+    let refused = peitto(&query);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("peitto query") && stderr.contains(&whoami()),
+        "{stderr}"
+    );
+    assert!(refused.stdout.is_empty(), "nothing unprotected is printed");
+
+    add_author(&project, &whoami());
+    let out = peitto(&query);
+    let stdout = ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UNPROTECTED"));
+    assert!(
+        stdout.contains(&rows(&project, "cw_placement").to_string()),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn saved_reports_run_on_the_sample_store_with_bound_parameters() {
+    let (_tmp, project) = project();
+    ok(&ingest(&project, &[&sample_data()]));
+    add_author(&project, &whoami());
+    let reports = peitto_engine::report::Report::all(&root().join("queries")).unwrap();
+    assert!(!reports.is_empty());
+    let report = reports.iter().find(|r| r.id == "placed_children").unwrap();
+    assert_eq!(report.params(), vec!["year"]);
+    assert_eq!(report.header["policy"], "thl");
+    let out = ok(&peitto(&[
+        "--project",
+        project.to_str().unwrap(),
+        "sql",
+        &report.sql,
+        "--param",
+        "year=2025",
+    ]));
+    // Every municipality of the sample appears, each row with a population and a percentage.
+    for code in ["285", "240", "895", "598"] {
+        assert!(
+            out.contains(&format!("| {code} ")),
+            "{code} missing:\n{out}"
+        );
+    }
+    assert!(
+        !out.contains("NULL"),
+        "every age and sex has a population row:\n{out}"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let total: i64 = runtime.block_on(async {
+        let engine = peitto_engine::Engine::open(&project.join("store"))
+            .await
+            .unwrap();
+        let params = [("year".to_owned(), peitto_engine::Scalar::Int64(Some(2025)))]
+            .into_iter()
+            .collect();
+        let batches = engine.sql(&report.sql, &params).await.unwrap();
+        batches
+            .iter()
+            .map(|b| {
+                use arrow::array::AsArray;
+                b.column_by_name("children")
+                    .unwrap()
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .iter()
+                    .flatten()
+                    .sum::<i64>()
+            })
+            .sum()
+    });
+    assert!(total > 100, "{total} children placed in 2025 in the sample");
+}
