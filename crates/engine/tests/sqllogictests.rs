@@ -93,6 +93,21 @@ async fn main() {
         .collect();
     files.sort();
     let (mut passed, mut failed) = (0, 0);
+    // Every saved report is exercised by an .slt file of its own.
+    for report in Report::all(&root().join("queries")).expect("queries/ parses") {
+        let slt = root().join("tests/slt").join(format!("{}.slt", report.id));
+        let text = std::fs::read_to_string(&slt).unwrap_or_default();
+        if text.contains(&format!("REPORT {}", report.id)) {
+            passed += 1;
+        } else {
+            println!(
+                "test {} ... FAILED: saved report {} has no sqllogictest",
+                slt.display(),
+                report.id
+            );
+            failed += 1;
+        }
+    }
     for file in &files {
         let mut runner = sqllogictest::Runner::new(|| async {
             Ok(Db {
