@@ -1,0 +1,41 @@
+-- id: children_in_care
+-- title.fi: Huostassa olleet lapset ja 31.12. huostassa olleet viimeisimmän sijoituspaikan mukaan
+-- title.sv: Omhändertagna barn under året och den 31.12. enligt senaste placeringsform
+-- title.en: Children in care during the year and on 31.12., by latest placement form
+-- description: Distinct children with at least one day under a care order (huostaanotto) during the year, including those who turned 18, and the stock in care on 31.12., by the form of their latest placement that began before the end of the year. THL definition: domain.md, report 3.
+-- unit: persons
+-- dimensions: form (PERHEHOITO, SUKULAISPERHEHOITO, AMMATILLINEN_PERHEHOITO, LAITOSHOITO, MUU > total)
+-- measures: children_in_care = distinct person_key; in_care_31_12 = distinct person_key in care on 31.12.
+-- privacy_unit: person_key
+-- policy: thl
+-- params: year
+WITH in_care AS (
+    SELECT
+        person_key,
+        MAX(CASE
+            WHEN start <= make_date(CAST($year AS INT), 12, 31)
+             AND ("end" IS NULL OR "end" > make_date(CAST($year AS INT), 12, 31)) THEN 1 ELSE 0
+        END) AS on_31_12
+    FROM cw_legal_basis
+    WHERE basis = 'HUOSTAANOTTO'
+      AND care_days(start, "end", make_date(CAST($year AS INT), 1, 1), make_date(CAST($year AS INT) + 1, 1, 1), 'STATISTICAL') > 0
+    GROUP BY person_key
+),
+latest AS (
+    SELECT person_key, form
+    FROM (
+        SELECT person_key, form,
+               ROW_NUMBER() OVER (PARTITION BY person_key ORDER BY start DESC, placement_id DESC) AS rn
+        FROM cw_placement
+        WHERE start < make_date(CAST($year AS INT) + 1, 1, 1)
+    ) ranked
+    WHERE rn = 1
+)
+SELECT
+    COALESCE(l.form, 'MUU') AS form,
+    COUNT(*) AS children_in_care,
+    SUM(c.on_31_12) AS in_care_31_12
+FROM in_care c
+LEFT JOIN latest l ON l.person_key = c.person_key
+GROUP BY COALESCE(l.form, 'MUU')
+ORDER BY form
