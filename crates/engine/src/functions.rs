@@ -9,8 +9,12 @@
 //! | `working_days_after(start, end)` | Finnish working days after `start` up to `end` (LsL 26 §: the day of receipt does not count) |
 //! | `add_working_days(date, n)` | the `n`th working day after `date` |
 //! | `add_months(date, n)` | `date` plus `n` months, clamped to month end |
+//! | `compensation_end(home_date, permit_basis, citizenship_date)` | end (exclusive) of the flat-rate compensation window |
+//! | `compensation_month(birth, month_start, window_start, window_end)` | the municipality's expected flat-rate compensation for that month, € |
 
-use datafusion::arrow::array::{ArrayRef, AsArray, Date32Array, Int32Array, Int64Array};
+use datafusion::arrow::array::{
+    ArrayRef, AsArray, Date32Array, Float64Array, Int32Array, Int64Array,
+};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
@@ -133,6 +137,40 @@ fn add_months(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     Ok(ColumnarValue::Array(Arc::new(out)))
 }
 
+fn compensation_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+    let a = arrays(args)?;
+    let basis = a[1].as_string::<i32>();
+    let rules = peitto_domain::compensation::Durations::default();
+    let out: Date32Array = (0..a[0].len())
+        .map(|i| {
+            let home = date_at(&a[0], i)?;
+            let permit = if basis.is_null(i) { "" } else { basis.value(i) };
+            Some(
+                peitto_domain::compensation::window(home, permit, date_at(&a[2], i), &rules)
+                    .1
+                    .0,
+            )
+        })
+        .collect();
+    Ok(ColumnarValue::Array(Arc::new(out)))
+}
+
+fn compensation_month(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+    let a = arrays(args)?;
+    let out: Float64Array = (0..a[0].len())
+        .map(|i| {
+            let window = (date_at(&a[2], i)?, date_at(&a[3], i)?);
+            Some(peitto_domain::compensation::monthly(
+                date_at(&a[0], i)?,
+                date_at(&a[1], i)?,
+                window,
+                peitto_domain::compensation::MUNICIPAL_2023,
+            ))
+        })
+        .collect();
+    Ok(ColumnarValue::Array(Arc::new(out)))
+}
+
 /// Registers every function on `ctx`.
 pub fn register(ctx: &SessionContext) {
     use DataType::{Date32, Int32, Int64, Utf8};
@@ -174,4 +212,16 @@ pub fn register(ctx: &SessionContext) {
         add_working_days,
     );
     udf("add_months", vec![Date32, Int64], Date32, add_months);
+    udf(
+        "compensation_end",
+        vec![Date32, Utf8, Date32],
+        Date32,
+        compensation_end,
+    );
+    udf(
+        "compensation_month",
+        vec![Date32, Date32, Date32, Date32],
+        DataType::Float64,
+        compensation_month,
+    );
 }
