@@ -34,34 +34,32 @@ pub struct Done {
     pub output: Vec<u8>,
 }
 
-fn read_csv(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = String::from_utf8(
-        bytes
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(&bytes)
-            .to_vec(),
-    )
-    .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect());
-    let first = text.lines().next().unwrap_or_default();
-    let delimiter = if first.matches(';').count() >= first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+/// Data rows with their line numbers.
+type Rows = Vec<(u64, Vec<String>)>;
+
+/// Reads a CSV file the way ingest does (delimiter and encoding detected),
+/// with each data row's line number.
+fn read_csv(path: &Path) -> anyhow::Result<(Vec<String>, Rows)> {
+    use peitto_ingest::read::{self, FileKind};
+    let mut opened = read::open(path, FileKind::Csv, None)?;
+    let headers = opened.headers.clone();
     let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
-        rows.push(record.iter().map(|f| f.trim().to_owned()).collect());
+    while let Some(chunk) = opened.next_chunk()? {
+        for row in chunk.iter().filter(|r| !r.is_blank()) {
+            if row.len() != headers.len() {
+                bail!(
+                    "{}: row {}: {} fields, the header has {}",
+                    path.display(),
+                    row.line,
+                    row.len(),
+                    headers.len()
+                );
+            }
+            rows.push((
+                row.line,
+                row.iter().map(|f| read::trim(f).to_owned()).collect(),
+            ));
+        }
     }
     Ok((headers, rows))
 }
@@ -137,8 +135,8 @@ pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
                 let (_, pairs) = read_csv(Path::new(file))?;
                 let pairs: Vec<(String, String)> = pairs
                     .into_iter()
-                    .filter(|p| p.len() >= 2)
-                    .map(|p| (p[0].clone(), p[1].clone()))
+                    .filter(|(_, p)| p.len() >= 2)
+                    .map(|(_, p)| (p[0].clone(), p[1].clone()))
                     .collect();
                 let children: std::collections::HashSet<&str> =
                     pairs.iter().map(|p| p.0.as_str()).collect();
@@ -160,7 +158,7 @@ pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
                     .collect();
                 let mut extra: Vec<String> = rows
                     .iter()
-                    .map(|r| r[c].clone())
+                    .map(|(_, r)| r[c].clone())
                     .filter(|code| !known.contains(code))
                     .collect();
                 extra.sort();
@@ -169,7 +167,7 @@ pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
                 Dimension::from_parents(name, root, &pairs)?
             }
             None => {
-                let mut codes: Vec<&str> = rows.iter().map(|r| r[c].as_str()).collect();
+                let mut codes: Vec<&str> = rows.iter().map(|(_, r)| r[c].as_str()).collect();
                 codes.sort_unstable();
                 codes.dedup();
                 Dimension::flat(name, req.total, &codes)
@@ -178,8 +176,8 @@ pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
         dims.push(dim);
     }
     let mut leaves = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        let line = i + 2;
+    for (line, row) in &rows {
+        let line = usize::try_from(*line).unwrap_or(usize::MAX);
         let count = number(&row[count_col], req.cells, line, req.count)?;
         let value = match value_col {
             Some(v) => number(&row[v], req.cells, line, &headers[v])?,
@@ -332,7 +330,7 @@ fn check_pattern(release: &mut Release, policy: &Policy, pattern: &Path) -> anyh
         })
         .collect::<Result<_, _>>()?;
     let mut listed = 0;
-    for row in &rows {
+    for (_, row) in &rows {
         let codes: Vec<&str> = dim_cols.iter().map(|&c| row[c].as_str()).collect();
         let Some(i) = release.find(&codes) else {
             bail!(

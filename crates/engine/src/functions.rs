@@ -12,10 +12,10 @@
 //! | `compensation_end(home_date, permit_basis, citizenship_date)` | end (exclusive) of the flat-rate compensation window |
 //! | `compensation_month(birth, month_start, window_start, window_end)` | the municipality's expected flat-rate compensation for that month, € |
 
-use datafusion::arrow::array::{
-    ArrayRef, AsArray, Date32Array, Float64Array, Int32Array, Int64Array,
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
+use datafusion::arrow::datatypes::{
+    ArrowPrimitiveType, DataType, Date32Type, Float64Type, Int32Type, Int64Type,
 };
-use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
@@ -25,8 +25,14 @@ use std::sync::Arc;
 
 type Result<T> = std::result::Result<T, DataFusionError>;
 
-fn arrays(args: &[ColumnarValue]) -> Result<Vec<ArrayRef>> {
-    ColumnarValue::values_to_arrays(args)
+/// Applies `f` to each row of the arguments; a `None` from `f` is SQL NULL.
+fn per_row<T: ArrowPrimitiveType>(
+    args: &[ColumnarValue],
+    f: impl Fn(&[ArrayRef], usize) -> Option<T::Native>,
+) -> Result<ColumnarValue> {
+    let a = ColumnarValue::values_to_arrays(args)?;
+    let out: PrimitiveArray<T> = (0..a[0].len()).map(|i| f(&a, i)).collect();
+    Ok(ColumnarValue::Array(Arc::new(out)))
 }
 
 fn date_at(a: &ArrayRef, i: usize) -> Option<Date> {
@@ -39,136 +45,101 @@ fn int_at(a: &ArrayRef, i: usize) -> Option<i64> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
-use datafusion::arrow::array::Array;
+fn text_at(a: &ArrayRef, i: usize) -> Option<&str> {
+    let a = a.as_string::<i32>();
+    (!a.is_null(i)).then(|| a.value(i))
+}
 
 fn care_days(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let rules = a[4].as_string::<i32>();
-    let out: Int64Array = (0..a[0].len())
-        .map(|i| {
-            let start = date_at(&a[0], i)?;
-            let from = date_at(&a[2], i)?;
-            let until = date_at(&a[3], i)?;
-            let rule = if rules.is_null(i) {
-                Some(DayRule::Statistical)
-            } else {
-                DayRule::from_code(rules.value(i))
-            }?;
-            Some(peitto_domain::care_days(
-                start,
-                date_at(&a[1], i),
-                from,
-                until,
-                rule,
-            ))
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+    per_row::<Int64Type>(args, |a, i| {
+        let rule = match text_at(&a[4], i) {
+            None => DayRule::Statistical,
+            Some(code) => DayRule::from_code(code)?,
+        };
+        Some(peitto_domain::care_days(
+            date_at(&a[0], i)?,
+            date_at(&a[1], i),
+            date_at(&a[2], i)?,
+            date_at(&a[3], i)?,
+            rule,
+        ))
+    })
 }
 
 fn age_at(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let out: Int32Array = (0..a[0].len())
-        .map(|i| {
-            Some(peitto_domain::age_at(
-                date_at(&a[0], i)?,
-                date_at(&a[1], i)?,
-            ))
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+    per_row::<Int32Type>(args, |a, i| {
+        Some(peitto_domain::age_at(
+            date_at(&a[0], i)?,
+            date_at(&a[1], i)?,
+        ))
+    })
 }
 
 fn age_at_year_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let out: Int32Array = (0..a[0].len())
-        .map(|i| {
-            Some(peitto_domain::age_at_year_end(
-                date_at(&a[0], i)?,
-                i32::try_from(int_at(&a[1], i)?).ok()?,
-            ))
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+    per_row::<Int32Type>(args, |a, i| {
+        Some(peitto_domain::age_at_year_end(
+            date_at(&a[0], i)?,
+            i32::try_from(int_at(&a[1], i)?).ok()?,
+        ))
+    })
 }
 
 fn working_days_after(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let out: Int64Array = (0..a[0].len())
-        .map(|i| {
-            Some(peitto_domain::working_days_after(
-                date_at(&a[0], i)?,
-                date_at(&a[1], i)?,
-            ))
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+    per_row::<Int64Type>(args, |a, i| {
+        Some(peitto_domain::working_days_after(
+            date_at(&a[0], i)?,
+            date_at(&a[1], i)?,
+        ))
+    })
 }
 
 fn add_working_days(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let out: Date32Array = (0..a[0].len())
-        .map(|i| {
-            Some(
-                peitto_domain::add_working_days(
-                    date_at(&a[0], i)?,
-                    u32::try_from(int_at(&a[1], i)?).ok()?,
-                )
-                .0,
+    per_row::<Date32Type>(args, |a, i| {
+        Some(
+            peitto_domain::add_working_days(
+                date_at(&a[0], i)?,
+                u32::try_from(int_at(&a[1], i)?).ok()?,
             )
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+            .0,
+        )
+    })
 }
 
 fn add_months(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let out: Date32Array = (0..a[0].len())
-        .map(|i| {
-            Some(
-                peitto_domain::add_months(
-                    date_at(&a[0], i)?,
-                    i32::try_from(int_at(&a[1], i)?).ok()?,
-                )
-                .0,
-            )
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+    per_row::<Date32Type>(args, |a, i| {
+        Some(
+            peitto_domain::add_months(date_at(&a[0], i)?, i32::try_from(int_at(&a[1], i)?).ok()?).0,
+        )
+    })
 }
 
 fn compensation_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let basis = a[1].as_string::<i32>();
     let rules = peitto_domain::compensation::Durations::default();
-    let out: Date32Array = (0..a[0].len())
-        .map(|i| {
-            let home = date_at(&a[0], i)?;
-            let permit = if basis.is_null(i) { "" } else { basis.value(i) };
-            Some(
-                peitto_domain::compensation::window(home, permit, date_at(&a[2], i), &rules)
-                    .1
-                    .0,
+    per_row::<Date32Type>(args, |a, i| {
+        let basis = text_at(&a[1], i).unwrap_or_default();
+        Some(
+            peitto_domain::compensation::window(
+                date_at(&a[0], i)?,
+                basis,
+                date_at(&a[2], i),
+                &rules,
             )
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+            .1
+            .0,
+        )
+    })
 }
 
 fn compensation_month(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    let a = arrays(args)?;
-    let out: Float64Array = (0..a[0].len())
-        .map(|i| {
-            let window = (date_at(&a[2], i)?, date_at(&a[3], i)?);
-            Some(peitto_domain::compensation::monthly(
-                date_at(&a[0], i)?,
-                date_at(&a[1], i)?,
-                window,
-                peitto_domain::compensation::MUNICIPAL_2023,
-            ))
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(out)))
+    per_row::<Float64Type>(args, |a, i| {
+        let window = (date_at(&a[2], i)?, date_at(&a[3], i)?);
+        Some(peitto_domain::compensation::monthly(
+            date_at(&a[0], i)?,
+            date_at(&a[1], i)?,
+            window,
+            peitto_domain::compensation::MUNICIPAL_2023,
+        ))
+    })
 }
 
 /// Registers every function on `ctx`.

@@ -18,21 +18,8 @@ pub enum DateError {
     NoSuchDay,
 }
 
-fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
 /// Days in `month` of `year`; 0 for an invalid month.
-#[must_use]
-pub fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
+pub use peitto_hetu::days_in_month;
 
 impl Date {
     /// The date for a year, month and day, if that day exists.

@@ -296,22 +296,13 @@ impl Store {
             }
             Err(e) => return Err(io(&lock)(e)),
         }
+        // Built before the manifest is read, so a damaged manifest still releases the lock.
         let mut store = Store {
             dir: dir.to_owned(),
-            manifest: Manifest {
-                version: 1,
-                ..Manifest::default()
-            },
+            manifest: Manifest::default(),
             serial: 0,
         };
-        let path = dir.join(MANIFEST);
-        if path.exists() {
-            let text = fs::read_to_string(&path).map_err(io(&path))?;
-            store.manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-        }
+        store.manifest = Store::read_manifest(dir)?;
         store.remove_leftovers()?;
         Ok(store)
     }
@@ -501,20 +492,14 @@ impl Store {
 
         let mut renamed = Vec::new();
         for mut part in parts {
-            let folder = self.dir.join(part.table.name);
-            fs::create_dir_all(&folder).map_err(io(&folder))?;
-            part.committed = true;
             if part.info.rows == 0 {
-                let _ = fs::remove_file(&part.tmp);
+                // Every row was replaced by a later part: nothing to place (the drop removes the file).
                 continue;
             }
-            let target = self.dir.join(&part.info.file);
             // Re-ingesting the same content under a new key set: keep the old file path free.
-            obsolete.retain(|o| o != &target);
-            fs::rename(&part.tmp, &target).map_err(io(&target))?;
+            obsolete.retain(|o| *o != self.dir.join(&part.info.file));
+            let (target, info) = self.place(&mut part, committed_at)?;
             renamed.push(target);
-            let mut info = part.info.clone();
-            info.committed_at = committed_at;
             manifest
                 .tables
                 .entry(part.table.name.to_owned())
@@ -540,14 +525,8 @@ impl Store {
             writer.write(&merged)?;
             let mut staged =
                 writer.finish(&part_id, "(all extracts)", "derived", FxHashSet::default())?;
-            let folder = self.dir.join(person.name);
-            fs::create_dir_all(&folder).map_err(io(&folder))?;
-            let target = self.dir.join(&staged.info.file);
-            fs::rename(&staged.tmp, &target).map_err(io(&target))?;
-            staged.committed = true;
+            let (target, info) = self.place(&mut staged, committed_at)?;
             renamed.push(target);
-            let mut info = staged.info.clone();
-            info.committed_at = committed_at;
             if let Some(old) = manifest.tables.insert(person.name.to_owned(), vec![info]) {
                 obsolete.extend(old.into_iter().map(|p| self.dir.join(p.file)));
             }
@@ -564,6 +543,22 @@ impl Store {
             let _ = fs::remove_file(old);
         }
         Ok(replaced)
+    }
+
+    /// Moves a staged part into its table's folder; returns where it went and its manifest entry.
+    fn place(
+        &self,
+        part: &mut StagedPart,
+        committed_at: u64,
+    ) -> Result<(PathBuf, PartInfo), StoreError> {
+        let folder = self.dir.join(part.table.name);
+        fs::create_dir_all(&folder).map_err(io(&folder))?;
+        let target = self.dir.join(&part.info.file);
+        fs::rename(&part.tmp, &target).map_err(io(&target))?;
+        part.committed = true;
+        let mut info = part.info.clone();
+        info.committed_at = committed_at;
+        Ok((target, info))
     }
 
     /// Writes `path` without the rows whose key is in `drop` to a staging

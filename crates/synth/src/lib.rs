@@ -655,7 +655,7 @@ impl MunicipalityGen<'_> {
                 }
             }
             // Flat-rate compensation per calendar year from the home-municipality date.
-            let child_rate = person_age(person.birth, home) < 7;
+            let child_rate = peitto_domain::age_at(person.birth, home) < 7;
             let yearly = if child_rate { 650_300 } else { 195_500 };
             let years = if new_law { 2 } else { 3 };
             for y in 0..years {
@@ -750,12 +750,6 @@ impl MunicipalityGen<'_> {
             person,
         )
     }
-}
-
-fn person_age(birth: Date, at: Date) -> i32 {
-    let (by, bm, bd) = birth.ymd();
-    let (y, m, d) = at.ymd();
-    y - by - i32::from((m, d) < (bm, bd))
 }
 
 /// A plausible Y-tunnus (with its check digit) for a provider.
