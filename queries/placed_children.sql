@@ -22,6 +22,14 @@ WITH placed AS (
         make_date(CAST($year AS INT), 1, 1), make_date(CAST($year AS INT) + 1, 1, 1),
         'STATISTICAL') > 0
 ),
+-- Population at every level the release publishes: area (municipality,
+-- county, all), and the age and sex totals (NULL) of 0–17-year-olds.
+pop AS (
+    SELECT area_code, age, sex, SUM(persons) AS persons
+    FROM area_population
+    WHERE year = CAST($year AS BIGINT) AND age BETWEEN 0 AND 17
+    GROUP BY GROUPING SETS ((area_code, age, sex), (area_code, age), (area_code, sex), (area_code))
+),
 counted AS (
     SELECT municipality_code, age, sex, COUNT(*) AS children
     FROM placed
@@ -36,9 +44,8 @@ SELECT
     pop.persons AS population,
     ROUND(100.0 * c.children / pop.persons, 2) AS percent
 FROM counted c
-LEFT JOIN population pop
-    ON pop.year = CAST($year AS BIGINT)
-    AND pop.area_code = 'KU' || c.municipality_code
-    AND pop.age = c.age
-    AND pop.sex = c.sex
+LEFT JOIN pop
+    ON pop.area_code = c.municipality_code
+    AND (pop.age IS NOT DISTINCT FROM c.age)
+    AND (pop.sex IS NOT DISTINCT FROM c.sex)
 ORDER BY c.municipality_code, c.age, c.sex

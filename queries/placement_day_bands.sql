@@ -18,6 +18,7 @@ WITH days AS (
 ),
 banded AS (
     SELECT
+        person_key,
         days,
         CASE
             WHEN days * 12.0 / 365.25 < 1 THEN 1

@@ -25,7 +25,7 @@ counted AS (
 ),
 pop AS (
     SELECT area_code, SUM(persons) AS population
-    FROM population
+    FROM area_population
     WHERE year = CAST($year AS BIGINT) AND age BETWEEN 25 AND 64
     GROUP BY area_code
 )
@@ -35,5 +35,5 @@ SELECT
     pop.population,
     ROUND(100.0 * c.recipients / pop.population, 2) AS percent
 FROM counted c
-LEFT JOIN pop ON pop.area_code = 'KU' || c.municipality_code
+LEFT JOIN pop ON pop.area_code = c.municipality_code
 ORDER BY c.municipality_code

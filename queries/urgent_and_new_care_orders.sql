@@ -26,21 +26,21 @@ groups AS (
 ),
 counted AS (
     SELECT
-        g.g,
         g.age_group,
         COUNT(DISTINCT CASE WHEN s.basis = 'KIIREELLINEN' THEN s.person_key END) AS urgent,
         COUNT(DISTINCT CASE WHEN s.basis = 'HUOSTAANOTTO' THEN s.person_key END) AS new_care_orders
     FROM groups g
     LEFT JOIN starts s ON s.age BETWEEN g.lo AND g.hi
-    GROUP BY g.g, g.age_group
+    GROUP BY g.age_group
 ),
+-- Population of each age group and of all of them (the total row).
 pop AS (
-    SELECT g.g, SUM(p.persons) AS population
+    SELECT g.age_group, SUM(p.persons) AS population
     FROM groups g
     JOIN population p ON p.age BETWEEN g.lo AND g.hi AND p.year = CAST($year AS BIGINT) AND p.area_code LIKE 'KU%'
-    GROUP BY g.g
+    GROUP BY GROUPING SETS ((g.age_group), ())
 )
 SELECT c.age_group, c.urgent, c.new_care_orders, pop.population
 FROM counted c
-LEFT JOIN pop ON pop.g = c.g
-ORDER BY c.g
+LEFT JOIN pop ON pop.age_group IS NOT DISTINCT FROM c.age_group
+ORDER BY CASE c.age_group WHEN '0-2' THEN 1 WHEN '3-6' THEN 2 WHEN '7-12' THEN 3 WHEN '13-15' THEN 4 WHEN '16-17' THEN 5 ELSE 6 END

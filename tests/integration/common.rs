@@ -94,3 +94,25 @@ fn encoding_rs_encode(text: &str) -> Vec<u8> {
         .map(|c| u8::try_from(u32::from(c)).expect("latin-1 text"))
         .collect()
 }
+
+/// A project with the committed sample data ingested, made once per test
+/// run and shared by the tests that only read it or add releases to it.
+pub fn sample_project() -> &'static Path {
+    static PROJECT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PROJECT.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sample-project");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        ok(&peitto(&["init", dir.to_str().unwrap()]));
+        ok(&ingest(&dir, &[&sample_data()]));
+        dir
+    })
+}
+
+/// Runs peitto on the shared sample project.
+pub fn on_sample(args: &[&str]) -> Output {
+    let mut all = vec!["--project", sample_project().to_str().unwrap()];
+    all.extend_from_slice(args);
+    peitto(&all)
+}

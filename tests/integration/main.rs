@@ -1,10 +1,12 @@
 //! End-to-end tests of the `peitto` command and the ingest path, run on the
 //! committed `sample-data/` and on small hand-made extracts.
 
+mod adversarial;
 mod common;
 mod formats;
 mod privacy;
 mod protect;
+mod release;
 mod sample;
 mod sql;
 mod store;

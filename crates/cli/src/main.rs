@@ -5,6 +5,7 @@
 //! the library crates.
 
 mod protect;
+mod release;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -116,7 +117,40 @@ enum Command {
         #[arg(long)]
         check_pattern: Option<PathBuf>,
     },
-    /// Run the whole job on the bundled sample data: a fresh project, ingest, summary.
+    /// Your own question in SQL, released protected (adhoc policy: cell key perturbation and the frequency rule).
+    Query {
+        /// The SQL: an aggregate over persons (COUNT, COUNT(DISTINCT person_key), SUM, AVG); parameters as $name.
+        query: String,
+        /// A parameter as NAME=VALUE (repeat for more).
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// Disclosure policy.
+        #[arg(long, default_value = "adhoc")]
+        policy: String,
+        /// Output format for the terminal.
+        #[arg(long, default_value = "text", value_parser = ["text", "csv", "json"])]
+        format: String,
+    },
+    /// Run saved reports (or a statutory package) through disclosure control and write CSV, XLSX, JSON and PX files to out/.
+    Report {
+        /// Report ids (see queries/).
+        ids: Vec<String>,
+        /// All saved reports.
+        #[arg(long)]
+        all: bool,
+        /// Statistical year.
+        #[arg(long)]
+        year: i32,
+        /// A statutory package: thl-lastensuojelu or ely-kotoutuminen.
+        #[arg(long)]
+        package: Option<String>,
+    },
+    /// Check the release log: every entry unchanged, none deleted, reordered or cut off.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Run the whole job on the bundled sample data: a fresh project, ingest, every report, the THL and ELY packages.
     Demo {
         /// Folder of extracts to ingest.
         #[arg(long, default_value = "sample-data")]
@@ -124,7 +158,16 @@ enum Command {
         /// Project folder to (re)create; an existing peitto project there is replaced.
         #[arg(long, default_value = "demo-project")]
         out: PathBuf,
+        /// Statistical year of the reports.
+        #[arg(long, default_value_t = 2025)]
+        year: i32,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditAction {
+    /// Verify the hash chain of audit/releases.jsonl.
+    Verify,
 }
 
 fn language(cli_lang: Option<&str>, project: Option<&Project>) -> Lang {
@@ -222,7 +265,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Demo { data, out } => {
+        Command::Demo { data, out, year } => {
             let lang = language(cli.lang.as_deref(), None);
             if out.join(peitto_project::PROJECT_FILE).is_file() {
                 std::fs::remove_dir_all(out)
@@ -239,6 +282,31 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 Options::default(),
                 std::slice::from_ref(data),
             )?;
+            // The whole path: every saved report, then both statutory packages.
+            let none: Vec<String> = Vec::new();
+            for package in [None, Some("thl-lastensuojelu"), Some("ely-kotoutuminen")] {
+                release::report(
+                    &project,
+                    lang,
+                    &release::ReportArgs {
+                        ids: &none,
+                        all: package.is_none(),
+                        year: *year,
+                        package,
+                    },
+                )?;
+            }
+            println!(
+                "{}",
+                tr(
+                    lang,
+                    "demo.done",
+                    &[
+                        ("out", &project.out_dir().display()),
+                        ("project", &project.root().display())
+                    ]
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Protect {
@@ -256,14 +324,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         } => {
             let project = open_project(cli).ok();
             let lang = language(cli.lang.as_deref(), project.as_ref());
-            let chosen = match project.as_ref().and_then(|p| p.config.policies.get(policy)) {
-                Some(table) => table
-                    .clone()
-                    .try_into::<peitto_sdc::Policy>()
-                    .with_context(|| format!("peitto.toml: [policies.{policy}]"))?,
-                None => peitto_sdc::Policy::builtin(policy)
-                    .with_context(|| format!("no policy {policy:?}: use thl, ely, public, adhoc or define it in peitto.toml"))?,
-            };
+            let chosen = release::policy(project.as_ref(), policy)?;
             if chosen.method != peitto_sdc::Method::Suppression {
                 anyhow::bail!(
                     "policy {policy} uses {:?}, which needs person-level data (each person's record key); \
@@ -271,6 +332,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     chosen.method
                 );
             }
+            let chosen_copy = chosen.clone();
             let request = protect::Request {
                 cells,
                 hierarchies,
@@ -315,7 +377,90 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             if check_pattern.is_none() {
                 eprintln!("{}", text(lang, "protect.audit"));
             }
+            if let Some(project) = &project {
+                let input = std::fs::read(cells).unwrap_or_default();
+                let entry = release::log(
+                    project,
+                    peitto_auditlog::Release {
+                        command: "protect".into(),
+                        subject: format!("input sha256 {}", peitto_auditlog::sha256(&input)),
+                        sql_sha256: String::new(),
+                        policy_sha256: peitto_auditlog::sha256(
+                            format!("{chosen_copy:?}").as_bytes(),
+                        ),
+                        policy: policy.clone(),
+                        files: vec![peitto_auditlog::FileHash {
+                            name: out
+                                .as_ref()
+                                .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string()),
+                            sha256: peitto_auditlog::sha256(&done.output),
+                        }],
+                        cells: done.cells as u64,
+                        suppressed: (done.primary + done.secondary) as u64,
+                        perturbed: 0,
+                    },
+                )?;
+                eprintln!("{}", tr(lang, "report.audit", &[("hash", &entry.hash)]));
+            }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Query {
+            query,
+            params,
+            policy,
+            format,
+        } => {
+            let project = open_project(cli)
+                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let lang = language(cli.lang.as_deref(), Some(&project));
+            release::query(&project, lang, query, params, policy, format)
+        }
+        Command::Report {
+            ids,
+            all,
+            year,
+            package,
+        } => {
+            let project = open_project(cli)
+                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let lang = language(cli.lang.as_deref(), Some(&project));
+            release::report(
+                &project,
+                lang,
+                &release::ReportArgs {
+                    ids,
+                    all: *all,
+                    year: *year,
+                    package: package.as_deref(),
+                },
+            )
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let project = open_project(cli)
+                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let lang = language(cli.lang.as_deref(), Some(&project));
+            match peitto_auditlog::verify(&project.audit_dir()) {
+                Ok(entries) => {
+                    let last = entries
+                        .last()
+                        .map_or(peitto_auditlog::GENESIS, |e| e.hash.as_str());
+                    println!(
+                        "{}",
+                        tr(
+                            lang,
+                            "audit.ok",
+                            &[("entries", &entries.len()), ("hash", &last)]
+                        )
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{}", tr(lang, "audit.broken", &[("detail", &e)]));
+                    Ok(ExitCode::from(4))
+                }
+            }
         }
         Command::Sql { query, params } => {
             let project = open_project(cli)
@@ -325,17 +470,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             if !project.config.authors.users.contains(&user) {
                 anyhow::bail!("{}", tr(lang, "sql.refused", &[("user", &user)]));
             }
-            let mut bound = std::collections::BTreeMap::new();
-            for p in params {
-                let (k, v) = p
-                    .split_once('=')
-                    .with_context(|| format!("--param {p:?}: write NAME=VALUE"))?;
-                let value = v.parse::<i64>().map_or_else(
-                    |_| peitto_engine::Scalar::Utf8(Some(v.to_owned())),
-                    |n| peitto_engine::Scalar::Int64(Some(n)),
-                );
-                bound.insert(k.to_owned(), value);
-            }
+            let bound = release::params(params)?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;

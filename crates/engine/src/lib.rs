@@ -64,6 +64,26 @@ pub fn pretty(batches: &[RecordBatch]) -> Result<String, EngineError> {
 /// Name of the derived table of merged placement episodes.
 pub const EPISODES: &str = "placement_episode";
 
+/// Name of the derived view of population by area at every level:
+/// municipality (its 3-digit code), wellbeing county (`HV` + code) and all
+/// areas in the store (`SSS`), so that rates can be computed for totals.
+pub const AREA_POPULATION: &str = "area_population";
+
+const AREA_POPULATION_SQL: &str = "CREATE OR REPLACE VIEW area_population AS
+WITH m AS (
+    SELECT DISTINCT code, 'HV' || parent_code AS county FROM organisation
+    WHERE org_type = 'KUNTA' AND parent_type = 'HVA'
+),
+ku AS (
+    SELECT year, substr(area_code, 3) AS code, age, sex, persons FROM population
+    WHERE area_code LIKE 'KU%'
+)
+SELECT year, code AS area_code, age, sex, persons FROM ku
+UNION ALL
+SELECT ku.year, m.county, ku.age, ku.sex, SUM(ku.persons) FROM ku JOIN m ON m.code = ku.code GROUP BY 1, 2, 3, 4
+UNION ALL
+SELECT year, 'SSS', age, sex, SUM(persons) FROM ku GROUP BY 1, 2, 3, 4";
+
 impl Engine {
     /// A session with the domain functions and no tables (tests and fixtures).
     #[must_use]
@@ -136,9 +156,7 @@ impl Engine {
         sql: &str,
         params: &BTreeMap<String, ScalarValue>,
     ) -> Result<Vec<RecordBatch>, EngineError> {
-        if sql.contains(EPISODES) {
-            self.refresh_episodes().await?;
-        }
+        self.prepare(sql).await?;
         let mut frame = self.ctx.sql(sql).await?;
         if !params.is_empty() {
             let values: Vec<(String, ScalarValue)> =
@@ -146,6 +164,51 @@ impl Engine {
             frame = frame.with_param_values(values)?;
         }
         Ok(frame.collect().await?)
+    }
+
+    /// Makes the derived tables `sql` mentions current.
+    ///
+    /// # Errors
+    /// If their sources cannot be read.
+    pub async fn prepare(&self, sql: &str) -> Result<(), EngineError> {
+        if sql.contains(EPISODES) {
+            self.refresh_episodes().await?;
+        }
+        if sql.contains(AREA_POPULATION) {
+            self.ctx.sql(AREA_POPULATION_SQL).await?.collect().await?;
+        }
+        Ok(())
+    }
+
+    /// Municipality code → wellbeing county (`HV` + its code), from the
+    /// organisation register, for rolling municipalities up.
+    ///
+    /// # Errors
+    /// If the organisation table cannot be read.
+    pub async fn municipality_counties(&self) -> Result<Vec<(String, String)>, EngineError> {
+        let batches = self
+            .ctx
+            .sql(
+                "SELECT DISTINCT code, 'HV' || parent_code FROM organisation \
+                 WHERE org_type = 'KUNTA' AND parent_type = 'HVA' ORDER BY 1",
+            )
+            .await?
+            .collect()
+            .await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let code = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)
+                .map_err(datafusion::error::DataFusionError::from)?;
+            let parent = datafusion::arrow::compute::cast(b.column(1), &DataType::Utf8)
+                .map_err(datafusion::error::DataFusionError::from)?;
+            let (code, parent) = (code.as_string::<i32>(), parent.as_string::<i32>());
+            for i in 0..b.num_rows() {
+                if !code.is_null(i) && !parent.is_null(i) {
+                    out.push((code.value(i).to_owned(), parent.value(i).to_owned()));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// (Re)computes `placement_episode`: each child's placements merged so

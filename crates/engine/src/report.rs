@@ -120,3 +120,63 @@ impl Report {
             .unwrap_or_default()
     }
 }
+
+/// The saved reports that ship with peitto (`queries/` of the repository),
+/// compiled in so a project needs no copy of them.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "care_costs",
+        include_str!("../../../queries/care_costs.sql"),
+    ),
+    (
+        "children_in_care",
+        include_str!("../../../queries/children_in_care.sql"),
+    ),
+    (
+        "compensation_reconciliation",
+        include_str!("../../../queries/compensation_reconciliation.sql"),
+    ),
+    (
+        "integration_outcomes",
+        include_str!("../../../queries/integration_outcomes.sql"),
+    ),
+    (
+        "integration_services_within_months",
+        include_str!("../../../queries/integration_services_within_months.sql"),
+    ),
+    (
+        "notification_time_limits",
+        include_str!("../../../queries/notification_time_limits.sql"),
+    ),
+    (
+        "placed_children",
+        include_str!("../../../queries/placed_children.sql"),
+    ),
+    (
+        "placement_day_bands",
+        include_str!("../../../queries/placement_day_bands.sql"),
+    ),
+    (
+        "placement_days_by_form",
+        include_str!("../../../queries/placement_days_by_form.sql"),
+    ),
+    (
+        "social_assistance_25_64",
+        include_str!("../../../queries/social_assistance_25_64.sql"),
+    ),
+    (
+        "urgent_and_new_care_orders",
+        include_str!("../../../queries/urgent_and_new_care_orders.sql"),
+    ),
+];
+
+/// Every built-in report, parsed.
+///
+/// # Errors
+/// If one is malformed (a build defect the tests catch).
+pub fn builtin() -> Result<Vec<Report>, EngineError> {
+    BUILTIN
+        .iter()
+        .map(|(id, text)| Report::parse(id, text))
+        .collect()
+}

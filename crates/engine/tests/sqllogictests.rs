@@ -93,8 +93,19 @@ async fn main() {
         .collect();
     files.sort();
     let (mut passed, mut failed) = (0, 0);
+    // The compiled-in reports are exactly the files in queries/.
+    let on_disk = Report::all(&root().join("queries")).expect("queries/ parses");
+    let builtin = peitto_engine::report::builtin().expect("built-in reports parse");
+    if on_disk == builtin {
+        passed += 1;
+    } else {
+        println!(
+            "test queries/ ... FAILED: report::BUILTIN does not list exactly the files in queries/"
+        );
+        failed += 1;
+    }
     // Every saved report is exercised by an .slt file of its own.
-    for report in Report::all(&root().join("queries")).expect("queries/ parses") {
+    for report in on_disk {
         let slt = root().join("tests/slt").join(format!("{}.slt", report.id));
         let text = std::fs::read_to_string(&slt).unwrap_or_default();
         if text.contains(&format!("REPORT {}", report.id)) {

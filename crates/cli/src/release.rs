@@ -1,0 +1,464 @@
+//! `peitto query` and `peitto report`: SQL through disclosure control.
+
+use anyhow::Context;
+use peitto_engine::Scalar;
+use peitto_i18n::{Lang, format as tr, text};
+use peitto_project::Project;
+use peitto_release::{ReleaseError, Spec};
+use peitto_sdc::Policy;
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+/// The policy called `name`: peitto.toml's, else the built-in one.
+pub fn policy(project: Option<&Project>, name: &str) -> anyhow::Result<Policy> {
+    match project.and_then(|p| p.config.policies.get(name)) {
+        Some(table) => table
+            .clone()
+            .try_into::<Policy>()
+            .with_context(|| format!("peitto.toml: [policies.{name}]")),
+        None => Policy::builtin(name).with_context(|| {
+            format!("no policy {name:?}: use thl, ely, public, adhoc or define it in peitto.toml")
+        }),
+    }
+}
+
+/// `NAME=VALUE` parameters, numbers as integers.
+pub fn params(raw: &[String]) -> anyhow::Result<BTreeMap<String, Scalar>> {
+    let mut bound = BTreeMap::new();
+    for p in raw {
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("--param {p:?}: write NAME=VALUE"))?;
+        let value = v.parse::<i64>().map_or_else(
+            |_| Scalar::Utf8(Some(v.to_owned())),
+            |n| Scalar::Int64(Some(n)),
+        );
+        bound.insert(k.to_owned(), value);
+    }
+    Ok(bound)
+}
+
+/// A refusal or failure in the planner's language.
+pub fn release_error(lang: Lang, e: &ReleaseError) -> anyhow::Error {
+    match e {
+        ReleaseError::Refused(r) => {
+            let why = tr(
+                lang,
+                &format!("refusal.{}", r.code()),
+                &[("detail", &r.detail())],
+            );
+            let hint = text(lang, &format!("refusal.{}_hint", r.code())).to_owned();
+            anyhow::anyhow!(
+                "{}",
+                tr(lang, "query.refused", &[("why", &why), ("hint", &hint)])
+            )
+        }
+        other => anyhow::anyhow!("{}", tr(lang, "query.failed", &[("error", other)])),
+    }
+}
+
+/// `peitto query`.
+pub fn query(
+    project: &Project,
+    lang: Lang,
+    sql: &str,
+    raw_params: &[String],
+    policy_name: &str,
+    format: &str,
+) -> anyhow::Result<ExitCode> {
+    let chosen = policy(Some(project), policy_name)?;
+    let bound = params(raw_params)?;
+    let spec = Spec {
+        policy: chosen.clone(),
+        totals: BTreeMap::new(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let released = runtime
+        .block_on(async {
+            let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+            peitto_release::release(&engine, sql, &bound, &spec).await
+        })
+        .map_err(|e| release_error(lang, &e))?;
+    let table = &released.table;
+    let meta = peitto_publish::Meta {
+        id: "query".to_owned(),
+        policy: policy_name.to_owned(),
+        symbol: chosen.symbol.clone(),
+        perturbed: released.perturbed > 0,
+        params: raw_params.join(", "),
+        ..peitto_publish::Meta::default()
+    };
+    let out = match format {
+        "json" => peitto_publish::json(table, &meta, lang)?,
+        "csv" => peitto_publish::csv(table, &meta, lang, peitto_publish::Dialect::Rfc4180),
+        _ => peitto_publish::text_table(table, &meta, lang),
+    };
+    let entry = log(
+        project,
+        peitto_auditlog::Release {
+            command: "query".into(),
+            subject: "stdout".into(),
+            sql_sha256: peitto_auditlog::sha256(sql.as_bytes()),
+            policy_sha256: peitto_auditlog::sha256(format!("{chosen:?}").as_bytes()),
+            policy: policy_name.to_owned(),
+            files: vec![peitto_auditlog::FileHash {
+                name: "stdout".into(),
+                sha256: peitto_auditlog::sha256(&out),
+            }],
+            cells: released.cells as u64,
+            suppressed: released.suppressed as u64,
+            perturbed: released.perturbed as u64,
+        },
+    )?;
+    print!("{}", String::from_utf8_lossy(&out));
+    eprintln!("{}", tr(lang, "report.audit", &[("hash", &entry.hash)]));
+    eprintln!(
+        "{}",
+        tr(
+            lang,
+            "query.summary",
+            &[
+                ("cells", &released.cells),
+                ("suppressed", &released.suppressed),
+                ("perturbed", &released.perturbed)
+            ]
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Appends a release to the project's audit log; a damaged log stops the
+/// release (nothing is released that cannot be logged).
+pub fn log(
+    project: &Project,
+    release: peitto_auditlog::Release,
+) -> anyhow::Result<peitto_auditlog::Entry> {
+    peitto_auditlog::append(
+        &project.audit_dir(),
+        &crate::os_user().unwrap_or_else(|| "?".to_owned()),
+        release,
+    )
+    .context("the audit log")
+}
+
+/// A statutory package: which reports go to which recipient, under which
+/// policy, in which languages.
+pub struct Package {
+    /// Name used on the command line and for the output folder.
+    pub name: &'static str,
+    /// Catalogue key of the recipient's name.
+    pub recipient: &'static str,
+    /// Policy every table of the package is released under.
+    pub policy: &'static str,
+    /// Report ids, in the order the cover lists them.
+    pub reports: &'static [&'static str],
+    /// Languages the tables are written in.
+    pub languages: &'static [Lang],
+}
+
+/// The packages peitto knows.
+pub const PACKAGES: &[Package] = &[
+    Package {
+        name: "thl-lastensuojelu",
+        recipient: "package.thl",
+        policy: "thl",
+        reports: &[
+            "placed_children",
+            "children_in_care",
+            "urgent_and_new_care_orders",
+            "placement_day_bands",
+            "placement_days_by_form",
+            "notification_time_limits",
+            "care_costs",
+        ],
+        languages: &[Lang::Fi, Lang::Sv],
+    },
+    Package {
+        name: "ely-kotoutuminen",
+        recipient: "package.ely",
+        policy: "ely",
+        reports: &[
+            "integration_services_within_months",
+            "integration_outcomes",
+            "compensation_reconciliation",
+        ],
+        languages: &[Lang::Fi, Lang::Sv],
+    },
+];
+
+/// What `peitto report` was asked.
+pub struct ReportArgs<'a> {
+    pub ids: &'a [String],
+    pub all: bool,
+    pub year: i32,
+    pub package: Option<&'a str>,
+}
+
+/// The parameters a saved report takes, from the year.
+fn report_params(report: &peitto_engine::report::Report, year: i32) -> BTreeMap<String, Scalar> {
+    let mut out = BTreeMap::new();
+    for p in report.params() {
+        let v = match p {
+            "year" => Scalar::Int64(Some(i64::from(year))),
+            "from" => Scalar::Utf8(Some(format!("{year}-01-01"))),
+            "until" => Scalar::Utf8(Some(format!("{}-01-01", year + 1))),
+            "months" => Scalar::Int64(Some(3)),
+            other => Scalar::Utf8(Some(other.to_owned())),
+        };
+        out.insert(p.to_owned(), v);
+    }
+    out
+}
+
+/// Totals the report's header declares: `name (… > …)` publishes the
+/// dimension's total; a municipality dimension rolls up to wellbeing
+/// counties (from the organisation register) and the whole country (SSS).
+fn report_totals(
+    report: &peitto_engine::report::Report,
+    areas: &[(String, String)],
+) -> BTreeMap<String, peitto_release::Totals> {
+    let mut out = BTreeMap::new();
+    let dims = report.header.get("dimensions").cloned().unwrap_or_default();
+    for item in dims.split(';') {
+        let item = item.trim();
+        let name = item
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or_default();
+        if name.is_empty() || !item.contains('>') {
+            continue;
+        }
+        let totals = if item.contains("wellbeing county") {
+            let mut parents: Vec<(String, String)> = areas.to_vec();
+            let counties: std::collections::BTreeSet<String> =
+                areas.iter().map(|(_, p)| p.clone()).collect();
+            parents.extend(counties.into_iter().map(|c| (c, "SSS".to_owned())));
+            peitto_release::Totals {
+                total: "SSS".to_owned(),
+                parents,
+            }
+        } else {
+            peitto_release::Totals {
+                total: peitto_release::TOTAL.to_owned(),
+                parents: Vec::new(),
+            }
+        };
+        out.insert(name.to_owned(), totals);
+    }
+    out
+}
+
+/// One released table and its files.
+struct Done {
+    report: peitto_engine::report::Report,
+    released: peitto_release::Released,
+    policy_name: String,
+    policy: Policy,
+}
+
+/// `peitto report`.
+#[allow(clippy::too_many_lines)] // the release sequence reads best in one place
+pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::Result<ExitCode> {
+    let package = args
+        .package
+        .map(|name| {
+            PACKAGES.iter().find(|p| p.name == name).with_context(|| {
+                let names: Vec<&str> = PACKAGES.iter().map(|p| p.name).collect();
+                format!("no package {name:?}: use {}", names.join(" or "))
+            })
+        })
+        .transpose()?;
+    let all = peitto_engine::report::builtin()?;
+    let chosen: Vec<peitto_engine::report::Report> = if let Some(p) = package {
+        p.reports
+            .iter()
+            .filter_map(|id| all.iter().find(|r| r.id == *id).cloned())
+            .collect()
+    } else if args.all {
+        all.clone()
+    } else {
+        if args.ids.is_empty() {
+            anyhow::bail!("name a report, or use --all or --package");
+        }
+        args.ids
+            .iter()
+            .map(|id| {
+                all.iter().find(|r| &r.id == id).cloned().with_context(|| {
+                    let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+                    format!("no saved report {id:?}: the reports are {}", ids.join(", "))
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let languages: Vec<Lang> = package.map_or_else(|| vec![lang], |p| p.languages.to_vec());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut done = Vec::new();
+    runtime.block_on(async {
+        let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+        let areas = engine.municipality_counties().await?;
+        for report in &chosen {
+            let policy_name =
+                package.map_or_else(|| report.header["policy"].clone(), |p| p.policy.to_owned());
+            let chosen_policy = policy(Some(project), &policy_name)?;
+            let spec = Spec {
+                policy: chosen_policy.clone(),
+                totals: report_totals(report, &areas),
+            };
+            let released = peitto_release::release(
+                &engine,
+                &report.sql,
+                &report_params(report, args.year),
+                &spec,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", report.id, release_error(lang, &e)))?;
+            done.push(Done {
+                report: report.clone(),
+                released,
+                policy_name,
+                policy: chosen_policy,
+            });
+        }
+        anyhow::Ok(())
+    })?;
+    let name = match (package, chosen.as_slice()) {
+        (Some(p), _) => format!("{}-{}", p.name, args.year),
+        (None, [one]) if !args.all => format!("{}-{}", one.id, args.year),
+        _ => format!("reports-{}", args.year),
+    };
+    let out_dir = project.out_dir();
+    let stage = peitto_publish::Staging::new(&out_dir, &name)?;
+    let created = peitto_auditlog::now();
+    let mut files = Vec::new();
+    for d in &done {
+        let meta = meta(&d.report, &d.policy_name, &d.policy, &d.released, args.year);
+        for (i, l) in languages.iter().enumerate() {
+            let sub = if languages.len() > 1 {
+                format!("{}/", l.code())
+            } else {
+                String::new()
+            };
+            for (file, bytes) in
+                peitto_publish::all_formats(&d.released.table, &meta, *l, &created)?
+            {
+                // PX carries every language: written once.
+                if file.ends_with(".px") && i > 0 {
+                    continue;
+                }
+                let rel = if file.ends_with(".px") {
+                    file
+                } else {
+                    format!("{sub}{file}")
+                };
+                stage.write(&rel, &bytes)?;
+                files.push(peitto_auditlog::FileHash {
+                    name: format!("{name}/{rel}"),
+                    sha256: peitto_auditlog::sha256(&bytes),
+                });
+            }
+        }
+    }
+    let sql: String = done
+        .iter()
+        .map(|d| d.report.sql.as_str())
+        .collect::<Vec<_>>()
+        .join("\n;\n");
+    let policies: String = done
+        .iter()
+        .map(|d| format!("{}={:?}", d.policy_name, d.policy))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let entry = log(
+        project,
+        peitto_auditlog::Release {
+            command: "report".into(),
+            subject: format!(
+                "{name}: {}",
+                done.iter()
+                    .map(|d| d.report.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            sql_sha256: peitto_auditlog::sha256(sql.as_bytes()),
+            policy_sha256: peitto_auditlog::sha256(policies.as_bytes()),
+            policy: done
+                .iter()
+                .map(|d| d.policy_name.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(","),
+            files,
+            cells: done.iter().map(|d| d.released.cells as u64).sum(),
+            suppressed: done.iter().map(|d| d.released.suppressed as u64).sum(),
+            perturbed: done.iter().map(|d| d.released.perturbed as u64).sum(),
+        },
+    )?;
+    if let Some(p) = package {
+        let tables: Vec<(peitto_publish::Meta, Vec<String>)> = done
+            .iter()
+            .map(|d| {
+                let meta = meta(&d.report, &d.policy_name, &d.policy, &d.released, args.year);
+                let files = peitto_publish::file_names(&meta.id, &languages);
+                (meta, files)
+            })
+            .collect();
+        let cover = peitto_publish::cover(&peitto_publish::Cover {
+            package: p.name,
+            recipient_key: p.recipient,
+            year: args.year,
+            languages: &languages,
+            tables: &tables,
+            audit_hash: &entry.hash,
+            created: &created,
+        });
+        stage.write("index.html", cover.as_bytes())?;
+    }
+    let path = stage.commit()?;
+    for d in &done {
+        println!(
+            "{}",
+            tr(
+                lang,
+                "report.written",
+                &[
+                    ("report", &d.report.id),
+                    ("rows", &d.released.table.rows.len()),
+                    ("suppressed", &d.released.suppressed),
+                    ("cells", &d.released.cells),
+                    ("path", &path.display())
+                ]
+            )
+        );
+    }
+    println!("{}", tr(lang, "report.audit", &[("hash", &entry.hash)]));
+    println!("{}", tr(lang, "report.done", &[("path", &path.display())]));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn meta(
+    report: &peitto_engine::report::Report,
+    policy_name: &str,
+    policy: &Policy,
+    released: &peitto_release::Released,
+    year: i32,
+) -> peitto_publish::Meta {
+    let h = |k: &str| report.header.get(k).cloned().unwrap_or_default();
+    peitto_publish::Meta {
+        id: report.id.clone(),
+        titles: Lang::ALL
+            .iter()
+            .map(|l| (*l, h(&format!("title.{}", l.code()))))
+            .collect(),
+        description: h("description"),
+        unit: h("unit"),
+        policy: policy_name.to_owned(),
+        symbol: policy.symbol.clone(),
+        perturbed: released.perturbed > 0,
+        params: format!("year={year}"),
+    }
+}

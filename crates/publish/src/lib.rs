@@ -1,0 +1,754 @@
+//! Output files of protected tables.
+//!
+//! This crate owns how a protected table ([`peitto_release::Table`]) is
+//! written for people and programs: CSV as Finnish Excel opens it (`;`,
+//! decimal comma, UTF-8 BOM) and as RFC 4180 describes it, XLSX with typed
+//! numbers and a legend sheet, JSON with each cell's status, PX (PC-Axis,
+//! the format of PxWeb that Statistics Finland and THL publish in) with
+//! fi/sv/en texts, and plain text for the terminal. It only renders: a
+//! withheld value is never in its input, only the fact that it is withheld,
+//! shown as the policy's symbol with the legend.
+
+use peitto_i18n::{Lang, text};
+use peitto_release::{Table, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+/// What the files say about a table besides its cells.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    /// Stable id (report id or `query`).
+    pub id: String,
+    /// Titles by language.
+    pub titles: BTreeMap<Lang, String>,
+    /// Definition and source.
+    pub description: String,
+    /// Unit of the measures.
+    pub unit: String,
+    /// Policy name.
+    pub policy: String,
+    /// Symbol of a withheld value.
+    pub symbol: String,
+    /// Whether published values are perturbed (cell key method).
+    pub perturbed: bool,
+    /// Parameters the table was made with (year…), as text.
+    pub params: String,
+}
+
+impl Meta {
+    /// The title in `lang`, else any title, else the id.
+    #[must_use]
+    pub fn title(&self, lang: Lang) -> &str {
+        self.titles
+            .get(&lang)
+            .or_else(|| self.titles.values().next())
+            .map_or(self.id.as_str(), String::as_str)
+    }
+}
+
+/// A file could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The XLSX writer failed.
+    #[error("XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// JSON failed.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// A CSV dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `;`, decimal comma, UTF-8 with BOM: what Excel in Finland opens directly.
+    FinnishExcel,
+    /// `,`, decimal point, UTF-8 without BOM, CRLF (RFC 4180).
+    Rfc4180,
+}
+
+/// A column's heading: the catalogue's label, else the SQL name.
+#[must_use]
+pub fn label(lang: Lang, column: &str) -> String {
+    let key = format!("column.{column}");
+    if peitto_i18n::has(&key) {
+        text(lang, &key).to_owned()
+    } else {
+        column.to_owned()
+    }
+}
+
+/// The legend lines: the symbol, nil and (when used) perturbation.
+#[must_use]
+pub fn legend(meta: &Meta, lang: Lang) -> Vec<(String, String)> {
+    let mut out = vec![
+        (
+            meta.symbol.clone(),
+            text(lang, "legend.suppressed").to_owned(),
+        ),
+        ("-".to_owned(), text(lang, "legend.nil").to_owned()),
+    ];
+    if meta.perturbed {
+        out.push(("~".to_owned(), text(lang, "legend.perturbed").to_owned()));
+    }
+    out
+}
+
+fn number(v: f64, decimal_comma: bool) -> String {
+    let mut s = if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
+    if decimal_comma {
+        s = s.replace('.', ",");
+    }
+    s
+}
+
+/// A value as text: the symbol for a withheld value, `-` for nil, the
+/// language's total label for a total.
+fn show(v: &Value, meta: &Meta, lang: Lang, decimal_comma: bool, measure: bool) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Int(0) if measure => "-".to_owned(),
+        Value::Int(i) => i.to_string(),
+        Value::Number(x) if measure && *x == 0.0 => "-".to_owned(),
+        Value::Number(x) => number(*x, decimal_comma),
+        Value::Total => text(lang, "label.total").to_owned(),
+        Value::Suppressed => meta.symbol.clone(),
+    }
+}
+
+fn csv_field(s: &str, sep: char) -> String {
+    if s.contains(sep) || s.contains('"') || s.contains('\n') || s.contains('\r') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// CSV in `dialect`: a header row, the cells, then a blank line and the
+/// legend (symbol; meaning), as statistical agencies' CSV files end.
+#[must_use]
+pub fn csv(table: &Table, meta: &Meta, lang: Lang, dialect: Dialect) -> Vec<u8> {
+    let (sep, comma) = match dialect {
+        Dialect::FinnishExcel => (';', true),
+        Dialect::Rfc4180 => (',', false),
+    };
+    let mut out = String::new();
+    if dialect == Dialect::FinnishExcel {
+        out.push('\u{feff}');
+    }
+    let line = |fields: Vec<String>| {
+        fields
+            .iter()
+            .map(|f| csv_field(f, sep))
+            .collect::<Vec<_>>()
+            .join(&sep.to_string())
+            + "\r\n"
+    };
+    out.push_str(&line(
+        table.columns.iter().map(|c| label(lang, &c.name)).collect(),
+    ));
+    for row in &table.rows {
+        out.push_str(&line(
+            row.iter()
+                .zip(&table.columns)
+                .map(|(v, c)| show(v, meta, lang, comma, !c.dimension))
+                .collect(),
+        ));
+    }
+    out.push_str("\r\n");
+    for (symbol, meaning) in legend(meta, lang) {
+        out.push_str(&line(vec![symbol, meaning]));
+    }
+    out.into_bytes()
+}
+
+/// An aligned text table for the terminal, with the legend under it.
+#[must_use]
+pub fn text_table(table: &Table, meta: &Meta, lang: Lang) -> Vec<u8> {
+    let mut cells: Vec<Vec<String>> =
+        vec![table.columns.iter().map(|c| label(lang, &c.name)).collect()];
+    for row in &table.rows {
+        cells.push(
+            row.iter()
+                .zip(&table.columns)
+                .map(|(v, c)| {
+                    show(
+                        v,
+                        meta,
+                        lang,
+                        lang == Lang::Fi || lang == Lang::Sv,
+                        !c.dimension,
+                    )
+                })
+                .collect(),
+        );
+    }
+    let widths: Vec<usize> = (0..table.columns.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, row) in cells.iter().enumerate() {
+        let parts: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                if table.columns[c].dimension {
+                    format!("{s:<w$}", w = widths[c])
+                } else {
+                    format!("{s:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", parts.join("  ").trim_end());
+        if i == 0 {
+            let _ = writeln!(
+                out,
+                "{}",
+                "-".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1))
+            );
+        }
+    }
+    for (symbol, meaning) in legend(meta, lang) {
+        let _ = writeln!(out, "{symbol}  {meaning}");
+    }
+    out.into_bytes()
+}
+
+/// JSON: metadata, columns, and each cell with its status
+/// (`published`, `nil`, `suppressed`, `total`); withheld cells have no value.
+///
+/// # Errors
+/// Only if serialisation fails.
+pub fn json(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishError> {
+    use serde_json::{Value as J, json};
+    let rows: Vec<J> = table
+        .rows
+        .iter()
+        .map(|row| {
+            J::Array(
+                row.iter()
+                    .zip(&table.columns)
+                    .map(|(v, c)| match v {
+                        Value::Text(s) => json!({"value": s, "status": "published"}),
+                        Value::Int(i) => json!({"value": i, "status": if *i == 0 && !c.dimension {"nil"} else {"published"}}),
+                        Value::Number(x) => json!({"value": x, "status": if *x == 0.0 && !c.dimension {"nil"} else {"published"}}),
+                        Value::Total => json!({"status": "total", "label": text(lang, "label.total")}),
+                        Value::Suppressed => json!({"status": "suppressed", "symbol": meta.symbol}),
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let doc = json!({
+        "id": meta.id,
+        "title": meta.titles.iter().map(|(l, t)| (l.code().to_owned(), J::String(t.clone()))).collect::<serde_json::Map<_, _>>(),
+        "description": meta.description,
+        "unit": meta.unit,
+        "parameters": meta.params,
+        "policy": meta.policy,
+        "perturbed": meta.perturbed,
+        "columns": table.columns.iter().map(|c| json!({
+            "name": c.name,
+            "label": label(lang, &c.name),
+            "role": if c.dimension { "dimension" } else { "measure" },
+        })).collect::<Vec<_>>(),
+        "rows": rows,
+        "legend": legend(meta, lang).into_iter().map(|(s, m)| json!({"symbol": s, "meaning": m})).collect::<Vec<_>>(),
+    });
+    let mut out = serde_json::to_vec_pretty(&doc)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// XLSX: the table on the first sheet with numbers as numbers (withheld
+/// ones as the symbol, text), and a second sheet with the metadata and the
+/// legend in fi/sv/en.
+///
+/// # Errors
+/// If the workbook cannot be written.
+pub fn xlsx(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let right = Format::new().set_align(rust_xlsxwriter::FormatAlign::Right);
+    let sheet = book.add_worksheet();
+    sheet.set_name(text(lang, "xlsx.data_sheet"))?;
+    sheet.write_string_with_format(0, 0, meta.title(lang), &bold)?;
+    let top = 2;
+    for (c, col) in table.columns.iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(top, c, label(lang, &col.name), &bold)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = top + 1 + u32::try_from(r).unwrap_or(u32::MAX - top - 1);
+        for (c, (v, col)) in row.iter().zip(&table.columns).enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            match v {
+                Value::Text(s) => {
+                    sheet.write_string(r, c, s)?;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                Value::Int(i) if col.dimension => {
+                    sheet.write_number(r, c, *i as f64)?;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                Value::Int(i) => {
+                    sheet.write_number(r, c, *i as f64)?;
+                }
+                Value::Number(x) => {
+                    sheet.write_number(r, c, *x)?;
+                }
+                Value::Total => {
+                    sheet.write_string(r, c, text(lang, "label.total"))?;
+                }
+                Value::Suppressed => {
+                    sheet.write_string_with_format(r, c, &meta.symbol, &right)?;
+                }
+            }
+        }
+    }
+    let info = book.add_worksheet();
+    info.set_name(text(lang, "xlsx.info_sheet"))?;
+    let mut r = 0;
+    for l in Lang::ALL {
+        info.write_string_with_format(r, 0, meta.title(l), &bold)?;
+        r += 1;
+    }
+    r += 1;
+    let rows = [
+        (text(lang, "cover.description"), meta.description.clone()),
+        (text(lang, "cover.unit"), meta.unit.clone()),
+        (text(lang, "cover.parameters"), meta.params.clone()),
+        (text(lang, "cover.policy"), meta.policy.clone()),
+    ];
+    for (k, v) in rows {
+        info.write_string_with_format(r, 0, k, &bold)?;
+        info.write_string(r, 1, &v)?;
+        r += 1;
+    }
+    r += 1;
+    info.write_string_with_format(r, 0, text(lang, "cover.legend"), &bold)?;
+    r += 1;
+    for l in Lang::ALL {
+        for (symbol, meaning) in legend(meta, l) {
+            info.write_string(r, 0, &symbol)?;
+            info.write_string(r, 1, &meaning)?;
+            info.write_string(r, 2, l.code())?;
+            r += 1;
+        }
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+fn px_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "'"))
+}
+
+fn px_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| px_quote(s))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// PX (PC-Axis 2013) with fi, sv and en texts: the dimensions as the stub,
+/// the measures as the heading, every combination of the dimensions'
+/// values in the data cube (`"-"` where the table has no row), withheld
+/// values as the policy's symbol in quotes, as PX allows.
+#[must_use]
+pub fn px(table: &Table, meta: &Meta, created: &str) -> Vec<u8> {
+    let dims: Vec<usize> = (0..table.columns.len())
+        .filter(|&c| table.columns[c].dimension)
+        .collect();
+    let measures: Vec<usize> = (0..table.columns.len())
+        .filter(|&c| !table.columns[c].dimension)
+        .collect();
+    let base = Lang::Fi;
+    let value_text = |v: &Value, lang: Lang| show(v, meta, lang, false, false);
+    // Values of each dimension in the order they first appear.
+    let mut values: Vec<Vec<Value>> = vec![Vec::new(); dims.len()];
+    for row in &table.rows {
+        for (i, &c) in dims.iter().enumerate() {
+            if !values[i].contains(&row[c]) {
+                values[i].push(row[c].clone());
+            }
+        }
+    }
+    let mut index: HashMap<Vec<String>, &Vec<Value>> = HashMap::new();
+    for row in &table.rows {
+        index.insert(
+            dims.iter().map(|&c| value_text(&row[c], base)).collect(),
+            row,
+        );
+    }
+    let mut out = String::new();
+    let mut kw = |k: &str, v: String| {
+        let _ = writeln!(out, "{k}={v};");
+    };
+    kw("CHARSET", px_quote("ANSI"));
+    kw("AXIS-VERSION", px_quote("2013"));
+    kw("CODEPAGE", px_quote("utf-8"));
+    kw("LANGUAGE", px_quote(base.code()));
+    kw(
+        "LANGUAGES",
+        px_list(
+            &Lang::ALL
+                .iter()
+                .map(|l| l.code().to_owned())
+                .collect::<Vec<_>>(),
+        ),
+    );
+    kw("CREATION-DATE", px_quote(created));
+    kw("DECIMALS", "2".to_owned());
+    kw("SHOWDECIMALS", "2".to_owned());
+    kw("MATRIX", px_quote(&meta.id));
+    kw("SUBJECT-CODE", px_quote("peitto"));
+    let measure_var = |lang: Lang| text(lang, "px.measures").to_owned();
+    for lang in Lang::ALL {
+        let s = if lang == base {
+            String::new()
+        } else {
+            format!("[{}]", lang.code())
+        };
+        kw(
+            &format!("SUBJECT-AREA{s}"),
+            px_quote(text(lang, "px.subject")),
+        );
+        kw(&format!("TITLE{s}"), px_quote(meta.title(lang)));
+        kw(&format!("CONTENTS{s}"), px_quote(meta.title(lang)));
+        kw(
+            &format!("UNITS{s}"),
+            px_quote(if meta.unit.is_empty() {
+                "-"
+            } else {
+                &meta.unit
+            }),
+        );
+        let stub: Vec<String> = dims
+            .iter()
+            .map(|&c| label(lang, &table.columns[c].name))
+            .collect();
+        kw(&format!("STUB{s}"), px_list(&stub));
+        kw(&format!("HEADING{s}"), px_quote(&measure_var(lang)));
+        for (i, name) in stub.iter().enumerate() {
+            let vals: Vec<String> = values[i].iter().map(|v| value_text(v, lang)).collect();
+            kw(&format!("VALUES{s}({})", px_quote(name)), px_list(&vals));
+        }
+        let ms: Vec<String> = measures
+            .iter()
+            .map(|&c| label(lang, &table.columns[c].name))
+            .collect();
+        kw(
+            &format!("VALUES{s}({})", px_quote(&measure_var(lang))),
+            px_list(&ms),
+        );
+        let note: Vec<String> = legend(meta, lang)
+            .into_iter()
+            .map(|(sym, m)| format!("{sym} {m}"))
+            .collect();
+        kw(&format!("NOTE{s}"), px_quote(&note.join(". ")));
+    }
+    kw("DATASYMBOL2", px_quote(&meta.symbol));
+    kw("DATASYMBOLNIL", px_quote("-"));
+    out.push_str("DATA=\n");
+    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+    for vals in &values {
+        combos = combos
+            .into_iter()
+            .flat_map(|p| {
+                vals.iter().map(move |v| {
+                    let mut k = p.clone();
+                    k.push(value_text(v, base));
+                    k
+                })
+            })
+            .collect();
+    }
+    for combo in combos {
+        let row = index.get(&combo);
+        let cells: Vec<String> = measures
+            .iter()
+            .map(|&c| match row.map(|r| &r[c]) {
+                Some(Value::Suppressed) => px_quote(&meta.symbol),
+                Some(Value::Int(i)) => i.to_string(),
+                Some(Value::Number(x)) => number(*x, false),
+                Some(Value::Text(t)) => px_quote(t),
+                Some(Value::Total) | None => px_quote("-"),
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join(" "));
+    }
+    out.push_str(";\n");
+    out.into_bytes()
+}
+
+/// Reports' file names: `ID.csv` (Finnish Excel), `ID.rfc4180.csv`,
+/// `ID.xlsx`, `ID.json`, `ID.px`, in the order they are written.
+///
+/// # Errors
+/// If the XLSX or JSON writer fails.
+pub fn all_formats(
+    table: &Table,
+    meta: &Meta,
+    lang: Lang,
+    created: &str,
+) -> Result<Vec<(String, Vec<u8>)>, PublishError> {
+    Ok(vec![
+        (
+            format!("{}.csv", meta.id),
+            csv(table, meta, lang, Dialect::FinnishExcel),
+        ),
+        (
+            format!("{}.rfc4180.csv", meta.id),
+            csv(table, meta, lang, Dialect::Rfc4180),
+        ),
+        (format!("{}.xlsx", meta.id), xlsx(table, meta, lang)?),
+        (format!("{}.json", meta.id), json(table, meta, lang)?),
+        (format!("{}.px", meta.id), px(table, meta, created)),
+    ])
+}
+
+/// A release folder being written: files go to a hidden folder beside the
+/// destination, which replaces the destination in one rename when all are
+/// written. Dropped without [`Staging::commit`], it is removed: a failed
+/// run leaves no partial output.
+#[derive(Debug)]
+pub struct Staging {
+    dir: std::path::PathBuf,
+    dest: std::path::PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Starts writing the folder `out/name`.
+    ///
+    /// # Errors
+    /// If the staging folder cannot be made.
+    pub fn new(out: &std::path::Path, name: &str) -> std::io::Result<Staging> {
+        std::fs::create_dir_all(out)?;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = out.join(format!(".staging-{name}-{}-{n}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        Ok(Staging {
+            dir,
+            dest: out.join(name),
+            committed: false,
+        })
+    }
+
+    /// Writes one file (path relative to the release folder).
+    ///
+    /// # Errors
+    /// If it cannot be written.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)
+    }
+
+    /// Puts the folder in place, replacing an older one of the same name.
+    ///
+    /// # Errors
+    /// If the rename fails (the staging folder is then removed).
+    pub fn commit(mut self) -> std::io::Result<std::path::PathBuf> {
+        let old = self.dest.with_file_name(format!(
+            ".old-{}-{}",
+            self.dest
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("release"),
+            std::process::id()
+        ));
+        let had_old = self.dest.exists();
+        if had_old {
+            std::fs::rename(&self.dest, &old)?;
+        }
+        if let Err(e) = std::fs::rename(&self.dir, &self.dest) {
+            if had_old {
+                let _ = std::fs::rename(&old, &self.dest);
+            }
+            return Err(e);
+        }
+        self.committed = true;
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// The files [`all_formats`] writes for a table, as a package lays them
+/// out: one folder per language, the PX once.
+#[must_use]
+pub fn file_names(id: &str, languages: &[Lang]) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in languages {
+        let sub = if languages.len() > 1 {
+            format!("{}/", l.code())
+        } else {
+            String::new()
+        };
+        for ext in ["csv", "rfc4180.csv", "xlsx", "json"] {
+            out.push(format!("{sub}{id}.{ext}"));
+        }
+    }
+    out.push(format!("{id}.px"));
+    out
+}
+
+/// What a package's cover page lists.
+#[derive(Debug)]
+pub struct Cover<'a> {
+    /// Package name.
+    pub package: &'a str,
+    /// Catalogue key of the recipient.
+    pub recipient_key: &'a str,
+    /// Statistical year.
+    pub year: i32,
+    /// Languages of the tables.
+    pub languages: &'a [Lang],
+    /// Each table's metadata and files.
+    pub tables: &'a [(Meta, Vec<String>)],
+    /// Hash of the release's audit-log entry.
+    pub audit_hash: &'a str,
+    /// When it was made.
+    pub created: &'a str,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The cover page (HTML): in each language of the package, the tables with
+/// their definitions and files, the policy, the legend and the audit-log
+/// entry's hash.
+#[must_use]
+pub fn cover(c: &Cover<'_>) -> String {
+    let mut h =
+        String::from("<!DOCTYPE html>\n<html lang=\"fi\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let first = c.languages.first().copied().unwrap_or(Lang::Fi);
+    let _ = writeln!(
+        h,
+        "<title>{}</title>",
+        esc(&peitto_i18n::format(
+            first,
+            "cover.package",
+            &[("package", &c.package), ("year", &c.year)]
+        ))
+    );
+    h.push_str("<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2rem .5rem;text-align:left}code{word-break:break-all}</style>\n</head>\n<body>\n");
+    for &lang in c.languages {
+        let t = |k: &str| esc(text(lang, k));
+        let _ = writeln!(h, "<section lang=\"{}\">", lang.code());
+        let _ = writeln!(
+            h,
+            "<h1>{}</h1>",
+            esc(&peitto_i18n::format(
+                lang,
+                "cover.package",
+                &[("package", &c.package), ("year", &c.year)]
+            ))
+        );
+        let _ = writeln!(
+            h,
+            "<p><b>{}:</b> {}</p>",
+            t("cover.recipient"),
+            t(c.recipient_key)
+        );
+        let _ = writeln!(h, "<h2>{}</h2>", t("cover.tables"));
+        for (meta, files) in c.tables {
+            let _ = writeln!(
+                h,
+                "<h3 id=\"{}-{}\">{}</h3>",
+                esc(&meta.id),
+                lang.code(),
+                esc(meta.title(lang))
+            );
+            let _ = writeln!(
+                h,
+                "<p><b>{}:</b> {}</p>",
+                t("cover.description"),
+                esc(&meta.description)
+            );
+            let _ = writeln!(h, "<p><b>{}:</b> {}</p>", t("cover.unit"), esc(&meta.unit));
+            let _ = writeln!(
+                h,
+                "<p><b>{}:</b> {}</p>",
+                t("cover.policy"),
+                esc(&meta.policy)
+            );
+            let links: Vec<String> = files
+                .iter()
+                .filter(|f| {
+                    f.ends_with(".px")
+                        || !f.contains('/')
+                        || f.starts_with(&format!("{}/", lang.code()))
+                })
+                .map(|f| format!("<a href=\"{}\">{}</a>", esc(f), esc(f)))
+                .collect();
+            let _ = writeln!(
+                h,
+                "<p><b>{}:</b> {}</p>",
+                t("cover.files"),
+                links.join(" · ")
+            );
+        }
+        let _ = writeln!(h, "<h2>{}</h2>\n<table>", t("cover.legend"));
+        let perturbed = c.tables.iter().any(|(m, _)| m.perturbed);
+        let symbol = c.tables.first().map_or("..", |(m, _)| m.symbol.as_str());
+        let probe = Meta {
+            symbol: symbol.to_owned(),
+            perturbed,
+            ..Meta::default()
+        };
+        for (s, m) in legend(&probe, lang) {
+            let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&s), esc(&m));
+        }
+        h.push_str("</table>\n");
+        let _ = writeln!(
+            h,
+            "<p><b>{}:</b> <code>{}</code></p>",
+            t("cover.audit"),
+            esc(c.audit_hash)
+        );
+        let _ = writeln!(
+            h,
+            "<p>{}</p>\n</section>\n<hr>",
+            esc(&peitto_i18n::format(
+                lang,
+                "cover.generated",
+                &[("date", &c.created)]
+            ))
+        );
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}

@@ -1,0 +1,906 @@
+//! Protected releases.
+//!
+//! This crate owns the one road by which numbers computed from the store
+//! leave it: SQL (a saved report's or a planner's own) is planned by
+//! DataFusion, the logical plan is analysed so that the privacy unit
+//! (`person_key`) is tracked through every step ([`analyze`]), and every
+//! aggregate over persons (a *release aggregate*) is computed here instead
+//! of by DataFusion: from person-level partials, so that each cell knows its
+//! distinct persons and each person's contribution. The cells are protected
+//! with the policy's method (suppression with the audit, or the cell key
+//! method) and put back into the plan in place of the aggregate, so
+//! anything the SQL computes after it (rates, shares, joins with
+//! population, ordering) sees only protected values.
+
+pub mod analyze;
+
+pub use analyze::{Analysis, Level, MeasureKind, Refusal};
+
+use analyze::ReleaseAggregate;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, ScalarValue};
+use datafusion::datasource::{MemTable, provider_as_source};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, when};
+use datafusion::optimizer::decorrelate_predicate_subquery::DecorrelatePredicateSubquery;
+use datafusion::optimizer::eliminate_cross_join::EliminateCrossJoin;
+use datafusion::optimizer::extract_equijoin_predicate::ExtractEquijoinPredicate;
+use datafusion::optimizer::scalar_subquery_to_join::ScalarSubqueryToJoin;
+use datafusion::optimizer::{Optimizer, OptimizerRule};
+use peitto_engine::Engine;
+use peitto_sdc::cellkey::{self, PTable};
+use peitto_sdc::table::Leaf;
+use peitto_sdc::{Dimension, Method, Policy, Release, SdcError};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// Why a release failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    /// The SQL would get individuals out.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+    /// The engine failed.
+    #[error(transparent)]
+    Engine(#[from] peitto_engine::EngineError),
+    /// DataFusion failed.
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    /// Disclosure control failed: nothing is released.
+    #[error(transparent)]
+    Sdc(#[from] SdcError),
+    /// A dimension cannot be tabulated.
+    #[error("{0}")]
+    Dimension(String),
+}
+
+impl From<datafusion::arrow::error::ArrowError> for ReleaseError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        ReleaseError::DataFusion(e.into())
+    }
+}
+
+/// Totals to publish for one dimension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    /// Code of the grand total (shown as an empty value when it is not a
+    /// text code such as `SSS`).
+    pub total: String,
+    /// (child, parent) pairs above the leaves, such as municipality →
+    /// wellbeing county → whole country. Leaves not listed sit under the total.
+    pub parents: Vec<(String, String)>,
+}
+
+/// What to release and under which policy.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The policy.
+    pub policy: Policy,
+    /// Dimensions (by output name of the aggregate's grouping) whose totals
+    /// are published. Suppression works over totals of every dimension
+    /// either way; the cell key method publishes only the grouped cells.
+    pub totals: BTreeMap<String, Totals>,
+}
+
+/// One value of the released table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A dimension code or a text.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A number with decimals.
+    Number(f64),
+    /// The total of a dimension.
+    Total,
+    /// Withheld: shown as the policy's symbol.
+    Suppressed,
+}
+
+/// A column of the released table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutColumn {
+    /// Name, as the SQL named it.
+    pub name: String,
+    /// Dimension (classifies cells) or measure (a number).
+    pub dimension: bool,
+}
+
+/// A protected table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Columns.
+    pub columns: Vec<OutColumn>,
+    /// Rows.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// A protected result.
+#[derive(Debug, Clone)]
+pub struct Released {
+    /// The table.
+    pub table: Table,
+    /// Method used.
+    pub method: Method,
+    /// Cells protected (cells × measures of the release aggregates).
+    pub cells: usize,
+    /// Of those, withheld.
+    pub suppressed: usize,
+    /// Of those, published perturbed or rounded.
+    pub perturbed: usize,
+    /// Perturbation-table version, where one was used.
+    pub ptable: Option<&'static str>,
+    /// True values of the withheld cells. Never written anywhere: kept so
+    /// tests can prove that no output carries them.
+    pub hidden: Vec<f64>,
+}
+
+/// Plans `sql`, refuses it or releases it protected.
+///
+/// # Errors
+/// A [`Refusal`], or protection that cannot be achieved (nothing is
+/// released), or an engine failure.
+pub async fn release(
+    engine: &Engine,
+    sql: &str,
+    params: &BTreeMap<String, ScalarValue>,
+    spec: &Spec,
+) -> Result<Released, ReleaseError> {
+    let plan = plan(engine, sql, params).await?;
+    let analysis = analyze::analyze(&plan)?;
+    let ctx = engine.context();
+    let mut substitutions: Vec<(LogicalPlan, LogicalPlan)> = Vec::new();
+    let mut totals = Counts::default();
+    let mut dims: BTreeSet<String> = BTreeSet::new();
+    for (n, agg) in analysis.aggregates.iter().enumerate() {
+        let partials = partials(ctx, agg).await?;
+        let cells = match spec.policy.method {
+            Method::Suppression => suppress(agg, &partials, spec)?,
+            Method::CellKey | Method::Rounding => perturb(agg, &partials, &spec.policy)?,
+        };
+        totals.add(&cells.counts);
+        dims.extend(
+            agg.node
+                .schema
+                .fields()
+                .iter()
+                .take(agg.node.group_expr.len())
+                .map(|f| f.name().clone()),
+        );
+        let replacement = substitute(agg, &cells, n)?;
+        substitutions.push((LogicalPlan::Aggregate(agg.node.clone()), replacement));
+    }
+    let rewritten = plan
+        .transform_up(|node| {
+            if let Some((_, to)) = substitutions.iter().find(|(from, _)| *from == node) {
+                return Ok(Transformed::yes(to.clone()));
+            }
+            Ok(Transformed::yes(node.recompute_schema()?))
+        })?
+        .data;
+    let frame = ctx.execute_logical_plan(rewritten).await?;
+    let schema = frame.schema().as_arrow().clone();
+    let batches = frame.collect().await?;
+    Ok(Released {
+        table: to_table(&schema, &batches, &dims)?,
+        method: spec.policy.method,
+        cells: totals.cells,
+        suppressed: totals.suppressed,
+        perturbed: totals.perturbed,
+        ptable: (spec.policy.method == Method::CellKey).then(|| PTable::peitto_v1().version),
+        hidden: totals.hidden,
+    })
+}
+
+/// The analysed logical plan with parameters bound and joins and
+/// subqueries normalised, so the analysis sees equi-join keys and no
+/// decorrelatable subqueries.
+///
+/// # Errors
+/// If DataFusion cannot plan the SQL.
+pub async fn plan(
+    engine: &Engine,
+    sql: &str,
+    params: &BTreeMap<String, ScalarValue>,
+) -> Result<LogicalPlan, ReleaseError> {
+    engine.prepare(sql).await?;
+    let state = engine.context().state();
+    let mut plan = state.create_logical_plan(sql).await?;
+    if !params.is_empty() {
+        let values: Vec<(String, ScalarValue)> =
+            params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        plan = plan.with_param_values(values)?;
+    }
+    let plan = state
+        .analyzer()
+        .execute_and_check(plan, state.config_options(), |_, _| {})?;
+    let rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = vec![
+        Arc::new(DecorrelatePredicateSubquery::new()),
+        Arc::new(ScalarSubqueryToJoin::new()),
+        Arc::new(EliminateCrossJoin::new()),
+        Arc::new(ExtractEquijoinPredicate::new()),
+    ];
+    Ok(Optimizer::with_rules(rules).optimize(plan, &state, |_, _| {})?)
+}
+
+/// Person-level partials of one release aggregate: per leaf (the grouping
+/// values), per person, per measure: (sum of values, rows with a value).
+type Partials = HashMap<Vec<ScalarValue>, PersonPartials>;
+
+/// Per person, per measure: (sum of values, rows with a value).
+type PersonPartials = HashMap<String, Vec<(f64, u64)>>;
+
+/// A protected cell: grouping values (`None`: the total) and the value of
+/// each protected quantity (`None`: withheld).
+type CellRow = (Vec<Option<ScalarValue>>, Vec<Option<f64>>);
+
+async fn partials(
+    ctx: &datafusion::prelude::SessionContext,
+    agg: &ReleaseAggregate,
+) -> Result<Partials, ReleaseError> {
+    let input = agg.node.input.as_ref().clone();
+    let mut exprs = Vec::new();
+    for (i, g) in agg.node.group_expr.iter().enumerate() {
+        exprs.push(g.clone().alias(format!("__g{i}")));
+    }
+    let unit = Column::from(input.schema().qualified_field(agg.unit));
+    exprs.push(Expr::Column(unit).alias("__pu"));
+    for (j, (_, arg, filter)) in agg.measures.iter().enumerate() {
+        let e = match filter {
+            Some(f) => when(f.clone(), arg.clone()).end()?,
+            None => arg.clone(),
+        };
+        exprs.push(e.alias(format!("__m{j}")));
+    }
+    let plan = LogicalPlanBuilder::from(input).project(exprs)?.build()?;
+    let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
+    let groups = agg.node.group_expr.len();
+    let measures = agg.measures.len();
+    let mut out: Partials = HashMap::new();
+    for batch in &batches {
+        let pu = cast(batch.column(groups), &DataType::Utf8)?;
+        let pu = pu.as_string::<i32>();
+        let values: Vec<ArrayRef> = (0..measures)
+            .map(|j| {
+                let c = batch.column(groups + 1 + j);
+                // A count's argument may be text; only whether it is set matters.
+                if c.data_type().is_numeric() {
+                    cast(c, &DataType::Float64)
+                } else {
+                    Ok(Arc::new(Float64Array::from_iter(
+                        (0..c.len()).map(|i| (!c.is_null(i)).then_some(1.0)),
+                    )) as ArrayRef)
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        for row in 0..batch.num_rows() {
+            let key = (0..groups)
+                .map(|g| ScalarValue::try_from_array(batch.column(g), row))
+                .collect::<Result<Vec<_>, _>>()?;
+            // A row with no person (an outer join's empty side) still makes
+            // its cell exist, with nobody in it.
+            let cell = out.entry(key).or_default();
+            if pu.is_null(row) {
+                continue;
+            }
+            let per = cell
+                .entry(pu.value(row).to_owned())
+                .or_insert_with(|| vec![(0.0, 0); measures]);
+            for (j, v) in values.iter().enumerate() {
+                let v = v.as_primitive::<Float64Type>();
+                if !v.is_null(row) {
+                    per[j].0 += v.value(row);
+                    per[j].1 += 1;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What one person contributes to a protected quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Sum,
+    Rows,
+    Present,
+}
+
+/// The protected quantities behind the aggregate's measures: AVG is a sum
+/// and a count, each protected.
+fn parts(agg: &ReleaseAggregate) -> Vec<(usize, Part)> {
+    let mut out = Vec::new();
+    for (j, (kind, _, _)) in agg.measures.iter().enumerate() {
+        match kind {
+            MeasureKind::Count => out.push((j, Part::Rows)),
+            MeasureKind::Persons => out.push((j, Part::Present)),
+            MeasureKind::Sum => out.push((j, Part::Sum)),
+            MeasureKind::Avg => {
+                out.push((j, Part::Sum));
+                out.push((j, Part::Rows));
+            }
+        }
+    }
+    out
+}
+
+fn contribution(part: Part, (sum, rows): (f64, u64)) -> f64 {
+    match part {
+        Part::Sum => sum,
+        #[allow(clippy::cast_precision_loss)] // row counts are far below 2^52
+        Part::Rows => rows as f64,
+        Part::Present => f64::from(u8::from(rows > 0)),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    cells: usize,
+    suppressed: usize,
+    perturbed: usize,
+    hidden: Vec<f64>,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.cells += o.cells;
+        self.suppressed += o.suppressed;
+        self.perturbed += o.perturbed;
+        self.hidden.extend(&o.hidden);
+    }
+}
+
+/// Protected cells: grouping values (`None`: the dimension's total) and,
+/// per protected quantity, the value or `None` when withheld.
+struct Cells {
+    rows: Vec<CellRow>,
+    counts: Counts,
+}
+
+/// Field metadata key marking a released column's role.
+pub const ROLE: &str = "peitto.role";
+
+/// Code of a dimension's total in the protected cells; it reaches SQL and
+/// the outputs as an empty value (NULL), shown as the language's "Total".
+pub const TOTAL: &str = "\u{2211}";
+
+/// One dimension as the suppression sees it.
+struct DimPlan {
+    /// The hierarchy given to disclosure control; `None` when the
+    /// dimension's totals are not published (or it has one code only): the
+    /// table is then protected slice by slice along it.
+    sdc: Option<Dimension>,
+    /// Codes published as exact copies of another code (a wellbeing county
+    /// with one municipality is that municipality; a total over one code
+    /// is that code), by the code they copy.
+    copies: HashMap<String, Vec<String>>,
+}
+
+/// Builds a dimension's plan: the declared hierarchy over `leaves`, with
+/// every code that has a single child folded into that child (its cells
+/// would equal the child's, and an LP must not see two cells where there is
+/// one).
+fn dim_plan(name: &str, leaves: &[String], totals: Option<&Totals>) -> Result<DimPlan, SdcError> {
+    let Some(t) = totals else {
+        return Ok(DimPlan {
+            sdc: None,
+            copies: HashMap::new(),
+        });
+    };
+    let known: HashMap<&str, &str> = t
+        .parents
+        .iter()
+        .map(|(c, p)| (c.as_str(), p.as_str()))
+        .collect();
+    let mut parent: BTreeMap<String, String> = BTreeMap::new();
+    for leaf in leaves {
+        let mut at = leaf.clone();
+        while at != t.total && !parent.contains_key(&at) {
+            let p = known
+                .get(at.as_str())
+                .map_or(t.total.as_str(), |p| *p)
+                .to_owned();
+            parent.insert(at.clone(), p.clone());
+            at = p;
+        }
+    }
+    let mut copies: HashMap<String, Vec<String>> = HashMap::new();
+    loop {
+        let mut kids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (c, p) in &parent {
+            kids.entry(p.clone()).or_default().push(c.clone());
+        }
+        let Some((p, only)) = kids
+            .iter()
+            .find(|(_, k)| k.len() == 1)
+            .map(|(p, k)| (p.clone(), k[0].clone()))
+        else {
+            break;
+        };
+        // `p` is a copy of `only`: fold it away.
+        let mut inherited = copies.remove(&p).unwrap_or_default();
+        inherited.push(p.clone());
+        copies.entry(only.clone()).or_default().extend(inherited);
+        match parent.remove(&p) {
+            Some(grand) => {
+                parent.insert(only, grand);
+            }
+            None => {
+                // The total itself had one child: nothing is left to protect
+                // along this dimension.
+                parent.remove(&only);
+                return Ok(DimPlan { sdc: None, copies });
+            }
+        }
+    }
+    let pairs: Vec<(String, String)> = parent.into_iter().collect();
+    Ok(DimPlan {
+        sdc: Some(Dimension::from_parents(name, &t.total, &pairs)?),
+        copies,
+    })
+}
+
+/// Suppression with the audit over every published total. Dimensions whose
+/// totals are not published split the table into independent slices.
+#[allow(clippy::too_many_lines)] // one pass: dimensions, slices, protection, pattern
+fn suppress(
+    agg: &ReleaseAggregate,
+    partials: &Partials,
+    spec: &Spec,
+) -> Result<Cells, ReleaseError> {
+    let names: Vec<String> = agg
+        .node
+        .schema
+        .fields()
+        .iter()
+        .take(agg.node.group_expr.len())
+        .map(|f| f.name().clone())
+        .collect();
+    // Leaf codes per dimension, and the value each code stands for.
+    let mut codes: Vec<BTreeMap<String, ScalarValue>> = vec![BTreeMap::new(); names.len()];
+    for key in partials.keys() {
+        for (d, v) in key.iter().enumerate() {
+            if v.is_null() {
+                return Err(ReleaseError::Dimension(format!(
+                    "dimension {} has empty values: give them a code (COALESCE) so they can be tabulated",
+                    names[d]
+                )));
+            }
+            codes[d].insert(v.to_string(), v.clone());
+        }
+    }
+    let plans: Vec<DimPlan> = names
+        .iter()
+        .enumerate()
+        .map(|(d, name)| {
+            let leaves: Vec<String> = codes[d].keys().cloned().collect();
+            // A grouping such as COALESCE(l.form, 'MUU') is known by its column.
+            let totals = spec.totals.get(name).or_else(|| {
+                let cols = agg.node.group_expr[d].column_refs();
+                match cols.iter().next() {
+                    Some(c) if cols.len() == 1 => spec.totals.get(&c.name),
+                    _ => None,
+                }
+            });
+            dim_plan(name, &leaves, totals)
+        })
+        .collect::<Result<_, _>>()?;
+    let inner: Vec<usize> = (0..names.len())
+        .filter(|&d| plans[d].sdc.is_some())
+        .collect();
+    let outer: Vec<usize> = (0..names.len())
+        .filter(|&d| plans[d].sdc.is_none())
+        .collect();
+    // Without any dimension to total over, each cell stands alone: one
+    // placeholder dimension whose total is never published.
+    let placeholder = inner.is_empty();
+    let sdc_dims: Vec<Dimension> = if placeholder {
+        vec![Dimension::flat("cell", TOTAL, &["cell"])]
+    } else {
+        inner.iter().filter_map(|&d| plans[d].sdc.clone()).collect()
+    };
+    let quantities = parts(agg);
+    let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
+        BTreeMap::new();
+    for (key, persons) in partials {
+        let slice = outer.iter().map(|&d| key[d].to_string()).collect();
+        slices.entry(slice).or_default().push((key, persons));
+    }
+    let mut counts = Counts::default();
+    let mut rows = Vec::new();
+    for members in slices.values() {
+        let sample = members[0].0;
+        let inner_codes = |key: &Vec<ScalarValue>| -> Vec<String> {
+            if placeholder {
+                vec!["cell".to_owned()]
+            } else {
+                inner.iter().map(|&d| key[d].to_string()).collect()
+            }
+        };
+        // Exact per-person contributions for every cell, totals included.
+        let mut cell_persons: HashMap<Vec<usize>, HashMap<&str, Vec<f64>>> = HashMap::new();
+        for (key, persons) in members {
+            let lines: Vec<Vec<usize>> = inner_codes(key)
+                .iter()
+                .zip(&sdc_dims)
+                .map(|(code, dim)| dim.ancestors_and_self(dim.index(code).unwrap_or(0)))
+                .collect();
+            for cell in product(&lines) {
+                let entry = cell_persons.entry(cell).or_default();
+                for (person, m) in *persons {
+                    let acc = entry
+                        .entry(person.as_str())
+                        .or_insert_with(|| vec![0.0; quantities.len()]);
+                    for (q, (j, part)) in quantities.iter().enumerate() {
+                        acc[q] += contribution(*part, m[*j]);
+                    }
+                }
+            }
+        }
+        let mut releases = Vec::new();
+        for (q, (j, part)) in quantities.iter().enumerate() {
+            let leaves: Vec<Leaf> = members
+                .iter()
+                .map(|(key, persons)| Leaf {
+                    codes: inner_codes(key),
+                    value: persons.values().map(|m| contribution(*part, m[*j])).sum(),
+                    contributors: 0,
+                    top: Vec::new(),
+                })
+                .collect();
+            let magnitude = *part == Part::Sum
+                && partials
+                    .values()
+                    .flat_map(|p| p.values())
+                    .any(|m| m[*j].0 != 0.0 && m[*j].0 != 1.0);
+            let mut release =
+                Release::single(&format!("measure{q}"), sdc_dims.clone(), &leaves, magnitude)?;
+            if placeholder {
+                release.relations.clear();
+            }
+            for cell in &mut release.cells {
+                let mut top: Vec<f64> = Vec::new();
+                let mut contributors = 0;
+                if let Some(persons) = cell_persons.get(&cell.key) {
+                    for v in persons.values() {
+                        if v[q] != 0.0 {
+                            contributors += 1;
+                            top.push(v[q].abs());
+                        }
+                    }
+                }
+                top.sort_by(|a, b| b.total_cmp(a));
+                top.truncate(peitto_sdc::table::TOP_KEPT);
+                cell.contributors = contributors;
+                cell.top = top;
+            }
+            let audit = peitto_sdc::protect(&mut release, &spec.policy)?;
+            if !audit.passed() {
+                return Err(SdcError::CannotProtect(format!(
+                    "{} cells of measure {} fail the audit",
+                    audit.failures.len(),
+                    agg.node.schema.field(agg.node.group_expr.len() + j).name()
+                ))
+                .into());
+            }
+            releases.push(release);
+        }
+        // One pattern for all measures: a cell hidden in one is hidden in
+        // all (more suppression never narrows an attacker's interval).
+        let Some(first) = releases.first() else {
+            return Err(ReleaseError::Dimension("no measure to release".into()));
+        };
+        let hidden: BTreeSet<&Vec<usize>> = releases
+            .iter()
+            .flat_map(|r| {
+                r.cells
+                    .iter()
+                    .filter(|c| c.status.suppressed())
+                    .map(|c| &c.key)
+            })
+            .collect();
+        let index: Vec<HashMap<&Vec<usize>, usize>> = releases
+            .iter()
+            .map(|r| {
+                r.cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (&c.key, i))
+                    .collect()
+            })
+            .collect();
+        for cell in &first.cells {
+            if placeholder && cell.key[0] == first.dims[0].total {
+                continue;
+            }
+            // Codes per original dimension: the cell's own and its copies.
+            let mut choices: Vec<Vec<Option<ScalarValue>>> = Vec::new();
+            for d in 0..names.len() {
+                let own: Option<String> = if let Some(pos) = inner.iter().position(|&i| i == d) {
+                    Some(first.dims[pos].codes[cell.key[pos]].clone())
+                } else {
+                    Some(sample[d].to_string())
+                };
+                let mut here: Vec<String> = own.into_iter().collect();
+                let copies = here
+                    .first()
+                    .and_then(|c| plans[d].copies.get(c))
+                    .cloned()
+                    .unwrap_or_default();
+                here.extend(copies);
+                let text = matches!(
+                    codes[d].values().next(),
+                    Some(
+                        ScalarValue::Utf8(_) | ScalarValue::LargeUtf8(_) | ScalarValue::Utf8View(_)
+                    )
+                );
+                choices.push(
+                    here.iter()
+                        .map(|code| {
+                            codes[d].get(code).cloned().or_else(|| {
+                                // A level above the leaves: its code, or
+                                // the total (an empty value).
+                                (text && code != TOTAL)
+                                    .then(|| ScalarValue::Utf8(Some(code.clone())))
+                            })
+                        })
+                        .collect(),
+                );
+            }
+            let withheld = hidden.contains(&cell.key);
+            let values: Vec<Option<f64>> = releases
+                .iter()
+                .zip(&index)
+                .map(|(r, index)| {
+                    let value = index.get(&cell.key).map_or(0.0, |&i| r.cells[i].value);
+                    counts.cells += 1;
+                    if withheld {
+                        counts.suppressed += 1;
+                        counts.hidden.push(value);
+                        None
+                    } else {
+                        Some(value)
+                    }
+                })
+                .collect();
+            let sizes: Vec<Vec<usize>> = choices.iter().map(|c| (0..c.len()).collect()).collect();
+            for pick in product(&sizes) {
+                let group = pick
+                    .iter()
+                    .enumerate()
+                    .map(|(d, &i)| choices[d][i].clone())
+                    .collect();
+                rows.push((group, values.clone()));
+            }
+        }
+    }
+    Ok(Cells { rows, counts })
+}
+
+/// Cell key method (or base-3 rounding): only the grouped cells, each
+/// perturbed the same way for the same set of persons; cells under the
+/// frequency threshold are withheld.
+fn perturb(
+    agg: &ReleaseAggregate,
+    partials: &Partials,
+    policy: &Policy,
+) -> Result<Cells, ReleaseError> {
+    let ptable = PTable::peitto_v1();
+    let quantities = parts(agg);
+    let mut counts = Counts::default();
+    let mut keys: Vec<&Vec<ScalarValue>> = partials.keys().collect();
+    keys.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let mut rows = Vec::new();
+    for key in keys {
+        let persons = &partials[key];
+        let cell_key = cellkey::cell_key(
+            persons
+                .keys()
+                .map(|p| cellkey::record_key(p.as_bytes(), ptable.modulus)),
+            ptable.modulus,
+        );
+        let withheld = (persons.len() as u64) < policy.min_frequency;
+        let mut values = Vec::new();
+        for (q, (j, part)) in quantities.iter().enumerate() {
+            let contributions: Vec<f64> = persons
+                .values()
+                .map(|m| contribution(*part, m[*j]))
+                .collect();
+            let value: f64 = contributions.iter().sum();
+            counts.cells += 1;
+            if withheld {
+                counts.suppressed += 1;
+                counts.hidden.push(value);
+                values.push(None);
+                continue;
+            }
+            counts.perturbed += 1;
+            // Each quantity of the cell draws from its own part of the key.
+            let key = cell_key.wrapping_add((q as u64).wrapping_mul(0x9E37_79B9)) % ptable.modulus;
+            let published =
+                if *part == Part::Sum && contributions.iter().any(|&c| c != 0.0 && c != 1.0) {
+                    perturb_magnitude(value, &contributions, key, ptable.modulus)
+                } else {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let count = value.round().max(0.0) as u64;
+                    #[allow(clippy::cast_precision_loss)]
+                    match policy.method {
+                        Method::Rounding => cellkey::round_base3(count, key, ptable.modulus) as f64,
+                        _ => ptable.perturb(count, key) as f64,
+                    }
+                };
+            values.push(Some(published));
+        }
+        rows.push((key.iter().cloned().map(Some).collect(), values));
+    }
+    Ok(Cells { rows, counts })
+}
+
+/// A sum published with noise of 10–30 % of its largest contribution,
+/// sign and size drawn from the cell key: differencing two sums that
+/// differ by one person leaves that person's value uncertain by about as
+/// much as the p% rule protects.
+fn perturb_magnitude(value: f64, contributions: &[f64], key: u64, modulus: u64) -> f64 {
+    let largest = contributions.iter().fold(0.0_f64, |a, c| a.max(c.abs()));
+    #[allow(clippy::cast_precision_loss)]
+    let u = (key % modulus) as f64 / modulus as f64;
+    let sign = if u < 0.5 { -1.0 } else { 1.0 };
+    let size = 0.1 + 0.2 * ((u * 2.0).fract());
+    ((value + sign * size * largest) * 100.0).round() / 100.0
+}
+
+/// The plan that stands in for the aggregate: its protected cells in a
+/// memory table, projected to the aggregate's exact column names.
+fn substitute(
+    agg: &ReleaseAggregate,
+    cells: &Cells,
+    n: usize,
+) -> Result<LogicalPlan, ReleaseError> {
+    let schema = agg.node.schema.clone();
+    let groups = agg.node.group_expr.len();
+    let quantities = parts(agg);
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    let mut fields = Vec::new();
+    for (i, (_, field)) in schema.iter().enumerate() {
+        // The role travels with the column through the rest of the plan,
+        // so the outputs know a computed age is a dimension, not a count.
+        let role = if i < groups { "dimension" } else { "measure" };
+        fields.push(
+            Field::new(format!("__c{i}"), field.data_type().clone(), true).with_metadata(
+                std::collections::HashMap::from([(ROLE.to_owned(), role.to_owned())]),
+            ),
+        );
+        if i < groups {
+            let null = ScalarValue::try_from(field.data_type())?;
+            let values = cells
+                .rows
+                .iter()
+                .map(|(g, _)| g[i].clone().unwrap_or_else(|| null.clone()))
+                .map(|v| v.cast_to(field.data_type()));
+            let values: Vec<ScalarValue> = values.collect::<Result<_, _>>()?;
+            columns.push(if values.is_empty() {
+                datafusion::arrow::array::new_empty_array(field.data_type())
+            } else {
+                ScalarValue::iter_to_array(values)?
+            });
+            continue;
+        }
+        let j = i - groups;
+        let of: Vec<usize> = quantities
+            .iter()
+            .enumerate()
+            .filter(|(_, (m, _))| *m == j)
+            .map(|(q, _)| q)
+            .collect();
+        let values: Float64Array = cells
+            .rows
+            .iter()
+            .map(|(_, v)| match of.as_slice() {
+                [q] => v[*q],
+                [s, c] => match (v[*s], v[*c]) {
+                    (Some(s), Some(c)) if c > 0.0 => Some(s / c),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        columns.push(cast(&values, field.data_type())?);
+    }
+    let arrow_schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(arrow_schema.clone(), columns)?;
+    let table = MemTable::try_new(arrow_schema, vec![vec![batch]])?;
+    let exprs: Vec<Expr> = schema
+        .iter()
+        .enumerate()
+        .map(|(i, (q, f))| {
+            Expr::Column(Column::new_unqualified(format!("__c{i}")))
+                .alias_qualified(q.cloned(), f.name())
+        })
+        .collect();
+    Ok(LogicalPlanBuilder::scan(
+        format!("__protected_{n}"),
+        provider_as_source(Arc::new(table)),
+        None,
+    )?
+    .project(exprs)?
+    .build()?)
+}
+
+fn to_table(
+    schema: &Schema,
+    batches: &[RecordBatch],
+    dims: &BTreeSet<String>,
+) -> Result<Table, ReleaseError> {
+    let columns: Vec<OutColumn> = schema
+        .fields()
+        .iter()
+        .map(|f| OutColumn {
+            name: f.name().clone(),
+            dimension: match f.metadata().get(ROLE).map(String::as_str) {
+                Some("dimension") => true,
+                Some(_) => false,
+                None => dims.contains(f.name()) || !f.data_type().is_numeric(),
+            },
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for batch in batches {
+        for r in 0..batch.num_rows() {
+            let mut row = Vec::new();
+            for (c, col) in columns.iter().enumerate() {
+                let v = ScalarValue::try_from_array(batch.column(c), r)?;
+                row.push(value(&v, col.dimension));
+            }
+            rows.push(row);
+        }
+    }
+    Ok(Table { columns, rows })
+}
+
+fn value(v: &ScalarValue, dimension: bool) -> Value {
+    if v.is_null() {
+        return if dimension {
+            Value::Total
+        } else {
+            Value::Suppressed
+        };
+    }
+    match v {
+        ScalarValue::Int8(Some(x)) => Value::Int(i64::from(*x)),
+        ScalarValue::Int16(Some(x)) => Value::Int(i64::from(*x)),
+        ScalarValue::Int32(Some(x)) => Value::Int(i64::from(*x)),
+        ScalarValue::Int64(Some(x)) => Value::Int(*x),
+        ScalarValue::UInt8(Some(x)) => Value::Int(i64::from(*x)),
+        ScalarValue::UInt16(Some(x)) => Value::Int(i64::from(*x)),
+        ScalarValue::UInt32(Some(x)) => Value::Int(i64::from(*x)),
+        ScalarValue::UInt64(Some(x)) => Value::Int(i64::try_from(*x).unwrap_or(i64::MAX)),
+        ScalarValue::Float32(Some(x)) => Value::Number(f64::from(*x)),
+        ScalarValue::Float64(Some(x)) if dimension => Value::Text(x.to_string()),
+        ScalarValue::Float64(Some(x)) => Value::Number(*x),
+        ScalarValue::Decimal128(Some(x), _, s) => {
+            #[allow(clippy::cast_precision_loss)]
+            let f = *x as f64 / 10f64.powi(i32::from(*s));
+            Value::Number(f)
+        }
+        other => Value::Text(other.to_string()),
+    }
+}
+
+fn product(lines: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    for line in lines {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                line.iter().map(move |&c| {
+                    let mut k = prefix.clone();
+                    k.push(c);
+                    k
+                })
+            })
+            .collect();
+    }
+    out
+}

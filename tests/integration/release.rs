@@ -1,0 +1,373 @@
+//! `peitto report`: saved reports through disclosure control into CSV
+//! (two dialects), XLSX, JSON and PX, statutory packages with a cover page,
+//! and the audit log of every release.
+
+use crate::common::{ok, on_sample, peitto, sample_project};
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use peitto_i18n::Lang;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn out(name: &str) -> PathBuf {
+    sample_project().join("out").join(name)
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Rows of a JSON release keyed by their dimension values, with each
+/// measure cell's (status, value).
+type Cells = BTreeMap<Vec<String>, Measures>;
+
+/// A row's measure cells: (status, value).
+type Measures = Vec<(String, Option<f64>)>;
+
+fn cells(doc: &Value) -> (Vec<bool>, Cells) {
+    let roles: Vec<bool> = doc["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"] == "dimension")
+        .collect();
+    let mut out = Cells::new();
+    for row in doc["rows"].as_array().unwrap() {
+        let row = row.as_array().unwrap();
+        let key = row
+            .iter()
+            .zip(&roles)
+            .filter(|(_, d)| **d)
+            .map(|(c, _)| {
+                c.get("value")
+                    .map_or_else(|| "TOTAL".to_owned(), ToString::to_string)
+            })
+            .collect();
+        let measures = row
+            .iter()
+            .zip(&roles)
+            .filter(|(_, d)| !**d)
+            .map(|(c, _)| {
+                (
+                    c["status"].as_str().unwrap().to_owned(),
+                    c["value"].as_f64(),
+                )
+            })
+            .collect();
+        out.insert(key, measures);
+    }
+    (roles, out)
+}
+
+#[test]
+fn a_report_is_written_in_every_format_with_withheld_cells_as_the_symbol() {
+    ok(&on_sample(&["report", "placed_children", "--year", "2025"]));
+    let dir = out("placed_children-2025");
+    let doc = json(&dir.join("placed_children.json"));
+    let (roles, by_key) = cells(&doc);
+    let suppressed: usize = by_key
+        .values()
+        .flatten()
+        .filter(|(s, _)| s == "suppressed")
+        .count();
+    assert!(
+        suppressed > 0,
+        "the sample has small cells: some must be withheld"
+    );
+    // Withheld cells carry no value in JSON.
+    for (status, value) in by_key.values().flatten() {
+        assert_eq!(status == "suppressed", value.is_none());
+    }
+    let dims = roles.iter().filter(|d| **d).count();
+    // Both CSV dialects: the same rows, the symbol exactly where JSON says.
+    for (file, sep, bom) in [
+        ("placed_children.csv", ';', true),
+        ("placed_children.rfc4180.csv", ',', false),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        assert_eq!(bytes.starts_with(b"\xEF\xBB\xBF"), bom, "{file}");
+        let text = String::from_utf8(bytes).unwrap();
+        let mut lines = text.trim_start_matches('\u{feff}').split("\r\n");
+        lines.next(); // header
+        let mut rows = 0;
+        for (line, (_, measures)) in lines.by_ref().zip(&by_key_in_file_order(&doc)) {
+            let fields: Vec<&str> = line.split(sep).collect();
+            for (i, (status, _)) in measures.iter().enumerate() {
+                let field = fields[dims + i];
+                assert_eq!(status == "suppressed", field == "..", "{file}: {line}");
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, doc["rows"].as_array().unwrap().len());
+        // The legend closes the file.
+        assert!(text.contains(peitto_i18n::text(Lang::En, "legend.suppressed")));
+    }
+    // XLSX: numbers typed as numbers, the symbol as text where withheld.
+    let mut book: Xlsx<_> = open_workbook(dir.join("placed_children.xlsx")).unwrap();
+    let sheets = book.sheet_names();
+    assert_eq!(sheets.len(), 2, "a table sheet and an information sheet");
+    let range = book.worksheet_range(&sheets[0]).unwrap();
+    let mut numbers = 0;
+    for (r, (_, measures)) in by_key_in_file_order(&doc).iter().enumerate() {
+        for (i, (status, value)) in measures.iter().enumerate() {
+            let cell = range.get_value((3 + r as u32, (dims + i) as u32)).unwrap();
+            match (status.as_str(), cell) {
+                ("suppressed", Data::String(s)) => assert_eq!(s, ".."),
+                (_, Data::Float(f)) => {
+                    assert!((f - value.unwrap()).abs() < 1e-9);
+                    numbers += 1;
+                }
+                other => panic!("row {r}: {other:?}"),
+            }
+        }
+    }
+    assert!(numbers > 0);
+    // PX: one cube, every value or the quoted symbol, fi/sv/en texts.
+    let px = std::fs::read_to_string(dir.join("placed_children.px")).unwrap();
+    assert!(px.contains("LANGUAGES=\"fi\",\"sv\",\"en\";"));
+    assert!(px.contains("TITLE[sv]=\"Barn i åldern 0–17 år placerade utom hemmet\";"));
+    let data = px.split("DATA=").nth(1).unwrap();
+    assert_eq!(data.matches("\"..\"").count(), suppressed);
+}
+
+/// The JSON rows in file order: (dimension values, measures).
+fn by_key_in_file_order(doc: &Value) -> Vec<(Vec<String>, Measures)> {
+    let one = |row: &Value| {
+        let mut d = serde_json::Map::new();
+        d.insert("columns".into(), doc["columns"].clone());
+        d.insert("rows".into(), Value::Array(vec![row.clone()]));
+        cells(&Value::Object(d)).1.into_iter().next().unwrap()
+    };
+    doc["rows"].as_array().unwrap().iter().map(one).collect()
+}
+
+#[test]
+fn no_output_file_holds_a_withheld_amount() {
+    // Euros have cents: a withheld amount found anywhere in a file would be
+    // that cell's value, not a coincidence.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let reports = peitto_engine::report::builtin().unwrap();
+    let report = reports.iter().find(|r| r.id == "care_costs").unwrap();
+    let released = runtime.block_on(async {
+        let engine = peitto_engine::Engine::open(&sample_project().join("store"))
+            .await
+            .unwrap();
+        let mut params = BTreeMap::new();
+        params.insert("year".to_owned(), peitto_engine::Scalar::Int64(Some(2025)));
+        let spec = peitto_release::Spec {
+            policy: peitto_sdc::Policy::builtin("thl").unwrap(),
+            totals: BTreeMap::new(),
+        };
+        peitto_release::release(&engine, &report.sql, &params, &spec)
+            .await
+            .unwrap()
+    });
+    let amounts: Vec<f64> = released
+        .hidden
+        .iter()
+        .copied()
+        .filter(|v| v.fract().abs() > 1e-6 && *v > 100.0)
+        .collect();
+    assert!(
+        !amounts.is_empty(),
+        "care_costs withholds some amounts in the sample"
+    );
+    let meta = peitto_publish::Meta {
+        id: "care_costs".into(),
+        symbol: "..".into(),
+        ..peitto_publish::Meta::default()
+    };
+    for lang in Lang::ALL {
+        for (name, bytes) in
+            peitto_publish::all_formats(&released.table, &meta, lang, "2026-01-01").unwrap()
+        {
+            let haystack: Vec<String> = if name.ends_with(".xlsx") {
+                // Inside the zip: read the cells back.
+                let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+                let sheet = book.sheet_names()[0].clone();
+                book.worksheet_range(&sheet)
+                    .unwrap()
+                    .cells()
+                    .map(|(_, _, c)| c.to_string())
+                    .collect()
+            } else {
+                vec![String::from_utf8(bytes).unwrap()]
+            };
+            for v in &amounts {
+                let point = format!("{v:.2}");
+                let point = point.trim_end_matches('0').trim_end_matches('.').to_owned();
+                for shown in [point.clone(), point.replace('.', ",")] {
+                    assert!(
+                        !haystack.iter().any(|h| contains_number(h, &shown)),
+                        "{name} ({lang}) holds the withheld amount {shown}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether `text` holds `number` as a whole number, not as part of a longer one.
+fn contains_number(text: &str, number: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices(number).any(|(i, _)| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + number.len()).copied();
+        let after2 = bytes.get(i + number.len() + 1).copied();
+        let digit = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_digit());
+        let separator = |b: Option<u8>| b == Some(b'.') || b == Some(b',');
+        !(digit(before) || separator(before) || digit(after) || (separator(after) && digit(after2)))
+    })
+}
+
+#[test]
+fn a_package_has_its_tables_in_its_languages_a_cover_and_a_logged_release() {
+    ok(&on_sample(&[
+        "report",
+        "--package",
+        "ely-kotoutuminen",
+        "--year",
+        "2025",
+    ]));
+    let dir = out("ely-kotoutuminen-2025");
+    let cover = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    for id in [
+        "integration_services_within_months",
+        "integration_outcomes",
+        "compensation_reconciliation",
+    ] {
+        for lang in ["fi", "sv"] {
+            assert!(
+                dir.join(lang).join(format!("{id}.csv")).is_file(),
+                "{lang}/{id}.csv"
+            );
+            assert!(dir.join(lang).join(format!("{id}.xlsx")).is_file());
+        }
+        assert!(dir.join(format!("{id}.px")).is_file());
+        let report = peitto_engine::report::builtin()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == id)
+            .unwrap();
+        assert!(cover.contains(&report.header["title.fi"]), "{id}");
+        assert!(cover.contains(&report.header["title.sv"]), "{id}");
+    }
+    // The Swedish tables speak Swedish.
+    let sv = std::fs::read_to_string(dir.join("sv/integration_outcomes.csv")).unwrap();
+    assert!(sv.contains(peitto_i18n::text(Lang::Sv, "legend.suppressed")));
+    // The cover names the log entry of this release, whose file hashes are
+    // the files' own.
+    let log = std::fs::read_to_string(sample_project().join("audit/releases.jsonl")).unwrap();
+    let entry: Value = log
+        .lines()
+        .rev()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| {
+            e["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("ely-kotoutuminen-2025")
+        })
+        .unwrap();
+    assert!(cover.contains(entry["hash"].as_str().unwrap()));
+    assert_eq!(entry["policy"], "ely");
+    for f in entry["files"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let bytes = std::fs::read(sample_project().join("out").join(name)).unwrap();
+        assert_eq!(
+            f["sha256"].as_str().unwrap(),
+            peitto_auditlog::sha256(&bytes),
+            "{name}"
+        );
+    }
+    // No cell value or pseudonym in the log: only the listed fields.
+    assert!(!log.contains("person_key"));
+}
+
+#[test]
+fn every_released_column_has_a_label_in_three_languages() {
+    ok(&on_sample(&["report", "--all", "--year", "2025"]));
+    let dir = out("reports-2025");
+    for report in peitto_engine::report::builtin().unwrap() {
+        let doc = json(&dir.join(format!("{}.json", report.id)));
+        for c in doc["columns"].as_array().unwrap() {
+            let key = format!("column.{}", c["name"].as_str().unwrap());
+            assert!(peitto_i18n::has(&key), "{}: {key}", report.id);
+            for lang in Lang::ALL {
+                assert_ne!(peitto_i18n::text(lang, &key), key);
+            }
+        }
+    }
+}
+
+/// A project of its own with a few releases in its log.
+fn logged_project() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, dir) = crate::common::project();
+    ok(&crate::common::ingest(
+        &dir,
+        &[&crate::common::sample_data()],
+    ));
+    for sql in [
+        "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM cw_placement",
+        "SELECT form, COUNT(*) AS n FROM cw_placement GROUP BY form",
+    ] {
+        ok(&peitto(&["--project", dir.to_str().unwrap(), "query", sql]));
+    }
+    (tmp, dir)
+}
+
+fn verify(dir: &Path) -> std::process::Output {
+    peitto(&["--project", dir.to_str().unwrap(), "audit", "verify"])
+}
+
+#[test]
+fn audit_verify_detects_edits_deletions_reordering_and_truncation() {
+    let (_tmp, dir) = logged_project();
+    assert!(ok(&verify(&dir)).contains("3 entries"));
+    let log = dir.join("audit/releases.jsonl");
+    let original = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    let damaged = [
+        (
+            "edited",
+            format!(
+                "{}\n{}\n{}\n",
+                lines[0],
+                lines[1].replace("\"cells\":", "\"cells\":1"),
+                lines[2]
+            ),
+        ),
+        ("deleted", format!("{}\n{}\n", lines[0], lines[2])),
+        (
+            "reordered",
+            format!("{}\n{}\n{}\n", lines[1], lines[0], lines[2]),
+        ),
+        ("truncated", format!("{}\n{}\n", lines[0], lines[1])),
+        ("cut", original[..original.len() - 30].to_owned()),
+    ];
+    for (what, text) in damaged {
+        std::fs::write(&log, text).unwrap();
+        let out = verify(&dir);
+        assert_eq!(out.status.code(), Some(4), "{what} was not detected");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Audit log damaged"),
+            "{what}"
+        );
+    }
+    // A damaged log stops further releases, and they leave no output.
+    let out = peitto(&[
+        "--project",
+        dir.to_str().unwrap(),
+        "report",
+        "children_in_care",
+        "--year",
+        "2025",
+    ]);
+    assert!(!out.status.success());
+    assert!(!dir.join("out/children_in_care-2025").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("out")).unwrap().collect();
+    assert!(leftovers.is_empty(), "partial output left: {leftovers:?}");
+    std::fs::write(&log, original).unwrap();
+    ok(&verify(&dir));
+}
