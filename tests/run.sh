@@ -13,11 +13,22 @@ cargo fmt --all --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== crates the browser needs build for wasm32-unknown-unknown"
-cargo build --quiet --target wasm32-unknown-unknown -p peitto-model -p peitto-hetu -p peitto-i18n -p peitto-mapping -p peitto-sdc -p peitto-domain
+cargo build --quiet --target wasm32-unknown-unknown -p peitto-model -p peitto-hetu -p peitto-i18n -p peitto-mapping -p peitto-sdc -p peitto-domain -p peitto-chart
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --all-targets 2>&1 | tee "$log"
+
+echo "== the README's main job on sample-data, and its PX files read by pyaxis (a parser peitto did not write)"
+venv="${PEITTO_PYVENV:-$HOME/.cache/peitto/pyvenv}"
+if ! "$venv/bin/python" -c "import pyaxis" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet pyaxis
+fi
+demo=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$demo"' EXIT
+cargo run --quiet -- --lang fi demo --out "$demo/project" >/dev/null
+"$venv/bin/python" tests/tools/px_check.py "$demo/project/out" 2>&1 | grep -v '^Multilingual PX file$' | tee -a "$log"
 # One closing line for the whole suite, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "peitto: %d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$log"

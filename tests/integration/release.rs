@@ -122,6 +122,12 @@ fn a_report_is_written_in_every_format_with_withheld_cells_as_the_symbol() {
         }
     }
     assert!(numbers > 0);
+    // The chart: SVG and PNG, withheld municipalities marked with the symbol.
+    let svg = std::fs::read_to_string(dir.join("placed_children.svg")).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("\n..\n</text>"), "no withheld value is marked");
+    let png = std::fs::read(dir.join("placed_children.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     // PX: one cube, every value or the quoted symbol, fi/sv/en texts.
     let px = std::fs::read_to_string(dir.join("placed_children.px")).unwrap();
     assert!(px.contains("LANGUAGES=\"fi\",\"sv\",\"en\";"));

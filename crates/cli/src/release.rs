@@ -342,9 +342,9 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
             } else {
                 String::new()
             };
-            for (file, bytes) in
-                peitto_publish::all_formats(&d.released.table, &meta, *l, &created)?
-            {
+            let mut outputs = peitto_publish::all_formats(&d.released.table, &meta, *l, &created)?;
+            outputs.extend(peitto_publish::charts(&d.released.table, &meta, *l)?);
+            for (file, bytes) in outputs {
                 // PX carries every language: written once.
                 if file.ends_with(".px") && i > 0 {
                     continue;

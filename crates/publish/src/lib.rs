@@ -55,6 +55,12 @@ pub enum PublishError {
     /// JSON failed.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] peitto_chart::ChartError),
+    /// A file could not be written or read.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// A CSV dialect.
@@ -751,4 +757,98 @@ pub fn cover(c: &Cover<'_>) -> String {
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// The report's main chart: the first dimension along the axis, the rows
+/// where every other dimension is at its total; a line per measure over
+/// months or years, else bars of the first measure. `None` when the table
+/// has no such rows (a dimension without a published total).
+#[must_use]
+pub fn chart_of(table: &Table, meta: &Meta, lang: Lang) -> Option<peitto_chart::Chart> {
+    let dims: Vec<usize> = (0..table.columns.len())
+        .filter(|&c| table.columns[c].dimension)
+        .collect();
+    let measures: Vec<usize> = (0..table.columns.len())
+        .filter(|&c| !table.columns[c].dimension)
+        .collect();
+    let (&axis, others) = dims.split_first()?;
+    let rows: Vec<&Vec<Value>> = table
+        .rows
+        .iter()
+        .filter(|r| others.iter().all(|&d| r[d] == Value::Total) && r[axis] != Value::Total)
+        .collect();
+    if rows.is_empty() || measures.is_empty() {
+        return None;
+    }
+    let name = &table.columns[axis].name;
+    let over_time = name.contains("month") || name.contains("year");
+    let kind = if over_time {
+        peitto_chart::Kind::Lines
+    } else {
+        peitto_chart::Kind::Bars
+    };
+    let shown: Vec<usize> = if over_time {
+        measures.clone()
+    } else {
+        measures[..1].to_vec()
+    };
+    let value = |v: &Value| match v {
+        #[allow(clippy::cast_precision_loss)]
+        Value::Int(i) => Some(*i as f64),
+        Value::Number(x) => Some(*x),
+        _ => None,
+    };
+    Some(peitto_chart::Chart {
+        title: meta.title(lang).to_owned(),
+        kind,
+        categories: rows
+            .iter()
+            .map(|r| show(&r[axis], meta, lang, false, false))
+            .collect(),
+        series: shown
+            .iter()
+            .map(|&m| peitto_chart::Series {
+                name: label(lang, &table.columns[m].name),
+                values: rows.iter().map(|r| value(&r[m])).collect(),
+            })
+            .collect(),
+        y_label: if shown.len() == 1 {
+            label(lang, &table.columns[shown[0]].name)
+        } else {
+            meta.unit.clone()
+        },
+        symbol: meta.symbol.clone(),
+        note: legend(meta, lang)
+            .into_iter()
+            .take(1)
+            .map(|(s, m)| format!("{s} {m}"))
+            .collect(),
+    })
+}
+
+/// The chart as SVG and PNG files (`ID.svg`, `ID.png`), if the table has one.
+///
+/// # Errors
+/// If drawing fails.
+pub fn charts(
+    table: &Table,
+    meta: &Meta,
+    lang: Lang,
+) -> Result<Vec<(String, Vec<u8>)>, PublishError> {
+    let Some(chart) = chart_of(table, meta, lang) else {
+        return Ok(Vec::new());
+    };
+    let svg = peitto_chart::svg(&chart, 900, 500)?;
+    let tmp = std::env::temp_dir().join(format!(
+        "peitto-chart-{}-{}.png",
+        std::process::id(),
+        meta.id
+    ));
+    peitto_chart::png(&chart, 900, 500, &tmp)?;
+    let png = std::fs::read(&tmp).map_err(|e| PublishError::Io(e.to_string()))?;
+    let _ = std::fs::remove_file(&tmp);
+    Ok(vec![
+        (format!("{}.svg", meta.id), svg.into_bytes()),
+        (format!("{}.png", meta.id), png),
+    ])
 }
