@@ -144,6 +144,9 @@ enum Command {
         /// A statutory package: thl-lastensuojelu or ely-kotoutuminen.
         #[arg(long)]
         package: Option<String>,
+        /// Also print per report the seconds spent in SQL, protection and files (tab-separated).
+        #[arg(long)]
+        timings: bool,
     },
     /// Check the release log: every entry unchanged, none deleted, reordered or cut off.
     Audit {
@@ -293,6 +296,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                         all: package.is_none(),
                         year: *year,
                         package,
+                        timings: false,
                     },
                 )?;
             }
@@ -420,6 +424,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             all,
             year,
             package,
+            timings,
         } => {
             let project = open_project(cli)
                 .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
@@ -432,6 +437,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     all: *all,
                     year: *year,
                     package: package.as_deref(),
+                    timings: *timings,
                 },
             )
         }

@@ -194,6 +194,8 @@ pub struct ReportArgs<'a> {
     pub all: bool,
     pub year: i32,
     pub package: Option<&'a str>,
+    /// Print one tab-separated timing line per report (benchmarks).
+    pub timings: bool,
 }
 
 /// The parameters a saved report takes, from the year.
@@ -334,7 +336,9 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
     let stage = peitto_publish::Staging::new(&out_dir, &name)?;
     let created = peitto_auditlog::now();
     let mut files = Vec::new();
+    let mut file_seconds = Vec::new();
     for d in &done {
+        let writing = std::time::Instant::now();
         let meta = meta(&d.report, &d.policy_name, &d.policy, &d.released, args.year);
         for (i, l) in languages.iter().enumerate() {
             let sub = if languages.len() > 1 {
@@ -361,6 +365,7 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
                 });
             }
         }
+        file_seconds.push(writing.elapsed().as_secs_f64());
     }
     let sql: String = done
         .iter()
@@ -437,6 +442,21 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
     }
     println!("{}", tr(lang, "report.audit", &[("hash", &entry.hash)]));
     println!("{}", tr(lang, "report.done", &[("path", &path.display())]));
+    if args.timings {
+        for (d, files) in done.iter().zip(&file_seconds) {
+            let r = &d.released;
+            println!(
+                "timing\t{}\t{}\t{}\t{:.3}\t{:.3}\t{:.3}\t{:.3}",
+                d.report.id,
+                r.cells,
+                r.suppressed,
+                r.sql_seconds,
+                r.protect_seconds,
+                files,
+                r.sql_seconds + r.protect_seconds + files
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

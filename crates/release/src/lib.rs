@@ -132,6 +132,11 @@ pub struct Released {
     pub perturbed: usize,
     /// Perturbation-table version, where one was used.
     pub ptable: Option<&'static str>,
+    /// Seconds spent planning and running SQL (partials and the rest of the plan).
+    pub sql_seconds: f64,
+    /// Seconds spent protecting (cells, primary and secondary suppression,
+    /// the audit, or perturbation).
+    pub protect_seconds: f64,
     /// True values of the withheld cells. Never written anywhere: kept so
     /// tests can prove that no output carries them.
     pub hidden: Vec<f64>,
@@ -148,6 +153,8 @@ pub async fn release(
     params: &BTreeMap<String, ScalarValue>,
     spec: &Spec,
 ) -> Result<Released, ReleaseError> {
+    let started = std::time::Instant::now();
+    let mut protect_seconds = 0.0;
     let plan = plan(engine, sql, params).await?;
     let analysis = analyze::analyze(&plan)?;
     let ctx = engine.context();
@@ -156,10 +163,12 @@ pub async fn release(
     let mut dims: BTreeSet<String> = BTreeSet::new();
     for (n, agg) in analysis.aggregates.iter().enumerate() {
         let partials = partials(ctx, agg).await?;
+        let protecting = std::time::Instant::now();
         let cells = match spec.policy.method {
             Method::Suppression => suppress(agg, &partials, spec)?,
             Method::CellKey | Method::Rounding => perturb(agg, &partials, &spec.policy)?,
         };
+        protect_seconds += protecting.elapsed().as_secs_f64();
         totals.add(&cells.counts);
         dims.extend(
             agg.node
@@ -190,6 +199,8 @@ pub async fn release(
         suppressed: totals.suppressed,
         perturbed: totals.perturbed,
         ptable: (spec.policy.method == Method::CellKey).then(|| PTable::peitto_v1().version),
+        sql_seconds: started.elapsed().as_secs_f64() - protect_seconds,
+        protect_seconds,
         hidden: totals.hidden,
     })
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Release benchmark (issue: protected releases). Runs `peitto report --all`
+# on a national-scale synthetic store (all five municipalities; scale 1260
+# gives about 10 million invoice lines) and reports the end-to-end time and
+# the share of it spent in disclosure control, as `--timings` measures it
+# per report: planning and SQL (person-level partials, DataFusion), protection
+# (cells, primary and secondary suppression, the audit), and writing the
+# files. Prints a Markdown table for BENCHMARKS.md.
+#
+#   bash bench/report.sh                 # scale 1260
+#   SCALE=50 bash bench/report.sh        # a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALE=${SCALE:-1260}
+YEAR=${YEAR:-2025}
+WORK=${WORK:-bench/work}
+TARGET=${CARGO_TARGET_DIR:-target}
+mkdir -p "$WORK"
+cargo build --release --quiet
+PEITTO="$TARGET/release/peitto"
+DATA="$WORK/national-$SCALE"
+PROJECT="$WORK/national-project-$SCALE"
+if [ ! -f "$DATA/synth-manifest.json" ]; then
+  "$PEITTO" --lang en synth --seed 7 --scale "$SCALE" --out "$DATA" >/dev/null
+fi
+if [ ! -f "$PROJECT/peitto.toml" ]; then
+  "$PEITTO" --lang en init "$PROJECT" >/dev/null
+  "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA" >/dev/null
+fi
+"$PEITTO" --lang en --project "$PROJECT" status
+/usr/bin/time -f '%e %M' -o "$WORK/time.txt" \
+  "$PEITTO" --lang en --project "$PROJECT" report --all --year "$YEAR" --timings > "$WORK/report-timings.txt"
+read -r WALL PEAK < "$WORK/time.txt"
+echo
+echo "| report | cells | withheld | SQL and partials, s | protection, s | files, s | total, s | protection share |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+awk -F'\t' '$1 == "timing" { printf "| %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.1f %% |\n", $2, $3, $4, $5, $6, $7, $8, ($8 > 0 ? 100 * $6 / $8 : 0); sql += $5; prot += $6; files += $7; total += $8 }
+  END { printf "| **all (%s s wall)** | | | %.2f | %.2f | %.2f | %.2f | **%.1f %%** |\n", "'"$WALL"'", sql, prot, files, total, 100 * prot / total }' "$WORK/report-timings.txt"
+echo
+echo "Peak resident memory: $((PEAK / 1024)) MiB"
