@@ -3,6 +3,7 @@
 
 mod adversarial;
 mod common;
+mod dashboard;
 mod formats;
 mod privacy;
 mod protect;

@@ -4,6 +4,7 @@
 //! and errors into messages from the fi/sv/en catalogues. All work is done by
 //! the library crates.
 
+mod dashboard;
 mod protect;
 mod release;
 
@@ -148,6 +149,11 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// The dashboard: a static site of protected tables that managers open in a browser.
+    Dashboard {
+        #[command(subcommand)]
+        action: DashboardAction,
+    },
     /// Check the release log: every entry unchanged, none deleted, reordered or cut off.
     Audit {
         #[command(subcommand)]
@@ -164,6 +170,33 @@ enum Command {
         /// Statistical year of the reports.
         #[arg(long, default_value_t = 2025)]
         year: i32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DashboardAction {
+    /// Build the site: index.html, the viewer (WebAssembly), and a bundle of protected tables.
+    Build {
+        /// Folder to write (replaced as a whole when the build succeeds).
+        #[arg(long)]
+        out: PathBuf,
+        /// Last statistical year shown.
+        #[arg(long, default_value_t = 2025)]
+        year: i32,
+        /// How many years back the time series go.
+        #[arg(long, default_value_t = 3)]
+        years: i32,
+        /// Folder of the built viewer (bash web/build.sh makes it).
+        #[arg(long, default_value = "web/dist")]
+        viewer: PathBuf,
+    },
+    /// Serve a built dashboard folder on localhost.
+    Serve {
+        /// The folder.
+        dir: PathBuf,
+        /// Port (0: any free one).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
     },
 }
 
@@ -299,6 +332,18 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                         timings: false,
                     },
                 )?;
+            }
+            let viewer = Path::new("web/dist");
+            let site = project.out_dir().join("dashboard");
+            if viewer.join("peitto_viewer_bg.wasm").is_file() {
+                let span: Vec<i32> = ((*year - 2)..=*year).collect();
+                dashboard::build(&project, lang, &site, &span, viewer)?;
+                println!(
+                    "{}",
+                    tr(lang, "demo.dashboard", &[("path", &site.display())])
+                );
+            } else {
+                println!("{}", text(lang, "demo.no_dashboard"));
             }
             println!(
                 "{}",
@@ -440,6 +485,29 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     timings: *timings,
                 },
             )
+        }
+        Command::Dashboard {
+            action:
+                DashboardAction::Build {
+                    out,
+                    year,
+                    years,
+                    viewer,
+                },
+        } => {
+            let project = open_project(cli)
+                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+            let lang = language(cli.lang.as_deref(), Some(&project));
+            let span: Vec<i32> = ((*year - (*years).max(1) + 1)..=*year).collect();
+            dashboard::build(&project, lang, out, &span, viewer)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dashboard {
+            action: DashboardAction::Serve { dir, port },
+        } => {
+            let lang = language(cli.lang.as_deref(), None);
+            dashboard::serve(dir, *port, lang)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
             action: AuditAction::Verify,

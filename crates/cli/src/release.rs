@@ -198,60 +198,6 @@ pub struct ReportArgs<'a> {
     pub timings: bool,
 }
 
-/// The parameters a saved report takes, from the year.
-fn report_params(report: &peitto_engine::report::Report, year: i32) -> BTreeMap<String, Scalar> {
-    let mut out = BTreeMap::new();
-    for p in report.params() {
-        let v = match p {
-            "year" => Scalar::Int64(Some(i64::from(year))),
-            "from" => Scalar::Utf8(Some(format!("{year}-01-01"))),
-            "until" => Scalar::Utf8(Some(format!("{}-01-01", year + 1))),
-            "months" => Scalar::Int64(Some(3)),
-            other => Scalar::Utf8(Some(other.to_owned())),
-        };
-        out.insert(p.to_owned(), v);
-    }
-    out
-}
-
-/// Totals the report's header declares: `name (… > …)` publishes the
-/// dimension's total; a municipality dimension rolls up to wellbeing
-/// counties (from the organisation register) and the whole country (SSS).
-fn report_totals(
-    report: &peitto_engine::report::Report,
-    areas: &[(String, String)],
-) -> BTreeMap<String, peitto_release::Totals> {
-    let mut out = BTreeMap::new();
-    let dims = report.header.get("dimensions").cloned().unwrap_or_default();
-    for item in dims.split(';') {
-        let item = item.trim();
-        let name = item
-            .split(|c: char| c.is_whitespace() || c == '(')
-            .next()
-            .unwrap_or_default();
-        if name.is_empty() || !item.contains('>') {
-            continue;
-        }
-        let totals = if item.contains("wellbeing county") {
-            let mut parents: Vec<(String, String)> = areas.to_vec();
-            let counties: std::collections::BTreeSet<String> =
-                areas.iter().map(|(_, p)| p.clone()).collect();
-            parents.extend(counties.into_iter().map(|c| (c, "SSS".to_owned())));
-            peitto_release::Totals {
-                total: "SSS".to_owned(),
-                parents,
-            }
-        } else {
-            peitto_release::Totals {
-                total: peitto_release::TOTAL.to_owned(),
-                parents: Vec::new(),
-            }
-        };
-        out.insert(name.to_owned(), totals);
-    }
-    out
-}
-
 /// One released table and its files.
 struct Done {
     report: peitto_engine::report::Report,
@@ -308,12 +254,12 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
             let chosen_policy = policy(Some(project), &policy_name)?;
             let spec = Spec {
                 policy: chosen_policy.clone(),
-                totals: report_totals(report, &areas),
+                totals: peitto_release::report_totals(report, &areas),
             };
             let released = peitto_release::release(
                 &engine,
                 &report.sql,
-                &report_params(report, args.year),
+                &report.params_for_year(args.year),
                 &spec,
             )
             .await

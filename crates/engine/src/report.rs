@@ -106,6 +106,26 @@ impl Report {
         ids.iter().map(|id| Report::load(dir, id)).collect()
     }
 
+    /// The parameters for a statistical year: `year`; `from` and `until`
+    /// (1.1. of the year and of the next); `months` 3.
+    #[must_use]
+    pub fn params_for_year(&self, year: i32) -> BTreeMap<String, datafusion::common::ScalarValue> {
+        use datafusion::common::ScalarValue;
+        self.params()
+            .into_iter()
+            .map(|p| {
+                let v = match p {
+                    "year" => ScalarValue::Int64(Some(i64::from(year))),
+                    "from" => ScalarValue::Utf8(Some(format!("{year}-01-01"))),
+                    "until" => ScalarValue::Utf8(Some(format!("{}-01-01", year + 1))),
+                    "months" => ScalarValue::Int64(Some(3)),
+                    other => ScalarValue::Utf8(Some(other.to_owned())),
+                };
+                (p.to_owned(), v)
+            })
+            .collect()
+    }
+
     /// Names of the parameters the report takes.
     #[must_use]
     pub fn params(&self) -> Vec<&str> {

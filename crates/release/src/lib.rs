@@ -915,3 +915,42 @@ fn product(lines: &[Vec<usize>]) -> Vec<Vec<usize>> {
     }
     out
 }
+
+/// Totals a saved report's header declares: `name (… > …)` publishes the
+/// dimension's total; a municipality dimension (`… > wellbeing county > …`)
+/// rolls up to wellbeing counties (`areas`: municipality → `HV` + county,
+/// from the organisation register) and all areas (`SSS`).
+#[must_use]
+pub fn report_totals(
+    report: &peitto_engine::report::Report,
+    areas: &[(String, String)],
+) -> BTreeMap<String, Totals> {
+    let mut out = BTreeMap::new();
+    let dims = report.header.get("dimensions").cloned().unwrap_or_default();
+    for item in dims.split(';') {
+        let item = item.trim();
+        let name = item
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or_default();
+        if name.is_empty() || !item.contains('>') {
+            continue;
+        }
+        let totals = if item.contains("wellbeing county") {
+            let mut parents: Vec<(String, String)> = areas.to_vec();
+            let counties: BTreeSet<String> = areas.iter().map(|(_, p)| p.clone()).collect();
+            parents.extend(counties.into_iter().map(|c| (c, "SSS".to_owned())));
+            Totals {
+                total: "SSS".to_owned(),
+                parents,
+            }
+        } else {
+            Totals {
+                total: TOTAL.to_owned(),
+                parents: Vec::new(),
+            }
+        };
+        out.insert(name.to_owned(), totals);
+    }
+    out
+}
