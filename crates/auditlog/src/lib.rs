@@ -446,11 +446,15 @@ mod tests {
 
     #[test]
     fn a_rewritten_chain_does_not_match_the_head() {
-        // Someone drops the last entry and re-hashes nothing: the head still
-        // records the entry that was dropped.
+        // A log swapped for another one of the same length: the head
+        // still records the last entry of the real one.
         let dir = log_with(2);
         let head = std::fs::read(dir.path().join(HEAD)).unwrap();
-        let other = log_with(2);
+        // Another log of as many entries, about other releases.
+        let other = tempfile::tempdir().unwrap();
+        for i in 10..12 {
+            append(other.path(), "planner", release(i)).unwrap();
+        }
         std::fs::write(other.path().join(HEAD), head).unwrap();
         assert_eq!(verify(other.path()), Err(AuditError::HeadMismatch));
     }

@@ -661,28 +661,19 @@ pub fn cover(c: &Cover<'_>) -> String {
     let mut h =
         String::from("<!DOCTYPE html>\n<html lang=\"fi\">\n<head>\n<meta charset=\"utf-8\">\n");
     let first = c.languages.first().copied().unwrap_or(Lang::Fi);
-    let _ = writeln!(
-        h,
-        "<title>{}</title>",
+    let heading = |lang: Lang| {
         esc(&peitto_i18n::format(
-            first,
+            lang,
             "cover.package",
-            &[("package", &c.package), ("year", &c.year)]
+            &[("package", &c.package), ("year", &c.year)],
         ))
-    );
+    };
+    let _ = writeln!(h, "<title>{}</title>", heading(first));
     h.push_str("<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2rem .5rem;text-align:left}code{word-break:break-all}</style>\n</head>\n<body>\n");
     for &lang in c.languages {
         let t = |k: &str| esc(text(lang, k));
         let _ = writeln!(h, "<section lang=\"{}\">", lang.code());
-        let _ = writeln!(
-            h,
-            "<h1>{}</h1>",
-            esc(&peitto_i18n::format(
-                lang,
-                "cover.package",
-                &[("package", &c.package), ("year", &c.year)]
-            ))
-        );
+        let _ = writeln!(h, "<h1>{}</h1>", heading(lang));
         let _ = writeln!(
             h,
             "<p><b>{}:</b> {}</p>",
