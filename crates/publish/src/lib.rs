@@ -356,6 +356,11 @@ pub fn xlsx(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishEr
     Ok(book.save_to_buffer()?)
 }
 
+/// Indices of the dimension columns and of the measure columns.
+fn roles(table: &Table) -> (Vec<usize>, Vec<usize>) {
+    (0..table.columns.len()).partition(|&c| table.columns[c].dimension)
+}
+
 fn px_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "'"))
 }
@@ -374,12 +379,7 @@ fn px_list(items: &[String]) -> String {
 /// values as the policy's symbol in quotes, as PX allows.
 #[must_use]
 pub fn px(table: &Table, meta: &Meta, created: &str) -> Vec<u8> {
-    let dims: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| table.columns[c].dimension)
-        .collect();
-    let measures: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| !table.columns[c].dimension)
-        .collect();
+    let (dims, measures) = roles(table);
     let base = Lang::Fi;
     let value_text = |v: &Value, lang: Lang| show(v, meta, lang, false, false);
     // Values of each dimension in the order they first appear.
@@ -756,12 +756,7 @@ pub fn cover(c: &Cover<'_>) -> String {
 /// has no such rows (a dimension without a published total).
 #[must_use]
 pub fn chart_of(table: &Table, meta: &Meta, lang: Lang) -> Option<peitto_chart::Chart> {
-    let dims: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| table.columns[c].dimension)
-        .collect();
-    let measures: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| !table.columns[c].dimension)
-        .collect();
+    let (dims, measures) = roles(table);
     let (&axis, others) = dims.split_first()?;
     let rows: Vec<&Vec<Value>> = table
         .rows
