@@ -137,14 +137,7 @@ fn arrow_table(by_year: &[(i32, Table)]) -> anyhow::Result<(Vec<ColumnInfo>, Vec
             arrays.push(Arc::new(StringArray::from(values)));
         } else {
             fields.push(Field::new(&col.name, DataType::Float64, true));
-            #[allow(clippy::cast_precision_loss)]
-            let values: Vec<Option<f64>> = cells
-                .map(|v| match v {
-                    Value::Int(i) => Some(*i as f64),
-                    Value::Number(x) => Some(*x),
-                    _ => None,
-                })
-                .collect();
+            let values: Vec<Option<f64>> = cells.map(Value::number).collect();
             arrays.push(Arc::new(Float64Array::from(values)));
         }
     }

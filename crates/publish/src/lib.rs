@@ -778,12 +778,6 @@ pub fn chart_of(table: &Table, meta: &Meta, lang: Lang) -> Option<peitto_chart::
     } else {
         measures[..1].to_vec()
     };
-    let value = |v: &Value| match v {
-        #[allow(clippy::cast_precision_loss)]
-        Value::Int(i) => Some(*i as f64),
-        Value::Number(x) => Some(*x),
-        _ => None,
-    };
     Some(peitto_chart::Chart {
         title: meta.title(lang).to_owned(),
         kind,
@@ -795,7 +789,7 @@ pub fn chart_of(table: &Table, meta: &Meta, lang: Lang) -> Option<peitto_chart::
             .iter()
             .map(|&m| peitto_chart::Series {
                 name: label(lang, &table.columns[m].name),
-                values: rows.iter().map(|r| value(&r[m])).collect(),
+                values: rows.iter().map(|r| r[m].number()).collect(),
             })
             .collect(),
         y_label: if shown.len() == 1 {

@@ -99,6 +99,19 @@ pub enum Value {
     Suppressed,
 }
 
+impl Value {
+    /// The published number, if this is one (not a text, total or withheld value).
+    #[must_use]
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            #[allow(clippy::cast_precision_loss)] // counts are far below 2^52
+            Value::Int(i) => Some(*i as f64),
+            Value::Number(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
 /// A column of the released table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutColumn {
