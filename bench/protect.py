@@ -19,9 +19,12 @@ import time
 
 import pytauargus
 
-PEITTO = sys.argv[1]
-SIZES = [int(x) for x in os.environ.get("SIZES", "100 400 1000 2500").split()]
-METHODS = os.environ.get("METHODS", "MOD OPT").split()
+PEITTO = os.path.abspath(sys.argv[1])
+# tau-Argus leaves scratch files (JJ*.dat) in the working directory.
+os.chdir(tempfile.mkdtemp(prefix="peitto-tau-"))
+SIZES = [int(x) for x in os.environ.get("SIZES", "100 400 1000 2500 5000 10000 20000").split()]
+# tau-Argus runs as METHOD:RANGE (frequency rule FREQ(5,RANGE), range in %, at most 100).
+VARIANTS = [v.split(":") for v in os.environ.get("VARIANTS", "MOD:10 OPT:10 MOD:100").split()]
 
 
 def table(cells, seed=7):
@@ -72,18 +75,19 @@ def main():
                     micro["A"].append(a)
                     micro["B"].append(b)
                     micro["one"].append(1)
-            for method in METHODS:
+            for method, rng in VARIANTS:
+                name = f"tau-Argus {method}, FREQ(5,{rng})"
                 start = time.perf_counter()
                 try:
                     res = pytauargus.protect(micro, tables=[["A", "B"]], response="one",
-                                             safety_rules="FREQ(5,10)", suppress=f"{method}(1)",
-                                             workdir=os.path.join(work, method))
+                                             safety_rules=f"FREQ(5,{rng})", suppress=f"{method}(1)",
+                                             workdir=os.path.join(work, f"{method}-{rng}"))
                 except Exception as e:  # a failed run is a result too
-                    print(f"| {n_cells} | tau-Argus {method} | failed: {e} | – | – | – |")
+                    print(f"| {n_cells} | {name} | failed: {e} | – | – | – |")
                     continue
                 elapsed = time.perf_counter() - start
                 rows = res.tables[0].rows
-                pattern = os.path.join(work, f"{method}.csv")
+                pattern = os.path.join(work, f"{method}-{rng}.csv")
                 with open(pattern, "w") as f:
                     f.write("A;B;status\n")
                     for r in rows:
@@ -92,7 +96,7 @@ def main():
                 tau_secondary = [r for r in rows if r["status"] == "M"]
                 tau_value = sum(value_of(counts, _code(r["A"]), _code(r["B"])) for r in tau_secondary)
                 passes = "yes" if verdict["passed"] else f"NO ({verdict['underprotected']} under-protected, {verdict['published_unsafe']} unsafe published)"
-                print(f"| {n_cells} | tau-Argus {method} | {elapsed:.2f} s | {len(tau_secondary)} | {tau_value:.0f} | {passes} |")
+                print(f"| {n_cells} | {name} | {elapsed:.2f} s | {len(tau_secondary)} | {tau_value:.0f} | {passes} |")
         sys.stdout.flush()
 
 

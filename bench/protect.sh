@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Disclosure-control benchmark: peitto protect against tau-Argus (pytauargus).
-#   bash bench/protect.sh                 # sizes 100 400 1000 2500 cells
+#   bash bench/protect.sh                 # sizes 100 to 20000 cells
 #   SIZES="100 20000" bash bench/protect.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,9 +6,12 @@ use arrow::array::{Array, RecordBatchReader, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use calamine::{DataRef, Reader, Xlsx, open_workbook};
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -361,49 +364,61 @@ const CP1252_80_9F: [char; 32] = [
     '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}', '\u{178}',
 ];
 
+/// Line ends and carriage returns seen by the parser's reader, by byte offset.
+type Marks = Rc<RefCell<VecDeque<(u64, u8)>>>;
+
+/// Passes bytes to the CSV parser and notes where each `\n` and `\r`
+/// lies, so a record's line is known without reading the file twice.
+struct Marking<R> {
+    inner: R,
+    offset: u64,
+    marks: Marks,
+}
+
+impl<R: Read> Read for Marking<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut marks = self.marks.borrow_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                marks.push_back((self.offset + i as u64, b));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// Finds the line a record starts on. The csv crate's own record positions
 /// are taken before blank lines and the `\n` of a CRLF are skipped, so they
-/// run behind; this reads the file alongside and counts line ends itself.
+/// run behind; this counts the line ends [`Marking`] saw before the record,
+/// and those at its start.
 struct LineCounter {
-    reader: BufReader<Box<dyn Read + Send>>,
-    offset: u64,
+    marks: Marks,
     line: u64,
 }
 
 impl LineCounter {
-    fn new(source: Box<dyn Read + Send>) -> LineCounter {
-        LineCounter {
-            reader: BufReader::with_capacity(1 << 16, source),
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    /// The line of the record whose csv position is byte `start` (relative to `new`'s start).
-    fn line_at(&mut self, start: u64) -> std::io::Result<u64> {
-        while self.offset < start {
-            let buf = self.reader.fill_buf()?;
-            if buf.is_empty() {
+    /// The line of the record whose csv position is byte `start`.
+    fn line_at(&mut self, start: u64) -> u64 {
+        let mut marks = self.marks.borrow_mut();
+        while let Some(&(at, b)) = marks.front() {
+            if at >= start {
                 break;
             }
-            let n = buf
-                .len()
-                .min(usize::try_from(start - self.offset).unwrap_or(usize::MAX));
-            self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-            self.reader.consume(n);
-            self.offset += n as u64;
+            self.line += u64::from(b == b'\n');
+            marks.pop_front();
         }
-        loop {
-            let buf = self.reader.fill_buf()?;
-            match buf.first() {
-                Some(b'\n') => self.line += 1,
-                Some(b'\r') => {}
-                _ => break,
+        let mut next = start;
+        while let Some(&(at, b)) = marks.front() {
+            if at != next {
+                break;
             }
-            self.reader.consume(1);
-            self.offset += 1;
+            self.line += u64::from(b == b'\n');
+            marks.pop_front();
+            next += 1;
         }
-        Ok(self.line)
+        self.line
     }
 }
 
@@ -502,10 +517,13 @@ fn read_csv(
     let first_line = body.split(|&b| b == b'\n').next().unwrap_or(body);
     let delimiter = detect_delimiter(first_line);
     let body_start = if bom { 3 } else { 0 };
-    let source = text_reader(path, body_start, encoding).map_err(|e| err(e.to_string()))?;
-    let mut lines = text_reader(path, body_start, encoding)
-        .map(LineCounter::new)
-        .map_err(|e| err(e.to_string()))?;
+    let marks = Marks::default();
+    let source = Marking {
+        inner: text_reader(path, body_start, encoding).map_err(|e| err(e.to_string()))?,
+        offset: 0,
+        marks: Rc::clone(&marks),
+    };
+    let mut lines = LineCounter { marks, line: 1 };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -545,7 +563,7 @@ fn read_csv(
             }
         }
         let start = record.position().map_or(0, csv::Position::byte);
-        let line = lines.line_at(start).map_err(|e| err(e.to_string()))?;
+        let line = lines.line_at(start);
         let row = producer.row(line);
         // Validate the record's UTF-8 once, and move its buffer instead of copying fields.
         let bytes = std::mem::take(&mut record);

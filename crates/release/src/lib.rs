@@ -19,11 +19,14 @@ pub use analyze::{Analysis, Level, MeasureKind, Refusal};
 use analyze::ReleaseAggregate;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, UInt64Type};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::datasource::{MemTable, provider_as_source};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, when};
+use datafusion::functions_aggregate::expr_fn::{count, sum};
+use datafusion::logical_expr::{
+    Expr, LogicalPlan, LogicalPlanBuilder, cast as cast_expr, col, lit, when,
+};
 use datafusion::optimizer::decorrelate_predicate_subquery::DecorrelatePredicateSubquery;
 use datafusion::optimizer::eliminate_cross_join::EliminateCrossJoin;
 use datafusion::optimizer::extract_equijoin_predicate::ExtractEquijoinPredicate;
@@ -278,25 +281,45 @@ async fn partials(
         };
         exprs.push(e.alias(format!("__m{j}")));
     }
-    let plan = LogicalPlanBuilder::from(input).project(exprs)?.build()?;
-    let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
+    let projected = LogicalPlanBuilder::from(input).project(exprs)?.build()?;
     let groups = agg.node.group_expr.len();
     let measures = agg.measures.len();
+    // One row per (cell, person) from DataFusion's parallel aggregation: per
+    // measure the sum of its values and how many rows have one. A count's
+    // argument may be text; only whether it is set matters, so it is summed
+    // as ones.
+    let mut keys: Vec<Expr> = (0..groups).map(|i| col(format!("__g{i}"))).collect();
+    keys.push(col("__pu"));
+    let mut sums = Vec::with_capacity(2 * measures);
+    for j in 0..measures {
+        let name = format!("__m{j}");
+        let numeric = projected
+            .schema()
+            .field_with_unqualified_name(&name)?
+            .data_type()
+            .is_numeric();
+        let value = if numeric {
+            cast_expr(col(&name), DataType::Float64)
+        } else {
+            when(col(&name).is_not_null(), lit(1.0_f64)).end()?
+        };
+        sums.push(sum(value).alias(format!("__s{j}")));
+        sums.push(count(col(&name)).alias(format!("__c{j}")));
+    }
+    let plan = LogicalPlanBuilder::from(projected)
+        .aggregate(keys, sums)?
+        .build()?;
+    let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
     let mut out: Partials = HashMap::new();
     for batch in &batches {
         let pu = cast(batch.column(groups), &DataType::Utf8)?;
         let pu = pu.as_string::<i32>();
-        let values: Vec<ArrayRef> = (0..measures)
+        let totals: Vec<(ArrayRef, ArrayRef)> = (0..measures)
             .map(|j| {
-                let c = batch.column(groups + 1 + j);
-                // A count's argument may be text; only whether it is set matters.
-                if c.data_type().is_numeric() {
-                    cast(c, &DataType::Float64)
-                } else {
-                    Ok(Arc::new(Float64Array::from_iter(
-                        (0..c.len()).map(|i| (!c.is_null(i)).then_some(1.0)),
-                    )) as ArrayRef)
-                }
+                Ok::<_, ReleaseError>((
+                    cast(batch.column(groups + 1 + 2 * j), &DataType::Float64)?,
+                    cast(batch.column(groups + 2 + 2 * j), &DataType::UInt64)?,
+                ))
             })
             .collect::<Result<_, _>>()?;
         for row in 0..batch.num_rows() {
@@ -312,12 +335,13 @@ async fn partials(
             let per = cell
                 .entry(pu.value(row).to_owned())
                 .or_insert_with(|| vec![(0.0, 0); measures]);
-            for (j, v) in values.iter().enumerate() {
-                let v = v.as_primitive::<Float64Type>();
-                if !v.is_null(row) {
-                    per[j].0 += v.value(row);
-                    per[j].1 += 1;
+            for (j, (total, rows)) in totals.iter().enumerate() {
+                let total = total.as_primitive::<Float64Type>();
+                let rows = rows.as_primitive::<UInt64Type>();
+                if !total.is_null(row) {
+                    per[j].0 += total.value(row);
                 }
+                per[j].1 += rows.value(row);
             }
         }
     }
@@ -543,26 +567,26 @@ fn suppress(
                 inner.iter().map(|&d| key[d].to_string()).collect()
             }
         };
-        // Exact per-person contributions for every cell, totals included.
-        let mut cell_persons: HashMap<Vec<usize>, HashMap<&str, Vec<f64>>> = HashMap::new();
-        for (key, persons) in members {
-            let lines: Vec<Vec<usize>> = inner_codes(key)
-                .iter()
-                .zip(&sdc_dims)
-                .map(|(code, dim)| dim.ancestors_and_self(dim.index(code).unwrap_or(0)))
-                .collect();
-            for cell in product(&lines) {
-                let entry = cell_persons.entry(cell).or_default();
-                for (person, m) in *persons {
-                    let acc = entry
-                        .entry(person.as_str())
-                        .or_insert_with(|| vec![0.0; quantities.len()]);
-                    for (q, (j, part)) in quantities.iter().enumerate() {
-                        acc[q] += contribution(*part, m[*j]);
-                    }
-                }
-            }
-        }
+        // Every cell (totals included) each leaf counts in, by index.
+        let mut cell_index: HashMap<Vec<usize>, usize> = HashMap::new();
+        let leaf_cells: Vec<Vec<usize>> = members
+            .iter()
+            .map(|(key, _)| {
+                let lines: Vec<Vec<usize>> = inner_codes(key)
+                    .iter()
+                    .zip(&sdc_dims)
+                    .map(|(code, dim)| dim.ancestors_and_self(dim.index(code).unwrap_or(0)))
+                    .collect();
+                product(&lines)
+                    .into_iter()
+                    .map(|cell| {
+                        let next = cell_index.len();
+                        *cell_index.entry(cell).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        let stats = contributor_stats(members, &leaf_cells, cell_index.len(), &quantities);
         let mut releases = Vec::new();
         for (q, (j, part)) in quantities.iter().enumerate() {
             let leaves: Vec<Leaf> = members
@@ -585,20 +609,11 @@ fn suppress(
                 release.relations.clear();
             }
             for cell in &mut release.cells {
-                let mut top: Vec<f64> = Vec::new();
-                let mut contributors = 0;
-                if let Some(persons) = cell_persons.get(&cell.key) {
-                    for v in persons.values() {
-                        if v[q] != 0.0 {
-                            contributors += 1;
-                            top.push(v[q].abs());
-                        }
-                    }
+                if let Some(&i) = cell_index.get(&cell.key) {
+                    let (contributors, top) = &stats[i][q];
+                    cell.contributors = *contributors;
+                    cell.top.clone_from(top);
                 }
-                top.sort_by(|a, b| b.total_cmp(a));
-                top.truncate(peitto_sdc::table::TOP_KEPT);
-                cell.contributors = contributors;
-                cell.top = top;
             }
             let audit = peitto_sdc::protect(&mut release, &spec.policy)?;
             if !audit.passed() {
@@ -701,6 +716,83 @@ fn suppress(
         }
     }
     Ok(Cells { rows, counts })
+}
+
+/// Per cell (by index) and protected quantity: how many persons contribute
+/// a non-zero amount, and the largest contributions (absolute, largest
+/// first). Taken person by person: a person's contribution to a cell is
+/// the sum over the leaves of the cell they appear in.
+fn contributor_stats(
+    members: &[(&Vec<ScalarValue>, &PersonPartials)],
+    leaf_cells: &[Vec<usize>],
+    cells: usize,
+    quantities: &[(usize, Part)],
+) -> Vec<Vec<(u64, Vec<f64>)>> {
+    let mut stats = vec![vec![(0u64, Vec::new()); quantities.len()]; cells];
+    let mut add = |cell: usize, q: usize, v: f64| {
+        if v != 0.0 {
+            let (count, top) = &mut stats[cell][q];
+            *count += 1;
+            let v = v.abs();
+            let at = top.partition_point(|&t| t >= v);
+            if at < peitto_sdc::table::TOP_KEPT {
+                top.insert(at, v);
+                top.truncate(peitto_sdc::table::TOP_KEPT);
+            }
+        }
+    };
+    // Persons found in more than one leaf, with their leaves; everyone
+    // else is counted at once.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut several: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (m, (_, persons)) in members.iter().enumerate() {
+        for person in persons.keys() {
+            match seen.get(person.as_str()) {
+                Some(&first) => several
+                    .entry(person.as_str())
+                    .or_insert_with(|| vec![first])
+                    .push(m),
+                None => {
+                    seen.insert(person.as_str(), m);
+                }
+            }
+        }
+    }
+    drop(seen);
+    for (m, (_, persons)) in members.iter().enumerate() {
+        for (person, partial) in *persons {
+            if several.contains_key(person.as_str()) {
+                continue;
+            }
+            for (q, (j, part)) in quantities.iter().enumerate() {
+                let v = contribution(*part, partial[*j]);
+                for &cell in &leaf_cells[m] {
+                    add(cell, q, v);
+                }
+            }
+        }
+    }
+    for (person, leaves) in several {
+        let mut sums: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+        for m in leaves {
+            if let Some(partial) = members[m].1.get(person) {
+                for &cell in &leaf_cells[m] {
+                    let acc = sums
+                        .entry(cell)
+                        .or_insert_with(|| vec![0.0; quantities.len()]);
+                    for (q, (j, part)) in quantities.iter().enumerate() {
+                        acc[q] += contribution(*part, partial[*j]);
+                    }
+                }
+            }
+        }
+        for (cell, values) in sums {
+            for (q, v) in values.into_iter().enumerate() {
+                add(cell, q, v);
+            }
+        }
+    }
+    stats
 }
 
 /// Cell key method (or base-3 rounding): only the grouped cells, each

@@ -8,6 +8,7 @@ use crate::SdcError;
 use crate::lp::{Bound, INF, Lp};
 use crate::policy::Policy;
 use crate::table::{Release, Status};
+use microlp::Variable;
 use std::collections::HashMap;
 
 /// The values an attacker cannot rule out for a withheld cell.
@@ -57,36 +58,56 @@ pub(crate) fn lower_bound(release: &Release, policy: &Policy, i: usize) -> f64 {
     }
 }
 
-/// Which attacker optimum to compute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sides {
-    /// Smallest and largest value.
-    Both,
-    /// Only what the cell's protection requirement needs (the other side is
-    /// reported as the value itself).
-    Needed,
+/// Which relations each cell takes part in, built once per run so that
+/// each LP touches only the relations of its own cells.
+pub(crate) struct Links {
+    of: Vec<Vec<usize>>,
+}
+
+impl Links {
+    pub(crate) fn new(release: &Release) -> Links {
+        let mut of = vec![Vec::new(); release.cells.len()];
+        for (r, relation) in release.relations.iter().enumerate() {
+            for c in relation.parts.iter().copied().chain([relation.total]) {
+                of[c].push(r);
+            }
+        }
+        for list in &mut of {
+            list.dedup();
+        }
+        Links { of }
+    }
+
+    /// The relations cell `c` takes part in.
+    pub(crate) fn of(&self, c: usize) -> &[usize] {
+        &self.of[c]
+    }
+}
+
+/// The cells of relation `r`, total included.
+pub(crate) fn members(release: &Release, r: usize) -> impl Iterator<Item = usize> + '_ {
+    let relation = &release.relations[r];
+    relation.parts.iter().copied().chain([relation.total])
+}
+
+/// Withheld cells, less those whose value the attacker is given.
+fn hidden_cells(release: &Release, known: &[usize]) -> Vec<bool> {
+    (0..release.cells.len())
+        .map(|i| release.cells[i].status.suppressed() && !known.contains(&i))
+        .collect()
 }
 
 /// Hidden cells connected to `target` through relations: only they can
 /// move when the target moves, so the attacker's LP needs no others.
-fn component(release: &Release, hidden: &[bool], target: usize) -> Vec<usize> {
-    let mut by_cell: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (r, relation) in release.relations.iter().enumerate() {
-        for c in relation.parts.iter().copied().chain([relation.total]) {
-            if hidden[c] {
-                by_cell.entry(c).or_default().push(r);
-            }
-        }
-    }
+fn component(release: &Release, links: &Links, hidden: &[bool], target: usize) -> Vec<usize> {
     let mut seen = vec![false; release.cells.len()];
     let mut stack = vec![target];
     seen[target] = true;
     let mut out = Vec::new();
     while let Some(c) = stack.pop() {
         out.push(c);
-        for &r in by_cell.get(&c).map(Vec::as_slice).unwrap_or_default() {
-            let relation = &release.relations[r];
-            for n in relation.parts.iter().copied().chain([relation.total]) {
+        for &r in links.of(c) {
+            for n in members(release, r) {
                 if hidden[n] && !seen[n] {
                     seen[n] = true;
                     stack.push(n);
@@ -98,27 +119,195 @@ fn component(release: &Release, hidden: &[bool], target: usize) -> Vec<usize> {
     out
 }
 
-/// Bounds of cell `target` given everything published plus the cells in `known`.
+/// Largest neighbourhood [`near`] grows before giving way to the whole component.
+const NEAR_CAP: usize = 200;
+/// Size of the breadth-first ball tried when [`near`] is not enough.
+const BALL: usize = 150;
+
+/// A small set of hidden cells around `target`: those sharing a relation
+/// with it, then (twice) those tied to the set by two or more relations,
+/// which closes the short cycles (a rectangle in two dimensions, a box in
+/// three) through which a hidden cell usually moves.
+fn near(release: &Release, links: &Links, hidden: &[bool], target: usize) -> Vec<usize> {
+    let mut inside: HashMap<usize, ()> = HashMap::from([(target, ())]);
+    let mut set = vec![target];
+    for &r in links.of(target) {
+        for c in members(release, r) {
+            if hidden[c] && inside.insert(c, ()).is_none() {
+                set.push(c);
+            }
+        }
+    }
+    for _ in 0..2 {
+        let mut ties: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &c in &set {
+            for &r in links.of(c) {
+                for m in members(release, r) {
+                    if hidden[m] && !inside.contains_key(&m) {
+                        ties.entry(m).or_default().push(r);
+                    }
+                }
+            }
+        }
+        let mut added: Vec<usize> = ties
+            .into_iter()
+            .filter_map(|(m, mut rs)| {
+                rs.sort_unstable();
+                rs.dedup();
+                (rs.len() >= 2).then_some(m)
+            })
+            .collect();
+        if added.is_empty() || set.len() + added.len() > NEAR_CAP {
+            break;
+        }
+        added.sort_unstable();
+        for m in added {
+            inside.insert(m, ());
+            set.push(m);
+        }
+    }
+    set.sort_unstable();
+    set
+}
+
+/// The first `cap` hidden cells reached from `target` through relations, breadth first.
+fn ball(
+    release: &Release,
+    links: &Links,
+    hidden: &[bool],
+    target: usize,
+    cap: usize,
+) -> Vec<usize> {
+    let mut seen: HashMap<usize, ()> = HashMap::from([(target, ())]);
+    let mut queue = std::collections::VecDeque::from([target]);
+    let mut out = Vec::new();
+    while let Some(c) = queue.pop_front() {
+        out.push(c);
+        if out.len() + queue.len() >= cap {
+            out.extend(queue);
+            break;
+        }
+        for &r in links.of(c) {
+            for n in members(release, r) {
+                if hidden[n] && seen.insert(n, ()).is_none() {
+                    queue.push_back(n);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The attacker's LP over the hidden cells `members` (every other cell
+/// keeps its published or known value): variables in the order of
+/// `members`, one equation per relation they take part in.
+fn attacker_lp(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    members: &[usize],
+    maximise: bool,
+    objective: impl Fn(usize) -> f64,
+) -> (Lp, HashMap<usize, Variable>) {
+    let mut lp = Lp::new(maximise);
+    let mut vars = HashMap::with_capacity(members.len());
+    for &i in members {
+        vars.insert(
+            i,
+            lp.var(objective(i), lower_bound(release, policy, i), INF),
+        );
+    }
+    let mut relations: Vec<usize> = members.iter().flat_map(|&i| links.of(i)).copied().collect();
+    relations.sort_unstable();
+    relations.dedup();
+    for r in relations {
+        let relation = &release.relations[r];
+        let mut terms = Vec::new();
+        let mut rhs = 0.0;
+        for (cell, coef) in relation
+            .parts
+            .iter()
+            .map(|&p| (p, 1.0))
+            .chain([(relation.total, -1.0)])
+        {
+            match vars.get(&cell) {
+                Some(&v) => terms.push((v, coef)),
+                None => rhs -= coef * release.cells[cell].value,
+            }
+        }
+        lp.eq(&terms, rhs);
+    }
+    (lp, vars)
+}
+
+fn contradiction(release: &Release, target: usize) -> SdcError {
+    SdcError::Definition(format!(
+        "the published values of the table contradict each other around {}",
+        release.describe(target)
+    ))
+}
+
+/// The attacker's exact smallest or largest value of `target`.
+fn optimum(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    members: &[usize],
+    target: usize,
+    maximise: bool,
+) -> Result<f64, SdcError> {
+    Ok(optimum_point(release, policy, links, members, target, maximise)?.0)
+}
+
+/// [`optimum`], with the cells the optimal point moves from their values
+/// (`None` when the optimum is unbounded: no point to show).
+fn optimum_point(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    members: &[usize],
+    target: usize,
+    maximise: bool,
+) -> Result<(f64, Option<Vec<usize>>), SdcError> {
+    let (lp, vars) = attacker_lp(release, policy, links, members, maximise, |i| {
+        if i == target { 1.0 } else { 0.0 }
+    });
+    let order: Vec<Variable> = members.iter().map(|i| vars[i]).collect();
+    match lp.solve_bound(vars[&target], &order)? {
+        (Bound::Value(v), point) => {
+            let moved = members
+                .iter()
+                .zip(point)
+                .filter(|&(&i, x)| {
+                    let value = release.cells[i].value;
+                    (x - value).abs() > 1e-7 * value.abs().max(1.0)
+                })
+                .map(|(&i, _)| i)
+                .collect();
+            Ok((v, Some(moved)))
+        }
+        (Bound::Unbounded, _) => Ok((
+            if maximise {
+                INF
+            } else {
+                lower_bound(release, policy, target)
+            },
+            None,
+        )),
+        (Bound::Infeasible, _) => Err(contradiction(release, target)),
+    }
+}
+
+/// Exact bounds of cell `target` given everything published plus the cells in `known`.
 pub(crate) fn bounds(
     release: &Release,
     policy: &Policy,
+    links: &Links,
     known: &[usize],
     target: usize,
 ) -> Result<Interval, SdcError> {
-    bounds_sides(release, policy, known, target, Sides::Both)
-}
-
-/// Bounds of cell `target`, computing only the sides asked for.
-pub(crate) fn bounds_sides(
-    release: &Release,
-    policy: &Policy,
-    known: &[usize],
-    target: usize,
-    sides: Sides,
-) -> Result<Interval, SdcError> {
-    let hidden: Vec<bool> = (0..release.cells.len())
-        .map(|i| release.cells[i].status.suppressed() && !known.contains(&i))
-        .collect();
+    let hidden = hidden_cells(release, known);
     let value = release.cells[target].value;
     if !hidden[target] {
         return Ok(Interval {
@@ -126,68 +315,232 @@ pub(crate) fn bounds_sides(
             upper: value,
         });
     }
-    let members = component(release, &hidden, target);
-    let (up, down) = release.cells[target].protection;
-    let wanted = match sides {
-        Sides::Both => [true, true],
-        Sides::Needed => [down > 0.0, up > 0.0],
-    };
-    let mut result = [value, value];
-    for (slot, maximise) in [(0, false), (1, true)] {
-        if !wanted[slot] {
-            continue;
-        }
-        let mut lp = Lp::new(maximise);
-        let mut vars = HashMap::new();
-        for &i in &members {
-            let objective = if i == target { 1.0 } else { 0.0 };
-            vars.insert(i, lp.var(objective, lower_bound(release, policy, i), INF));
-        }
-        for relation in &release.relations {
-            if !relation
-                .parts
-                .iter()
-                .chain([&relation.total])
-                .any(|c| vars.contains_key(c))
-            {
-                continue;
-            }
-            let mut terms = Vec::new();
-            let mut rhs = 0.0;
-            for (cell, coef) in relation
-                .parts
-                .iter()
-                .map(|&p| (p, 1.0))
-                .chain([(relation.total, -1.0)])
-            {
-                match vars.get(&cell) {
-                    Some(&v) => terms.push((v, coef)),
-                    None => rhs -= coef * release.cells[cell].value,
-                }
-            }
-            lp.eq(&terms, rhs);
-        }
-        result[slot] = match lp.solve_bound(vars[&target])? {
-            Bound::Value(v) => v,
-            Bound::Unbounded => {
-                if maximise {
-                    INF
-                } else {
-                    lower_bound(release, policy, target)
-                }
-            }
-            Bound::Infeasible => {
-                return Err(SdcError::Definition(format!(
-                    "the published values of the table contradict each other around {}",
-                    release.describe(target)
-                )));
-            }
-        };
-    }
+    let members = component(release, links, &hidden, target);
     Ok(Interval {
-        lower: result[0],
-        upper: result[1],
+        lower: optimum(release, policy, links, &members, target, false)?,
+        upper: optimum(release, policy, links, &members, target, true)?,
     })
+}
+
+/// How far each of `open` (indices into `targets`) can be moved at once,
+/// up or down, capped at what its protection asks: one LP for many cells.
+/// `y_t ≤ ±(x_t − value_t)`, `y_t ≤ protection_t`, maximise `Σ y_t`.
+fn reach_together(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    members: &[usize],
+    open: &[usize],
+    up: bool,
+) -> Result<(Vec<f64>, Vec<usize>), SdcError> {
+    let (mut lp, vars) = attacker_lp(release, policy, links, members, true, |_| 0.0);
+    let sign = if up { 1.0 } else { -1.0 };
+    let mut ys = Vec::with_capacity(open.len());
+    for &t in open {
+        let cell = &release.cells[t];
+        let cap = if up {
+            cell.protection.0
+        } else {
+            cell.protection.1
+        };
+        let y = lp.var(1.0, f64::NEG_INFINITY, cap);
+        lp.le(&[(y, 1.0), (vars[&t], -sign)], -sign * cell.value);
+        ys.push(y);
+    }
+    let mut all = ys.clone();
+    all.extend(members.iter().map(|i| vars[i]));
+    let (_, values) = lp
+        .solve(&all)?
+        .ok_or_else(|| contradiction(release, open[0]))?;
+    let moved = members
+        .iter()
+        .zip(&values[ys.len()..])
+        .filter(|&(&i, x)| {
+            let value = release.cells[i].value;
+            (x - value).abs() > 1e-7 * value.abs().max(1.0)
+        })
+        .map(|(&i, _)| i)
+        .collect();
+    Ok((values[..ys.len()].to_vec(), moved))
+}
+
+/// Whether moving cell `t` by `moved` (up or down) covers its protection.
+fn reaches(release: &Release, t: usize, up: bool, moved: f64) -> bool {
+    let cell = &release.cells[t];
+    let need = if up {
+        cell.protection.0
+    } else {
+        cell.protection.1
+    };
+    moved >= need - 1e-6 * cell.value.abs().max(1.0)
+}
+
+/// For each target, an interval the attacker can reach at least: for each
+/// side its protection needs, either a point showing the side protected
+/// (found for many cells by one LP) or, where none is found, the exact
+/// optimum. A target that passes [`protects`] with it is protected; one
+/// that fails is not. With `settle` false, targets no joint LP shows
+/// protected are left at what it found (which then proves nothing).
+pub(crate) fn verify(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    known: &[usize],
+    targets: &[usize],
+    settle: bool,
+) -> Result<Vec<Interval>, SdcError> {
+    Ok(verify_shown(release, policy, links, known, targets, settle)?.0)
+}
+
+/// For each target and side (up, down): the cells moved by a point that
+/// shows the side protected, where one LP for that target alone found it
+/// (a side that needs no protection moves nothing). A singleton whose
+/// value the attacker learns does not narrow a side whose point leaves
+/// the singleton where it is: the point stays feasible.
+pub(crate) type Shown = Vec<Proof>;
+
+/// Per side (up, down), the cells a point showing it protected moves.
+pub(crate) type Proof = [Option<Vec<usize>>; 2];
+
+/// [`Proof`]s by primary cell.
+pub(crate) type ShownBy = HashMap<usize, Proof>;
+
+/// Cells of one connected part of the table, and the (target, side) pairs in it.
+type Group = (Vec<usize>, Vec<(usize, bool)>);
+
+/// [`verify`], with the points that show each side protected.
+pub(crate) fn verify_shown(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    known: &[usize],
+    targets: &[usize],
+    settle: bool,
+) -> Result<(Vec<Interval>, Shown), SdcError> {
+    let hidden = hidden_cells(release, known);
+    let mut shown: Shown = targets
+        .iter()
+        .map(|&t| {
+            let (u, d) = release.cells[t].protection;
+            [(u <= 0.0).then(Vec::new), (d <= 0.0).then(Vec::new)]
+        })
+        .collect();
+    let mut out: Vec<Interval> = targets
+        .iter()
+        .map(|&t| Interval {
+            lower: release.cells[t].value,
+            upper: release.cells[t].value,
+        })
+        .collect();
+    // Each side each target needs, tried first in a small neighbourhood:
+    // most protected cells show it there, with a small LP.
+    let needs: Vec<(usize, bool)> = (0..targets.len())
+        .filter(|&k| hidden[targets[k]])
+        .flat_map(|k| {
+            let (u, d) = release.cells[targets[k]].protection;
+            [(k, true, u), (k, false, d)]
+        })
+        .filter(|&(_, _, amount)| amount > 0.0)
+        .map(|(k, up, _)| (k, up))
+        .collect();
+    let index: Vec<usize> = (0..needs.len()).collect();
+    let nearby = par_map(&index, |n| {
+        let (k, up) = needs[n];
+        let t = targets[k];
+        let value = release.cells[t].value;
+        let mut moved = 0.0;
+        let mut point = None;
+        for set in [
+            near(release, links, &hidden, t),
+            ball(release, links, &hidden, t, BALL),
+        ] {
+            let (v, cells) = optimum_point(release, policy, links, &set, t, up)?;
+            moved = if up { v - value } else { value - v };
+            if reaches(release, t, up, moved) {
+                point = cells;
+                break;
+            }
+        }
+        Ok::<_, SdcError>((moved, point))
+    });
+    let mut open_sides: Vec<(usize, bool)> = Vec::new();
+    for (&(k, up), found) in needs.iter().zip(nearby) {
+        let (moved, point) = found?;
+        if reaches(release, targets[k], up, moved) {
+            shown[k][usize::from(!up)] = point;
+            let value = release.cells[targets[k]].value;
+            if up {
+                out[k].upper = value + moved;
+            } else {
+                out[k].lower = value - moved;
+            }
+        } else {
+            open_sides.push((k, up));
+        }
+    }
+    // The rest grouped by the connected part of the table they lie in.
+    let mut part_of = vec![usize::MAX; release.cells.len()];
+    let mut parts: Vec<Group> = Vec::new();
+    for &(k, up) in &open_sides {
+        let t = targets[k];
+        if part_of[t] == usize::MAX {
+            let members = component(release, links, &hidden, t);
+            for &m in &members {
+                part_of[m] = parts.len();
+            }
+            parts.push((members, Vec::new()));
+        }
+        parts[part_of[t]].1.push((k, up));
+    }
+    let index: Vec<usize> = (0..parts.len()).collect();
+    let found = par_map(&index, |g| {
+        let (members, sides) = &parts[g];
+        let mut found: Vec<(usize, bool, f64, Option<Vec<usize>>)> = Vec::new();
+        for up in [true, false] {
+            let mut open: Vec<usize> = sides.iter().filter(|s| s.1 == up).map(|s| s.0).collect();
+            while !open.is_empty() {
+                let cells: Vec<usize> = open.iter().map(|&k| targets[k]).collect();
+                let (moved, point) = reach_together(release, policy, links, members, &cells, up)?;
+                let mut rest = Vec::new();
+                for (&k, y) in open.iter().zip(moved) {
+                    if reaches(release, targets[k], up, y) || open.len() == 1 {
+                        // Alone in the LP, a capped optimum short of the cap is the exact optimum.
+                        found.push((k, up, y, Some(point.clone())));
+                    } else {
+                        rest.push(k);
+                    }
+                }
+                if rest.len() == open.len() {
+                    if !settle {
+                        break;
+                    }
+                    // No cell reached its cap together: settle each alone.
+                    for k in rest.drain(..) {
+                        let (v, point) =
+                            optimum_point(release, policy, links, members, targets[k], up)?;
+                        let value = release.cells[targets[k]].value;
+                        found.push((k, up, if up { v - value } else { value - v }, point));
+                    }
+                }
+                open = rest;
+            }
+        }
+        Ok::<_, SdcError>(found)
+    });
+    for part in found {
+        for (k, up, moved, point) in part? {
+            let value = release.cells[targets[k]].value;
+            if up {
+                out[k].upper = value + moved;
+            } else {
+                out[k].lower = value - moved;
+            }
+            if reaches(release, targets[k], up, moved) {
+                shown[k][usize::from(!up)] = point;
+            }
+        }
+    }
+    Ok((out, shown))
 }
 
 /// Whether `interval` protects cell `i` as its requirement says.
@@ -225,37 +578,106 @@ pub(crate) fn par_map<T: Send>(items: &[usize], f: impl Fn(usize) -> T + Sync) -
     items.iter().map(|&i| f(i)).collect()
 }
 
-/// Audits the release's current pattern.
+/// Audits the release's current pattern: the exact interval of every
+/// withheld cell, and whether every primary is protected.
 ///
 /// # Errors
 /// If the LP solver fails or the published values are inconsistent.
 pub fn audit(release: &Release, policy: &Policy) -> Result<Audit, SdcError> {
-    let mut intervals = vec![None; release.cells.len()];
-    let mut failures = Vec::new();
+    let links = Links::new(release);
     let hidden = release.suppressed();
-    let computed = par_map(&hidden, |i| bounds(release, policy, &[], i));
+    let computed = par_map(&hidden, |i| bounds(release, policy, &links, &[], i));
+    let mut intervals = vec![None; release.cells.len()];
     for (i, interval) in hidden.into_iter().zip(computed) {
-        let interval = interval?;
-        intervals[i] = Some(interval);
-        if matches!(release.cells[i].status, Status::Primary(_)) && !protects(release, i, interval)
-        {
-            failures.push(Failure {
-                cell: i,
-                interval,
-                singleton: None,
-            });
-        }
+        intervals[i] = Some(interval?);
     }
-    // A singleton's only contributor knows its value: re-audit its neighbours with it known.
+    verdict(release, policy, &links, intervals, &HashMap::new())
+}
+
+/// The audit's verdict with less work: only primary cells, only the side
+/// of each that its protection needs, shown first in a small
+/// neighbourhood, then for many cells at once by one LP over their part of
+/// the table; a cell still not shown protected gets its exact optimum, so
+/// the failures are exactly the audit's. The intervals are those of
+/// primaries and may be narrower than [`audit`]'s (wide enough to show the
+/// protection).
+///
+/// # Errors
+/// If the LP solver fails or the published values are inconsistent.
+pub fn check(release: &Release, policy: &Policy) -> Result<Audit, SdcError> {
+    Ok(check_shown(release, policy)?.0)
+}
+
+/// [`check`], with the points that showed each primary protected.
+pub(crate) fn check_shown(
+    release: &Release,
+    policy: &Policy,
+) -> Result<(Audit, ShownBy), SdcError> {
+    let links = Links::new(release);
+    let primaries: Vec<usize> = (0..release.cells.len())
+        .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
+        .collect();
+    let mut intervals = vec![None; release.cells.len()];
+    let (found, shown) = verify_shown(release, policy, &links, &[], &primaries, true)?;
+    for (i, interval) in primaries.iter().zip(found) {
+        intervals[*i] = Some(interval);
+    }
+    let shown: ShownBy = primaries.into_iter().zip(shown).collect();
+    Ok((verdict(release, policy, &links, intervals, &shown)?, shown))
+}
+
+/// Failures among the primaries' intervals; when there are none, the
+/// singleton pairs: a singleton's only contributor knows its value, so its
+/// neighbours are checked again with it known, unless the point that
+/// showed a neighbour protected (`shown`, see [`Shown`]) leaves the
+/// singleton at its value.
+fn verdict(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    intervals: Vec<Option<Interval>>,
+    shown: &ShownBy,
+) -> Result<Audit, SdcError> {
+    let mut failures: Vec<Failure> = intervals
+        .iter()
+        .enumerate()
+        .filter_map(|(i, iv)| iv.map(|iv| (i, iv)))
+        .filter(|&(i, iv)| {
+            matches!(release.cells[i].status, Status::Primary(_)) && !protects(release, i, iv)
+        })
+        .map(|(cell, interval)| Failure {
+            cell,
+            interval,
+            singleton: None,
+        })
+        .collect();
     if failures.is_empty() {
-        for s in singletons(release) {
-            for p in neighbour_primaries(release, s) {
-                let interval = bounds_sides(release, policy, &[s], p, Sides::Needed)?;
+        let singles = singletons(release);
+        let neighbours: Vec<Vec<usize>> = singles
+            .iter()
+            .map(|&s| {
+                let mut near = neighbour_primaries(release, s);
+                near.retain(|p| {
+                    !shown.get(p).is_some_and(|sides| {
+                        sides
+                            .iter()
+                            .all(|side| side.as_ref().is_some_and(|moved| !moved.contains(&s)))
+                    })
+                });
+                near
+            })
+            .collect();
+        let index: Vec<usize> = (0..singles.len()).collect();
+        let computed = par_map(&index, |k| {
+            verify(release, policy, links, &[singles[k]], &neighbours[k], true)
+        });
+        for (k, found) in computed.into_iter().enumerate() {
+            for (&p, interval) in neighbours[k].iter().zip(found?) {
                 if !protects(release, p, interval) {
                     failures.push(Failure {
                         cell: p,
                         interval,
-                        singleton: Some(s),
+                        singleton: Some(singles[k]),
                     });
                 }
             }

@@ -28,7 +28,7 @@ pub mod primary;
 pub mod protect;
 pub mod table;
 
-pub use audit::{Audit, Interval, audit};
+pub use audit::{Audit, Interval, audit, check};
 pub use policy::{CostKind, Method, Policy};
 pub use protect::protect;
 pub use table::{Cell, Dimension, PrimaryReason, Relation, Release, Status, TableDef};

@@ -32,6 +32,10 @@ impl Lp {
         self.problem.add_constraint(terms, ComparisonOp::Eq, rhs);
     }
 
+    pub fn le(&mut self, terms: &[(Variable, f64)], rhs: f64) {
+        self.problem.add_constraint(terms, ComparisonOp::Le, rhs);
+    }
+
     pub fn ge(&mut self, terms: &[(Variable, f64)], rhs: f64) {
         self.problem.add_constraint(terms, ComparisonOp::Ge, rhs);
     }
@@ -51,15 +55,23 @@ impl Lp {
         }
     }
 
-    /// Solves, telling unbounded from infeasible.
-    pub fn solve_bound(&self, var: Variable) -> Result<Bound, SdcError> {
+    /// Solves, telling unbounded from infeasible; with a finite optimum,
+    /// also the values of `vars` there.
+    pub fn solve_bound(
+        &self,
+        var: Variable,
+        vars: &[Variable],
+    ) -> Result<(Bound, Vec<f64>), SdcError> {
         match self.problem.solve() {
             Ok(outcome) => match outcome.into_solution() {
-                Ok(solution) => Ok(Bound::Value(solution.var_value(var))),
+                Ok(solution) => Ok((
+                    Bound::Value(solution.var_value(var)),
+                    vars.iter().map(|v| solution.var_value(*v)).collect(),
+                )),
                 Err(_) => Err(SdcError::Solver("interrupted".into())),
             },
-            Err(microlp::Error::Unbounded) => Ok(Bound::Unbounded),
-            Err(microlp::Error::Infeasible) => Ok(Bound::Infeasible),
+            Err(microlp::Error::Unbounded) => Ok((Bound::Unbounded, Vec::new())),
+            Err(microlp::Error::Infeasible) => Ok((Bound::Infeasible, Vec::new())),
             Err(e) => Err(SdcError::Solver(e.to_string())),
         }
     }

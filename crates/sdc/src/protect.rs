@@ -14,20 +14,26 @@
 
 use crate::SdcError;
 use crate::audit::{
-    Audit, Interval, Sides, audit, bounds_sides, lower_bound, neighbour_primaries, par_map,
-    protects, singletons,
+    Audit, Failure, Interval, Links, ShownBy, check, check_shown, lower_bound, members, protects,
+    verify, verify_shown,
 };
 use crate::lp::{INF, Lp};
 use crate::policy::{CostKind, Policy};
 use crate::primary;
 use crate::table::{Release, Status};
+use std::collections::HashMap;
 
-/// Rounds of fixing before the table is declared unprotectable.
-const MAX_ROUNDS: usize = 4;
+/// Rounds of fixing before the table is declared unprotectable (primaries
+/// and singleton pairs are fixed in separate rounds).
+const MAX_ROUNDS: usize = 8;
 /// Cost of routing a deviation through a cell that is already withheld.
 const HIDDEN_COST: f64 = 1e-3;
 /// A deviation smaller than this does not count as touching a cell.
 const TOUCH: f64 = 1e-7;
+/// How many of the cheapest cells of each of the primary's relations the
+/// first, small deviation LPs may use (with every withheld cell); the whole
+/// table comes last.
+const NEAR_WIDTHS: [usize; 2] = [8, 40];
 
 /// Applies the policy's primary rules, chooses secondary suppressions and
 /// audits the result. Returns the passing audit.
@@ -37,68 +43,123 @@ const TOUCH: f64 = 1e-7;
 /// closed: release nothing), or a solver error.
 pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError> {
     primary::apply(release, policy);
-    let mut last_failure = None;
+    let links = Links::new(release);
+    let (mut result, mut shown) = check_shown(release, policy)?;
+    let mut trimmed = false;
     for _ in 0..MAX_ROUNDS {
-        let mut changed = false;
-        let primaries: Vec<usize> = (0..release.cells.len())
-            .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
-            .collect();
-        // Check every primary at once; suppressions only add protection, so
-        // a primary that passes now still passes after later ones are fixed.
-        let first = par_map(&primaries, |p| {
-            bounds_sides(release, policy, &[], p, Sides::Needed)
-        });
-        let mut unprotected = Vec::new();
-        for (p, interval) in primaries.into_iter().zip(first) {
-            if !protects(release, p, interval?) {
-                unprotected.push(p);
-            }
-        }
-        for p in unprotected {
-            // Fixing an earlier one may have protected this one already.
-            let interval = bounds_sides(release, policy, &[], p, Sides::Needed)?;
-            if !protects(release, p, interval) {
-                hide(release, policy, p, interval, None)?;
-                changed = true;
-            }
-        }
-        let pairs: Vec<(usize, usize)> = singletons(release)
-            .into_iter()
-            .flat_map(|s| {
-                neighbour_primaries(release, s)
-                    .into_iter()
-                    .map(move |p| (s, p))
-            })
-            .collect();
-        let index: Vec<usize> = (0..pairs.len()).collect();
-        let first = par_map(&index, |k| {
-            bounds_sides(release, policy, &[pairs[k].0], pairs[k].1, Sides::Needed)
-        });
-        let mut exposed = Vec::new();
-        for (pair, interval) in pairs.into_iter().zip(first) {
-            if !protects(release, pair.1, interval?) {
-                exposed.push(pair);
-            }
-        }
-        for (s, p) in exposed {
-            let interval = bounds_sides(release, policy, &[s], p, Sides::Needed)?;
-            if !protects(release, p, interval) {
-                hide(release, policy, p, interval, Some(s))?;
-                changed = true;
-            }
-        }
-        let result = audit(release, policy)?;
         if result.passed() {
-            return Ok(result);
+            if trimmed || !trim(release, policy, &links, shown.clone())? {
+                return Ok(result);
+            }
+            // Publishing cells again must pass the whole check, singleton pairs included.
+            trimmed = true;
+            result = check(release, policy)?;
+            continue;
         }
-        last_failure = result.failures.first().map(|f| f.cell);
-        if !changed {
+        if !fix(release, policy, &links, &result.failures)? {
             break;
         }
+        (result, shown) = check_shown(release, policy)?;
+    }
+    if result.passed() {
+        return Ok(result);
     }
     Err(SdcError::CannotProtect(
-        last_failure.map_or_else(String::new, |c| release.describe(c)),
+        result
+            .failures
+            .first()
+            .map_or_else(String::new, |f| release.describe(f.cell)),
     ))
+}
+
+/// Hides a deviation for each failure, in order. Until the first one is
+/// hidden the check's intervals are current; after that each is looked at
+/// again, since an earlier fix often protects later ones too. Returns
+/// whether anything was suppressed.
+fn fix(
+    release: &mut Release,
+    policy: &Policy,
+    links: &Links,
+    failures: &[Failure],
+) -> Result<bool, SdcError> {
+    let mut changed = false;
+    for failure in failures {
+        let interval = if changed {
+            let known: Vec<usize> = failure.singleton.into_iter().collect();
+            verify(release, policy, links, &known, &[failure.cell], true)?[0]
+        } else {
+            failure.interval
+        };
+        if !protects(release, failure.cell, interval) {
+            hide(
+                release,
+                policy,
+                links,
+                failure.cell,
+                interval,
+                failure.singleton,
+            )?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+/// Publishes again, costliest first, each secondary cell no primary needs:
+/// greedy fixing in order can leave some a later fix made redundant. Only
+/// primaries whose protecting point moved the cell (or that have no such
+/// point) are checked again. Returns whether any cell was published.
+fn trim(
+    release: &mut Release,
+    policy: &Policy,
+    links: &Links,
+    mut shown: ShownBy,
+) -> Result<bool, SdcError> {
+    let mut secondaries: Vec<usize> = (0..release.cells.len())
+        .filter(|&i| release.cells[i].status == Status::Secondary)
+        .collect();
+    secondaries.sort_by(|&a, &b| {
+        cost(release, policy, b)
+            .total_cmp(&cost(release, policy, a))
+            .then(a.cmp(&b))
+    });
+    let mut published = false;
+    for s in secondaries {
+        let mut affected: Vec<usize> = shown
+            .iter()
+            .filter(|(_, sides)| {
+                sides
+                    .iter()
+                    .any(|side| side.as_ref().is_none_or(|moved| moved.contains(&s)))
+            })
+            .map(|(&p, _)| p)
+            .collect();
+        // Primaries next to the cell first: they are the ones likely to need it.
+        let next_to: Vec<usize> = links
+            .of(s)
+            .iter()
+            .flat_map(|&r| members(release, r))
+            .collect();
+        affected.sort_unstable_by_key(|p| (!next_to.contains(p), *p));
+        release.cells[s].status = Status::Safe;
+        // One at a time, stopping at the first primary not shown protected
+        // quickly (without settling: the cell then stays withheld).
+        let mut points = Vec::with_capacity(affected.len());
+        for &p in &affected {
+            let (found, shown_p) = verify_shown(release, policy, links, &[], &[p], false)?;
+            if !protects(release, p, found[0]) {
+                break;
+            }
+            points.extend(shown_p);
+        }
+        if points.len() == affected.len() {
+            shown.extend(affected.into_iter().zip(points));
+            published = true;
+        } else {
+            release.cells[s].status = Status::Secondary;
+        }
+    }
+    Ok(published)
 }
 
 fn cost(release: &Release, policy: &Policy, i: usize) -> f64 {
@@ -117,6 +178,7 @@ fn cost(release: &Release, policy: &Policy, i: usize) -> f64 {
 fn hide(
     release: &mut Release,
     policy: &Policy,
+    links: &Links,
     p: usize,
     interval: Interval,
     known: Option<usize>,
@@ -132,7 +194,7 @@ fn hide(
         needs.push((-1.0, down));
     }
     for (direction, amount) in needs {
-        let touched = deviation(release, policy, p, direction, amount, known)?
+        let touched = deviation(release, policy, links, p, direction, amount, known)?
             .ok_or_else(|| SdcError::CannotProtect(release.describe(p)))?;
         for i in touched {
             if !release.cells[i].status.suppressed() {
@@ -143,48 +205,162 @@ fn hide(
     Ok(())
 }
 
-/// The cells a cheapest feasible deviation moving `p` by `direction × amount` touches.
+/// The cells a cheapest feasible deviation moving `p` by `direction ×
+/// amount` touches. Small neighbourhoods are tried first: a deviation that
+/// is feasible there (every other cell unmoved) is feasible in the whole
+/// table, so only its cost, never the protection, depends on the search.
 fn deviation(
     release: &Release,
     policy: &Policy,
+    links: &Links,
+    p: usize,
+    direction: f64,
+    amount: f64,
+    known: Option<usize>,
+) -> Result<Option<Vec<usize>>, SdcError> {
+    let mut tried = 0;
+    for width in NEAR_WIDTHS {
+        let scope = neighbourhood(release, policy, links, p, width, known);
+        if scope.len() == tried {
+            continue;
+        }
+        tried = scope.len();
+        if let Some(touched) = deviate(release, policy, links, &scope, p, direction, amount, known)?
+        {
+            return Ok(Some(touched));
+        }
+    }
+    let all: Vec<usize> = (0..release.cells.len()).collect();
+    if all.len() == tried {
+        return Ok(None);
+    }
+    deviate(release, policy, links, &all, p, direction, amount, known)
+}
+
+/// Every withheld cell (routes through them cost next to nothing), the
+/// `width` cheapest cells of each relation of `p`, then (twice) the cells
+/// that close a cycle: tied by two relations to that set, one of them
+/// through a cell added last. In two dimensions that closes rectangles
+/// (and longer cycles through withheld cells), in three, boxes.
+fn neighbourhood(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    p: usize,
+    width: usize,
+    known: Option<usize>,
+) -> Vec<usize> {
+    let by_cost = |a: &usize, b: &usize| {
+        cost(release, policy, *a)
+            .total_cmp(&cost(release, policy, *b))
+            .then(a.cmp(b))
+    };
+    let mut inside = vec![false; release.cells.len()];
+    for (i, cell) in release.cells.iter().enumerate() {
+        inside[i] = cell.status.suppressed();
+    }
+    inside[p] = true;
+    let mut frontier = vec![p];
+    for &r in links.of(p) {
+        let mut cells: Vec<usize> = members(release, r)
+            .filter(|&m| m != p && Some(m) != known && !inside[m])
+            .collect();
+        cells.sort_by(by_cost);
+        cells.truncate(width);
+        for c in cells {
+            inside[c] = true;
+            frontier.push(c);
+        }
+    }
+    for _ in 0..2 {
+        let mut ties: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &c in &frontier {
+            for &r in links.of(c) {
+                for m in members(release, r) {
+                    if !inside[m] {
+                        ties.entry(m).or_default().push(r);
+                    }
+                }
+            }
+        }
+        let mut added: Vec<usize> = ties
+            .into_iter()
+            .filter(|(m, rs)| {
+                links
+                    .of(*m)
+                    .iter()
+                    .any(|r| !rs.contains(r) && members(release, *r).any(|c| inside[c]))
+                    || rs.iter().any(|r| rs.iter().any(|q| q != r))
+            })
+            .map(|(m, _)| m)
+            .collect();
+        if added.is_empty() {
+            break;
+        }
+        added.sort_unstable();
+        for &m in &added {
+            inside[m] = true;
+        }
+        frontier = added;
+    }
+    (0..release.cells.len()).filter(|&i| inside[i]).collect()
+}
+
+/// The cheapest deviation over the cells in `scope` (all others stay put).
+#[allow(clippy::too_many_arguments)]
+fn deviate(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    scope: &[usize],
     p: usize,
     direction: f64,
     amount: f64,
     known: Option<usize>,
 ) -> Result<Option<Vec<usize>>, SdcError> {
     let mut lp = Lp::new(false);
-    let mut up_vars = Vec::with_capacity(release.cells.len());
-    let mut down_vars = Vec::with_capacity(release.cells.len());
-    for i in 0..release.cells.len() {
+    let mut vars = HashMap::with_capacity(scope.len());
+    let mut all = Vec::with_capacity(2 * scope.len());
+    for &i in scope {
         let c = cost(release, policy, i);
         let fixed = known == Some(i);
         let room_down = (release.cells[i].value - lower_bound(release, policy, i)).max(0.0);
-        up_vars.push(lp.var(c, 0.0, if fixed { 0.0 } else { INF }));
-        down_vars.push(lp.var(c, 0.0, if fixed { 0.0 } else { room_down }));
+        let up = lp.var(c, 0.0, if fixed { 0.0 } else { INF });
+        let down = lp.var(c, 0.0, if fixed { 0.0 } else { room_down });
+        vars.insert(i, (up, down));
+        all.push(up);
+        all.push(down);
     }
-    for relation in &release.relations {
+    let mut relations: Vec<usize> = scope.iter().flat_map(|&i| links.of(i)).copied().collect();
+    relations.sort_unstable();
+    relations.dedup();
+    for r in relations {
+        let relation = &release.relations[r];
         let mut terms = Vec::with_capacity(2 * relation.parts.len() + 2);
-        for &part in &relation.parts {
-            terms.push((up_vars[part], 1.0));
-            terms.push((down_vars[part], -1.0));
+        for (cell, sign) in relation
+            .parts
+            .iter()
+            .map(|&c| (c, 1.0))
+            .chain([(relation.total, -1.0)])
+        {
+            if let Some(&(up, down)) = vars.get(&cell) {
+                terms.push((up, sign));
+                terms.push((down, -sign));
+            }
         }
-        terms.push((up_vars[relation.total], -1.0));
-        terms.push((down_vars[relation.total], 1.0));
         lp.eq(&terms, 0.0);
     }
-    lp.ge(
-        &[(up_vars[p], direction), (down_vars[p], -direction)],
-        amount,
-    );
-    let mut all = up_vars.clone();
-    all.extend(&down_vars);
+    let (up, down) = vars[&p];
+    lp.ge(&[(up, direction), (down, -direction)], amount);
     let Some((_, values)) = lp.solve(&all)? else {
         return Ok(None);
     };
-    let n = release.cells.len();
     Ok(Some(
-        (0..n)
-            .filter(|&i| values[i] + values[n + i] > TOUCH)
+        scope
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| values[2 * k] + values[2 * k + 1] > TOUCH)
+            .map(|(_, &i)| i)
             .collect(),
     ))
 }

@@ -49,8 +49,9 @@ fn cartesian(lists: &[Vec<String>]) -> Vec<Vec<String>> {
 }
 
 /// The attacker: bounds of cell `target` from the published cells, the
-/// hierarchy equations, and x ≥ 1 for non-empty cells (x ≥ 0 otherwise).
-fn attack(r: &Release, target: usize, maximise: bool) -> f64 {
+/// hierarchy equations, x ≥ 1 for non-empty cells (x ≥ 0 otherwise), and
+/// the value of cell `known` if given (a singleton's own person).
+fn attack(r: &Release, target: usize, maximise: bool, known: Option<usize>) -> f64 {
     let mut problem = Problem::new(if maximise {
         OptimizationDirection::Maximize
     } else {
@@ -58,7 +59,7 @@ fn attack(r: &Release, target: usize, maximise: bool) -> f64 {
     });
     let mut vars = HashMap::new();
     for (i, cell) in r.cells.iter().enumerate() {
-        if cell.status.suppressed() {
+        if cell.status.suppressed() && Some(i) != known {
             let lb = if cell.contributors > 0 { 1.0 } else { 0.0 };
             vars.insert(
                 i,
@@ -113,6 +114,7 @@ fn attack(r: &Release, target: usize, maximise: bool) -> f64 {
 #[test]
 fn no_primary_cell_is_disclosed_in_random_hierarchical_tables() {
     let mut checked = 0;
+    let mut pairs = 0;
     for seed in 0..60u64 {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let n_dims = if seed % 3 == 0 { 3 } else { 2 };
@@ -151,8 +153,8 @@ fn no_primary_cell_is_disclosed_in_random_hierarchical_tables() {
         assert!(audit.passed());
         for (i, cell) in release.cells.iter().enumerate() {
             if let Status::Primary(_) = cell.status {
-                let hi = attack(&release, i, true);
-                let lo = attack(&release, i, false);
+                let hi = attack(&release, i, true, None);
+                let lo = attack(&release, i, false, None);
                 assert!(
                     hi >= 5.0 - 1e-6,
                     "seed {seed}: {} = {} can be shown under 5 (max {hi})",
@@ -167,6 +169,64 @@ fn no_primary_cell_is_disclosed_in_random_hierarchical_tables() {
                 checked += 1;
             }
         }
+        // The one person in a singleton knows its value: no other primary
+        // it shares an equation with (other than its own parts) may then
+        // be shown under 5.
+        for s in 0..release.cells.len() {
+            let single = &release.cells[s];
+            if !matches!(single.status, Status::Primary(_)) || single.contributors != 1 {
+                continue;
+            }
+            for p in 0..release.cells.len() {
+                if p == s
+                    || !matches!(release.cells[p].status, Status::Primary(_))
+                    || !shares_equation(&release, s, p)
+                    || inside(&release, p, s)
+                {
+                    continue;
+                }
+                let hi = attack(&release, p, true, Some(s));
+                assert!(
+                    hi >= 5.0 - 1e-6,
+                    "seed {seed}: knowing singleton {}, {} = {} can be shown under 5 (max {hi})",
+                    release.describe(s),
+                    release.describe(p),
+                    release.cells[p].value
+                );
+                pairs += 1;
+            }
+        }
     }
     assert!(checked > 100, "only {checked} primary cells were checked");
+    assert!(pairs > 20, "only {pairs} singleton pairs were checked");
+}
+
+/// Whether cells `a` and `b` appear in one hierarchy equation: equal in
+/// every dimension but one, where one is the other's parent or both have
+/// the same parent.
+fn shares_equation(r: &Release, a: usize, b: usize) -> bool {
+    let (ka, kb) = (&r.cells[a].key, &r.cells[b].key);
+    let differing: Vec<usize> = (0..r.dims.len()).filter(|&d| ka[d] != kb[d]).collect();
+    let [d] = differing[..] else {
+        return false;
+    };
+    let parent = &r.dims[d].parent;
+    parent[ka[d]] == Some(kb[d])
+        || parent[kb[d]] == Some(ka[d])
+        || (parent[ka[d]].is_some() && parent[ka[d]] == parent[kb[d]])
+}
+
+/// Whether cell `inner` lies inside `outer`: in every dimension its code is
+/// `outer`'s or a descendant of it.
+fn inside(r: &Release, inner: usize, outer: usize) -> bool {
+    (0..r.dims.len()).all(|d| {
+        let mut code = Some(r.cells[inner].key[d]);
+        while let Some(c) = code {
+            if c == r.cells[outer].key[d] {
+                return true;
+            }
+            code = r.dims[d].parent[c];
+        }
+        false
+    })
 }
