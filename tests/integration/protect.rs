@@ -61,7 +61,6 @@ fn protect_json_reports_status_and_the_audit_interval() {
         input.to_str().unwrap(),
         "--format",
         "json",
-        "--intervals",
     ]));
     let doc: serde_json::Value = serde_json::from_str(&o).unwrap();
     assert_eq!(doc["audit"]["passed"], true);

@@ -117,9 +117,9 @@ enum Command {
         /// Instead of protecting, audit this suppression pattern (CSV with the dimension columns and a status column).
         #[arg(long)]
         check_pattern: Option<PathBuf>,
-        /// Add to the JSON output, for every withheld cell, the exact interval an attacker can derive (one more full audit).
+        /// Leave out of the JSON output the exact interval an attacker can derive for each withheld cell (finding it takes a full audit, two LPs per withheld cell, on top of the protection).
         #[arg(long)]
-        intervals: bool,
+        no_intervals: bool,
     },
     /// Your own question in SQL, released protected (adhoc policy: cell key perturbation and the frequency rule).
     Query {
@@ -373,7 +373,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             format,
             out,
             check_pattern,
-            intervals,
+            no_intervals,
         } => {
             let project = open_project(cli).ok();
             let lang = language(cli.lang.as_deref(), project.as_ref());
@@ -398,7 +398,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 total,
                 json: format == "json",
                 pattern: check_pattern.as_deref(),
-                intervals: *intervals,
+                intervals: !*no_intervals,
             };
             let done = protect::run(&request).map_err(|e| {
                 anyhow::anyhow!(

@@ -209,9 +209,16 @@ pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
         return check_pattern(&mut release, &req.policy, pattern);
     }
     let mut audit = peitto_sdc::protect(&mut release, &req.policy)?;
-    if req.intervals {
+    if req.intervals && req.json {
         // protect() proves the pattern; the exact intervals of every withheld cell take a full audit.
         audit = peitto_sdc::audit(&release, &req.policy)?;
+        if !audit.passed() {
+            // The two must agree; if they do not, nothing is released.
+            return Err(peitto_sdc::SdcError::CannotProtect(
+                release.describe(audit.failures[0].cell),
+            )
+            .into());
+        }
     } else {
         audit.intervals.iter_mut().for_each(|iv| *iv = None);
     }
