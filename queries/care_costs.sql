@@ -34,6 +34,10 @@ placed AS (
         SUM(care_days(pl.start, pl."end", m.month_start, add_months(m.month_start, 1), 'ARRIVAL_NOT_DEPARTURE')) AS placement_days
     FROM cw_placement pl
     CROSS JOIN months m
+    -- Only placements that touch the year can have days in its months
+    -- (a same-day placement on 1.1. counts, so the end may equal it).
+    WHERE pl.start < make_date(CAST($year AS INT) + 1, 1, 1)
+      AND (pl."end" IS NULL OR pl."end" >= make_date(CAST($year AS INT), 1, 1))
     GROUP BY 1, 2, 3
 )
 SELECT
