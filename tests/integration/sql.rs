@@ -103,3 +103,34 @@ fn saved_reports_run_on_the_sample_store_with_bound_parameters() {
     });
     assert!(total > 100, "{total} children placed in 2025 in the sample");
 }
+
+#[test]
+fn compensation_rates_come_from_peitto_toml() {
+    let (_tmp, project) = project();
+    add_author(&project, &whoami());
+    // A child of 8 in a window that covers March 2027.
+    let month = [
+        "--project",
+        project.to_str().unwrap(),
+        "sql",
+        "SELECT compensation_month(DATE '2019-01-01', DATE '2027-03-01', \
+         DATE '2026-06-01', DATE '2028-06-01') * 12 AS yearly",
+    ];
+    assert!(ok(&peitto(&month)).contains("1955"), "the built-in rate");
+    // New rates from 2027 on: that month uses them, 2026 keeps the old ones.
+    let config = project.join("peitto.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text = text.replacen(
+        "[[compensation.rates]]",
+        "[[compensation.rates]]\nfrom_year = 2027\nunder_7 = 7000\nfrom_7 = 2100\n\n[[compensation.rates]]",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    assert!(ok(&peitto(&month)).contains("2100"), "the configured rate");
+    let earlier: Vec<String> = month
+        .iter()
+        .map(|a| a.replace("DATE '2027-03-01'", "DATE '2026-12-01'"))
+        .collect();
+    let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+    assert!(ok(&peitto(&earlier)).contains("1955"), "the rate of 2026");
+}

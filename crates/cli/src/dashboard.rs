@@ -195,7 +195,7 @@ pub fn build(
     let mut policies = std::collections::BTreeSet::new();
     let mut sql = String::new();
     runtime.block_on(async {
-        let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+        let engine = crate::release::open_engine(project).await?;
         let areas = engine.municipality_counties().await?;
         for shown in SHOWN {
             if released.contains_key(shown.report) {

@@ -554,7 +554,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()?;
             let batches = runtime.block_on(async {
-                let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+                let engine = crate::release::open_engine(&project).await?;
                 engine.sql(query, &bound).await
             })?;
             eprintln!("{}", text(lang, "sql.banner"));

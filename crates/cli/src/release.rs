@@ -77,7 +77,7 @@ pub fn query(
         .build()?;
     let released = runtime
         .block_on(async {
-            let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+            let engine = open_engine(project).await?;
             peitto_release::release(&engine, sql, &bound, &spec).await
         })
         .map_err(|e| release_error(lang, &e))?;
@@ -246,7 +246,7 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
         .build()?;
     let mut done = Vec::new();
     runtime.block_on(async {
-        let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+        let engine = open_engine(project).await?;
         let areas = engine.municipality_counties().await?;
         for report in &chosen {
             let policy_name =
@@ -427,4 +427,27 @@ fn meta(
         perturbed: released.perturbed > 0,
         params: format!("year={year}"),
     }
+}
+
+/// The engine over the project's store, with the project's compensation rates.
+pub(crate) async fn open_engine(
+    project: &Project,
+) -> Result<peitto_engine::Engine, peitto_engine::EngineError> {
+    let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+    let rates = &project.config.compensation.rates;
+    engine.set_compensation_rates(peitto_engine::RateTable::new(
+        rates
+            .iter()
+            .map(|r| {
+                (
+                    r.from_year,
+                    peitto_engine::Rates {
+                        under_7: r.under_7,
+                        from_7: r.from_7,
+                    },
+                )
+            })
+            .collect(),
+    ));
+    Ok(engine)
 }

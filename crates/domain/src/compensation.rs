@@ -69,6 +69,47 @@ pub const COUNTY_2023: Rates = Rates {
     from_7: 345.0,
 };
 
+/// The municipality's flat rates by year: each entry applies from its year
+/// until the next entry's (domain.md §2). Laws change the rates, so they
+/// are configuration (`[[compensation.rates]]` in peitto.toml).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateTable {
+    /// (first year, rates), sorted by year.
+    entries: Vec<(i32, Rates)>,
+}
+
+impl Default for RateTable {
+    fn default() -> RateTable {
+        RateTable {
+            entries: vec![(2023, MUNICIPAL_2023)],
+        }
+    }
+}
+
+impl RateTable {
+    /// A table from (first year, rates) entries in any order; the built-in
+    /// one when there are none.
+    #[must_use]
+    pub fn new(mut entries: Vec<(i32, Rates)>) -> RateTable {
+        if entries.is_empty() {
+            return RateTable::default();
+        }
+        entries.sort_by_key(|e| e.0);
+        RateTable { entries }
+    }
+
+    /// The rates in force in `year` (the earliest entry's before it).
+    #[must_use]
+    pub fn for_year(&self, year: i32) -> Rates {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.0 <= year)
+            .or(self.entries.first())
+            .map_or(MUNICIPAL_2023, |e| e.1)
+    }
+}
+
 /// Expected compensation for calendar month `month_start` (the 1st of a
 /// month): a twelfth of the yearly rate if any day of the month is in the
 /// window, by age at the start of the month.
@@ -147,5 +188,20 @@ mod tests {
             1955.0 / 12.0
         );
         assert_eq!(monthly(child, d(2027, 4, 1), w, MUNICIPAL_2023), 0.0);
+    }
+
+    #[test]
+    fn rates_apply_from_their_year_until_the_next() {
+        let new = Rates {
+            under_7: 7000.0,
+            from_7: 2100.0,
+        };
+        let table = RateTable::new(vec![(2027, new), (2023, MUNICIPAL_2023)]);
+        assert_eq!(table.for_year(2026), MUNICIPAL_2023);
+        assert_eq!(table.for_year(2027), new);
+        assert_eq!(table.for_year(2030), new);
+        // Before the first entry, the first entry's rates.
+        assert_eq!(table.for_year(2020), MUNICIPAL_2023);
+        assert_eq!(RateTable::new(Vec::new()), RateTable::default());
     }
 }

@@ -10,7 +10,7 @@
 //! | `add_working_days(date, n)` | the `n`th working day after `date` |
 //! | `add_months(date, n)` | `date` plus `n` months, clamped to month end |
 //! | `compensation_end(home_date, permit_basis, citizenship_date)` | end (exclusive) of the flat-rate compensation window |
-//! | `compensation_month(birth, month_start, window_start, window_end)` | the municipality's expected flat-rate compensation for that month, € |
+//! | `compensation_month(birth, month_start, window_start, window_end)` | the municipality's expected flat-rate compensation for that month, €, at the rates of its year (`[[compensation.rates]]` in peitto.toml) |
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
 use datafusion::arrow::datatypes::{
@@ -130,16 +130,36 @@ fn compensation_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     })
 }
 
-fn compensation_month(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+fn compensation_month(
+    args: &[ColumnarValue],
+    rates: &peitto_domain::compensation::RateTable,
+) -> Result<ColumnarValue> {
     per_row::<Float64Type>(args, |a, i| {
         let window = (date_at(&a[2], i)?, date_at(&a[3], i)?);
+        let month_start = date_at(&a[1], i)?;
         Some(peitto_domain::compensation::monthly(
             date_at(&a[0], i)?,
-            date_at(&a[1], i)?,
+            month_start,
             window,
-            peitto_domain::compensation::MUNICIPAL_2023,
+            rates.for_year(month_start.ymd().0),
         ))
     })
+}
+
+/// Registers `compensation_month` with the municipality's flat rates by year.
+pub fn register_compensation(ctx: &SessionContext, rates: peitto_domain::compensation::RateTable) {
+    ctx.register_udf(create_udf(
+        "compensation_month",
+        vec![
+            DataType::Date32,
+            DataType::Date32,
+            DataType::Date32,
+            DataType::Date32,
+        ],
+        DataType::Float64,
+        Volatility::Immutable,
+        Arc::new(move |args: &[ColumnarValue]| compensation_month(args, &rates)),
+    ));
 }
 
 /// Registers every function on `ctx`.
@@ -189,10 +209,5 @@ pub fn register(ctx: &SessionContext) {
         Date32,
         compensation_end,
     );
-    udf(
-        "compensation_month",
-        vec![Date32, Date32, Date32, Date32],
-        DataType::Float64,
-        compensation_month,
-    );
+    register_compensation(ctx, peitto_domain::compensation::RateTable::default());
 }

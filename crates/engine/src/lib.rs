@@ -22,6 +22,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::prelude::{SessionConfig, SessionContext};
 use peitto_domain::Episode;
+pub use peitto_domain::compensation::{RateTable, Rates};
 use peitto_model::Date;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -139,6 +140,12 @@ impl Engine {
                 .register_table(table.name, Arc::new(ListingTable::try_new(config)?))?;
         }
         Ok(engine)
+    }
+
+    /// Uses these flat compensation rates by year in `compensation_month`
+    /// (the built-in ones until this is called).
+    pub fn set_compensation_rates(&self, rates: RateTable) {
+        functions::register_compensation(&self.ctx, rates);
     }
 
     /// The session.

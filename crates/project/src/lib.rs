@@ -171,6 +171,31 @@ pub struct Config {
     /// Disclosure policies by name (`thl`, `ely`, `public`, `adhoc`, …).
     #[serde(default)]
     pub policies: toml::Table,
+    /// Integration compensation settings.
+    #[serde(default)]
+    pub compensation: CompensationConfig,
+}
+
+/// `[compensation]` of peitto.toml.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct CompensationConfig {
+    /// The municipality's flat rates by year (`[[compensation.rates]]`);
+    /// none: the built-in rates.
+    #[serde(default)]
+    pub rates: Vec<RateConfig>,
+}
+
+/// One `[[compensation.rates]]` entry: euros a year per person, in force
+/// from `from_year` until the next entry's year.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateConfig {
+    /// First year the rates apply to.
+    pub from_year: i32,
+    /// Per person aged under 7.
+    pub under_7: f64,
+    /// Per person aged 7 or over.
+    pub from_7: f64,
 }
 
 /// An opened project.
