@@ -139,16 +139,9 @@ fn near(release: &Release, links: &Links, hidden: &[bool], target: usize) -> Vec
         }
     }
     for _ in 0..2 {
-        let mut ties: HashMap<usize, Vec<usize>> = HashMap::new();
-        for &c in &set {
-            for &r in links.of(c) {
-                for m in members(release, r) {
-                    if hidden[m] && !inside.contains_key(&m) {
-                        ties.entry(m).or_default().push(r);
-                    }
-                }
-            }
-        }
+        let ties = ties(release, links, &set, |m| {
+            hidden[m] && !inside.contains_key(&m)
+        });
         let mut added: Vec<usize> = ties
             .into_iter()
             .filter_map(|(m, mut rs)| {
@@ -168,6 +161,27 @@ fn near(release: &Release, links: &Links, hidden: &[bool], target: usize) -> Vec
     }
     set.sort_unstable();
     set
+}
+
+/// For each cell that `open` accepts and that shares a relation with a
+/// cell of `from`: those relations (one entry per shared cell).
+pub(crate) fn ties(
+    release: &Release,
+    links: &Links,
+    from: &[usize],
+    open: impl Fn(usize) -> bool,
+) -> HashMap<usize, Vec<usize>> {
+    let mut ties: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &c in from {
+        for &r in links.of(c) {
+            for m in members(release, r) {
+                if open(m) {
+                    ties.entry(m).or_default().push(r);
+                }
+            }
+        }
+    }
+    ties
 }
 
 /// The first `cap` hidden cells reached from `target` through relations, breadth first.
@@ -375,23 +389,6 @@ fn reaches(release: &Release, t: usize, up: bool, moved: f64) -> bool {
     moved >= need - 1e-6 * cell.value.abs().max(1.0)
 }
 
-/// For each target, an interval the attacker can reach at least: for each
-/// side its protection needs, either a point showing the side protected
-/// (found for many cells by one LP) or, where none is found, the exact
-/// optimum. A target that passes [`protects`] with it is protected; one
-/// that fails is not. With `settle` false, targets no joint LP shows
-/// protected are left at what it found (which then proves nothing).
-pub(crate) fn verify(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    known: &[usize],
-    targets: &[usize],
-    settle: bool,
-) -> Result<Vec<Interval>, SdcError> {
-    Ok(verify_shown(release, policy, links, known, targets, settle)?.0)
-}
-
 /// For each target and side (up, down): the cells moved by a point that
 /// shows the side protected, where one LP for that target alone found it
 /// (a side that needs no protection moves nothing). A singleton whose
@@ -408,7 +405,13 @@ pub(crate) type ShownBy = HashMap<usize, Proof>;
 /// Cells of one connected part of the table, and the (target, side) pairs in it.
 type Group = (Vec<usize>, Vec<(usize, bool)>);
 
-/// [`verify`], with the points that show each side protected.
+/// For each target, an interval the attacker can reach at least, and the
+/// points that show each side protected: for each
+/// side its protection needs, either a point showing the side protected
+/// (found for many cells by one LP) or, where none is found, the exact
+/// optimum. A target that passes [`protects`] with it is protected; one
+/// that fails is not. With `settle` false, targets no joint LP shows
+/// protected are left at what it found (which then proves nothing).
 pub(crate) fn verify_shown(
     release: &Release,
     policy: &Policy,
@@ -669,7 +672,8 @@ fn verdict(
             .collect();
         let index: Vec<usize> = (0..singles.len()).collect();
         let computed = par_map(&index, |k| {
-            verify(release, policy, links, &[singles[k]], &neighbours[k], true)
+            verify_shown(release, policy, links, &[singles[k]], &neighbours[k], true)
+                .map(|(found, _)| found)
         });
         for (k, found) in computed.into_iter().enumerate() {
             for (&p, interval) in neighbours[k].iter().zip(found?) {

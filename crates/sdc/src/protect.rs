@@ -15,7 +15,7 @@
 use crate::SdcError;
 use crate::audit::{
     Audit, Failure, Interval, Links, ShownBy, check, check_shown, lower_bound, members, protects,
-    verify, verify_shown,
+    ties, verify_shown,
 };
 use crate::lp::{INF, Lp};
 use crate::policy::{CostKind, Policy};
@@ -86,7 +86,7 @@ fn fix(
     for failure in failures {
         let interval = if changed {
             let known: Vec<usize> = failure.singleton.into_iter().collect();
-            verify(release, policy, links, &known, &[failure.cell], true)?[0]
+            verify_shown(release, policy, links, &known, &[failure.cell], true)?.0[0]
         } else {
             failure.interval
         };
@@ -273,16 +273,7 @@ fn neighbourhood(
         }
     }
     for _ in 0..2 {
-        let mut ties: HashMap<usize, Vec<usize>> = HashMap::new();
-        for &c in &frontier {
-            for &r in links.of(c) {
-                for m in members(release, r) {
-                    if !inside[m] {
-                        ties.entry(m).or_default().push(r);
-                    }
-                }
-            }
-        }
+        let ties = ties(release, links, &frontier, |m| !inside[m]);
         let mut added: Vec<usize> = ties
             .into_iter()
             .filter(|(m, rs)| {
