@@ -7,9 +7,9 @@
 use crate::SdcError;
 use crate::lp::{Bound, INF, Lp};
 use crate::policy::Policy;
-use crate::table::{Release, Status};
+use crate::table::{Relation, Release, Status};
 use microlp::Variable;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The values an attacker cannot rule out for a withheld cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,7 +68,7 @@ impl Links {
     pub(crate) fn new(release: &Release) -> Links {
         let mut of = vec![Vec::new(); release.cells.len()];
         for (r, relation) in release.relations.iter().enumerate() {
-            for c in relation.parts.iter().copied().chain([relation.total]) {
+            for c in relation.cells() {
                 of[c].push(r);
             }
         }
@@ -82,12 +82,19 @@ impl Links {
     pub(crate) fn of(&self, c: usize) -> &[usize] {
         &self.of[c]
     }
+
+    /// The relations any of `cells` takes part in, each once, in order.
+    pub(crate) fn touching(&self, cells: &[usize]) -> Vec<usize> {
+        let mut relations: Vec<usize> = cells.iter().flat_map(|&c| self.of(c)).copied().collect();
+        relations.sort_unstable();
+        relations.dedup();
+        relations
+    }
 }
 
 /// The cells of relation `r`, total included.
 pub(crate) fn members(release: &Release, r: usize) -> impl Iterator<Item = usize> + '_ {
-    let relation = &release.relations[r];
-    relation.parts.iter().copied().chain([relation.total])
+    release.relations[r].cells()
 }
 
 /// Withheld cells, less those whose value the attacker is given.
@@ -129,33 +136,27 @@ const BALL: usize = 150;
 /// which closes the short cycles (a rectangle in two dimensions, a box in
 /// three) through which a hidden cell usually moves.
 fn near(release: &Release, links: &Links, hidden: &[bool], target: usize) -> Vec<usize> {
-    let mut inside: HashMap<usize, ()> = HashMap::from([(target, ())]);
+    let mut inside: HashSet<usize> = HashSet::from([target]);
     let mut set = vec![target];
     for &r in links.of(target) {
         for c in members(release, r) {
-            if hidden[c] && inside.insert(c, ()).is_none() {
+            if hidden[c] && inside.insert(c) {
                 set.push(c);
             }
         }
     }
     for _ in 0..2 {
-        let ties = ties(release, links, &set, |m| {
-            hidden[m] && !inside.contains_key(&m)
-        });
-        let mut added: Vec<usize> = ties
-            .into_iter()
-            .filter_map(|(m, mut rs)| {
-                rs.sort_unstable();
-                rs.dedup();
-                (rs.len() >= 2).then_some(m)
-            })
-            .collect();
+        let mut added: Vec<usize> =
+            ties(release, links, &set, |m| hidden[m] && !inside.contains(&m))
+                .into_iter()
+                .filter_map(|(m, rs)| (rs.len() >= 2).then_some(m))
+                .collect();
         if added.is_empty() || set.len() + added.len() > NEAR_CAP {
             break;
         }
         added.sort_unstable();
         for m in added {
-            inside.insert(m, ());
+            inside.insert(m);
             set.push(m);
         }
     }
@@ -164,7 +165,7 @@ fn near(release: &Release, links: &Links, hidden: &[bool], target: usize) -> Vec
 }
 
 /// For each cell that `open` accepts and that shares a relation with a
-/// cell of `from`: those relations (one entry per shared cell).
+/// cell of `from`: those relations, each once, in order.
 pub(crate) fn ties(
     release: &Release,
     links: &Links,
@@ -181,6 +182,10 @@ pub(crate) fn ties(
             }
         }
     }
+    for relations in ties.values_mut() {
+        relations.sort_unstable();
+        relations.dedup();
+    }
     ties
 }
 
@@ -192,7 +197,7 @@ fn ball(
     target: usize,
     cap: usize,
 ) -> Vec<usize> {
-    let mut seen: HashMap<usize, ()> = HashMap::from([(target, ())]);
+    let mut seen: HashSet<usize> = HashSet::from([target]);
     let mut queue = std::collections::VecDeque::from([target]);
     let mut out = Vec::new();
     while let Some(c) = queue.pop_front() {
@@ -203,7 +208,7 @@ fn ball(
         }
         for &r in links.of(c) {
             for n in members(release, r) {
-                if hidden[n] && seen.insert(n, ()).is_none() {
+                if hidden[n] && seen.insert(n) {
                     queue.push_back(n);
                 }
             }
@@ -232,19 +237,10 @@ fn attacker_lp(
             lp.var(objective(i), lower_bound(release, policy, i), INF),
         );
     }
-    let mut relations: Vec<usize> = members.iter().flat_map(|&i| links.of(i)).copied().collect();
-    relations.sort_unstable();
-    relations.dedup();
-    for r in relations {
-        let relation = &release.relations[r];
+    for r in links.touching(members) {
         let mut terms = Vec::new();
         let mut rhs = 0.0;
-        for (cell, coef) in relation
-            .parts
-            .iter()
-            .map(|&p| (p, 1.0))
-            .chain([(relation.total, -1.0)])
-        {
+        for (cell, coef) in release.relations[r].terms() {
             match vars.get(&cell) {
                 Some(&v) => terms.push((v, coef)),
                 None => rhs -= coef * release.cells[cell].value,
@@ -289,18 +285,7 @@ fn optimum_point(
     });
     let order: Vec<Variable> = members.iter().map(|i| vars[i]).collect();
     match lp.solve_bound(vars[&target], &order)? {
-        (Bound::Value(v), point) => {
-            let moved = members
-                .iter()
-                .zip(point)
-                .filter(|&(&i, x)| {
-                    let value = release.cells[i].value;
-                    (x - value).abs() > 1e-7 * value.abs().max(1.0)
-                })
-                .map(|(&i, _)| i)
-                .collect();
-            Ok((v, Some(moved)))
-        }
+        (Bound::Value(v), point) => Ok((v, Some(moved_cells(release, members, &point)))),
         (Bound::Unbounded, _) => Ok((
             if maximise {
                 INF
@@ -351,14 +336,11 @@ fn reach_together(
     let sign = if up { 1.0 } else { -1.0 };
     let mut ys = Vec::with_capacity(open.len());
     for &t in open {
-        let cell = &release.cells[t];
-        let cap = if up {
-            cell.protection.0
-        } else {
-            cell.protection.1
-        };
-        let y = lp.var(1.0, f64::NEG_INFINITY, cap);
-        lp.le(&[(y, 1.0), (vars[&t], -sign)], -sign * cell.value);
+        let y = lp.var(1.0, f64::NEG_INFINITY, need(release, t, up));
+        lp.le(
+            &[(y, 1.0), (vars[&t], -sign)],
+            -sign * release.cells[t].value,
+        );
         ys.push(y);
     }
     let mut all = ys.clone();
@@ -366,27 +348,39 @@ fn reach_together(
     let (_, values) = lp
         .solve(&all)?
         .ok_or_else(|| contradiction(release, open[0]))?;
-    let moved = members
+    let moved = moved_cells(release, members, &values[ys.len()..]);
+    Ok((values[..ys.len()].to_vec(), moved))
+}
+
+/// The cells of `members` that `point` (their values, in order) moves
+/// from their published or true values.
+fn moved_cells(release: &Release, members: &[usize], point: &[f64]) -> Vec<usize> {
+    members
         .iter()
-        .zip(&values[ys.len()..])
+        .zip(point)
         .filter(|&(&i, x)| {
             let value = release.cells[i].value;
             (x - value).abs() > 1e-7 * value.abs().max(1.0)
         })
         .map(|(&i, _)| i)
-        .collect();
-    Ok((values[..ys.len()].to_vec(), moved))
+        .collect()
+}
+
+/// How far cell `t`'s protection needs the attacker to be able to move it, up or down.
+fn need(release: &Release, t: usize, up: bool) -> f64 {
+    let (upward, downward) = release.cells[t].protection;
+    if up { upward } else { downward }
+}
+
+/// How far reaching `v` moves cell `t` in the direction asked.
+fn shift(release: &Release, t: usize, up: bool, v: f64) -> f64 {
+    let value = release.cells[t].value;
+    if up { v - value } else { value - v }
 }
 
 /// Whether moving cell `t` by `moved` (up or down) covers its protection.
 fn reaches(release: &Release, t: usize, up: bool, moved: f64) -> bool {
-    let cell = &release.cells[t];
-    let need = if up {
-        cell.protection.0
-    } else {
-        cell.protection.1
-    };
-    moved >= need - 1e-6 * cell.value.abs().max(1.0)
+    moved >= need(release, t, up) - 1e-6 * release.cells[t].value.abs().max(1.0)
 }
 
 /// For each target and side (up, down): the cells moved by a point that
@@ -424,8 +418,10 @@ pub(crate) fn verify_shown(
     let mut shown: Shown = targets
         .iter()
         .map(|&t| {
-            let (u, d) = release.cells[t].protection;
-            [(u <= 0.0).then(Vec::new), (d <= 0.0).then(Vec::new)]
+            [
+                (need(release, t, true) <= 0.0).then(Vec::new),
+                (need(release, t, false) <= 0.0).then(Vec::new),
+            ]
         })
         .collect();
     let mut out: Vec<Interval> = targets
@@ -435,22 +431,30 @@ pub(crate) fn verify_shown(
             upper: release.cells[t].value,
         })
         .collect();
+    // What one side of target `k` was found to reach, and the point that
+    // shows it protected if it is.
+    let mut record = |k: usize, up: bool, moved: f64, point: Option<Vec<usize>>| {
+        let value = release.cells[targets[k]].value;
+        if up {
+            out[k].upper = value + moved;
+        } else {
+            out[k].lower = value - moved;
+        }
+        if reaches(release, targets[k], up, moved) {
+            shown[k][usize::from(!up)] = point;
+        }
+    };
     // Each side each target needs, tried first in a small neighbourhood:
     // most protected cells show it there, with a small LP.
     let needs: Vec<(usize, bool)> = (0..targets.len())
         .filter(|&k| hidden[targets[k]])
-        .flat_map(|k| {
-            let (u, d) = release.cells[targets[k]].protection;
-            [(k, true, u), (k, false, d)]
-        })
-        .filter(|&(_, _, amount)| amount > 0.0)
-        .map(|(k, up, _)| (k, up))
+        .flat_map(|k| [(k, true), (k, false)])
+        .filter(|&(k, up)| need(release, targets[k], up) > 0.0)
         .collect();
     let index: Vec<usize> = (0..needs.len()).collect();
     let nearby = par_map(&index, |n| {
         let (k, up) = needs[n];
         let t = targets[k];
-        let value = release.cells[t].value;
         let mut moved = 0.0;
         let mut point = None;
         for set in [
@@ -458,7 +462,7 @@ pub(crate) fn verify_shown(
             ball(release, links, &hidden, t, BALL),
         ] {
             let (v, cells) = optimum_point(release, policy, links, &set, t, up)?;
-            moved = if up { v - value } else { value - v };
+            moved = shift(release, t, up, v);
             if reaches(release, t, up, moved) {
                 point = cells;
                 break;
@@ -470,13 +474,7 @@ pub(crate) fn verify_shown(
     for (&(k, up), found) in needs.iter().zip(nearby) {
         let (moved, point) = found?;
         if reaches(release, targets[k], up, moved) {
-            shown[k][usize::from(!up)] = point;
-            let value = release.cells[targets[k]].value;
-            if up {
-                out[k].upper = value + moved;
-            } else {
-                out[k].lower = value - moved;
-            }
+            record(k, up, moved, point);
         } else {
             open_sides.push((k, up));
         }
@@ -519,10 +517,9 @@ pub(crate) fn verify_shown(
                     }
                     // No cell reached its cap together: settle each alone.
                     for k in rest.drain(..) {
-                        let (v, point) =
-                            optimum_point(release, policy, links, members, targets[k], up)?;
-                        let value = release.cells[targets[k]].value;
-                        found.push((k, up, if up { v - value } else { value - v }, point));
+                        let t = targets[k];
+                        let (v, point) = optimum_point(release, policy, links, members, t, up)?;
+                        found.push((k, up, shift(release, t, up, v), point));
                     }
                 }
                 open = rest;
@@ -532,15 +529,7 @@ pub(crate) fn verify_shown(
     });
     for part in found {
         for (k, up, moved, point) in part? {
-            let value = release.cells[targets[k]].value;
-            if up {
-                out[k].upper = value + moved;
-            } else {
-                out[k].lower = value - moved;
-            }
-            if reaches(release, targets[k], up, moved) {
-                shown[k][usize::from(!up)] = point;
-            }
+            record(k, up, moved, point);
         }
     }
     Ok((out, shown))
@@ -548,10 +537,17 @@ pub(crate) fn verify_shown(
 
 /// Whether `interval` protects cell `i` as its requirement says.
 pub(crate) fn protects(release: &Release, i: usize, interval: Interval) -> bool {
-    let cell = &release.cells[i];
-    let eps = 1e-6 * cell.value.abs().max(1.0);
-    let (up, down) = cell.protection;
-    interval.upper >= cell.value + up - eps && interval.lower <= cell.value - down + eps
+    !short(release, i, interval, true) && !short(release, i, interval, false)
+}
+
+/// Whether `interval` falls short of cell `i`'s protection upwards (or downwards).
+pub(crate) fn short(release: &Release, i: usize, interval: Interval, up: bool) -> bool {
+    let moved = if up {
+        interval.upper - release.cells[i].value
+    } else {
+        release.cells[i].value - interval.lower
+    };
+    !reaches(release, i, up, moved)
 }
 
 /// Maps `f` over `items` on all cores (in order); sequential where there are no threads.
@@ -722,7 +718,7 @@ pub(crate) fn neighbour_primaries(release: &Release, s: usize) -> Vec<usize> {
         .relations
         .iter()
         .filter(|r| r.total == s || r.parts.contains(&s))
-        .flat_map(|r| r.parts.iter().copied().chain([r.total]))
+        .flat_map(Relation::cells)
         .filter(|&i| {
             i != s
                 && matches!(release.cells[i].status, Status::Primary(_))

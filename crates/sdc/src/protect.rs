@@ -15,7 +15,7 @@
 use crate::SdcError;
 use crate::audit::{
     Audit, Failure, Interval, Links, ShownBy, check, check_shown, lower_bound, members, protects,
-    ties, verify_shown,
+    short, ties, verify_shown,
 };
 use crate::lp::{INF, Lp};
 use crate::policy::{CostKind, Policy};
@@ -183,16 +183,12 @@ fn hide(
     interval: Interval,
     known: Option<usize>,
 ) -> Result<(), SdcError> {
-    let cell = &release.cells[p];
-    let (up, down) = cell.protection;
-    let eps = 1e-6 * cell.value.abs().max(1.0);
-    let mut needs = Vec::new();
-    if interval.upper < cell.value + up - eps {
-        needs.push((1.0, up));
-    }
-    if interval.lower > cell.value - down + eps {
-        needs.push((-1.0, down));
-    }
+    let (up, down) = release.cells[p].protection;
+    let needs: Vec<(f64, f64)> = [(true, 1.0, up), (false, -1.0, down)]
+        .into_iter()
+        .filter(|&(side, _, _)| short(release, p, interval, side))
+        .map(|(_, direction, amount)| (direction, amount))
+        .collect();
     for (direction, amount) in needs {
         let touched = deviation(release, policy, links, p, direction, amount, known)?
             .ok_or_else(|| SdcError::CannotProtect(release.describe(p)))?;
@@ -255,10 +251,11 @@ fn neighbourhood(
             .total_cmp(&cost(release, policy, *b))
             .then(a.cmp(b))
     };
-    let mut inside = vec![false; release.cells.len()];
-    for (i, cell) in release.cells.iter().enumerate() {
-        inside[i] = cell.status.suppressed();
-    }
+    let mut inside: Vec<bool> = release
+        .cells
+        .iter()
+        .map(|c| c.status.suppressed())
+        .collect();
     inside[p] = true;
     let mut frontier = vec![p];
     for &r in links.of(p) {
@@ -273,15 +270,14 @@ fn neighbourhood(
         }
     }
     for _ in 0..2 {
-        let ties = ties(release, links, &frontier, |m| !inside[m]);
-        let mut added: Vec<usize> = ties
+        let mut added: Vec<usize> = ties(release, links, &frontier, |m| !inside[m])
             .into_iter()
             .filter(|(m, rs)| {
-                links
-                    .of(*m)
-                    .iter()
-                    .any(|r| !rs.contains(r) && members(release, *r).any(|c| inside[c]))
-                    || rs.iter().any(|r| rs.iter().any(|q| q != r))
+                rs.len() >= 2
+                    || links
+                        .of(*m)
+                        .iter()
+                        .any(|r| !rs.contains(r) && members(release, *r).any(|c| inside[c]))
             })
             .map(|(m, _)| m)
             .collect();
@@ -322,18 +318,9 @@ fn deviate(
         all.push(up);
         all.push(down);
     }
-    let mut relations: Vec<usize> = scope.iter().flat_map(|&i| links.of(i)).copied().collect();
-    relations.sort_unstable();
-    relations.dedup();
-    for r in relations {
-        let relation = &release.relations[r];
-        let mut terms = Vec::with_capacity(2 * relation.parts.len() + 2);
-        for (cell, sign) in relation
-            .parts
-            .iter()
-            .map(|&c| (c, 1.0))
-            .chain([(relation.total, -1.0)])
-        {
+    for r in links.touching(scope) {
+        let mut terms = Vec::new();
+        for (cell, sign) in release.relations[r].terms() {
             if let Some(&(up, down)) = vars.get(&cell) {
                 terms.push((up, sign));
                 terms.push((down, -sign));

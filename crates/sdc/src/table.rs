@@ -234,6 +234,21 @@ pub struct Relation {
     pub parts: Vec<usize>,
 }
 
+impl Relation {
+    /// Every cell of the relation, the total last.
+    pub fn cells(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts.iter().copied().chain([self.total])
+    }
+
+    /// Each cell with its coefficient in `Σ parts − total = 0`.
+    pub fn terms(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.parts
+            .iter()
+            .map(|&p| (p, 1.0))
+            .chain([(self.total, -1.0)])
+    }
+}
+
 /// Largest contributions kept per cell.
 pub const TOP_KEPT: usize = 3;
 
