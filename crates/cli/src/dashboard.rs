@@ -206,25 +206,12 @@ pub fn build(
                 .find(|r| r.id == shown.report)
                 .context("report")?;
             let policy_name = report.header["policy"].clone();
-            let policy = crate::release::policy(Some(project), &policy_name)?;
+            let spec = crate::release::report_spec(project, report, &policy_name, &areas)?;
             policies.insert(policy_name);
             sql.push_str(&report.sql);
-            let spec = peitto_release::Spec {
-                policy,
-                totals: peitto_release::report_totals(report, &areas),
-            };
             let mut per_year = Vec::new();
             for &year in years {
-                let r = peitto_release::release(
-                    &engine,
-                    &report.sql,
-                    &report.params_for_year(year),
-                    &spec,
-                )
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!("{}: {}", report.id, crate::release::release_error(lang, &e))
-                })?;
+                let r = crate::release::release_saved(&engine, lang, report, &spec, year).await?;
                 counts.0 += r.cells as u64;
                 counts.1 += r.suppressed as u64;
                 per_year.push((year, r.table));

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use peitto_engine::Scalar;
+use peitto_engine::report::Report;
 use peitto_i18n::{Lang, format as tr, text};
 use peitto_project::Project;
 use peitto_release::{ReleaseError, Spec};
@@ -200,7 +201,7 @@ pub struct ReportArgs<'a> {
 
 /// One released table and its files.
 struct Done {
-    report: peitto_engine::report::Report,
+    report: Report,
     released: peitto_release::Released,
     policy_name: String,
     policy: Policy,
@@ -219,7 +220,7 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
         })
         .transpose()?;
     let all = peitto_engine::report::builtin()?;
-    let chosen: Vec<peitto_engine::report::Report> = if let Some(p) = package {
+    let chosen: Vec<Report> = if let Some(p) = package {
         p.reports
             .iter()
             .filter_map(|id| all.iter().find(|r| r.id == *id).cloned())
@@ -251,24 +252,13 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
         for report in &chosen {
             let policy_name =
                 package.map_or_else(|| report.header["policy"].clone(), |p| p.policy.to_owned());
-            let chosen_policy = policy(Some(project), &policy_name)?;
-            let spec = Spec {
-                policy: chosen_policy.clone(),
-                totals: peitto_release::report_totals(report, &areas),
-            };
-            let released = peitto_release::release(
-                &engine,
-                &report.sql,
-                &report.params_for_year(args.year),
-                &spec,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: {}", report.id, release_error(lang, &e)))?;
+            let spec = report_spec(project, report, &policy_name, &areas)?;
+            let released = release_saved(&engine, lang, report, &spec, args.year).await?;
             done.push(Done {
                 report: report.clone(),
                 released,
                 policy_name,
-                policy: chosen_policy,
+                policy: spec.policy,
             });
         }
         anyhow::Ok(())
@@ -407,7 +397,7 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
 }
 
 fn meta(
-    report: &peitto_engine::report::Report,
+    report: &Report,
     policy_name: &str,
     policy: &Policy,
     released: &peitto_release::Released,
@@ -450,4 +440,31 @@ pub(crate) async fn open_engine(
             .collect(),
     ));
     Ok(engine)
+}
+
+/// How a saved report is released: the named policy, and the totals its
+/// header declares (areas roll up through `areas`: municipality → county).
+pub(crate) fn report_spec(
+    project: &Project,
+    report: &Report,
+    policy_name: &str,
+    areas: &[(String, String)],
+) -> anyhow::Result<Spec> {
+    Ok(Spec {
+        policy: policy(Some(project), policy_name)?,
+        totals: peitto_release::report_totals(report, areas),
+    })
+}
+
+/// A saved report released for `year`; a refusal or failure names the report.
+pub(crate) async fn release_saved(
+    engine: &peitto_engine::Engine,
+    lang: Lang,
+    report: &Report,
+    spec: &Spec,
+    year: i32,
+) -> anyhow::Result<peitto_release::Released> {
+    peitto_release::release(engine, &report.sql, &report.params_for_year(year), spec)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", report.id, release_error(lang, &e)))
 }
