@@ -228,6 +228,15 @@ fn open_project(cli: &Cli) -> Result<Project, ProjectError> {
     }
 }
 
+/// The project a command works on, and the language of its messages; a
+/// missing project is reported in the language asked for.
+fn project_and_language(cli: &Cli) -> anyhow::Result<(Project, Lang)> {
+    let project =
+        open_project(cli).map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
+    let lang = language(cli.lang.as_deref(), Some(&project));
+    Ok((project, lang))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
@@ -286,9 +295,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             sheet,
             strict,
         } => {
-            let project = open_project(cli)
-                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
-            let lang = language(cli.lang.as_deref(), Some(&project));
+            let (project, lang) = project_and_language(cli)?;
             let options = Options {
                 table: table.clone(),
                 mapping: mapping.clone(),
@@ -464,9 +471,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             policy,
             format,
         } => {
-            let project = open_project(cli)
-                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
-            let lang = language(cli.lang.as_deref(), Some(&project));
+            let (project, lang) = project_and_language(cli)?;
             release::query(&project, lang, query, params, policy, format)
         }
         Command::Report {
@@ -476,9 +481,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             package,
             timings,
         } => {
-            let project = open_project(cli)
-                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
-            let lang = language(cli.lang.as_deref(), Some(&project));
+            let (project, lang) = project_and_language(cli)?;
             release::report(
                 &project,
                 lang,
@@ -500,9 +503,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     viewer,
                 },
         } => {
-            let project = open_project(cli)
-                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
-            let lang = language(cli.lang.as_deref(), Some(&project));
+            let (project, lang) = project_and_language(cli)?;
             let span: Vec<i32> = ((*year - (*years).max(1) + 1)..=*year).collect();
             dashboard::build(&project, lang, out, &span, viewer)?;
             Ok(ExitCode::SUCCESS)
@@ -517,9 +518,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             action: AuditAction::Verify,
         } => {
-            let project = open_project(cli)
-                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
-            let lang = language(cli.lang.as_deref(), Some(&project));
+            let (project, lang) = project_and_language(cli)?;
             match peitto_auditlog::verify(&project.audit_dir()) {
                 Ok(entries) => {
                     let last = entries
@@ -542,9 +541,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Sql { query, params } => {
-            let project = open_project(cli)
-                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
-            let lang = language(cli.lang.as_deref(), Some(&project));
+            let (project, lang) = project_and_language(cli)?;
             let user = os_user().unwrap_or_else(|| "?".to_owned());
             if !project.config.authors.users.contains(&user) {
                 anyhow::bail!("{}", tr(lang, "sql.refused", &[("user", &user)]));
@@ -564,9 +561,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
-            let project = open_project(cli)
-                .map_err(|e| project_error(language(cli.lang.as_deref(), None), &e))?;
-            let lang = language(cli.lang.as_deref(), Some(&project));
+            let (project, lang) = project_and_language(cli)?;
             let manifest = peitto_store::Store::read_manifest(&project.store_dir())?;
             println!("{}", text(lang, "ingest.summary_header"));
             for (table, parts) in &manifest.tables {
