@@ -258,20 +258,9 @@ fn contradiction(release: &Release, target: usize) -> SdcError {
     ))
 }
 
-/// The attacker's exact smallest or largest value of `target`.
-fn optimum(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    members: &[usize],
-    target: usize,
-    maximise: bool,
-) -> Result<f64, SdcError> {
-    Ok(optimum_point(release, policy, links, members, target, maximise)?.0)
-}
-
-/// [`optimum`], with the cells the optimal point moves from their values
-/// (`None` when the optimum is unbounded: no point to show).
+/// The attacker's exact smallest or largest value of `target`, with the
+/// cells the optimal point moves from their values (`None` when the
+/// optimum is unbounded: no point to show).
 fn optimum_point(
     release: &Release,
     policy: &Policy,
@@ -316,8 +305,8 @@ pub(crate) fn bounds(
     }
     let members = component(release, links, &hidden, target);
     Ok(Interval {
-        lower: optimum(release, policy, links, &members, target, false)?,
-        upper: optimum(release, policy, links, &members, target, true)?,
+        lower: optimum_point(release, policy, links, &members, target, false)?.0,
+        upper: optimum_point(release, policy, links, &members, target, true)?.0,
     })
 }
 
