@@ -281,3 +281,84 @@ fn parquet_extracts_are_read_with_their_types() {
         .value(0);
     assert_eq!(end, d(2025, 12, 31));
 }
+
+#[test]
+fn pxweb_population_download_is_read_as_it_comes() {
+    use arrow::datatypes::DataType;
+    let (_tmp, project) = project();
+    // The organisation register, in an earlier ingest, names the municipalities.
+    ok(&ingest(
+        &project,
+        &[&sample_data().join("reference/organisaatiot.csv")],
+    ));
+    // PxWeb's Swedish "semicolon delimited with heading" download of 11re:
+    // title, blank line, areas and ages as rows, year and sex as columns.
+    let path = project.join("befolkning_11re.csv");
+    write_cp1252(
+        &path,
+        "\"11re -- Befolkning efter ålder (1-år) och kön efter område, 1972-2024\"\r\n\
+         \r\n\
+         \"Område\";\"Ålder\";\"2024 Totalt Befolkning 31.12.\";\"2024 Män Befolkning 31.12.\";\"2024 Kvinnor Befolkning 31.12.\"\r\n\
+         \"HELA LANDET\";\"0\";1000;510;490\r\n\
+         \"Jakobstad\";\"0\";100;51;49\r\n\
+         \"Jakobstad\";\"100 -\";2;-;2\r\n\
+         \"Jakobstad\";\"Totalt\";19000;9400;9600\r\n\
+         \"Vasa\";\"0\";300;150;150\r\n\
+         \"Källa: Statistikcentralen, befolkningsstruktur\"\r\n",
+    );
+    let stdout = ok(&ingest(&project, &[&path]));
+    let report = last_report(&project);
+    let file = &report["files"][0];
+    assert_eq!(file["table"], "population", "{report}");
+    assert_eq!(file["source"]["layout"], "pxweb-11re");
+    assert_eq!(
+        file["source"]["title"],
+        "11re -- Befolkning efter ålder (1-år) och kön efter område, 1972-2024"
+    );
+    // Men and women of Jakobstad at 0 and 100+ are stored; Vasa is not in
+    // the register, so its two cells are rejected on its line.
+    assert_eq!(file["rows_read"], 6);
+    assert_eq!(file["rows_accepted"], 4, "{report}");
+    let rejections: Vec<(u64, &str)> = file["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rejections,
+        vec![(8, "invalid_municipality"), (8, "invalid_municipality")]
+    );
+    // Totals: the whole country (3 cells), all ages (3) and both sexes (3).
+    assert_eq!(file["cells_skipped_as_totals"], 9);
+    assert_eq!(file["note_lines_skipped"], 1);
+    assert!(stdout.contains("9 cells of totals not stored"), "{stdout}");
+    let stored = table(&project, "population");
+    assert_eq!(
+        strings(&stored, "area_code"),
+        vec![Some("KU598".to_owned()); 4]
+    );
+    let persons: i64 = stored
+        .iter()
+        .map(|b| {
+            let c = arrow::compute::cast(b.column_by_name("persons").unwrap(), &DataType::Int64)
+                .unwrap();
+            c.as_primitive::<Int64Type>().iter().flatten().sum::<i64>()
+        })
+        .sum();
+    assert_eq!(persons, 51 + 49 + 2);
+}
+
+#[test]
+fn sample_population_download_is_stored_by_municipality_code() {
+    // The sample's 11re file is PxWeb's Finnish download: areas by name.
+    let stored = table(sample_project(), "population");
+    let areas: std::collections::BTreeSet<String> = strings(&stored, "area_code")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(
+        areas.into_iter().collect::<Vec<_>>(),
+        ["KU171", "KU240", "KU285", "KU598", "KU895"]
+    );
+}

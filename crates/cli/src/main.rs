@@ -547,7 +547,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("{}", tr(lang, "sql.refused", &[("user", &user)]));
             }
             let bound = release::params(params)?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
+            // DataFusion runs a query's partitions as tasks: they need worker threads to run in parallel.
+            let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             let batches = runtime.block_on(async {
@@ -670,6 +671,26 @@ fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
                     lang,
                     "ingest.ignored",
                     &[("columns", &file.ignored_columns.join(", "))]
+                )
+            );
+        }
+        if file.cells_skipped_as_totals > 0 {
+            println!(
+                "{}",
+                tr(
+                    lang,
+                    "ingest.totals_skipped",
+                    &[("cells", &file.cells_skipped_as_totals)]
+                )
+            );
+        }
+        if file.note_lines_skipped > 0 {
+            println!(
+                "{}",
+                tr(
+                    lang,
+                    "ingest.notes_skipped",
+                    &[("lines", &file.note_lines_skipped)]
                 )
             );
         }

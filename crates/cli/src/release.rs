@@ -73,7 +73,7 @@ pub fn query(
         policy: chosen.clone(),
         totals: BTreeMap::new(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let released = runtime

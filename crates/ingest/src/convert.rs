@@ -124,6 +124,8 @@ enum Value {
     Static(&'static str),
     Key(Pseudonym),
     Municipality([u8; 3]),
+    /// An area code of up to 5 bytes (`SSS`, `KU285`, `MK08`) and its length.
+    Area([u8; 5], u8),
     Date(i32),
     Int(i64),
     Decimal(i128),
@@ -141,9 +143,12 @@ enum Builder {
 impl Builder {
     fn for_kind(kind: Kind) -> Builder {
         match kind {
-            Kind::Person | Kind::RecordId(_) | Kind::Code(_) | Kind::Municipality | Kind::Text => {
-                Builder::Text(StringBuilder::new())
-            }
+            Kind::Person
+            | Kind::RecordId(_)
+            | Kind::Code(_)
+            | Kind::Municipality
+            | Kind::Area
+            | Kind::Text => Builder::Text(StringBuilder::new()),
             Kind::Date => Builder::Date(Date32Builder::new()),
             Kind::Int | Kind::IntCode(_) => Builder::Int(Int64Builder::new()),
             Kind::Euro => Builder::Decimal(
@@ -167,6 +172,9 @@ impl Builder {
             }
             (Builder::Text(b), Value::Municipality(m)) => {
                 b.append_value(std::str::from_utf8(&m).unwrap_or_default())
+            }
+            (Builder::Text(b), Value::Area(a, n)) => {
+                b.append_value(std::str::from_utf8(&a[..usize::from(n)]).unwrap_or_default())
             }
             (Builder::Date(b), Value::Date(d)) => b.append_value(d),
             (Builder::Int(b), Value::Int(v)) => b.append_value(v),
@@ -230,9 +238,14 @@ pub struct PersonFacts {
     pub temporary: bool,
 }
 
+/// Municipality codes by name (lower case, Finnish and Swedish), from the
+/// organisation register: PxWeb tables label areas by name.
+pub type AreaNames = FxHashMap<String, [u8; 3]>;
+
 /// Validates rows of one file against one table mapping and builds the
 /// table's Arrow columns.
 pub struct Converter<'m> {
+    areas: Option<&'m AreaNames>,
     table: &'static TableSpec,
     mapping: &'m Mapping,
     plans: Vec<Plan>,
@@ -303,6 +316,7 @@ impl<'m> Converter<'m> {
             .period
             .and_then(|(s, e)| Some((table.column_index(s)?, table.column_index(e)?)));
         Converter {
+            areas: None,
             table,
             mapping,
             values: vec![Value::Null; plans.len()],
@@ -317,6 +331,13 @@ impl<'m> Converter<'m> {
             persons: FxHashMap::default(),
             pending: 0,
         }
+    }
+
+    /// Resolves municipality names (as PxWeb tables give them) to codes.
+    #[must_use]
+    pub fn with_area_names(mut self, areas: &'m AreaNames) -> Self {
+        self.areas = Some(areas);
+        self
     }
 
     /// Rows converted but not yet taken by [`Converter::flush`].
@@ -434,7 +455,14 @@ impl<'m> Converter<'m> {
                     })
                 }
                 Kind::Municipality => parse_municipality(raw)
+                    .or_else(|| {
+                        self.areas
+                            .and_then(|a| a.get(&raw.trim().to_lowercase()).copied())
+                    })
                     .map(Value::Municipality)
+                    .ok_or(Reason::InvalidMunicipality),
+                Kind::Area => parse_area(raw, self.areas)
+                    .map(|(a, n)| Value::Area(a, n))
                     .ok_or(Reason::InvalidMunicipality),
                 Kind::Text => Ok(Value::Field(plan.source.unwrap_or(0))),
             };
@@ -524,6 +552,9 @@ impl<'m> Converter<'m> {
                 Value::Static(s) => h.text(s),
                 Value::Key(k) => h.text(std::str::from_utf8(&k).unwrap_or_default()),
                 Value::Municipality(m) => h.text(std::str::from_utf8(&m).unwrap_or_default()),
+                Value::Area(a, n) => {
+                    h.text(std::str::from_utf8(&a[..usize::from(n)]).unwrap_or_default());
+                }
                 Value::Date(d) => h.int(i64::from(d)),
                 Value::Int(v) => h.int(v),
                 Value::Bool(b) => h.int(i64::from(b)),
@@ -606,10 +637,12 @@ pub fn parse_decimal(raw: &str, scale: i8) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
-/// A 3-digit municipality code; `91` → `091`, `KU091` → `091`.
+/// A 3-digit municipality code; `91` → `091`, `KU091` → `091`, and a code
+/// with its name (`KU285 Kotka`, `285 Kotka`) → `285`.
 #[must_use]
 pub fn parse_municipality(raw: &str) -> Option<[u8; 3]> {
-    let digits = raw.trim();
+    let raw = raw.trim();
+    let digits = raw.split_once(' ').map_or(raw, |(code, _)| code);
     let digits = digits
         .strip_prefix("KU")
         .or_else(|| digits.strip_prefix("ku"))
@@ -622,9 +655,58 @@ pub fn parse_municipality(raw: &str) -> Option<[u8; 3]> {
     Some(out)
 }
 
+/// A Statistics Finland area code (`SSS`, `KU###`, `MK##`, …) from a code,
+/// a code with its name (`KU285 Kotka`, `MK08 Kymenlaakso`), a bare
+/// municipality code (`285`) or a municipality's name in `areas`.
+#[must_use]
+pub fn parse_area(raw: &str, areas: Option<&AreaNames>) -> Option<([u8; 5], u8)> {
+    let raw = raw.trim();
+    let mut out = [0u8; 5];
+    let code = raw.split_once(' ').map_or(raw, |(code, _)| code);
+    if code.eq_ignore_ascii_case("SSS") {
+        out[..3].copy_from_slice(b"SSS");
+        return Some((out, 3));
+    }
+    let municipality =
+        parse_municipality(raw).or_else(|| areas.and_then(|a| a.get(&raw.to_lowercase()).copied()));
+    if let Some(m) = municipality {
+        out[..2].copy_from_slice(b"KU");
+        out[2..].copy_from_slice(&m);
+        return Some((out, 5));
+    }
+    // Other divisions: two letters and digits (MK## region, SK### sub-region).
+    let bytes = code.as_bytes();
+    if (3..=5).contains(&bytes.len())
+        && bytes[..2].iter().all(u8::is_ascii_alphabetic)
+        && bytes[2..].iter().all(u8::is_ascii_digit)
+    {
+        out[..bytes.len()].copy_from_slice(&code.to_ascii_uppercase().into_bytes());
+        return u8::try_from(bytes.len()).ok().map(|n| (out, n));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn area_codes_from_codes_and_names() {
+        let mut names = AreaNames::default();
+        names.insert("jakobstad".into(), *b"598");
+        let area = |raw: &str| {
+            parse_area(raw, Some(&names))
+                .map(|(a, n)| String::from_utf8(a[..usize::from(n)].to_vec()).unwrap())
+        };
+        assert_eq!(area("KU285").as_deref(), Some("KU285"));
+        assert_eq!(area("285").as_deref(), Some("KU285"));
+        assert_eq!(area("KU285 Kotka").as_deref(), Some("KU285"));
+        assert_eq!(area("Jakobstad").as_deref(), Some("KU598"));
+        assert_eq!(area("SSS").as_deref(), Some("SSS"));
+        assert_eq!(area("MK08 Kymenlaakso").as_deref(), Some("MK08"));
+        assert_eq!(area("Vasa"), None);
+        assert_eq!(area(""), None);
+    }
 
     #[test]
     fn decimals_in_finnish_and_plain_forms() {
@@ -656,6 +738,9 @@ mod tests {
         assert_eq!(parse_municipality("91"), Some(*b"091"));
         assert_eq!(parse_municipality("598"), Some(*b"598"));
         assert_eq!(parse_municipality("KU285"), Some(*b"285"));
+        assert_eq!(parse_municipality("KU285 Kotka"), Some(*b"285"));
+        assert_eq!(parse_municipality("598 Pietarsaari"), Some(*b"598"));
+        assert_eq!(parse_municipality("Pieksämäki 1"), None);
         assert_eq!(parse_municipality("1234"), None);
         assert_eq!(parse_municipality("Kotka"), None);
     }

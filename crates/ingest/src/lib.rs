@@ -12,8 +12,10 @@
 
 pub mod convert;
 pub mod pseudo;
+pub mod pxweb;
 pub mod read;
 
+use convert::AreaNames;
 use convert::{Converter, Problem, Reason};
 use peitto_mapping::{Mapping, TableMapping};
 use peitto_project::{Key, Project};
@@ -152,6 +154,19 @@ pub struct FileReport {
     pub ignored_columns: Vec<String>,
     /// Optional model columns the file lacks (stored empty).
     pub missing_optional_columns: Vec<String>,
+    /// Cells of a PxWeb table not stored because they are totals (the
+    /// whole country, regions, all ages, both sexes): the reports sum
+    /// municipalities themselves.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cells_skipped_as_totals: u64,
+    /// Lines of a PxWeb table holding a single text (footnotes), not data.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub note_lines_skipped: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Totals for one table.
@@ -320,13 +335,37 @@ impl Ingester {
         let files = expand(files)?;
         let mut store = Store::open(&self.store_dir)?;
         let pseudo = Pseudonymiser::new(&self.key);
+        // Municipality names a PxWeb table may use instead of codes: from
+        // the organisations stored and those ingested now, so population
+        // files wait until every other file is read.
+        let mut names = AreaNames::default();
+        for batch in
+            peitto_store::read_table(&self.store_dir, peitto_model::tables::ORGANISATION.name)?
+        {
+            add_area_names(&batch, &mut names);
+        }
         let mut reports = Vec::new();
         let mut staged: Vec<Staged> = Vec::new();
-        for path in &files {
-            let (report, part) = self.ingest_file(&mut store, path, pseudo.clone())?;
-            reports.push(report);
-            staged.extend(part);
+        let mut deferred = Vec::new();
+        for (i, path) in files.iter().enumerate() {
+            match self.ingest_file(&mut store, path, pseudo.clone(), &mut names, true)? {
+                Some((report, part)) => {
+                    reports.push((i, report));
+                    staged.extend(part);
+                }
+                None => deferred.push(i),
+            }
         }
+        for i in deferred {
+            if let Some((report, part)) =
+                self.ingest_file(&mut store, &files[i], pseudo.clone(), &mut names, false)?
+            {
+                reports.push((i, report));
+                staged.extend(part);
+            }
+        }
+        reports.sort_by_key(|(i, _)| *i);
+        let reports: Vec<FileReport> = reports.into_iter().map(|(_, r)| r).collect();
         let persons: Vec<_> = staged
             .iter()
             .flat_map(|s| s.persons.iter().cloned())
@@ -370,16 +409,23 @@ impl Ingester {
         })
     }
 
+    /// Ingests one file; `None` when `first_pass` and the file is a
+    /// population table, which waits for the organisations' names.
     fn ingest_file(
         &self,
         store: &mut Store,
         path: &Path,
         pseudo: Pseudonymiser,
-    ) -> Result<(FileReport, Option<Staged>), IngestError> {
+        names: &mut AreaNames,
+        first_pass: bool,
+    ) -> Result<Option<(FileReport, Option<Staged>)>, IngestError> {
         let kind = FileKind::of(path).ok_or_else(|| IngestError::UnknownFormat(path.to_owned()))?;
         let opened = read::open(path, kind, self.options.sheet.as_deref())?;
         let (mapping, table_mapping) = self.detect(path, &opened.headers)?;
         let table = table_mapping.table;
+        if first_pass && table.name == peitto_model::tables::POPULATION.name {
+            return Ok(None);
+        }
         let known = |h: &str| {
             let h = h.trim().to_lowercase();
             table_mapping
@@ -429,11 +475,13 @@ impl Ingester {
                 })
                 .map(|(h, _)| h.clone())
                 .collect(),
+            cells_skipped_as_totals: 0,
+            note_lines_skipped: 0,
         };
         let part_id = content_id(path, mapping, table_mapping, opened.info.sheet.as_deref())?;
         if store.has_part(table.name, &part_id) {
             report.status = "already_in_store";
-            return Ok((report, None));
+            return Ok(Some((report, None)));
         }
         let writer = BackgroundWriter::spawn(store.part_writer(table)?)?;
         let headers = opened.headers.clone();
@@ -452,7 +500,12 @@ impl Ingester {
             part_id: &part_id,
             headers: &headers,
             report: &mut report,
+            names: None,
         };
+        let areas = names.clone();
+        if table.name == peitto_model::tables::ORGANISATION.name {
+            merger.names = Some(names);
+        }
         let persons =
             std::thread::scope(
                 |scope| -> Result<
@@ -465,9 +518,11 @@ impl Ingester {
                         let shared = &shared;
                         let headers = &headers;
                         let pseudo = pseudo.clone();
+                        let areas = &areas;
                         workers.push(scope.spawn(move || {
                             let mut converter =
-                                Converter::new(mapping, table_mapping, headers, pseudo);
+                                Converter::new(mapping, table_mapping, headers, pseudo)
+                                    .with_area_names(areas);
                             loop {
                                 // Take the next chunk and its number under one lock, so numbers follow file order.
                                 let next = {
@@ -550,6 +605,13 @@ impl Ingester {
             quarantine,
             ..
         } = merger;
+        let skipped = shared
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .skipped();
+        report.cells_skipped_as_totals = skipped.totals;
+        report.note_lines_skipped = skipped.notes;
         let writer = writer.finish()?;
         let source_name = path
             .file_name()
@@ -565,14 +627,14 @@ impl Ingester {
             None => None,
         };
         let persons = persons_batch(persons)?;
-        Ok((
+        Ok(Some((
             report,
             Some(Staged {
                 part,
                 quarantine,
                 persons: persons.into_iter().collect(),
             }),
-        ))
+        )))
     }
 }
 
@@ -641,6 +703,8 @@ struct Merger<'a> {
     part_id: &'a str,
     headers: &'a [String],
     report: &'a mut FileReport,
+    /// Where an organisation file's municipality names go.
+    names: Option<&'a mut AreaNames>,
 }
 
 impl Merger<'_> {
@@ -682,6 +746,9 @@ impl Merger<'_> {
                 batch
             };
             self.report.rows_accepted += batch.num_rows() as u64;
+            if let Some(names) = self.names.as_deref_mut() {
+                add_area_names(&batch, names);
+            }
             if batch.num_rows() > 0 {
                 self.writer.write(batch)?;
             }
@@ -719,6 +786,40 @@ impl Merger<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Adds the names (Finnish and Swedish) of the municipalities in a batch
+/// of the organisation table.
+fn add_area_names(batch: &arrow::array::RecordBatch, names: &mut AreaNames) {
+    use arrow::array::{Array, AsArray};
+    let text = |name: &str| {
+        batch
+            .column_by_name(name)
+            .and_then(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).ok())
+    };
+    let (Some(kind), Some(code), Some(fi), Some(sv)) = (
+        text("org_type"),
+        text("code"),
+        text("name_fi"),
+        text("name_sv"),
+    ) else {
+        return;
+    };
+    let (kind, code) = (kind.as_string::<i32>(), code.as_string::<i32>());
+    for row in 0..batch.num_rows() {
+        if kind.is_null(row) || kind.value(row) != "KUNTA" || code.is_null(row) {
+            continue;
+        }
+        let Some(code) = convert::parse_municipality(code.value(row)) else {
+            continue;
+        };
+        for column in [&fi, &sv] {
+            let column = column.as_string::<i32>();
+            if !column.is_null(row) {
+                names.insert(column.value(row).trim().to_lowercase(), code);
+            }
+        }
     }
 }
 

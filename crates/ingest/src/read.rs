@@ -2,6 +2,7 @@
 //! from a reader thread in chunks of rows, so memory stays bounded whatever
 //! the file size and parsing overlaps with validation.
 
+use crate::pxweb::{self, Skipped};
 use arrow::array::{Array, RecordBatchReader, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
@@ -13,6 +14,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Rows per chunk sent from the reader thread.
@@ -71,6 +73,12 @@ pub struct SourceInfo {
     /// Sheet read (XLSX).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// A title line above the header (PxWeb downloads have one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// A layout turned into the long form on reading (`pxweb-11re`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<&'static str>,
 }
 
 /// One row as it stands in the file.
@@ -171,9 +179,16 @@ pub struct Opened {
     rows: Receiver<Msg>,
     recycle: SyncSender<Vec<RawRow>>,
     handle: Option<JoinHandle<()>>,
+    skipped: Arc<Mutex<Skipped>>,
 }
 
 impl Opened {
+    /// Cells of a PxWeb layout left out so far (totals, notes).
+    #[must_use]
+    pub fn skipped(&self) -> Skipped {
+        self.skipped.lock().map(|s| *s).unwrap_or_default()
+    }
+
     /// The next chunk of rows; `Ok(None)` at the end.
     ///
     /// # Errors
@@ -264,6 +279,8 @@ pub fn open(path: &Path, kind: FileKind, sheet: Option<&str>) -> Result<Opened, 
     let (header_tx, header_rx) = sync_channel::<HeaderResult>(1);
     let path_buf = path.to_owned();
     let sheet = sheet.map(str::to_owned);
+    let skipped = Arc::new(Mutex::new(Skipped::default()));
+    let skipped_by_reader = Arc::clone(&skipped);
     let handle = std::thread::Builder::new()
         .name("peitto-read".into())
         .spawn(move || {
@@ -274,7 +291,7 @@ pub fn open(path: &Path, kind: FileKind, sheet: Option<&str>) -> Result<Opened, 
                 used: 0,
             };
             let result = match kind {
-                FileKind::Csv => read_csv(&path_buf, &header_tx, &mut producer),
+                FileKind::Csv => read_csv(&path_buf, &header_tx, &mut producer, &skipped_by_reader),
                 FileKind::Xlsx => read_xlsx(&path_buf, sheet.as_deref(), &header_tx, &mut producer),
                 FileKind::Parquet => read_parquet(&path_buf, &header_tx, &mut producer),
             };
@@ -298,6 +315,7 @@ pub fn open(path: &Path, kind: FileKind, sheet: Option<&str>) -> Result<Opened, 
             rows,
             recycle,
             handle: Some(handle),
+            skipped,
         }),
         Ok(Err(e)) => {
             let _ = handle.join();
@@ -497,6 +515,7 @@ fn read_csv(
     path: &Path,
     header_tx: &SyncSender<HeaderResult>,
     producer: &mut Producer,
+    skipped: &Mutex<Skipped>,
 ) -> Result<(), ReadError> {
     let err = unreadable(path);
     let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
@@ -514,8 +533,15 @@ fn read_csv(
     } else {
         (TextEncoding::Windows1252, "windows-1252")
     };
-    let first_line = body.split(|&b| b == b'\n').next().unwrap_or(body);
-    let delimiter = detect_delimiter(first_line);
+    // The delimiter is read from the header line: past a title line and
+    // blank lines when the file has them.
+    let header_line = body
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.iter().all(|b| b.is_ascii_whitespace()))
+        .find(|l| [b';', b',', b'\t'].iter().any(|d| l.contains(d)))
+        .unwrap_or(body);
+    let delimiter = detect_delimiter(header_line);
     let body_start = if bom { 3 } else { 0 };
     let marks = Marks::default();
     let source = Marking {
@@ -531,28 +557,57 @@ fn read_csv(
         .buffer_capacity(1 << 20)
         .from_reader(source);
     let mut record = csv::ByteRecord::new();
-    if !reader
-        .read_byte_record(&mut record)
-        .map_err(|e| err(e.to_string()))?
-    {
+    let mut next_texts = |record: &mut csv::ByteRecord| -> Result<Option<Vec<String>>, ReadError> {
+        loop {
+            if !reader
+                .read_byte_record(record)
+                .map_err(|e| err(e.to_string()))?
+            {
+                return Ok(None);
+            }
+            let texts: Vec<String> = record
+                .iter()
+                .map(|f| clean_header(&String::from_utf8_lossy(f)))
+                .collect();
+            if !texts.iter().all(String::is_empty) {
+                return Ok(Some(texts));
+            }
+        }
+    };
+    let Some(mut headers) = next_texts(&mut record)? else {
         return Err(ReadError::NoHeader(path.to_owned()));
+    };
+    let mut title = None;
+    // A single text above the header is a title (PxWeb's "with heading" downloads).
+    if headers.iter().filter(|h| !h.is_empty()).count() == 1 {
+        match next_texts(&mut record)? {
+            Some(next) if next.len() > 1 => {
+                title = headers.into_iter().find(|h| !h.is_empty());
+                headers = next;
+            }
+            _ => return Err(ReadError::NoHeader(path.to_owned())),
+        }
     }
-    let headers: Vec<String> = record
-        .iter()
-        .map(|f| clean_header(&String::from_utf8_lossy(f)))
-        .collect();
-    if headers.iter().all(String::is_empty) {
-        return Err(ReadError::NoHeader(path.to_owned()));
-    }
+    let layout = pxweb::Layout::detect(&headers);
     let info = SourceInfo {
         format: "csv",
         encoding: Some(encoding_name),
         delimiter: Some(char::from(delimiter)),
         sheet: None,
+        title,
+        layout: layout.as_ref().map(|_| "pxweb-11re"),
     };
-    if header_tx.send(Ok((headers, info))).is_err() {
+    let sent = match &layout {
+        Some(_) => pxweb::LONG_HEADERS
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect(),
+        None => headers,
+    };
+    if header_tx.send(Ok((sent, info))).is_err() {
         return Ok(());
     }
+    let mut cells = Vec::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => return Ok(()),
@@ -564,26 +619,48 @@ fn read_csv(
         }
         let start = record.position().map_or(0, csv::Position::byte);
         let line = lines.line_at(start);
-        let row = producer.row(line);
-        // Validate the record's UTF-8 once, and move its buffer instead of copying fields.
-        let bytes = std::mem::take(&mut record);
-        match csv::StringRecord::from_byte_record(bytes) {
-            Ok(text) => {
-                record = std::mem::replace(&mut row.record, text).into_byte_record();
+        if let Some(layout) = &layout {
+            // Each cell of the table becomes a row of the long form, on the cell's line.
+            let texts: Vec<String> = record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            if texts.iter().all(|t| trim(t).is_empty()) {
+                continue;
             }
-            Err(e) => {
-                let bytes = e.into_byte_record();
-                for (i, field) in bytes.iter().enumerate() {
-                    if std::str::from_utf8(field).is_err() && row.bad_encoding.is_none() {
-                        row.bad_encoding = Some(i);
-                    }
-                    row.record.push_field(&String::from_utf8_lossy(field));
+            let fields: Vec<&str> = texts.iter().map(String::as_str).collect();
+            cells.clear();
+            if let Ok(mut skipped) = skipped.lock() {
+                layout.expand(&fields, &mut skipped, &mut cells);
+            }
+            for cell in &cells {
+                let row = producer.row(line);
+                for value in cell {
+                    row.record.push_field(value);
                 }
-                record = bytes;
             }
-        }
-        if row.len() <= 1 && row.is_blank() {
-            producer.unrow();
+        } else {
+            let row = producer.row(line);
+            // Validate the record's UTF-8 once, and move its buffer instead of copying fields.
+            let bytes = std::mem::take(&mut record);
+            match csv::StringRecord::from_byte_record(bytes) {
+                Ok(text) => {
+                    record = std::mem::replace(&mut row.record, text).into_byte_record();
+                }
+                Err(e) => {
+                    let bytes = e.into_byte_record();
+                    for (i, field) in bytes.iter().enumerate() {
+                        if std::str::from_utf8(field).is_err() && row.bad_encoding.is_none() {
+                            row.bad_encoding = Some(i);
+                        }
+                        row.record.push_field(&String::from_utf8_lossy(field));
+                    }
+                    record = bytes;
+                }
+            }
+            if row.len() <= 1 && row.is_blank() {
+                producer.unrow();
+            }
         }
         if !producer.flush(false) {
             return Ok(());
@@ -695,6 +772,8 @@ fn read_xlsx(
                 encoding: None,
                 delimiter: None,
                 sheet: Some(name.clone()),
+                title: None,
+                layout: None,
             };
             if header_tx.send(Ok((headers.clone(), info))).is_err() {
                 return Ok(());
@@ -725,6 +804,8 @@ fn read_xlsx(
             encoding: None,
             delimiter: None,
             sheet: Some(name),
+            title: None,
+            layout: None,
         };
         let _ = header_tx.send(Ok((headers, info)));
     } else if let Some(line) = current {
@@ -759,6 +840,8 @@ fn read_parquet(
         encoding: None,
         delimiter: None,
         sheet: None,
+        title: None,
+        layout: None,
     };
     if header_tx.send(Ok((headers, info))).is_err() {
         return Ok(());

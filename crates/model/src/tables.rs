@@ -51,6 +51,9 @@ pub enum Kind {
     IntCode(&'static CodeList),
     /// Kuntanumero: a 3-digit municipality code (`91` becomes `091`).
     Municipality,
+    /// Alue: a Statistics Finland area code as table 11re writes it: `SSS`
+    /// the whole country, `KU###` a municipality, `MK##` a region.
+    Area,
     /// An organisational code or name (never a person's free text).
     Text,
 }
@@ -60,9 +63,12 @@ impl Kind {
     #[must_use]
     pub fn data_type(self) -> DataType {
         match self {
-            Kind::Person | Kind::RecordId(_) | Kind::Code(_) | Kind::Municipality | Kind::Text => {
-                DataType::Utf8
-            }
+            Kind::Person
+            | Kind::RecordId(_)
+            | Kind::Code(_)
+            | Kind::Municipality
+            | Kind::Area
+            | Kind::Text => DataType::Utf8,
             Kind::Date => DataType::Date32,
             Kind::Int | Kind::IntCode(_) => DataType::Int64,
             Kind::Euro => DataType::Decimal128(EURO_PRECISION, EURO_SCALE),
@@ -688,7 +694,7 @@ pub static POPULATION: TableSpec = TableSpec {
         ),
         col(
             "area_code",
-            Kind::Text,
+            Kind::Area,
             A,
             true,
             "Alue: SSS whole country, KU### municipality, MK## region",

@@ -654,20 +654,42 @@ impl MunicipalityGen<'_> {
                     }
                 }
             }
-            // Flat-rate compensation per calendar year from the home-municipality date.
-            let child_rate = peitto_domain::age_at(person.birth, home) < 7;
-            let yearly = if child_rate { 650_300 } else { 195_500 };
-            let years = if new_law { 2 } else { 3 };
-            for y in 0..years {
-                let from = date(home.ymd().0 + y, home.ymd().1, 1);
-                if from >= period_end() {
+            // The state's compensations for this client, as KEHA and the
+            // ELY centre pay them: the flat rate per calendar year of the
+            // window, the initial assessment under the old law, and
+            // actual-cost claims for some clients.
+            let window = peitto_domain::compensation::window(
+                home,
+                basis,
+                None,
+                &peitto_domain::compensation::Durations::default(),
+            );
+            let mut year = home.ymd().0;
+            while year <= LAST_YEAR {
+                let from = date(year, 1, 1).max(date(home.ymd().0, home.ymd().1, 1));
+                let to = date(year, 12, 31).min(window.1.add_days(-1));
+                if from > to || from >= period_end() {
                     break;
                 }
-                let to = date(from.ymd().0, 12, 31);
-                let paid = if self.rng.random_bool(0.93) {
-                    V::Euro(yearly)
-                } else {
-                    V::Null
+                let mut month = from;
+                let mut cents = 0.0;
+                while month <= to {
+                    cents += 100.0
+                        * peitto_domain::compensation::monthly(
+                            person.birth,
+                            month,
+                            window,
+                            peitto_domain::compensation::MUNICIPAL_2023,
+                        );
+                    month = peitto_domain::add_months(month, 1);
+                }
+                #[allow(clippy::cast_possible_truncation)] // a year's rate in cents
+                let claimed = cents.round() as i64;
+                // Mostly paid as expected; some short, some not yet.
+                let paid = match self.rng.random_range(0..100) {
+                    0..93 => V::Euro(claimed),
+                    93..97 => V::Euro(claimed - claimed / 12),
+                    _ => V::Null,
                 };
                 compensations.row(
                     self.rng,
@@ -677,45 +699,72 @@ impl MunicipalityGen<'_> {
                         ("compensation_type", V::Code("LASKENNALLINEN")),
                         ("period_start", V::Date(from)),
                         ("period_end", V::Date(to)),
-                        ("claimed_eur", V::Euro(yearly)),
+                        ("claimed_eur", V::Euro(claimed)),
                         ("paid_eur", paid),
                         ("payer_code", V::Text("KEHA".into())),
                         ("municipality_code", muni.clone()),
                     ],
                     &person,
                 )?;
+                year += 1;
             }
-        }
-        // Special-cost claims without a person.
-        let special = scaled(self.rng, pop * 0.0002, self.scale);
-        for _ in 0..special {
-            let from = random_date(self.rng, period_start(), period_end().add_days(-40));
-            let claimed = self.rng.random_range(50_000..2_000_000);
-            let nobody = self.factory.nobody();
-            let kind = pick(
-                self.rng,
-                &[
-                    ("ERITYISKUSTANNUS", 0.5),
-                    ("TULKKAUS", 0.3),
-                    ("TOIMEENTULOTUKI", 0.2),
-                ],
-            );
-            let until = from.add_days(self.rng.random_range(28..180));
-            compensations.row(
-                self.rng,
-                &[
-                    ("claim_id", V::Id(next("C"))),
-                    ("person_key", V::Null),
-                    ("compensation_type", V::Code(kind)),
-                    ("period_start", V::Date(from)),
-                    ("period_end", V::Date(until)),
-                    ("claimed_eur", V::Euro(claimed)),
-                    ("paid_eur", V::Euro(claimed * 9 / 10)),
-                    ("payer_code", V::Text("ELY".into())),
-                    ("municipality_code", muni.clone()),
-                ],
-                &nobody,
-            )?;
+            let minor = peitto_domain::age_at(person.birth, home) < 18;
+            let mut claims: Vec<(&str, Date, i32, i64)> = Vec::new();
+            if !new_law && assessment < period_end() {
+                claims.push(("ALKUKARTOITUS", assessment, 0, 70_000));
+            }
+            for (kind, share, days, low, high) in [
+                ("ERITYISKUSTANNUS", 0.04, 180, 300_000, 4_000_000),
+                ("TULKKAUS", 0.08, 30, 10_000, 300_000),
+                ("TOIMEENTULOTUKI", 0.10, 90, 50_000, 800_000),
+                (
+                    "ILMAN_HUOLTAJAA",
+                    if minor && !family_member { 0.5 } else { 0.0 },
+                    180,
+                    2_000_000,
+                    6_000_000,
+                ),
+            ] {
+                if share > 0.0 && self.rng.random_bool(share) {
+                    let from = random_date(self.rng, home, window.1.max(home.add_days(1)));
+                    claims.push((kind, from, days, self.rng.random_range(low..high)));
+                }
+            }
+            for (kind, from, days, claimed) in claims {
+                if from >= period_end() {
+                    continue;
+                }
+                let paid = match self.rng.random_range(0..100) {
+                    0..88 => V::Euro(claimed),
+                    88..96 => V::Euro(claimed * self.rng.random_range(70..95) / 100),
+                    _ => V::Null,
+                };
+                compensations.row(
+                    self.rng,
+                    &[
+                        ("claim_id", V::Id(next("C"))),
+                        ("person_key", V::Hetu(person.hetu.clone())),
+                        ("compensation_type", V::Code(kind)),
+                        ("period_start", V::Date(from)),
+                        ("period_end", V::Date(from.add_days(days))),
+                        ("claimed_eur", V::Euro(claimed)),
+                        ("paid_eur", paid),
+                        (
+                            "payer_code",
+                            V::Text(
+                                if kind == "ALKUKARTOITUS" {
+                                    "KEHA"
+                                } else {
+                                    "ELY"
+                                }
+                                .into(),
+                            ),
+                        ),
+                        ("municipality_code", muni.clone()),
+                    ],
+                    &person,
+                )?;
+            }
         }
 
         [
@@ -732,7 +781,8 @@ impl MunicipalityGen<'_> {
         ]
         .into_iter()
         .map(Sink::finish)
-        .collect()
+        .collect::<Result<Vec<Vec<FileEntry>>, _>>()
+        .map(|files| files.into_iter().flatten().collect())
     }
 
     fn residence(&mut self, sink: &mut Sink, person: &Person, muni: V) -> Result<(), SynthError> {
@@ -786,37 +836,7 @@ fn reference_files(
         })
     };
     let nobody = Person::nobody();
-    let mut population = Sink::create(out, "reference", mapping, table("population")?)?;
-    for m in &MUNICIPALITIES {
-        for year in FIRST_YEAR..=LAST_YEAR {
-            for age in 0..=100i64 {
-                // A gently ageing population: fewer children and more over-65s than the mean.
-                #[allow(clippy::cast_precision_loss)]
-                let share = if age < 85 {
-                    0.0125 - (age as f64 - 42.0).abs() * 0.00004
-                } else {
-                    0.012 * (0.82f64).powi(i32::try_from(age - 84).unwrap_or(0))
-                };
-                for sex in ["1", "2"] {
-                    let mean = f64::from(m.population) * f64::from(scale) * share / 2.0;
-                    let noise = rng.random_range(0.92..1.08);
-                    #[allow(clippy::cast_possible_truncation)]
-                    let persons = (mean * noise).round() as i64;
-                    population.row(
-                        rng,
-                        &[
-                            ("year", V::Int(i64::from(year))),
-                            ("area_code", V::Text(format!("KU{}", m.code))),
-                            ("age", V::Int(age)),
-                            ("sex", V::Code(sex)),
-                            ("persons", V::Int(persons.max(0))),
-                        ],
-                        &nobody,
-                    )?;
-                }
-            }
-        }
-    }
+    let population = population_11re(out, scale, rng, &table("population")?.file)?;
     let mut organisations = Sink::create(out, "reference", mapping, table("organisation")?)?;
     let hvas = [
         (
@@ -890,5 +910,127 @@ fn reference_files(
             &nobody,
         )?;
     }
-    Ok(vec![population.finish()?, organisations.finish()?])
+    let mut files = vec![population];
+    files.extend(organisations.finish()?);
+    Ok(files)
+}
+
+/// Statistics Finland's table 11re as PxWeb's "semicolon delimited with
+/// heading" download writes it: the title, a blank line, areas and ages as
+/// rows (`KOKO MAA` first, municipalities by Finnish name, all ages before
+/// each year of age, `100 -` last), years and sexes as columns (both sexes
+/// first), Windows-1252. One cell is `..` (not available), which the
+/// ingest rejects.
+fn population_11re(
+    out: &Path,
+    scale: u32,
+    rng: &mut ChaCha8Rng,
+    stem: &str,
+) -> Result<FileEntry, SynthError> {
+    let years: Vec<i32> = (FIRST_YEAR..=LAST_YEAR).collect();
+    // persons[municipality][year][age][sex]
+    let mut persons = vec![vec![vec![[0i64; 2]; 101]; years.len()]; MUNICIPALITIES.len()];
+    for (m, by_year) in MUNICIPALITIES.iter().zip(persons.iter_mut()) {
+        for by_age in by_year.iter_mut() {
+            for (age, by_sex) in by_age.iter_mut().enumerate() {
+                // A gently ageing population: fewer children and more over-65s than the mean.
+                #[allow(clippy::cast_precision_loss)]
+                let share = if age < 85 {
+                    0.0125 - (age as f64 - 42.0).abs() * 0.00004
+                } else {
+                    0.012 * (0.82f64).powi(i32::try_from(age - 84).unwrap_or(0))
+                };
+                for n in by_sex.iter_mut() {
+                    let mean = f64::from(m.population) * f64::from(scale) * share / 2.0;
+                    let noise = rng.random_range(0.92..1.08);
+                    #[allow(clippy::cast_possible_truncation)]
+                    let value = (mean * noise).round() as i64;
+                    *n = value.max(0);
+                }
+            }
+        }
+    }
+    let mut text = format!(
+        "\"11re -- Väestö iän (1-v.) ja sukupuolen mukaan alueittain, 1972-{LAST_YEAR}\"\r\n\r\n\"Alue\";\"Ikä\""
+    );
+    for y in &years {
+        for sex in ["Yhteensä", "Miehet", "Naiset"] {
+            text.push_str(&format!(";\"{y} {sex} Väestö 31.12.\""));
+        }
+    }
+    text.push_str("\r\n");
+    // The unavailable cell: a municipality, an age, a year, a sex.
+    let dirty = (
+        rng.random_range(0..MUNICIPALITIES.len()),
+        rng.random_range(0..=100usize),
+        rng.random_range(0..years.len()),
+        rng.random_range(0..2usize),
+    );
+    let mut line = 3u64;
+    let mut dirty_line = 0;
+    let mut areas: Vec<(String, Option<usize>)> = vec![("KOKO MAA".into(), None)];
+    areas.extend(
+        MUNICIPALITIES
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name_fi.to_owned(), Some(i))),
+    );
+    for (label, muni) in &areas {
+        let cell = |yi: usize, age: usize, sex: usize| match muni {
+            Some(mi) => persons[*mi][yi][age][sex],
+            None => (0..MUNICIPALITIES.len())
+                .map(|mi| persons[mi][yi][age][sex])
+                .sum(),
+        };
+        for age in std::iter::once(None).chain((0..=100usize).map(Some)) {
+            line += 1;
+            let age_label = match age {
+                None => "Yhteensä".to_owned(),
+                Some(100) => "100 -".to_owned(),
+                Some(a) => a.to_string(),
+            };
+            text.push_str(&format!("\"{label}\";\"{age_label}\""));
+            for yi in 0..years.len() {
+                let of = |sex: usize| match age {
+                    Some(a) => cell(yi, a, sex),
+                    None => (0..=100).map(|a| cell(yi, a, sex)).sum(),
+                };
+                text.push_str(&format!(";{}", of(0) + of(1)));
+                for sex in 0..2 {
+                    if *muni == Some(dirty.0)
+                        && age == Some(dirty.1)
+                        && yi == dirty.2
+                        && sex == dirty.3
+                    {
+                        text.push_str(";..");
+                        dirty_line = line;
+                    } else {
+                        text.push_str(&format!(";{}", of(sex)));
+                    }
+                }
+            }
+            text.push_str("\r\n");
+        }
+    }
+    let relative = format!("reference/{stem}.csv");
+    let path = out.join(&relative);
+    std::fs::create_dir_all(out.join("reference")).map_err(|e| SynthError::Write {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let bytes = encoding_rs::WINDOWS_1252.encode(&text).0;
+    std::fs::write(&path, &bytes).map_err(|e| SynthError::Write {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(FileEntry {
+        path: relative,
+        mapping: "reference".into(),
+        table: "population".into(),
+        rows: (MUNICIPALITIES.len() * years.len() * 101 * 2) as u64,
+        dirty: vec![DirtyRow {
+            row: dirty_line,
+            reason: "invalid_number",
+        }],
+    })
 }

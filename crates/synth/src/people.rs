@@ -109,10 +109,6 @@ impl PersonFactory {
         }
     }
 
-    pub fn nobody(&self) -> Person {
-        Person::nobody()
-    }
-
     /// A new person born on `birth`; `swedish_share` of names are Swedish.
     pub fn person(&mut self, rng: &mut ChaCha8Rng, birth: Date, swedish_share: f64) -> Person {
         let (y, m, d) = birth.ymd();

@@ -516,60 +516,117 @@ impl Sink {
         }
     }
 
-    /// Finishes the file.
-    pub fn finish(self) -> Result<FileEntry, SynthError> {
+    /// Finishes the file. A sheet holds at most 1 048 576 rows, so a
+    /// larger XLSX extract is split into numbered workbooks (`name-2.xlsx`,
+    /// …), each with the header, as an export would have to be.
+    pub fn finish(self) -> Result<Vec<FileEntry>, SynthError> {
         let err = write_err(&self.path);
+        let entry = |relative: String, rows: u64, dirty: Vec<DirtyRow>| FileEntry {
+            path: relative,
+            mapping: self.mapping_id.clone(),
+            table: self.table.table.name.to_owned(),
+            rows,
+            dirty,
+        };
         match self.out {
-            Out::Csv { mut file, .. } => file.flush().map_err(|e| err(e.to_string()))?,
+            Out::Csv { mut file, .. } => {
+                file.flush().map_err(|e| err(e.to_string()))?;
+                Ok(vec![entry(
+                    self.relative.clone(),
+                    self.rows,
+                    self.dirty.clone(),
+                )])
+            }
             Out::Xlsx {
-                mut workbook,
+                workbook,
                 sheet,
                 date_format,
             } => {
-                let ws = workbook.add_worksheet();
-                ws.set_name(&sheet).map_err(|e| err(e.to_string()))?;
-                for (r, row) in self.xlsx_rows.iter().enumerate() {
-                    let r = u32::try_from(r).map_err(|e| err(e.to_string()))?;
-                    for (c, cell) in row.iter().enumerate() {
-                        let c = u16::try_from(c).map_err(|e| err(e.to_string()))?;
-                        match cell {
-                            Cell::Empty => {}
-                            Cell::Text(t) => {
-                                ws.write_string(r, c, t).map_err(|e| err(e.to_string()))?;
-                            }
-                            Cell::Raw(b) => {
-                                ws.write_string(r, c, String::from_utf8_lossy(b))
+                let Some((header, data)) = self.xlsx_rows.split_first() else {
+                    return Ok(Vec::new());
+                };
+                let mut files = Vec::new();
+                let mut workbook = Some(workbook);
+                let parts: Vec<&[Vec<Cell>]> = if data.is_empty() {
+                    vec![data]
+                } else {
+                    data.chunks(SHEET_DATA_ROWS).collect()
+                };
+                for (part, rows) in parts.into_iter().enumerate() {
+                    let (relative, path) = if part == 0 {
+                        (self.relative.clone(), self.path.clone())
+                    } else {
+                        let stem = self.relative.trim_end_matches(".xlsx");
+                        let relative = format!("{stem}-{}.xlsx", part + 1);
+                        let path = self
+                            .path
+                            .with_file_name(Path::new(&relative).file_name().unwrap_or_default());
+                        (relative, path)
+                    };
+                    let mut book = workbook.take().unwrap_or_else(|| {
+                        let mut book = Box::new(rust_xlsxwriter::Workbook::new());
+                        if let Ok(created) = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 15) {
+                            book.set_properties(
+                                &rust_xlsxwriter::DocProperties::new()
+                                    .set_creation_datetime(&created),
+                            );
+                        }
+                        book
+                    });
+                    let ws = book.add_worksheet();
+                    ws.set_name(&sheet).map_err(|e| err(e.to_string()))?;
+                    for (r, row) in std::iter::once(header).chain(rows).enumerate() {
+                        let r = u32::try_from(r).map_err(|e| err(e.to_string()))?;
+                        for (c, cell) in row.iter().enumerate() {
+                            let c = u16::try_from(c).map_err(|e| err(e.to_string()))?;
+                            match cell {
+                                Cell::Empty => {}
+                                Cell::Text(t) => {
+                                    ws.write_string(r, c, t).map_err(|e| err(e.to_string()))?;
+                                }
+                                Cell::Raw(b) => {
+                                    ws.write_string(r, c, String::from_utf8_lossy(b))
+                                        .map_err(|e| err(e.to_string()))?;
+                                }
+                                Cell::Number(n) => {
+                                    ws.write_number(r, c, *n).map_err(|e| err(e.to_string()))?;
+                                }
+                                Cell::Date(d) => {
+                                    let (y, m, day) = d.ymd();
+                                    let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                                        u16::try_from(y).unwrap_or(1900),
+                                        u8::try_from(m).unwrap_or(1),
+                                        u8::try_from(day).unwrap_or(1),
+                                    )
                                     .map_err(|e| err(e.to_string()))?;
-                            }
-                            Cell::Number(n) => {
-                                ws.write_number(r, c, *n).map_err(|e| err(e.to_string()))?;
-                            }
-                            Cell::Date(d) => {
-                                let (y, m, day) = d.ymd();
-                                let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(
-                                    u16::try_from(y).unwrap_or(1900),
-                                    u8::try_from(m).unwrap_or(1),
-                                    u8::try_from(day).unwrap_or(1),
-                                )
-                                .map_err(|e| err(e.to_string()))?;
-                                ws.write_datetime_with_format(r, c, &dt, &date_format)
-                                    .map_err(|e| err(e.to_string()))?;
+                                    ws.write_datetime_with_format(r, c, &dt, &date_format)
+                                        .map_err(|e| err(e.to_string()))?;
+                                }
                             }
                         }
                     }
+                    book.save(&path).map_err(|e| err(e.to_string()))?;
+                    // Dirty rows renumbered within their part (the header is row 1).
+                    let first = (part * SHEET_DATA_ROWS) as u64;
+                    let dirty = self
+                        .dirty
+                        .iter()
+                        .filter(|d| (first + 2..first + 2 + rows.len() as u64).contains(&d.row))
+                        .map(|d| DirtyRow {
+                            row: d.row - first,
+                            reason: d.reason,
+                        })
+                        .collect();
+                    files.push(entry(relative, rows.len() as u64, dirty));
                 }
-                workbook.save(&self.path).map_err(|e| err(e.to_string()))?;
+                Ok(files)
             }
         }
-        Ok(FileEntry {
-            path: self.relative,
-            mapping: self.mapping_id,
-            table: self.table.table.name.to_owned(),
-            rows: self.rows,
-            dirty: self.dirty,
-        })
     }
 }
+
+/// Data rows a worksheet holds under its header (Excel's limit is 1 048 576 rows).
+const SHEET_DATA_ROWS: usize = 1_048_575;
 
 fn free_text(rng: &mut ChaCha8Rng, name: &str) -> String {
     const NOTES: &[&str] = &[
