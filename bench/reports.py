@@ -22,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ["care_costs", "compensation_reconciliation", "notification_time_limits"]
+HEAVY = ["care_costs", "children_in_care", "compensation_reconciliation",
+         "notification_time_limits", "placement_day_bands"]
 
 
 def header(sql_text):
@@ -83,6 +84,7 @@ DUCK = r"""
 import duckdb, json, sys
 files, sql, params = json.load(open(sys.argv[1]))
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 for table, paths in files.items():
     con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({paths!r})")
 rows = con.execute(sql, params).fetchall()

@@ -20,6 +20,7 @@ use analyze::ReleaseAggregate;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, UInt64Type};
+use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::datasource::{MemTable, provider_as_source};
@@ -36,6 +37,7 @@ use peitto_engine::Engine;
 use peitto_sdc::cellkey::{self, PTable};
 use peitto_sdc::table::Leaf;
 use peitto_sdc::{Dimension, Method, Policy, Release, SdcError};
+use peitto_store::fast_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -253,11 +255,49 @@ pub async fn plan(
 }
 
 /// Person-level partials of one release aggregate: per leaf (the grouping
-/// values), per person, per measure: (sum of values, rows with a value).
-type Partials = HashMap<Vec<ScalarValue>, PersonPartials>;
+/// values), its persons and their measures.
+#[derive(Default)]
+struct Partials {
+    /// Pseudonyms by person number.
+    names: Vec<String>,
+    /// Per leaf: its grouping values and persons.
+    cells: Vec<(Vec<ScalarValue>, PersonPartials)>,
+}
 
-/// Per person, per measure: (sum of values, rows with a value).
-type PersonPartials = HashMap<String, Vec<(f64, u64)>>;
+/// One leaf's persons, each once (DataFusion groups the partials by leaf
+/// and person), and per person and measure (sum of values, rows with a
+/// value), `measures` to a person.
+#[derive(Default)]
+struct PersonPartials {
+    ids: Vec<u32>,
+    parts: Vec<(f64, u64)>,
+    /// Measures per person.
+    width: usize,
+}
+
+impl PersonPartials {
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The measures of the leaf's `at`th person.
+    fn person(&self, at: usize) -> &[(f64, u64)] {
+        &self.parts[at * self.width..(at + 1) * self.width]
+    }
+
+    /// (person number, their measures) for each person of the leaf.
+    fn persons(&self) -> impl Iterator<Item = (u32, &[(f64, u64)])> {
+        self.ids
+            .iter()
+            .enumerate()
+            .map(|(at, &id)| (id, self.person(at)))
+    }
+
+    /// Each person's (sum, rows) of measure `j`.
+    fn measure(&self, j: usize) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.persons().map(move |(_, m)| m[j])
+    }
+}
 
 /// A protected cell: grouping values (`None`: the total) and the value of
 /// each protected quantity (`None`: withheld).
@@ -310,7 +350,14 @@ async fn partials(
         .aggregate(keys, sums)?
         .build()?;
     let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
-    let mut out: Partials = HashMap::new();
+    let mut out = Partials::default();
+    // Leaves by their grouping values in arrow's row format (no value
+    // objects per row), persons by number: a pseudonym is already a keyed
+    // 128-bit hash, anything else (test fixtures) is hashed as text.
+    let mut leaves: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut by_key: FxHashMap<u128, u32> = FxHashMap::default();
+    let mut by_text: HashMap<String, u32> = HashMap::new();
+    let mut converter: Option<RowConverter> = None;
     for batch in &batches {
         let pu = cast(batch.column(groups), &DataType::Utf8)?;
         let pu = pu.as_string::<i32>();
@@ -322,26 +369,75 @@ async fn partials(
                 ))
             })
             .collect::<Result<_, _>>()?;
+        let totals: Vec<(&Float64Array, &datafusion::arrow::array::UInt64Array)> = totals
+            .iter()
+            .map(|(t, r)| {
+                (
+                    t.as_primitive::<Float64Type>(),
+                    r.as_primitive::<UInt64Type>(),
+                )
+            })
+            .collect();
+        let converter = match &mut converter {
+            Some(c) => c,
+            None => converter.insert(RowConverter::new(
+                batch.columns()[..groups]
+                    .iter()
+                    .map(|c| SortField::new(c.data_type().clone()))
+                    .collect(),
+            )?),
+        };
+        // Without grouping columns every row is of the one leaf (no bytes).
+        let keys = (groups > 0)
+            .then(|| converter.convert_columns(&batch.columns()[..groups]))
+            .transpose()?;
         for row in 0..batch.num_rows() {
-            let key = (0..groups)
-                .map(|g| ScalarValue::try_from_array(batch.column(g), row))
-                .collect::<Result<Vec<_>, _>>()?;
+            let bytes: &[u8] = keys.as_ref().map_or(&[], |k| k.row(row).data());
+            let leaf = match leaves.get(bytes) {
+                Some(&leaf) => leaf,
+                None => {
+                    let key = (0..groups)
+                        .map(|g| ScalarValue::try_from_array(batch.column(g), row))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    out.cells.push((key, PersonPartials::default()));
+                    leaves.insert(bytes.to_vec(), out.cells.len() - 1);
+                    out.cells.len() - 1
+                }
+            };
             // A row with no person (an outer join's empty side) still makes
             // its cell exist, with nobody in it.
-            let cell = out.entry(key).or_default();
             if pu.is_null(row) {
                 continue;
             }
-            let per = cell
-                .entry(pu.value(row).to_owned())
-                .or_insert_with(|| vec![(0.0, 0); measures]);
-            for (j, (total, rows)) in totals.iter().enumerate() {
-                let total = total.as_primitive::<Float64Type>();
-                let rows = rows.as_primitive::<UInt64Type>();
-                if !total.is_null(row) {
-                    per[j].0 += total.value(row);
+            let name = pu.value(row);
+            let known = match peitto_store::KeyHasher::pseudonym_key(name) {
+                Some(k) => by_key.get(&k).copied(),
+                None => by_text.get(name).copied(),
+            };
+            let id = match known {
+                Some(id) => id,
+                None => {
+                    let id = u32::try_from(out.names.len()).map_err(|_| {
+                        ReleaseError::Dimension("more than 4 294 967 295 persons".into())
+                    })?;
+                    match peitto_store::KeyHasher::pseudonym_key(name) {
+                        Some(k) => by_key.insert(k, id),
+                        None => by_text.insert(name.to_owned(), id),
+                    };
+                    out.names.push(name.to_owned());
+                    id
                 }
-                per[j].1 += rows.value(row);
+            };
+            let cell = &mut out.cells[leaf].1;
+            cell.ids.push(id);
+            cell.width = measures;
+            for (total, rows) in &totals {
+                let sum = if total.is_null(row) {
+                    0.0
+                } else {
+                    total.value(row)
+                };
+                cell.parts.push((sum, rows.value(row)));
             }
         }
     }
@@ -508,7 +604,7 @@ fn suppress(
         .collect();
     // Leaf codes per dimension, and the value each code stands for.
     let mut codes: Vec<BTreeMap<String, ScalarValue>> = vec![BTreeMap::new(); names.len()];
-    for key in partials.keys() {
+    for (key, _) in &partials.cells {
         for (d, v) in key.iter().enumerate() {
             if v.is_null() {
                 return Err(ReleaseError::Dimension(format!(
@@ -552,7 +648,7 @@ fn suppress(
     let quantities = parts(agg);
     let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
         BTreeMap::new();
-    for (key, persons) in partials {
+    for (key, persons) in &partials.cells {
         let slice = outer.iter().map(|&d| key[d].to_string()).collect();
         slices.entry(slice).or_default().push((key, persons));
     }
@@ -568,7 +664,7 @@ fn suppress(
             }
         };
         // Every cell (totals included) each leaf counts in, by index.
-        let mut cell_index: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut cell_index: FxHashMap<Vec<usize>, usize> = FxHashMap::default();
         let leaf_cells: Vec<Vec<usize>> = members
             .iter()
             .map(|(key, _)| {
@@ -586,23 +682,30 @@ fn suppress(
                     .collect()
             })
             .collect();
-        let stats = contributor_stats(members, &leaf_cells, cell_index.len(), &quantities);
+        let stats = contributor_stats(
+            members,
+            &leaf_cells,
+            cell_index.len(),
+            partials.names.len(),
+            &quantities,
+        );
         let mut releases = Vec::new();
         for (q, (j, part)) in quantities.iter().enumerate() {
             let leaves: Vec<Leaf> = members
                 .iter()
                 .map(|(key, persons)| Leaf {
                     codes: inner_codes(key),
-                    value: persons.values().map(|m| contribution(*part, m[*j])).sum(),
+                    value: persons.measure(*j).map(|m| contribution(*part, m)).sum(),
                     contributors: 0,
                     top: Vec::new(),
                 })
                 .collect();
             let magnitude = *part == Part::Sum
                 && partials
-                    .values()
-                    .flat_map(|p| p.values())
-                    .any(|m| m[*j].0 != 0.0 && m[*j].0 != 1.0);
+                    .cells
+                    .iter()
+                    .flat_map(|(_, p)| p.measure(*j))
+                    .any(|m| m.0 != 0.0 && m.0 != 1.0);
             let mut release =
                 Release::single(&format!("measure{q}"), sdc_dims.clone(), &leaves, magnitude)?;
             if placeholder {
@@ -726,6 +829,7 @@ fn contributor_stats(
     members: &[(&Vec<ScalarValue>, &PersonPartials)],
     leaf_cells: &[Vec<usize>],
     cells: usize,
+    persons: usize,
     quantities: &[(usize, Part)],
 ) -> Vec<Vec<(u64, Vec<f64>)>> {
     let mut stats = vec![vec![(0u64, Vec::new()); quantities.len()]; cells];
@@ -741,27 +845,32 @@ fn contributor_stats(
             }
         }
     };
-    // Persons found in more than one leaf, with their leaves; everyone
-    // else is counted at once.
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut several: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (m, (_, persons)) in members.iter().enumerate() {
-        for person in persons.keys() {
-            match seen.get(person.as_str()) {
-                Some(&first) => several
-                    .entry(person.as_str())
-                    .or_insert_with(|| vec![first])
-                    .push(m),
-                None => {
-                    seen.insert(person.as_str(), m);
-                }
+    // Persons found in more than one leaf; everyone else is counted at once.
+    const NONE: u32 = u32::MAX;
+    let mut first = vec![NONE; persons];
+    let mut several = vec![false; persons];
+    for (m, (_, leaf)) in members.iter().enumerate() {
+        let m = u32::try_from(m).unwrap_or(NONE);
+        for &id in &leaf.ids {
+            let seen = &mut first[id as usize];
+            if *seen == NONE {
+                *seen = m;
+            } else if *seen != m {
+                several[id as usize] = true;
             }
         }
     }
-    drop(seen);
-    for (m, (_, persons)) in members.iter().enumerate() {
-        for (person, partial) in *persons {
-            if several.contains_key(person.as_str()) {
+    drop(first);
+    // (person, leaf, position in the leaf) of those in several leaves.
+    let mut pending: Vec<(u32, u32, u32)> = Vec::new();
+    for (m, (_, leaf)) in members.iter().enumerate() {
+        for (at, (id, partial)) in leaf.persons().enumerate() {
+            if several[id as usize] {
+                pending.push((
+                    id,
+                    u32::try_from(m).unwrap_or(NONE),
+                    u32::try_from(at).unwrap_or(NONE),
+                ));
                 continue;
             }
             for (q, (j, part)) in quantities.iter().enumerate() {
@@ -772,25 +881,34 @@ fn contributor_stats(
             }
         }
     }
-    for (person, leaves) in several {
-        let mut sums: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-        for m in leaves {
-            if let Some(partial) = members[m].1.get(person) {
-                for &cell in &leaf_cells[m] {
-                    let acc = sums
-                        .entry(cell)
-                        .or_insert_with(|| vec![0.0; quantities.len()]);
-                    for (q, (j, part)) in quantities.iter().enumerate() {
-                        acc[q] += contribution(*part, partial[*j]);
-                    }
+    pending.sort_unstable();
+    // A person's sum per cell, in a dense table reset after each person.
+    let width = quantities.len();
+    let mut sums = vec![0.0; cells * width];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut is_touched = vec![false; cells];
+    for group in pending.chunk_by(|a, b| a.0 == b.0) {
+        for &(_, m, at) in group {
+            let (_, leaf) = members[m as usize];
+            let partial = leaf.person(at as usize);
+            for &cell in &leaf_cells[m as usize] {
+                if !is_touched[cell] {
+                    is_touched[cell] = true;
+                    touched.push(cell);
+                }
+                for (q, (j, part)) in quantities.iter().enumerate() {
+                    sums[cell * width + q] += contribution(*part, partial[*j]);
                 }
             }
         }
-        for (cell, values) in sums {
-            for (q, v) in values.into_iter().enumerate() {
-                add(cell, q, v);
+        touched.sort_unstable();
+        for &cell in &touched {
+            for q in 0..width {
+                add(cell, q, std::mem::take(&mut sums[cell * width + q]));
             }
+            is_touched[cell] = false;
         }
+        touched.clear();
     }
     stats
 }
@@ -806,23 +924,22 @@ fn perturb(
     let ptable = PTable::peitto_v1();
     let quantities = parts(agg);
     let mut counts = Counts::default();
-    let mut keys: Vec<&Vec<ScalarValue>> = partials.keys().collect();
-    keys.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let mut cells: Vec<&(Vec<ScalarValue>, PersonPartials)> = partials.cells.iter().collect();
+    cells.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
     let mut rows = Vec::new();
-    for key in keys {
-        let persons = &partials[key];
+    for (key, persons) in cells {
         let cell_key = cellkey::cell_key(
-            persons
-                .keys()
-                .map(|p| cellkey::record_key(p.as_bytes(), ptable.modulus)),
+            persons.ids.iter().map(|&id| {
+                cellkey::record_key(partials.names[id as usize].as_bytes(), ptable.modulus)
+            }),
             ptable.modulus,
         );
         let withheld = (persons.len() as u64) < policy.min_frequency;
         let mut values = Vec::new();
         for (q, (j, part)) in quantities.iter().enumerate() {
             let contributions: Vec<f64> = persons
-                .values()
-                .map(|m| contribution(*part, m[*j]))
+                .measure(*j)
+                .map(|m| contribution(*part, m))
                 .collect();
             let value: f64 = contributions.iter().sum();
             counts.cells += 1;
