@@ -21,15 +21,19 @@ WITH in_care AS (
       AND care_days(start, "end", make_date(CAST($year AS INT), 1, 1), make_date(CAST($year AS INT) + 1, 1, 1), 'STATISTICAL') > 0
     GROUP BY person_key
 ),
+-- Each child's latest placement's form, in one aggregate: the largest of
+-- start and form joined by a separator below every letter, so that the text
+-- sorts as the (start, form) pair does (two placements starting on the same
+-- day are told apart by form: their order in the register is not known).
+-- A window numbering each child's placements would say the same but costs
+-- far more with many children.
 latest AS (
-    SELECT person_key, form
-    FROM (
-        SELECT person_key, form,
-               ROW_NUMBER() OVER (PARTITION BY person_key ORDER BY start DESC, placement_id DESC) AS rn
-        FROM cw_placement
-        WHERE start < make_date(CAST($year AS INT) + 1, 1, 1)
-    ) ranked
-    WHERE rn = 1
+    SELECT
+        person_key,
+        NULLIF(split_part(MAX(CAST(start AS VARCHAR) || chr(1) || COALESCE(form, '')), chr(1), 2), '') AS form
+    FROM cw_placement
+    WHERE start < make_date(CAST($year AS INT) + 1, 1, 1)
+    GROUP BY person_key
 )
 SELECT
     COALESCE(l.form, 'MUU') AS form,

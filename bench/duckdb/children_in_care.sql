@@ -1,5 +1,7 @@
 -- DuckDB equivalent of queries/children_in_care.sql (benchmark only), with
--- care_days(…, 'STATISTICAL') > 0 written out. Parameter: $year.
+-- care_days(…, 'STATISTICAL') > 0 written out and each child's latest
+-- placement found with a window (DuckDB's fastest way), ties on the start
+-- day broken by form as peitto's query does. Parameter: $year.
 WITH in_care AS (
     SELECT
         person_key,
@@ -21,7 +23,7 @@ latest AS (
     SELECT person_key, form
     FROM (
         SELECT person_key, form,
-               ROW_NUMBER() OVER (PARTITION BY person_key ORDER BY start DESC, placement_id DESC) AS rn
+               ROW_NUMBER() OVER (PARTITION BY person_key ORDER BY start DESC, form DESC) AS rn
         FROM cw_placement
         WHERE start < make_date($year + 1, 1, 1)
     ) ranked

@@ -24,7 +24,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use peitto_domain::Episode;
 pub use peitto_domain::compensation::{RateTable, Rates};
 use peitto_model::Date;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -231,7 +231,9 @@ impl Engine {
             .await?
             .collect()
             .await?;
-        let mut by_person: BTreeMap<String, Vec<Episode>> = BTreeMap::new();
+        // Grouped by the pseudonym as it stands in the read batches: no
+        // string is copied until the merged episodes are written.
+        let mut by_person: HashMap<&str, Vec<Episode>> = HashMap::new();
         for batch in &batches {
             let keys = batch.column(0).as_string::<i32>();
             let starts = batch.column(1).as_primitive::<Date32Type>();
@@ -241,23 +243,10 @@ impl Engine {
                     continue;
                 }
                 let end = (!ends.is_null(i)).then(|| Date(ends.value(i)));
-                by_person
-                    .entry(keys.value(i).to_owned())
-                    .or_default()
-                    .push(Episode {
-                        start: Date(starts.value(i)),
-                        end,
-                    });
-            }
-        }
-        let mut keys = Vec::new();
-        let mut starts = Vec::new();
-        let mut ends = Vec::new();
-        for (key, periods) in by_person {
-            for e in peitto_domain::merge_episodes(&periods) {
-                keys.push(key.clone());
-                starts.push(e.start.0);
-                ends.push(e.end.map(|d| d.0));
+                by_person.entry(keys.value(i)).or_default().push(Episode {
+                    start: Date(starts.value(i)),
+                    end,
+                });
             }
         }
         let schema = Arc::new(Schema::new(vec![
@@ -265,20 +254,51 @@ impl Engine {
             Field::new("start", DataType::Date32, false),
             Field::new("end", DataType::Date32, true),
         ]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                Arc::new(datafusion::arrow::array::StringArray::from(keys)),
-                Arc::new(datafusion::arrow::array::Date32Array::from(starts)),
-                Arc::new(datafusion::arrow::array::Date32Array::from(ends)),
-            ],
-        )
-        .map_err(datafusion::error::DataFusionError::from)?;
+        // Batches of the usual size spread over the session's partitions,
+        // so the queries over the episodes run in parallel.
+        let partitions = self.ctx.copied_config().target_partitions().max(1);
+        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions];
+        let (mut keys, mut starts, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        let mut flush = |keys: &mut Vec<&str>,
+                         starts: &mut Vec<i32>,
+                         ends: &mut Vec<Option<i32>>|
+         -> Result<(), EngineError> {
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(datafusion::arrow::array::StringArray::from(std::mem::take(
+                        keys,
+                    ))),
+                    Arc::new(datafusion::arrow::array::Date32Array::from(std::mem::take(
+                        starts,
+                    ))),
+                    Arc::new(datafusion::arrow::array::Date32Array::from(std::mem::take(
+                        ends,
+                    ))),
+                ],
+            )
+            .map_err(datafusion::error::DataFusionError::from)?;
+            let fewest = (0..partitions).min_by_key(|&p| parts[p].len()).unwrap_or(0);
+            parts[fewest].push(batch);
+            Ok(())
+        };
+        for (key, periods) in by_person {
+            for e in peitto_domain::merge_episodes(&periods) {
+                keys.push(key);
+                starts.push(e.start.0);
+                ends.push(e.end.map(|d| d.0));
+            }
+            if keys.len() >= 8192 {
+                flush(&mut keys, &mut starts, &mut ends)?;
+            }
+        }
+        flush(&mut keys, &mut starts, &mut ends)?;
         let _ = self.ctx.deregister_table(EPISODES)?;
-        self.ctx.register_table(
-            EPISODES,
-            Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
-        )?;
+        self.ctx
+            .register_table(EPISODES, Arc::new(MemTable::try_new(schema, parts)?))?;
         Ok(())
     }
 }
