@@ -642,7 +642,12 @@ pub fn parse_decimal(raw: &str, scale: i8) -> Option<i128> {
 #[must_use]
 pub fn parse_municipality(raw: &str) -> Option<[u8; 3]> {
     let raw = raw.trim();
-    let digits = raw.split_once(' ').map_or(raw, |(code, _)| code);
+    // A code alone is the common case: look for a name after it only in longer text.
+    let digits = if raw.len() > 5 {
+        raw.split_once(' ').map_or(raw, |(code, _)| code)
+    } else {
+        raw
+    };
     let digits = digits
         .strip_prefix("KU")
         .or_else(|| digits.strip_prefix("ku"))
