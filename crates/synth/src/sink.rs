@@ -520,6 +520,11 @@ impl Sink {
     /// larger XLSX extract is split into numbered workbooks (`name-2.xlsx`,
     /// …), each with the header, as an export would have to be.
     pub fn finish(self) -> Result<Vec<FileEntry>, SynthError> {
+        self.finish_split(SHEET_DATA_ROWS)
+    }
+
+    /// [`Sink::finish`] with at most `per_sheet` data rows a workbook.
+    fn finish_split(self, per_sheet: usize) -> Result<Vec<FileEntry>, SynthError> {
         let err = write_err(&self.path);
         let entry = |relative: String, rows: u64, dirty: Vec<DirtyRow>| FileEntry {
             path: relative,
@@ -550,7 +555,7 @@ impl Sink {
                 let parts: Vec<&[Vec<Cell>]> = if data.is_empty() {
                     vec![data]
                 } else {
-                    data.chunks(SHEET_DATA_ROWS).collect()
+                    data.chunks(per_sheet).collect()
                 };
                 for (part, rows) in parts.into_iter().enumerate() {
                     let (relative, path) = if part == 0 {
@@ -607,7 +612,7 @@ impl Sink {
                     }
                     book.save(&path).map_err(|e| err(e.to_string()))?;
                     // Dirty rows renumbered within their part (the header is row 1).
-                    let first = (part * SHEET_DATA_ROWS) as u64;
+                    let first = (part * per_sheet) as u64;
                     let dirty = self
                         .dirty
                         .iter()
@@ -638,4 +643,62 @@ fn free_text(rng: &mut ChaCha8Rng, name: &str) -> String {
     ];
     // Workers write names into notes; the ingest must drop the whole column.
     format!("{} {name}", NOTES[rng.random_range(0..NOTES.len())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_workbook_over_the_row_limit_is_split_with_its_dirty_rows_renumbered() {
+        let out = tempfile::tempdir().unwrap();
+        let mapping = Mapping::load("abilita").unwrap();
+        let table = mapping.table("cw_notification").unwrap();
+        assert_eq!(table.file_format, FileFormat::Xlsx);
+        let mut sink = Sink::create(out.path(), "598", &mapping, table).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let nobody = Person::nobody();
+        for i in 0..250 {
+            sink.row(
+                &mut rng,
+                &[("notification_id", V::Id(format!("N{i}")))],
+                &nobody,
+            )
+            .unwrap();
+        }
+        let written = sink.rows;
+        let dirty: Vec<u64> = sink.dirty.iter().map(|d| d.row).collect();
+        assert!(
+            dirty.iter().any(|&r| r > 102),
+            "a dirty row past the first part"
+        );
+        let files = sink.finish_split(100).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "598/barnskyddsanmalningar.xlsx",
+                "598/barnskyddsanmalningar-2.xlsx",
+                "598/barnskyddsanmalningar-3.xlsx"
+            ]
+        );
+        for f in &files {
+            assert!(out.path().join(&f.path).is_file(), "{}", f.path);
+            // Within a part, data rows are lines 2..=rows+1.
+            assert!(f.dirty.iter().all(|d| (2..=f.rows + 1).contains(&d.row)));
+        }
+        assert_eq!(files.iter().map(|f| f.rows).sum::<u64>(), written);
+        assert_eq!(files[0].rows, 100);
+        // Every dirty row is kept, in the part it fell in.
+        let mut renumbered: Vec<u64> = files
+            .iter()
+            .enumerate()
+            .flat_map(|(part, f)| f.dirty.iter().map(move |d| d.row + 100 * part as u64))
+            .collect();
+        renumbered.sort_unstable();
+        let mut dirty = dirty;
+        dirty.sort_unstable();
+        assert_eq!(renumbered, dirty);
+    }
 }
