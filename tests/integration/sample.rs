@@ -216,3 +216,30 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly_after_the_work_is_done() {
+    use std::process::{Command, Stdio};
+    let (_tmp, project) = project();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_peitto"))
+        .args([
+            "--lang",
+            "en",
+            "--project",
+            project.to_str().unwrap(),
+            "ingest",
+        ])
+        .arg(sample_data())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // As `| head -0` would: the reading end is gone before anything is printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The ingest itself was committed.
+    assert!(rows(&project, "care_invoice_line") > 0);
+}

@@ -237,7 +237,27 @@ fn project_and_language(cli: &Cli) -> anyhow::Result<(Project, Lang)> {
     Ok((project, lang))
 }
 
+/// A reader that stops early (`peitto ingest … | head`) closes the pipe:
+/// end quietly, as other command-line tools do, instead of with a panic
+/// report. (The store and files are written before anything is printed.)
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to std") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => code,
