@@ -52,11 +52,16 @@ async function pageRows(page) {
   return page.$$eval("#section-placed_children-placements tbody tr", (trs) =>
     trs.map((tr) => Array.from(tr.children).map((td) => td.textContent)));
 }
+// An area as the page names it: from the manifest's names in the language.
+const shownArea = (code, lang) => {
+  const names = (manifest.areas || {})[code];
+  return code === "SSS" || !names ? code : (names[lang] || names.fi);
+};
 function compare(rows, want, lang) {
   const col = (name) => first.columns.findIndex((c) => c.name === name);
   assert(rows.length === want.length, `${rows.length} rows on the page, ${want.length} in the bundle`);
   for (const w of want) {
-    const row = rows.find((r) => r[col("municipality_code")] === w.municipality_code);
+    const row = rows.find((r) => r[col("municipality_code")] === shownArea(w.municipality_code, lang));
     assert(row, `no row for area ${w.municipality_code}`);
     for (const m of ["children", "population", "percent"]) {
       const got = parse(row[col(m)], lang);
@@ -95,6 +100,10 @@ if (timingOnly) {
     assert(heading === first.columns[1].labels.sv, `heading ${heading}`);
     assert((await page.textContent("#title")).includes("instrumentpanel"), "title not in Swedish");
     compare(await pageRows(page), expected({ sex: "2" }), "sv");
+    // Areas by name, in the language: Pietarsaari is Jakobstad in Swedish.
+    const areaCol = first.columns.findIndex((c) => c.name === "municipality_code");
+    const areas = (await pageRows(page)).map((r) => r[areaCol]);
+    assert(areas.includes("Jakobstad") && !areas.includes("598"), `areas ${areas.slice(0, 8)}`);
     assert(page.url().includes("sex=2") && page.url().includes("lang=sv"), page.url());
   });
   await test("a_link_reopens_the_same_view", async () => {

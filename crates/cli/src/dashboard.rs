@@ -194,9 +194,17 @@ pub fn build(
     let mut counts = (0u64, 0u64);
     let mut policies = std::collections::BTreeSet::new();
     let mut sql = String::new();
+    let mut area_names: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     runtime.block_on(async {
         let engine = crate::release::open_engine(project).await?;
         let areas = engine.municipality_counties().await?;
+        // Managers read names; the English page uses the Finnish one.
+        for (code, fi, sv) in engine.area_names().await? {
+            let names = area_names.entry(code).or_default();
+            names.insert("en".to_owned(), fi.clone());
+            names.insert("sv".to_owned(), sv.unwrap_or_else(|| fi.clone()));
+            names.insert("fi".to_owned(), fi);
+        }
         for shown in SHOWN {
             if released.contains_key(shown.report) {
                 continue;
@@ -298,6 +306,7 @@ pub fn build(
             })
             .collect(),
         tables,
+        areas: area_names,
     };
     let manifest_json = serde_json::to_string_pretty(&manifest)?;
     stage.write("data/manifest.json", manifest_json.as_bytes())?;

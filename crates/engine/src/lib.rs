@@ -218,6 +218,52 @@ impl Engine {
         Ok(out)
     }
 
+    /// Names of the areas reports break down by, from the organisation
+    /// register: (code as the reports write it, Finnish name, Swedish
+    /// name); a municipality by its 3-digit code, a wellbeing county as
+    /// `HV` and its code.
+    ///
+    /// # Errors
+    /// If the organisation table cannot be read.
+    pub async fn area_names(&self) -> Result<Vec<(String, String, Option<String>)>, EngineError> {
+        let batches = self
+            .ctx
+            .sql(
+                "SELECT DISTINCT CASE WHEN org_type = 'HVA' THEN 'HV' || code ELSE code END, \
+                 name_fi, name_sv FROM organisation \
+                 WHERE org_type IN ('KUNTA', 'HVA') AND name_fi IS NOT NULL ORDER BY 1",
+            )
+            .await?
+            .collect()
+            .await?;
+        let mut out: Vec<(String, String, Option<String>)> = Vec::new();
+        for b in &batches {
+            let column = |i: usize| {
+                datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8)
+                    .map_err(datafusion::error::DataFusionError::from)
+            };
+            let (code, fi, sv) = (column(0)?, column(1)?, column(2)?);
+            let (code, fi, sv) = (
+                code.as_string::<i32>(),
+                fi.as_string::<i32>(),
+                sv.as_string::<i32>(),
+            );
+            for i in 0..b.num_rows() {
+                // One name per code: the register may list a code once per
+                // validity period.
+                if code.is_null(i) || out.last().is_some_and(|(c, _, _)| c == code.value(i)) {
+                    continue;
+                }
+                out.push((
+                    code.value(i).to_owned(),
+                    fi.value(i).to_owned(),
+                    (!sv.is_null(i)).then(|| sv.value(i).to_owned()),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     /// (Re)computes `placement_episode`: each child's placements merged so
     /// that no calendar day counts twice (same-day transfers and overlaps
     /// become one episode).

@@ -30,6 +30,9 @@ pub struct Manifest {
     pub pages: Vec<Page>,
     /// Tables.
     pub tables: Vec<TableInfo>,
+    /// Area names by code (as the tables write it) and language code.
+    #[serde(default)]
+    pub areas: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A page of the dashboard.
@@ -262,6 +265,26 @@ impl Bundle {
             .unwrap_or_else(|| col.name.clone())
     }
 
+    /// An area's name in `lang` (else in Finnish), or its code.
+    fn area_label(&self, code: &str, lang: Lang) -> String {
+        self.manifest
+            .areas
+            .get(code)
+            .and_then(|names| names.get(lang.code()).or_else(|| names.get("fi")))
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// A cell as shown in column `col`: areas by name.
+    fn show_in(&self, col: &ColumnInfo, cell: &Cell, lang: Lang) -> String {
+        match cell {
+            Cell::Text(Some(code)) if col.filter.as_deref() == Some("area") && code != "SSS" => {
+                self.area_label(code, lang)
+            }
+            _ => Self::show(cell, lang, &self.manifest.symbol),
+        }
+    }
+
     fn show(cell: &Cell, lang: Lang, symbol: &str) -> String {
         match cell {
             Cell::Text(Some(s)) => s.clone(),
@@ -354,6 +377,8 @@ impl Bundle {
         options.extend(values.into_iter().map(|v| {
             let label = if v == "SSS" {
                 text(lang, "label.all_areas").to_owned()
+            } else if kind == "area" {
+                self.area_label(&v, lang)
             } else {
                 v.clone()
             };
@@ -429,7 +454,12 @@ impl Bundle {
             .collect();
         let shown: Vec<Vec<String>> = rows
             .iter()
-            .map(|r| r.iter().map(|c| Self::show(c, lang, symbol)).collect())
+            .map(|r| {
+                r.iter()
+                    .zip(&t.info.columns)
+                    .map(|(c, col)| self.show_in(col, c, lang))
+                    .collect()
+            })
             .collect();
         let title = t
             .info
@@ -470,7 +500,7 @@ impl Bundle {
             categories: chart_rows
                 .iter()
                 .map(|r| {
-                    axis.map(|a| Self::show(&r[a], lang, symbol))
+                    axis.map(|a| self.show_in(&t.info.columns[a], &r[a], lang))
                         .unwrap_or_default()
                 })
                 .collect(),
