@@ -332,9 +332,10 @@ fn differencing_two_overlapping_counts_does_not_reveal_the_person_left_out() {
     // The attacker leaves out one person at a time: the truth differs by
     // exactly 1 each time, the published counts must not.
     let mut differences = Vec::new();
-    // The project key, and so every perturbation, is new on each run; with
-    // the table's noise a difference is exact with chance at most 0.4, so
-    // 150 tries keep a run from failing (or passing) by luck.
+    // The sample project's key is fixed (common.rs), so every run makes the
+    // same perturbations; with the table's noise a difference is exact with
+    // chance at most 0.4, and 150 tries make the verdict about the method,
+    // not about one lucky key.
     for key in placed_persons().iter().take(150) {
         let doc = assert_protected_counts(&format!(
             "SELECT COUNT(DISTINCT person_key) AS children FROM cw_placement WHERE person_key <> '{key}'"

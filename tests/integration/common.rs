@@ -105,6 +105,9 @@ pub fn sample_project() -> &'static Path {
             std::fs::remove_dir_all(&dir).unwrap();
         }
         ok(&peitto(&["init", dir.to_str().unwrap()]));
+        // A fixed key makes pseudonyms, and so cell keys and perturbations,
+        // the same on every run: a test about them is reproducible.
+        std::fs::write(dir.join(peitto_project::KEY_FILE), "5eed".repeat(16)).unwrap();
         ok(&ingest(&dir, &[&sample_data()]));
         dir
     })
