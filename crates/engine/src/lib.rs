@@ -193,29 +193,19 @@ impl Engine {
     /// # Errors
     /// If the organisation table cannot be read.
     pub async fn municipality_counties(&self) -> Result<Vec<(String, String)>, EngineError> {
-        let batches = self
-            .ctx
-            .sql(
+        let rows = self
+            .text_rows(
                 "SELECT DISTINCT code, 'HV' || parent_code FROM organisation \
                  WHERE org_type = 'KUNTA' AND parent_type = 'HVA' ORDER BY 1",
             )
-            .await?
-            .collect()
             .await?;
-        let mut out = Vec::new();
-        for b in &batches {
-            let code = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8)
-                .map_err(datafusion::error::DataFusionError::from)?;
-            let parent = datafusion::arrow::compute::cast(b.column(1), &DataType::Utf8)
-                .map_err(datafusion::error::DataFusionError::from)?;
-            let (code, parent) = (code.as_string::<i32>(), parent.as_string::<i32>());
-            for i in 0..b.num_rows() {
-                if !code.is_null(i) && !parent.is_null(i) {
-                    out.push((code.value(i).to_owned(), parent.value(i).to_owned()));
-                }
-            }
-        }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match <[Option<String>; 2]>::try_from(row) {
+                Ok([Some(code), Some(parent)]) => Some((code, parent)),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Names of the areas reports break down by, from the organisation
@@ -226,39 +216,48 @@ impl Engine {
     /// # Errors
     /// If the organisation table cannot be read.
     pub async fn area_names(&self) -> Result<Vec<(String, String, Option<String>)>, EngineError> {
-        let batches = self
-            .ctx
-            .sql(
+        let rows = self
+            .text_rows(
                 "SELECT DISTINCT CASE WHEN org_type = 'HVA' THEN 'HV' || code ELSE code END, \
                  name_fi, name_sv FROM organisation \
                  WHERE org_type IN ('KUNTA', 'HVA') AND name_fi IS NOT NULL ORDER BY 1",
             )
-            .await?
-            .collect()
             .await?;
         let mut out: Vec<(String, String, Option<String>)> = Vec::new();
-        for b in &batches {
-            let column = |i: usize| {
-                datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8)
-                    .map_err(datafusion::error::DataFusionError::from)
+        for row in rows {
+            let Ok([Some(code), Some(fi), sv]) = <[Option<String>; 3]>::try_from(row) else {
+                continue;
             };
-            let (code, fi, sv) = (column(0)?, column(1)?, column(2)?);
-            let (code, fi, sv) = (
-                code.as_string::<i32>(),
-                fi.as_string::<i32>(),
-                sv.as_string::<i32>(),
-            );
+            // One name per code: the register may list a code once per
+            // validity period.
+            if out.last().is_none_or(|(c, _, _)| *c != code) {
+                out.push((code, fi, sv));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The rows of `sql` with every column as text.
+    async fn text_rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, EngineError> {
+        let batches = self.ctx.sql(sql).await?.collect().await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let columns = b
+                .columns()
+                .iter()
+                .map(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(datafusion::error::DataFusionError::from)?;
             for i in 0..b.num_rows() {
-                // One name per code: the register may list a code once per
-                // validity period.
-                if code.is_null(i) || out.last().is_some_and(|(c, _, _)| c == code.value(i)) {
-                    continue;
-                }
-                out.push((
-                    code.value(i).to_owned(),
-                    fi.value(i).to_owned(),
-                    (!sv.is_null(i)).then(|| sv.value(i).to_owned()),
-                ));
+                out.push(
+                    columns
+                        .iter()
+                        .map(|c| {
+                            let c = c.as_string::<i32>();
+                            (!c.is_null(i)).then(|| c.value(i).to_owned())
+                        })
+                        .collect(),
+                );
             }
         }
         Ok(out)

@@ -454,11 +454,7 @@ impl<'m> Converter<'m> {
                         Reason::UnknownCode
                     })
                 }
-                Kind::Municipality => parse_municipality(raw)
-                    .or_else(|| {
-                        self.areas
-                            .and_then(|a| a.get(&raw.trim().to_lowercase()).copied())
-                    })
+                Kind::Municipality => municipality_or_name(raw, self.areas)
                     .map(Value::Municipality)
                     .ok_or(Reason::InvalidMunicipality),
                 Kind::Area => parse_area(raw, self.areas)
@@ -660,6 +656,13 @@ pub fn parse_municipality(raw: &str) -> Option<[u8; 3]> {
     Some(out)
 }
 
+/// A municipality by its code ([`parse_municipality`]) or, failing that, by
+/// its name in `areas`.
+fn municipality_or_name(raw: &str, areas: Option<&AreaNames>) -> Option<[u8; 3]> {
+    parse_municipality(raw)
+        .or_else(|| areas.and_then(|a| a.get(&raw.trim().to_lowercase()).copied()))
+}
+
 /// A Statistics Finland area code (`SSS`, `KU###`, `MK##`, …) from a code,
 /// a code with its name (`KU285 Kotka`, `MK08 Kymenlaakso`), a bare
 /// municipality code (`285`) or a municipality's name in `areas`.
@@ -672,9 +675,7 @@ pub fn parse_area(raw: &str, areas: Option<&AreaNames>) -> Option<([u8; 5], u8)>
         out[..3].copy_from_slice(b"SSS");
         return Some((out, 3));
     }
-    let municipality =
-        parse_municipality(raw).or_else(|| areas.and_then(|a| a.get(&raw.to_lowercase()).copied()));
-    if let Some(m) = municipality {
+    if let Some(m) = municipality_or_name(raw, areas) {
         out[..2].copy_from_slice(b"KU");
         out[2..].copy_from_slice(&m);
         return Some((out, 5));

@@ -181,6 +181,21 @@ enum From<T> {
     Heading(T),
 }
 
+impl<T: Copy> From<T> {
+    /// This row's value: the heading's, or the stub field's label parsed;
+    /// the label as it stands when it does not parse.
+    fn of<'a>(
+        self,
+        field: &impl Fn(usize) -> &'a str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, &'a str> {
+        match self {
+            From::Heading(v) => Ok(v),
+            From::Stub(i) => parse(field(i)).ok_or_else(|| field(i)),
+        }
+    }
+}
+
 /// A variable's source: the heading's value if the label has one, else the stub column.
 fn pick<T>(stub: Option<usize>, from_heading: Option<T>) -> Option<From<T>> {
     match (stub, from_heading) {
@@ -269,38 +284,23 @@ impl Layout {
                 From::Heading(y) => y.to_string(),
                 From::Stub(i) => field(i).to_owned(),
             };
-            let sex = match c.sex {
-                From::Heading(s) => Some(s),
-                From::Stub(i) => Sex::parse(field(i)),
-            };
-            let age = match c.age {
-                From::Heading(a) => Some(a),
-                From::Stub(i) => parse_age(field(i)),
-            };
             // An unknown label goes through as it stands, for the
             // converter to reject with its row and column.
-            let sex = match sex {
-                Some(Sex::Total) => {
+            let sex = match c.sex.of(&field, Sex::parse) {
+                Ok(Sex::Total) => {
                     skipped.totals += 1;
                     continue;
                 }
-                Some(s) => s.code().unwrap_or_default().to_owned(),
-                None => field(match c.sex {
-                    From::Stub(i) => i,
-                    From::Heading(_) => c.index,
-                })
-                .to_owned(),
+                Ok(s) => s.code().unwrap_or_default().to_owned(),
+                Err(raw) => raw.to_owned(),
             };
-            let age = match age {
-                Some(None) => {
+            let age = match c.age.of(&field, parse_age) {
+                Ok(None) => {
                     skipped.totals += 1;
                     continue;
                 }
-                Some(Some(a)) => a.to_string(),
-                None => match c.age {
-                    From::Stub(i) => field(i).to_owned(),
-                    From::Heading(_) => String::new(),
-                },
+                Ok(Some(a)) => a.to_string(),
+                Err(raw) => raw.to_owned(),
             };
             let value = match field(c.index) {
                 "-" => "0".to_owned(),

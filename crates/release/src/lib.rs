@@ -299,6 +299,34 @@ impl PersonPartials {
     }
 }
 
+/// Numbers persons in the order they are first seen: a pseudonym is
+/// already a keyed 128-bit hash and is its own key; anything else (test
+/// fixtures) is hashed as text.
+#[derive(Default)]
+struct PersonNumbers {
+    by_key: FxHashMap<u128, u32>,
+    by_text: HashMap<String, u32>,
+}
+
+impl PersonNumbers {
+    /// The number of `name`, which is added to `names` when new.
+    fn number(&mut self, name: &str, names: &mut Vec<String>) -> Result<u32, ReleaseError> {
+        let next = u32::try_from(names.len())
+            .map_err(|_| ReleaseError::Dimension("more than 4 294 967 295 persons".into()))?;
+        let id = match peitto_store::KeyHasher::pseudonym_key(name) {
+            Some(k) => *self.by_key.entry(k).or_insert(next),
+            None => match self.by_text.get(name) {
+                Some(&id) => id,
+                None => *self.by_text.entry(name.to_owned()).or_insert(next),
+            },
+        };
+        if id == next {
+            names.push(name.to_owned());
+        }
+        Ok(id)
+    }
+}
+
 /// A protected cell: grouping values (`None`: the total) and the value of
 /// each protected quantity (`None`: withheld).
 type CellRow = (Vec<Option<ScalarValue>>, Vec<Option<f64>>);
@@ -352,11 +380,9 @@ async fn partials(
     let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
     let mut out = Partials::default();
     // Leaves by their grouping values in arrow's row format (no value
-    // objects per row), persons by number: a pseudonym is already a keyed
-    // 128-bit hash, anything else (test fixtures) is hashed as text.
+    // objects per row).
     let mut leaves: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut by_key: FxHashMap<u128, u32> = FxHashMap::default();
-    let mut by_text: HashMap<String, u32> = HashMap::new();
+    let mut numbers = PersonNumbers::default();
     let mut converter: Option<RowConverter> = None;
     for batch in &batches {
         let pu = cast(batch.column(groups), &DataType::Utf8)?;
@@ -399,7 +425,13 @@ async fn partials(
                     let key = (0..groups)
                         .map(|g| ScalarValue::try_from_array(batch.column(g), row))
                         .collect::<Result<Vec<_>, _>>()?;
-                    out.cells.push((key, PersonPartials::default()));
+                    out.cells.push((
+                        key,
+                        PersonPartials {
+                            width: measures,
+                            ..PersonPartials::default()
+                        },
+                    ));
                     leaves.insert(bytes.to_vec(), out.cells.len() - 1);
                     out.cells.len() - 1
                 }
@@ -409,28 +441,9 @@ async fn partials(
             if pu.is_null(row) {
                 continue;
             }
-            let name = pu.value(row);
-            let known = match peitto_store::KeyHasher::pseudonym_key(name) {
-                Some(k) => by_key.get(&k).copied(),
-                None => by_text.get(name).copied(),
-            };
-            let id = match known {
-                Some(id) => id,
-                None => {
-                    let id = u32::try_from(out.names.len()).map_err(|_| {
-                        ReleaseError::Dimension("more than 4 294 967 295 persons".into())
-                    })?;
-                    match peitto_store::KeyHasher::pseudonym_key(name) {
-                        Some(k) => by_key.insert(k, id),
-                        None => by_text.insert(name.to_owned(), id),
-                    };
-                    out.names.push(name.to_owned());
-                    id
-                }
-            };
+            let id = numbers.number(pu.value(row), &mut out.names)?;
             let cell = &mut out.cells[leaf].1;
             cell.ids.push(id);
-            cell.width = measures;
             for (total, rows) in &totals {
                 let sum = if total.is_null(row) {
                     0.0
@@ -901,7 +914,6 @@ fn contributor_stats(
                 }
             }
         }
-        touched.sort_unstable();
         for &cell in &touched {
             for q in 0..width {
                 add(cell, q, std::mem::take(&mut sums[cell * width + q]));

@@ -128,7 +128,6 @@ enum Out {
         cp1252: bool,
     },
     Xlsx {
-        workbook: Box<rust_xlsxwriter::Workbook>,
         sheet: String,
         date_format: rust_xlsxwriter::Format,
     },
@@ -212,25 +211,15 @@ impl Sink {
                     cp1252: mapping.format.encoding == Encoding::Windows1252,
                 }
             }
-            FileFormat::Xlsx => {
-                let mut workbook = rust_xlsxwriter::Workbook::new();
-                // A fixed creation time keeps the bytes the same for the same seed.
-                let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 15)
-                    .map_err(|e| write_err(&path)(e.to_string()))?;
-                workbook.set_properties(
-                    &rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created),
-                );
-                Out::Xlsx {
-                    workbook: Box::new(workbook),
-                    sheet: table.sheet.clone().unwrap_or_else(|| table.file.clone()),
-                    date_format: rust_xlsxwriter::Format::new().set_num_format(
-                        match mapping.format.date_style {
-                            DateStyle::Finnish => "d.m.yyyy",
-                            DateStyle::Iso => "yyyy-mm-dd",
-                        },
-                    ),
-                }
-            }
+            FileFormat::Xlsx => Out::Xlsx {
+                sheet: table.sheet.clone().unwrap_or_else(|| table.file.clone()),
+                date_format: rust_xlsxwriter::Format::new().set_num_format(
+                    match mapping.format.date_style {
+                        DateStyle::Finnish => "d.m.yyyy",
+                        DateStyle::Iso => "yyyy-mm-dd",
+                    },
+                ),
+            },
         };
         let mut sink = Sink {
             path,
@@ -542,16 +531,11 @@ impl Sink {
                     self.dirty.clone(),
                 )])
             }
-            Out::Xlsx {
-                workbook,
-                sheet,
-                date_format,
-            } => {
+            Out::Xlsx { sheet, date_format } => {
                 let Some((header, data)) = self.xlsx_rows.split_first() else {
                     return Ok(Vec::new());
                 };
                 let mut files = Vec::new();
-                let mut workbook = Some(workbook);
                 let parts: Vec<&[Vec<Cell>]> = if data.is_empty() {
                     vec![data]
                 } else {
@@ -568,16 +552,13 @@ impl Sink {
                             .with_file_name(Path::new(&relative).file_name().unwrap_or_default());
                         (relative, path)
                     };
-                    let mut book = workbook.take().unwrap_or_else(|| {
-                        let mut book = Box::new(rust_xlsxwriter::Workbook::new());
-                        if let Ok(created) = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 15) {
-                            book.set_properties(
-                                &rust_xlsxwriter::DocProperties::new()
-                                    .set_creation_datetime(&created),
-                            );
-                        }
-                        book
-                    });
+                    let mut book = rust_xlsxwriter::Workbook::new();
+                    // A fixed creation time keeps the bytes the same for the same seed.
+                    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 1, 15)
+                        .map_err(|e| err(e.to_string()))?;
+                    book.set_properties(
+                        &rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created),
+                    );
                     let ws = book.add_worksheet();
                     ws.set_name(&sheet).map_err(|e| err(e.to_string()))?;
                     for (r, row) in std::iter::once(header).chain(rows).enumerate() {
