@@ -3,11 +3,11 @@
 //! Each row is parsed completely before anything is appended, so a row is
 //! either stored whole or rejected whole with every problem it has.
 
-use crate::pseudo::{Pseudonym, Pseudonymiser};
+use crate::pseudo::{Namespace, Pseudonym, Pseudonymiser};
 use crate::read::{RawRow, trim};
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch,
-    StringBuilder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder,
+    RecordBatch, StringArray, StringBuilder,
 };
 use peitto_hetu::{Hetu, HetuError};
 use peitto_mapping::{Mapping, TableMapping};
@@ -133,6 +133,8 @@ enum Value {
 }
 
 enum Builder {
+    /// Pseudonyms: hex digits gathered as bytes and checked as UTF-8 once per batch.
+    Key(BinaryBuilder),
     Text(StringBuilder),
     Date(Date32Builder),
     Int(Int64Builder),
@@ -143,12 +145,10 @@ enum Builder {
 impl Builder {
     fn for_kind(kind: Kind) -> Builder {
         match kind {
-            Kind::Person
-            | Kind::RecordId(_)
-            | Kind::Code(_)
-            | Kind::Municipality
-            | Kind::Area
-            | Kind::Text => Builder::Text(StringBuilder::new()),
+            Kind::Person | Kind::RecordId(_) => Builder::Key(BinaryBuilder::new()),
+            Kind::Code(_) | Kind::Municipality | Kind::Area | Kind::Text => {
+                Builder::Text(StringBuilder::new())
+            }
             Kind::Date => Builder::Date(Date32Builder::new()),
             Kind::Int | Kind::IntCode(_) => Builder::Int(Int64Builder::new()),
             Kind::Euro => Builder::Decimal(
@@ -167,6 +167,8 @@ impl Builder {
                 b.append_value(trim(row.get(i).unwrap_or_default()))
             }
             (Builder::Text(b), Value::Static(s)) => b.append_value(s),
+            (Builder::Key(b), Value::Key(k)) => b.append_value(k),
+            (Builder::Key(b), _) => b.append_null(),
             (Builder::Text(b), Value::Key(k)) => {
                 b.append_value(std::str::from_utf8(&k).unwrap_or_default())
             }
@@ -188,14 +190,15 @@ impl Builder {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        match self {
+    fn finish(&mut self) -> Result<ArrayRef, arrow::error::ArrowError> {
+        Ok(match self {
+            Builder::Key(b) => Arc::new(StringArray::try_from_binary(b.finish())?),
             Builder::Text(b) => Arc::new(b.finish()),
             Builder::Date(b) => Arc::new(b.finish()),
             Builder::Int(b) => Arc::new(b.finish()),
             Builder::Decimal(b) => Arc::new(b.finish()),
             Builder::Bool(b) => Arc::new(b.finish()),
-        }
+        })
     }
 }
 
@@ -209,6 +212,12 @@ struct Plan {
     /// Decoded codes and yes/no words by their exact source text: a column
     /// has few distinct values, and this spares a lower-casing per row.
     memo: FxHashMap<String, Option<Value>>,
+    /// The record-id namespace of the last row's municipality: rows of one
+    /// municipality follow each other, and the look-up compares strings.
+    namespace: Option<([u8; 3], Namespace)>,
+    /// The last foreign key's text and pseudonym: the lines of one placement
+    /// follow each other, so most rows repeat the one before.
+    last_key: Option<(Namespace, String, Pseudonym)>,
 }
 
 /// Distinct source texts remembered per coded column.
@@ -257,9 +266,22 @@ pub struct Converter<'m> {
     system: String,
     headers: Vec<String>,
     pseudo: Pseudonymiser,
+    /// The last valid henkilötunnus's text, pseudonym and facts: a child's
+    /// invoice lines follow each other.
+    last_person: Option<(String, Pseudonym, PersonFacts)>,
+    /// The last accepted row's person, already in `persons`.
+    last_stored: Option<Pseudonym>,
     /// Persons seen in accepted rows.
     pub persons: FxHashMap<Pseudonym, PersonFacts>,
     pending: usize,
+}
+
+/// `text` in a reused buffer.
+fn reuse(buffer: Option<String>, text: &str) -> String {
+    let mut buffer = buffer.unwrap_or_default();
+    buffer.clear();
+    buffer.push_str(text);
+    buffer
 }
 
 fn normalise(header: &str) -> String {
@@ -299,6 +321,8 @@ impl<'m> Converter<'m> {
                     header,
                     cache: !is_own_key,
                     memo: FxHashMap::default(),
+                    namespace: None,
+                    last_key: None,
                 }
             })
             .collect();
@@ -328,6 +352,8 @@ impl<'m> Converter<'m> {
             system: mapping.id.clone(),
             headers: headers.to_vec(),
             pseudo,
+            last_person: None,
+            last_stored: None,
             persons: FxHashMap::default(),
             pending: 0,
         }
@@ -374,16 +400,12 @@ impl<'m> Converter<'m> {
         let mut person: Option<(Pseudonym, PersonFacts)> = None;
         // Record ids are unique within one municipality's register of a source
         // system; two municipalities on the same system may reuse numbers.
-        let namespace = self
+        let municipality = self
             .municipality
             .and_then(|c| self.plans[c].source)
             .and_then(|s| row.get(s))
-            .and_then(parse_municipality)
-            .unwrap_or(*b"000");
-        let namespace = std::str::from_utf8(&namespace).unwrap_or("000");
-        self.system.truncate(self.mapping.id.len());
-        self.system.push('/');
-        self.system.push_str(namespace);
+            .and_then(parse_municipality);
+        let namespace = municipality.unwrap_or(*b"000");
         for (i, plan) in self.plans.iter_mut().enumerate() {
             let raw = plan.source.and_then(|s| row.get(s)).map_or("", trim);
             let header = &plan.header;
@@ -399,26 +421,55 @@ impl<'m> Converter<'m> {
                 continue;
             }
             let parsed = match plan.spec.kind {
-                Kind::Person => match Hetu::parse(raw) {
-                    Ok(hetu) => {
-                        let key = self.pseudo.person(&hetu);
-                        let b = hetu.birth_date();
-                        let facts = PersonFacts {
-                            birth_date: Date::from_ymd(b.year, b.month, b.day).map_or(0, |d| d.0),
-                            sex: hetu.sex().statfin_code(),
-                            temporary: hetu.is_temporary(),
-                        };
-                        person = Some((key, facts));
-                        Ok(Value::Key(key))
+                Kind::Person => match &self.last_person {
+                    Some((text, key, facts)) if text == raw => {
+                        person = Some((*key, *facts));
+                        Ok(Value::Key(*key))
                     }
-                    Err(e) => Err(Reason::of_hetu(&e)),
+                    _ => match Hetu::parse(raw) {
+                        Ok(hetu) => {
+                            let key = self.pseudo.person(&hetu);
+                            let b = hetu.birth_date();
+                            let facts = PersonFacts {
+                                birth_date: Date::from_ymd(b.year, b.month, b.day)
+                                    .map_or(0, |d| d.0),
+                                sex: hetu.sex().statfin_code(),
+                                temporary: hetu.is_temporary(),
+                            };
+                            person = Some((key, facts));
+                            let text = reuse(self.last_person.take().map(|(t, ..)| t), raw);
+                            self.last_person = Some((text, key, facts));
+                            Ok(Value::Key(key))
+                        }
+                        Err(e) => Err(Reason::of_hetu(&e)),
+                    },
                 },
-                Kind::RecordId(entity) => Ok(Value::Key(self.pseudo.record(
-                    &self.system,
-                    entity,
-                    raw,
-                    plan.cache,
-                ))),
+                Kind::RecordId(entity) => {
+                    let ns = match plan.namespace {
+                        Some((code, ns)) if code == namespace => ns,
+                        _ => {
+                            self.system.truncate(self.mapping.id.len());
+                            self.system.push('/');
+                            self.system
+                                .push_str(std::str::from_utf8(&namespace).unwrap_or("000"));
+                            let ns = self.pseudo.namespace(&self.system, entity);
+                            plan.namespace = Some((namespace, ns));
+                            ns
+                        }
+                    };
+                    match &plan.last_key {
+                        Some((last_ns, text, key)) if *last_ns == ns && text == raw => {
+                            Ok(Value::Key(*key))
+                        }
+                        _ if !plan.cache => Ok(Value::Key(self.pseudo.record_in(ns, raw, false))),
+                        _ => {
+                            let key = self.pseudo.record_in(ns, raw, true);
+                            let text = reuse(plan.last_key.take().map(|(_, t, _)| t), raw);
+                            plan.last_key = Some((ns, text, key));
+                            Ok(Value::Key(key))
+                        }
+                    }
+                }
                 Kind::Date => Date::parse(raw)
                     .map(|d| Value::Date(d.0))
                     .map_err(|_| Reason::InvalidDate),
@@ -454,6 +505,9 @@ impl<'m> Converter<'m> {
                         Reason::UnknownCode
                     })
                 }
+                Kind::Municipality if Some(i) == self.municipality && municipality.is_some() => {
+                    Ok(Value::Municipality(namespace))
+                }
                 Kind::Municipality => municipality_or_name(raw, self.areas)
                     .map(Value::Municipality)
                     .ok_or(Reason::InvalidMunicipality),
@@ -486,8 +540,11 @@ impl<'m> Converter<'m> {
         for (builder, value) in self.builders.iter_mut().zip(&self.values) {
             builder.append(*value, row);
         }
-        if let Some((key, facts)) = person {
+        if let Some((key, facts)) = person
+            && self.last_stored != Some(key)
+        {
             self.persons.entry(key).or_insert(facts);
+            self.last_stored = Some(key);
         }
         self.pending += 1;
         Some(key)
@@ -567,7 +624,11 @@ impl<'m> Converter<'m> {
     /// Only on an internal schema mismatch.
     pub fn flush(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
         self.pending = 0;
-        let columns = self.builders.iter_mut().map(Builder::finish).collect();
+        let columns = self
+            .builders
+            .iter_mut()
+            .map(Builder::finish)
+            .collect::<Result<_, _>>()?;
         RecordBatch::try_new(Arc::new(self.table.schema()), columns)
     }
 }

@@ -93,25 +93,28 @@ impl Pseudonymiser {
     /// `cache` is for ids that repeat (foreign keys); a table's own key is
     /// unique, so caching it would only cost memory.
     pub fn record(&mut self, system: &str, entity: &str, id: &str, cache: bool) -> Pseudonym {
+        let namespace = self.namespace(system, entity);
+        self.record_in(namespace, id, cache)
+    }
+
+    /// Pseudonym of record id `id` in a namespace from [`Pseudonymiser::namespace`].
+    pub fn record_in(&mut self, namespace: Namespace, id: &str, cache: bool) -> Pseudonym {
+        let mac = &self.namespaces[namespace.0].1;
         if !cache {
-            return hex(&self
-                .namespace(system, entity)
+            return hex(&mac
                 .clone()
                 .chain_update(id.as_bytes())
                 .finalize()
                 .into_bytes());
         }
         self.scratch.clear();
-        self.scratch.extend_from_slice(system.as_bytes());
-        self.scratch.push(0);
-        self.scratch.extend_from_slice(entity.as_bytes());
-        self.scratch.push(0);
+        self.scratch
+            .extend_from_slice(&(namespace.0 as u64).to_le_bytes());
         self.scratch.extend_from_slice(id.as_bytes());
         if let Some(p) = self.records.get(self.scratch.as_slice()) {
             return *p;
         }
-        let p = hex(&self
-            .namespace(system, entity)
+        let p = hex(&mac
             .clone()
             .chain_update(id.as_bytes())
             .finalize()
@@ -124,8 +127,13 @@ impl Pseudonymiser {
     }
 }
 
+/// The record ids of one entity in one source system's register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Namespace(usize);
+
 impl Pseudonymiser {
-    fn namespace(&mut self, system: &str, entity: &str) -> &Hmac<Sha256> {
+    /// The namespace of `entity`'s ids in source system `system`.
+    pub fn namespace(&mut self, system: &str, entity: &str) -> Namespace {
         let found = self.namespaces.iter().position(|(name, _)| {
             name.len() == system.len() + entity.len() + 1
                 && name.starts_with(system)
@@ -151,20 +159,17 @@ impl Pseudonymiser {
                 self.namespaces.len() - 1
             }
         };
-        &self.namespaces[index].1
+        Namespace(index)
     }
 }
 
 /// The 128-bit value a pseudonym's hex digits spell (a row key needs no further hashing).
 #[must_use]
 pub fn pseudonym_value(p: &Pseudonym) -> u128 {
+    // '0'..='9' are 0x30..=0x39 and 'a'..='f' 0x61..=0x66: the low four
+    // bits, plus 9 for a letter (bit 6), give the digit without a branch.
     p.iter().fold(0u128, |acc, &d| {
-        let nibble = if d.is_ascii_digit() {
-            d - b'0'
-        } else {
-            d - b'a' + 10
-        };
-        (acc << 4) | u128::from(nibble)
+        (acc << 4) | u128::from((d & 0x0f) + 9 * (d >> 6))
     })
 }
 

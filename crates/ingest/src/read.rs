@@ -86,8 +86,11 @@ pub struct SourceInfo {
 pub struct RawRow {
     /// CSV: line number; XLSX: sheet row; Parquet: record number (all 1-based).
     pub line: u64,
-    /// The fields, kept in one buffer (no allocation per field).
-    record: csv::StringRecord,
+    /// The fields' text one after another, in one buffer (no allocation
+    /// per field, and one UTF-8 check per row rather than per field).
+    text: String,
+    /// Where each field ends in `text`.
+    ends: Vec<usize>,
     /// Index of the first field that was not valid in the file's encoding.
     pub bad_encoding: Option<usize>,
 }
@@ -104,47 +107,93 @@ pub fn trim(s: &str) -> &str {
 impl RawRow {
     fn reset(&mut self, line: u64) {
         self.line = line;
-        self.record.clear();
+        self.text.clear();
+        self.ends.clear();
         self.bad_encoding = None;
+    }
+
+    fn push_field(&mut self, field: &str) {
+        self.text.push_str(field);
+        self.ends.push(self.text.len());
     }
 
     /// A row with the given fields (tests).
     #[must_use]
     pub fn from_fields(line: u64, fields: &[&str]) -> RawRow {
-        RawRow {
+        let mut row = RawRow {
             line,
-            record: fields.iter().collect(),
-            bad_encoding: None,
+            ..RawRow::default()
+        };
+        for f in fields {
+            row.push_field(f);
+        }
+        row
+    }
+
+    /// Fills the row with a record parsed from the file's bytes: decoded
+    /// from Windows-1252, or checked as UTF-8 (a field that is not valid
+    /// is kept with replacement characters and noted in `bad_encoding`).
+    fn fill(&mut self, record: &csv::ByteRecord, encoding: TextEncoding) {
+        let bytes = record.as_slice();
+        let mut buf = std::mem::take(&mut self.text).into_bytes();
+        buf.clear();
+        if encoding == TextEncoding::Windows1252 && !bytes.is_ascii() {
+            for field in record {
+                cp1252_into(field, &mut buf);
+                self.ends.push(buf.len());
+            }
+        } else {
+            buf.extend_from_slice(bytes);
+            self.ends
+                .extend((0..record.len()).filter_map(|i| record.range(i).map(|r| r.end)));
+        }
+        match String::from_utf8(buf) {
+            Ok(text) => self.text = text,
+            Err(e) => {
+                // Only UTF-8 files get here: Windows-1252 decodes every byte.
+                let mut buf = e.into_bytes();
+                buf.clear();
+                self.text = String::from_utf8(buf).unwrap_or_default();
+                self.ends.clear();
+                for (i, field) in record.iter().enumerate() {
+                    if std::str::from_utf8(field).is_err() && self.bad_encoding.is_none() {
+                        self.bad_encoding = Some(i);
+                    }
+                    self.push_field(&String::from_utf8_lossy(field));
+                }
+            }
         }
     }
 
     /// Number of fields.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.record.len()
+        self.ends.len()
     }
 
     /// Whether the row has no fields.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.record.is_empty()
+        self.ends.is_empty()
     }
 
     /// Field `i`, as it stands.
     #[must_use]
     pub fn get(&self, i: usize) -> Option<&str> {
-        self.record.get(i)
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
     }
 
     /// The fields in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.record.iter()
+        (0..self.len()).map(|i| self.get(i).unwrap_or_default())
     }
 
     /// Whether every field is empty or blank (Excel writes such rows).
     #[must_use]
     pub fn is_blank(&self) -> bool {
-        self.record.iter().all(|f| trim(f).is_empty())
+        trim(&self.text).is_empty()
     }
 }
 
@@ -397,10 +446,8 @@ impl<R: Read> Read for Marking<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut marks = self.marks.borrow_mut();
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\n' || b == b'\r' {
-                marks.push_back((self.offset + i as u64, b));
-            }
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            marks.push_back((self.offset + i as u64, buf[i]));
         }
         self.offset += n as u64;
         Ok(n)
@@ -440,75 +487,42 @@ impl LineCounter {
     }
 }
 
-/// Turns Windows-1252 bytes into UTF-8 as they are read, so the CSV parser
-/// and everything after it work on UTF-8 alone.
-struct Cp1252Reader<R> {
-    inner: R,
-    raw: Vec<u8>,
-    out: Vec<u8>,
-    pos: usize,
-}
-
-impl<R: Read> Cp1252Reader<R> {
-    fn new(inner: R) -> Self {
-        Cp1252Reader {
-            inner,
-            raw: vec![0; 1 << 16],
-            out: Vec::with_capacity(1 << 17),
-            pos: 0,
-        }
+/// Appends Windows-1252 `bytes` to `out` as UTF-8.
+fn cp1252_into(bytes: &[u8], out: &mut Vec<u8>) {
+    if bytes.is_ascii() {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some(&b) = rest.get(run) else { break };
+        let c = if b <= 0x9f {
+            CP1252_80_9F[usize::from(b - 0x80)]
+        } else {
+            char::from(b)
+        };
+        let mut utf8 = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        rest = &rest[run + 1..];
     }
 }
 
-impl<R: Read> Read for Cp1252Reader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos == self.out.len() {
-            let n = self.inner.read(&mut self.raw)?;
-            if n == 0 {
-                return Ok(0);
-            }
-            self.out.clear();
-            self.pos = 0;
-            let mut rest = &self.raw[..n];
-            while !rest.is_empty() {
-                let run = rest
-                    .iter()
-                    .position(|b| !b.is_ascii())
-                    .unwrap_or(rest.len());
-                self.out.extend_from_slice(&rest[..run]);
-                if let Some(&b) = rest.get(run) {
-                    let c = if b <= 0x9f {
-                        CP1252_80_9F[usize::from(b - 0x80)]
-                    } else {
-                        char::from(b)
-                    };
-                    let mut utf8 = [0u8; 4];
-                    self.out
-                        .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-                    rest = &rest[run + 1..];
-                } else {
-                    rest = &[];
-                }
-            }
+/// A field's text in the file's encoding (headers and PxWeb cells, where
+/// speed does not matter).
+fn decode(field: &[u8], encoding: TextEncoding) -> String {
+    match encoding {
+        TextEncoding::Utf8 => String::from_utf8_lossy(field).into_owned(),
+        TextEncoding::Windows1252 => {
+            let mut out = Vec::with_capacity(field.len() + 8);
+            cp1252_into(field, &mut out);
+            String::from_utf8(out).unwrap_or_default()
         }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
-}
-
-fn text_reader(
-    path: &Path,
-    start: u64,
-    encoding: TextEncoding,
-) -> std::io::Result<Box<dyn Read + Send>> {
-    let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(start))?;
-    Ok(match encoding {
-        TextEncoding::Utf8 => Box::new(file),
-        TextEncoding::Windows1252 => Box::new(Cp1252Reader::new(file)),
-    })
 }
 
 fn read_csv(
@@ -543,9 +557,13 @@ fn read_csv(
         .unwrap_or(body);
     let delimiter = detect_delimiter(header_line);
     let body_start = if bom { 3 } else { 0 };
+    // The parser reads the file's own bytes: `;`, quotes and line ends are
+    // the same in both encodings, and each record is decoded on its own.
+    file.seek(SeekFrom::Start(body_start))
+        .map_err(|e| err(e.to_string()))?;
     let marks = Marks::default();
     let source = Marking {
-        inner: text_reader(path, body_start, encoding).map_err(|e| err(e.to_string()))?,
+        inner: file,
         offset: 0,
         marks: Rc::clone(&marks),
     };
@@ -567,7 +585,7 @@ fn read_csv(
             }
             let texts: Vec<String> = record
                 .iter()
-                .map(|f| clean_header(&String::from_utf8_lossy(f)))
+                .map(|f| clean_header(&decode(f, encoding)))
                 .collect();
             if !texts.iter().all(String::is_empty) {
                 return Ok(Some(texts));
@@ -621,10 +639,7 @@ fn read_csv(
         let line = lines.line_at(start);
         if let Some(layout) = &layout {
             // Each cell of the table becomes a row of the long form, on the cell's line.
-            let texts: Vec<String> = record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect();
+            let texts: Vec<String> = record.iter().map(|f| decode(f, encoding)).collect();
             if texts.iter().all(|t| trim(t).is_empty()) {
                 continue;
             }
@@ -636,28 +651,12 @@ fn read_csv(
             for cell in &cells {
                 let row = producer.row(line);
                 for value in cell {
-                    row.record.push_field(value);
+                    row.push_field(value);
                 }
             }
         } else {
             let row = producer.row(line);
-            // Validate the record's UTF-8 once, and move its buffer instead of copying fields.
-            let bytes = std::mem::take(&mut record);
-            match csv::StringRecord::from_byte_record(bytes) {
-                Ok(text) => {
-                    record = std::mem::replace(&mut row.record, text).into_byte_record();
-                }
-                Err(e) => {
-                    let bytes = e.into_byte_record();
-                    for (i, field) in bytes.iter().enumerate() {
-                        if std::str::from_utf8(field).is_err() && row.bad_encoding.is_none() {
-                            row.bad_encoding = Some(i);
-                        }
-                        row.record.push_field(&String::from_utf8_lossy(field));
-                    }
-                    record = bytes;
-                }
-            }
+            row.fill(&record, encoding);
             if row.len() <= 1 && row.is_blank() {
                 producer.unrow();
             }
@@ -740,7 +739,7 @@ fn read_xlsx(
     let emit = |producer: &mut Producer, line: u32, fields: &[String]| -> bool {
         let row = producer.row(u64::from(line) + 1);
         for f in fields {
-            row.record.push_field(f);
+            row.push_field(f);
         }
         if row.is_blank() {
             producer.unrow();
@@ -867,7 +866,7 @@ fn read_parquet(
             line += 1;
             let row = producer.row(line);
             for column in &columns {
-                row.record.push_field(if column.is_null(i) {
+                row.push_field(if column.is_null(i) {
                     ""
                 } else {
                     column.value(i)
@@ -897,16 +896,45 @@ mod tests {
     #[test]
     fn windows_1252_decodes_like_encoding_rs() {
         let bytes: Vec<u8> = (0u8..=255).cycle().take(300_000).collect();
-        let mut ours = String::new();
-        Cp1252Reader::new(&bytes[..])
-            .read_to_string(&mut ours)
-            .unwrap();
+        let mut ours = Vec::new();
+        cp1252_into(&bytes, &mut ours);
         assert_eq!(
-            ours,
+            String::from_utf8(ours).unwrap(),
             encoding_rs::WINDOWS_1252
                 .decode_without_bom_handling(&bytes)
                 .0
         );
+    }
+
+    #[test]
+    fn rows_keep_field_boundaries_in_both_encodings() {
+        let mut record = csv::ByteRecord::new();
+        for field in [&b"L1"[..], b"J\xe4rvinen \x80", b"", b"285"] {
+            record.push_field(field);
+        }
+        let mut row = RawRow::default();
+        row.fill(&record, TextEncoding::Windows1252);
+        assert_eq!(
+            row.iter().collect::<Vec<_>>(),
+            ["L1", "Järvinen €", "", "285"]
+        );
+        assert_eq!(row.bad_encoding, None);
+        // The same bytes are not UTF-8: the bad field is named, the others kept.
+        row.reset(2);
+        row.fill(&record, TextEncoding::Utf8);
+        assert_eq!(row.bad_encoding, Some(1));
+        assert_eq!(row.get(0), Some("L1"));
+        assert_eq!(row.get(3), Some("285"));
+        assert_eq!(row.len(), 4);
+        let mut utf8 = csv::ByteRecord::new();
+        for field in ["Åsa", " ", "Öst"] {
+            utf8.push_field(field.as_bytes());
+        }
+        row.reset(3);
+        row.fill(&utf8, TextEncoding::Utf8);
+        assert_eq!(row.iter().collect::<Vec<_>>(), ["Åsa", " ", "Öst"]);
+        assert!(!row.is_blank());
+        assert!(RawRow::from_fields(4, &[" ", "", "\u{a0}"]).is_blank());
     }
 
     #[test]

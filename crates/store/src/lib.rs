@@ -17,7 +17,7 @@ use fast_hash::FxHashSet;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use peitto_model::TableSpec;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -227,16 +227,23 @@ fn writer_properties(table: &TableSpec) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
-    // Pseudonyms are random and mostly distinct: a dictionary would only cost time.
+    // Pseudonyms are random and mostly distinct: a dictionary would only
+    // cost time, and their minimum and maximum prune nothing.
     for column in table.columns {
         if matches!(
             column.kind,
             peitto_model::Kind::RecordId(_) | peitto_model::Kind::Person
         ) {
-            builder = builder.set_column_dictionary_enabled(
-                parquet::schema::types::ColumnPath::from(column.name),
-                false,
-            );
+            let path = parquet::schema::types::ColumnPath::from(column.name);
+            builder = builder
+                .set_column_dictionary_enabled(path.clone(), false)
+                .set_column_statistics_enabled(path.clone(), EnabledStatistics::None);
+            // A table's own record id is unique: its hex digits never repeat,
+            // so Snappy would search them for nothing. (Foreign keys and
+            // persons repeat from row to row and do compress.)
+            if table.key == [column.name] {
+                builder = builder.set_column_compression(path, Compression::UNCOMPRESSED);
+            }
         }
     }
     builder.build()
