@@ -7,6 +7,10 @@ use peitto_mapping::Mapping;
 use peitto_project::Key;
 use std::path::PathBuf;
 
+// The allocator the `peitto` binary uses, so the profile is the same.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args_os().skip(1).map(PathBuf::from);
     let dir = args.next().ok_or("usage: ingest_file DIR FILE...")?;

@@ -269,6 +269,8 @@ pub struct Converter<'m> {
     /// The last valid henkilötunnus's text, pseudonym and facts: a child's
     /// invoice lines follow each other.
     last_person: Option<(String, Pseudonym, PersonFacts)>,
+    /// The last municipality field's text and code.
+    last_municipality: Option<(String, Option<[u8; 3]>)>,
     /// The last accepted row's person, already in `persons`.
     last_stored: Option<Pseudonym>,
     /// Persons seen in accepted rows.
@@ -353,6 +355,7 @@ impl<'m> Converter<'m> {
             headers: headers.to_vec(),
             pseudo,
             last_person: None,
+            last_municipality: None,
             last_stored: None,
             persons: FxHashMap::default(),
             pending: 0,
@@ -400,11 +403,20 @@ impl<'m> Converter<'m> {
         let mut person: Option<(Pseudonym, PersonFacts)> = None;
         // Record ids are unique within one municipality's register of a source
         // system; two municipalities on the same system may reuse numbers.
-        let municipality = self
+        let raw_municipality = self
             .municipality
             .and_then(|c| self.plans[c].source)
-            .and_then(|s| row.get(s))
-            .and_then(parse_municipality);
+            .and_then(|s| row.get(s));
+        // Rows of one municipality follow each other: parse its code once.
+        let municipality = raw_municipality.and_then(|raw| match &self.last_municipality {
+            Some((text, code)) if text == raw => *code,
+            _ => {
+                let code = parse_municipality(raw);
+                let text = reuse(self.last_municipality.take().map(|(t, _)| t), raw);
+                self.last_municipality = Some((text, code));
+                code
+            }
+        });
         let namespace = municipality.unwrap_or(*b"000");
         for (i, plan) in self.plans.iter_mut().enumerate() {
             let raw = plan.source.and_then(|s| row.get(s)).map_or("", trim);

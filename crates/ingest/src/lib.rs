@@ -501,6 +501,7 @@ impl Ingester {
             headers: &headers,
             report: &mut report,
             names: None,
+            file_bytes: fs::metadata(path).map_or(0, |m| m.len()),
         };
         let areas = names.clone();
         if table.name == peitto_model::tables::ORGANISATION.name {
@@ -705,9 +706,28 @@ struct Merger<'a> {
     report: &'a mut FileReport,
     /// Where an organisation file's municipality names go.
     names: Option<&'a mut AreaNames>,
+    /// The file's size in bytes, for sizing `keys` once from the first chunk.
+    file_bytes: u64,
 }
 
 impl Merger<'_> {
+    /// Sizes the key set for the whole file, estimated from the bytes per
+    /// row of its first chunk: growing it by doubling to millions of keys
+    /// would copy them over and over and fault in fresh memory each time.
+    /// (Compressed files, XLSX and Parquet, are underestimated; the set
+    /// then grows as usual.)
+    fn reserve_keys(&mut self, chunk: &[read::RawRow]) {
+        let bytes: usize = chunk
+            .iter()
+            .map(|row| row.iter().map(|f| f.len() + 1).sum::<usize>() + 1)
+            .sum();
+        let per_row = (bytes / chunk.len().max(1)).max(16) as u64;
+        // A first chunk need not be typical: reserve at most 16 M keys
+        // (about 300 MB); a set that needs more grows as usual.
+        let rows = (self.file_bytes / per_row).min(16 << 20);
+        self.keys.reserve(usize::try_from(rows).unwrap_or(0));
+    }
+
     fn merge(
         &mut self,
         chunk: &[read::RawRow],
@@ -721,6 +741,9 @@ impl Merger<'_> {
         } = converted;
         self.report.rows_blank += blank;
         self.report.rows_read += (accepted.len() + rejected.len()) as u64;
+        if self.keys.is_empty() && !accepted.is_empty() {
+            self.reserve_keys(chunk);
+        }
         let mut keep = Vec::with_capacity(accepted.len());
         let mut duplicates = false;
         for &(i, key) in &accepted {

@@ -7,12 +7,9 @@ use arrow::array::{Array, RecordBatchReader, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use calamine::{DataRef, Reader, Xlsx, open_workbook};
-use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -130,32 +127,42 @@ impl RawRow {
         row
     }
 
-    /// Fills the row with a record parsed from the file's bytes: decoded
-    /// from Windows-1252, or checked as UTF-8 (a field that is not valid
-    /// is kept with replacement characters and noted in `bad_encoding`).
-    fn fill(&mut self, record: &csv::ByteRecord, encoding: TextEncoding) {
-        let bytes = record.as_slice();
-        let mut buf = std::mem::take(&mut self.text).into_bytes();
-        buf.clear();
+    /// Lends the row's buffers to a parser.
+    fn take_buffers(&mut self) -> (Vec<u8>, Vec<usize>) {
+        let mut bytes = std::mem::take(&mut self.text).into_bytes();
+        bytes.clear();
+        let mut ends = std::mem::take(&mut self.ends);
+        ends.clear();
+        (bytes, ends)
+    }
+
+    /// Sets the fields to a parsed record's `bytes` and field `ends`,
+    /// decoded from Windows-1252 (through `scratch`), or checked as UTF-8 at
+    /// once: a field that is not valid is kept with replacement characters
+    /// and noted in `bad_encoding`.
+    fn set_fields(
+        &mut self,
+        mut bytes: Vec<u8>,
+        mut ends: Vec<usize>,
+        encoding: TextEncoding,
+        scratch: &mut Vec<u8>,
+    ) {
         if encoding == TextEncoding::Windows1252 && !bytes.is_ascii() {
-            for field in record {
-                cp1252_into(field, &mut buf);
-                self.ends.push(buf.len());
-            }
-        } else {
-            buf.extend_from_slice(bytes);
-            self.ends
-                .extend((0..record.len()).filter_map(|i| record.range(i).map(|r| r.end)));
+            scratch.clear();
+            cp1252_record(&bytes, &mut ends, scratch);
+            std::mem::swap(scratch, &mut bytes);
         }
-        match String::from_utf8(buf) {
-            Ok(text) => self.text = text,
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                self.text = text;
+                self.ends = ends;
+            }
             Err(e) => {
                 // Only UTF-8 files get here: Windows-1252 decodes every byte.
-                let mut buf = e.into_bytes();
-                buf.clear();
-                self.text = String::from_utf8(buf).unwrap_or_default();
+                let bytes = e.into_bytes();
+                self.text.clear();
                 self.ends.clear();
-                for (i, field) in record.iter().enumerate() {
+                for (i, field) in fields(&bytes, &ends).enumerate() {
                     if std::str::from_utf8(field).is_err() && self.bad_encoding.is_none() {
                         self.bad_encoding = Some(i);
                     }
@@ -299,6 +306,11 @@ impl Producer {
         row
     }
 
+    /// The last row handed out.
+    fn last_row(&mut self) -> &mut RawRow {
+        &mut self.chunk[self.used - 1]
+    }
+
     /// Takes back the last row handed out (a blank line that is not data).
     fn unrow(&mut self) {
         self.used -= 1;
@@ -431,84 +443,156 @@ const CP1252_80_9F: [char; 32] = [
     '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}', '\u{178}',
 ];
 
-/// Line ends and carriage returns seen by the parser's reader, by byte offset.
-type Marks = Rc<RefCell<VecDeque<(u64, u8)>>>;
-
-/// Passes bytes to the CSV parser and notes where each `\n` and `\r`
-/// lies, so a record's line is known without reading the file twice.
-struct Marking<R> {
-    inner: R,
-    offset: u64,
-    marks: Marks,
+/// CSV records parsed by csv-core straight from the file's bytes into the
+/// caller's buffers (no copy through an intermediate record), with the line
+/// each record starts on: blank lines and the `\n` of a CRLF, which the
+/// parser skips before a record, count as the lines they are.
+struct Records {
+    file: File,
+    core: csv_core::Reader,
+    input: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
 }
 
-impl<R: Read> Read for Marking<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut marks = self.marks.borrow_mut();
-        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
-            marks.push_back((self.offset + i as u64, buf[i]));
+impl Records {
+    fn new(file: File, delimiter: u8) -> Records {
+        Records {
+            file,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            input: vec![0; 1 << 20],
+            pos: 0,
+            len: 0,
+            eof: false,
         }
-        self.offset += n as u64;
-        Ok(n)
+    }
+
+    /// Reads the next record: its fields' bytes one after another into
+    /// `out`, where each ends into `ends`. Returns the record's line, or
+    /// `None` at the end of the file.
+    fn next(&mut self, out: &mut Vec<u8>, ends: &mut Vec<usize>) -> std::io::Result<Option<u64>> {
+        use csv_core::ReadRecordResult;
+        // csv-core writes into slices: lend it the buffers' whole capacity.
+        out.resize(out.capacity().max(256), 0);
+        ends.resize(ends.capacity().max(16), 0);
+        let (mut n_out, mut n_ends) = (0, 0);
+        let mut first_line = None;
+        loop {
+            if self.pos == self.len && !self.eof {
+                self.len = self.file.read(&mut self.input)?;
+                self.pos = 0;
+                self.eof = self.len == 0;
+            }
+            let input = &self.input[self.pos..self.len];
+            // csv-core counts every `\n` it consumes, quoted ones too.
+            let line_before = self.core.line();
+            let (result, n_in, o, e) =
+                self.core
+                    .read_record(input, &mut out[n_out..], &mut ends[n_ends..]);
+            if first_line.is_none() {
+                let consumed = &input[..n_in];
+                if let Some(content) = consumed.iter().position(|&b| b != b'\n' && b != b'\r') {
+                    let skipped = consumed[..content].iter().filter(|&&b| b == b'\n').count();
+                    first_line = Some(line_before + skipped as u64);
+                }
+            }
+            self.pos += n_in;
+            n_out += o;
+            n_ends += e;
+            match result {
+                ReadRecordResult::InputEmpty if self.eof && input.is_empty() => {
+                    return Ok(None);
+                }
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                ReadRecordResult::Record => {
+                    out.truncate(n_out);
+                    ends.truncate(n_ends);
+                    return Ok(Some(first_line.unwrap_or_else(|| self.core.line())));
+                }
+                ReadRecordResult::End => {
+                    out.clear();
+                    ends.clear();
+                    return Ok(None);
+                }
+            }
+        }
     }
 }
 
-/// Finds the line a record starts on. The csv crate's own record positions
-/// are taken before blank lines and the `\n` of a CRLF are skipped, so they
-/// run behind; this counts the line ends [`Marking`] saw before the record,
-/// and those at its start.
-struct LineCounter {
-    marks: Marks,
-    line: u64,
+/// The fields of a record that [`Records::next`] read.
+fn fields<'a>(bytes: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    ends.iter().scan(0, move |start, &end| {
+        let field = bytes.get(*start..end);
+        *start = end;
+        field
+    })
 }
 
-impl LineCounter {
-    /// The line of the record whose csv position is byte `start`.
-    fn line_at(&mut self, start: u64) -> u64 {
-        let mut marks = self.marks.borrow_mut();
-        while let Some(&(at, b)) = marks.front() {
-            if at >= start {
-                break;
-            }
-            self.line += u64::from(b == b'\n');
-            marks.pop_front();
+/// The first byte of `bytes` outside ASCII, looked for a word at a time.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let high = u64::from_le_bytes(w) & HIGH;
+        if high != 0 {
+            return Some(at + high.trailing_zeros() as usize / 8);
         }
-        let mut next = start;
-        while let Some(&(at, b)) = marks.front() {
-            if at != next {
-                break;
-            }
-            self.line += u64::from(b == b'\n');
-            marks.pop_front();
-            next += 1;
-        }
-        self.line
+        at += 8;
     }
+    words
+        .remainder()
+        .iter()
+        .position(|b| !b.is_ascii())
+        .map(|i| at + i)
+}
+
+/// One Windows-1252 byte as UTF-8 into `out`; returns the bytes added beyond one.
+fn push_cp1252(b: u8, out: &mut Vec<u8>) -> usize {
+    let c = match b {
+        0x80..=0x9f => CP1252_80_9F[usize::from(b - 0x80)],
+        _ => char::from(b),
+    };
+    let mut utf8 = [0u8; 4];
+    let encoded = c.encode_utf8(&mut utf8).as_bytes();
+    out.extend_from_slice(encoded);
+    encoded.len() - 1
 }
 
 /// Appends Windows-1252 `bytes` to `out` as UTF-8.
 fn cp1252_into(bytes: &[u8], out: &mut Vec<u8>) {
-    if bytes.is_ascii() {
-        out.extend_from_slice(bytes);
-        return;
-    }
     let mut rest = bytes;
-    while !rest.is_empty() {
-        let run = rest
-            .iter()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
-        out.extend_from_slice(&rest[..run]);
-        let Some(&b) = rest.get(run) else { break };
-        let c = if b <= 0x9f {
-            CP1252_80_9F[usize::from(b - 0x80)]
-        } else {
-            char::from(b)
-        };
-        let mut utf8 = [0u8; 4];
-        out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-        rest = &rest[run + 1..];
+    while let Some(i) = first_non_ascii(rest) {
+        out.extend_from_slice(&rest[..i]);
+        push_cp1252(rest[i], out);
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+}
+
+/// A Windows-1252 record (its fields' bytes and `ends`) as UTF-8 into
+/// `out`, in one pass over the record: `ends` move by the bytes each
+/// non-ASCII character grew by before them.
+fn cp1252_record(bytes: &[u8], ends: &mut [usize], out: &mut Vec<u8>) {
+    let (mut start, mut grown, mut field) = (0, 0, 0);
+    while let Some(i) = first_non_ascii(&bytes[start..]) {
+        let at = start + i;
+        out.extend_from_slice(&bytes[start..at]);
+        while field < ends.len() && ends[field] <= at {
+            ends[field] += grown;
+            field += 1;
+        }
+        grown += push_cp1252(bytes[at], out);
+        start = at + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    for end in &mut ends[field..] {
+        *end += grown;
     }
 }
 
@@ -561,44 +645,35 @@ fn read_csv(
     // the same in both encodings, and each record is decoded on its own.
     file.seek(SeekFrom::Start(body_start))
         .map_err(|e| err(e.to_string()))?;
-    let marks = Marks::default();
-    let source = Marking {
-        inner: file,
-        offset: 0,
-        marks: Rc::clone(&marks),
-    };
-    let mut lines = LineCounter { marks, line: 1 };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(source);
-    let mut record = csv::ByteRecord::new();
-    let mut next_texts = |record: &mut csv::ByteRecord| -> Result<Option<Vec<String>>, ReadError> {
-        loop {
-            if !reader
-                .read_byte_record(record)
-                .map_err(|e| err(e.to_string()))?
-            {
-                return Ok(None);
+    let mut records = Records::new(file, delimiter);
+    let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+    let broken =
+        |records: &Records, e: std::io::Error| err(format!("line {}: {e}", records.core.line()));
+    let mut next_texts =
+        |bytes: &mut Vec<u8>, ends: &mut Vec<usize>| -> Result<Option<Vec<String>>, ReadError> {
+            loop {
+                if records
+                    .next(bytes, ends)
+                    .map_err(|e| broken(&records, e))?
+                    .is_none()
+                {
+                    return Ok(None);
+                }
+                let texts: Vec<String> = fields(bytes, ends)
+                    .map(|f| clean_header(&decode(f, encoding)))
+                    .collect();
+                if !texts.iter().all(String::is_empty) {
+                    return Ok(Some(texts));
+                }
             }
-            let texts: Vec<String> = record
-                .iter()
-                .map(|f| clean_header(&decode(f, encoding)))
-                .collect();
-            if !texts.iter().all(String::is_empty) {
-                return Ok(Some(texts));
-            }
-        }
-    };
-    let Some(mut headers) = next_texts(&mut record)? else {
+        };
+    let Some(mut headers) = next_texts(&mut bytes, &mut ends)? else {
         return Err(ReadError::NoHeader(path.to_owned()));
     };
     let mut title = None;
     // A single text above the header is a title (PxWeb's "with heading" downloads).
     if headers.iter().filter(|h| !h.is_empty()).count() == 1 {
-        match next_texts(&mut record)? {
+        match next_texts(&mut bytes, &mut ends)? {
             Some(next) if next.len() > 1 => {
                 title = headers.into_iter().find(|h| !h.is_empty());
                 headers = next;
@@ -626,20 +701,17 @@ fn read_csv(
         return Ok(());
     }
     let mut cells = Vec::new();
+    let mut scratch = Vec::new();
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
-                return Err(err(format!("line {line}: {e}")));
-            }
-        }
-        let start = record.position().map_or(0, csv::Position::byte);
-        let line = lines.line_at(start);
         if let Some(layout) = &layout {
+            let Some(line) = records
+                .next(&mut bytes, &mut ends)
+                .map_err(|e| broken(&records, e))?
+            else {
+                return Ok(());
+            };
             // Each cell of the table becomes a row of the long form, on the cell's line.
-            let texts: Vec<String> = record.iter().map(|f| decode(f, encoding)).collect();
+            let texts: Vec<String> = fields(&bytes, &ends).map(|f| decode(f, encoding)).collect();
             if texts.iter().all(|t| trim(t).is_empty()) {
                 continue;
             }
@@ -655,8 +727,19 @@ fn read_csv(
                 }
             }
         } else {
-            let row = producer.row(line);
-            row.fill(&record, encoding);
+            // The record is parsed straight into the row that keeps it.
+            let row = producer.row(0);
+            let (mut row_bytes, mut row_ends) = row.take_buffers();
+            let Some(line) = records
+                .next(&mut row_bytes, &mut row_ends)
+                .map_err(|e| broken(&records, e))?
+            else {
+                producer.unrow();
+                return Ok(());
+            };
+            let row = producer.last_row();
+            row.line = line;
+            row.set_fields(row_bytes, row_ends, encoding, &mut scratch);
             if row.len() <= 1 && row.is_blank() {
                 producer.unrow();
             }
@@ -906,35 +989,66 @@ mod tests {
         );
     }
 
+    /// Parses `text` with [`Records`] and decodes each record as a row.
+    fn parse(text: &[u8], encoding: TextEncoding) -> Vec<RawRow> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut records = Records::new(File::open(&path).unwrap(), b';');
+        let mut rows = Vec::new();
+        let mut scratch = Vec::new();
+        loop {
+            let mut row = RawRow::default();
+            let (mut bytes, mut ends) = row.take_buffers();
+            let Some(line) = records.next(&mut bytes, &mut ends).unwrap() else {
+                return rows;
+            };
+            row.line = line;
+            row.set_fields(bytes, ends, encoding, &mut scratch);
+            rows.push(row);
+        }
+    }
+
     #[test]
-    fn rows_keep_field_boundaries_in_both_encodings() {
-        let mut record = csv::ByteRecord::new();
-        for field in [&b"L1"[..], b"J\xe4rvinen \x80", b"", b"285"] {
-            record.push_field(field);
-        }
-        let mut row = RawRow::default();
-        row.fill(&record, TextEncoding::Windows1252);
+    fn records_keep_fields_and_lines_in_both_encodings() {
+        let text = b"L1;J\xe4rvinen \x80;;285\r\n\r\n\"a;\nb\";x\nlast";
+        let rows = parse(text, TextEncoding::Windows1252);
+        let fields: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().collect()).collect();
         assert_eq!(
-            row.iter().collect::<Vec<_>>(),
-            ["L1", "Järvinen €", "", "285"]
+            fields,
+            [
+                vec!["L1", "Järvinen €", "", "285"],
+                vec!["a;\nb", "x"],
+                vec!["last"]
+            ]
         );
-        assert_eq!(row.bad_encoding, None);
+        // A blank line and a line break inside quotes count as lines.
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3, 5]);
+        assert!(rows.iter().all(|r| r.bad_encoding.is_none()));
         // The same bytes are not UTF-8: the bad field is named, the others kept.
-        row.reset(2);
-        row.fill(&record, TextEncoding::Utf8);
-        assert_eq!(row.bad_encoding, Some(1));
-        assert_eq!(row.get(0), Some("L1"));
-        assert_eq!(row.get(3), Some("285"));
-        assert_eq!(row.len(), 4);
-        let mut utf8 = csv::ByteRecord::new();
-        for field in ["Åsa", " ", "Öst"] {
-            utf8.push_field(field.as_bytes());
-        }
-        row.reset(3);
-        row.fill(&utf8, TextEncoding::Utf8);
-        assert_eq!(row.iter().collect::<Vec<_>>(), ["Åsa", " ", "Öst"]);
-        assert!(!row.is_blank());
+        let rows = parse(text, TextEncoding::Utf8);
+        assert_eq!(rows[0].bad_encoding, Some(1));
+        assert_eq!(rows[0].get(0), Some("L1"));
+        assert_eq!(rows[0].get(3), Some("285"));
+        assert_eq!(rows[0].len(), 4);
+        assert_eq!(rows[1].bad_encoding, None);
+        let rows = parse("Åsa; ;Öst\n".as_bytes(), TextEncoding::Utf8);
+        assert_eq!(rows[0].iter().collect::<Vec<_>>(), ["Åsa", " ", "Öst"]);
+        assert!(!rows[0].is_blank());
         assert!(RawRow::from_fields(4, &[" ", "", "\u{a0}"]).is_blank());
+    }
+
+    #[test]
+    fn long_records_grow_the_buffers() {
+        let long = "x".repeat(5000);
+        let line = vec![long.as_str(); 40].join(";");
+        let rows = parse(format!("{line}\n{line}").as_bytes(), TextEncoding::Utf8);
+        assert_eq!(rows.len(), 2);
+        assert!(
+            rows.iter()
+                .all(|r| r.len() == 40 && r.iter().all(|f| f == long))
+        );
+        assert_eq!(rows[1].line, 2);
     }
 
     #[test]

@@ -72,6 +72,14 @@ impl Date {
     /// [`DateError::Format`] if neither form matches, [`DateError::NoSuchDay`]
     /// if the form matches but the day does not exist.
     pub fn parse(text: &str) -> Result<Date, DateError> {
+        match Date::parse_plain(text.as_bytes()) {
+            Some(date) => date,
+            None => Date::parse_general(text),
+        }
+    }
+
+    /// Any form [`Date::parse`] reads: around the date blanks and a time.
+    fn parse_general(text: &str) -> Result<Date, DateError> {
         let text = text.trim();
         // Drop a time part: "1.2.2024 0:00", "2024-02-01T00:00:00", "2024-02-01 00:00:00".
         let date_part = text.split([' ', 'T']).next().unwrap_or(text);
@@ -101,6 +109,34 @@ impl Date {
         let month = number(m, 2)?;
         let day = number(d, 2)?;
         Date::from_ymd(year, month, day).ok_or(DateError::NoSuchDay)
+    }
+
+    /// `d.m.yyyy` or `yyyy-mm-dd` and nothing else, the forms nearly every
+    /// export uses, read without the general path's splitting and trimming;
+    /// `None` sends anything else there. Accepts exactly what that path
+    /// accepts for these forms.
+    fn parse_plain(b: &[u8]) -> Option<Result<Date, DateError>> {
+        let number = |s: &[u8]| -> Option<u32> {
+            if s.is_empty() {
+                return None;
+            }
+            s.iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        let (year, month, day) = if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            (number(&b[..4])?, number(&b[5..7])?, number(&b[8..])?)
+        } else {
+            let first = b.iter().position(|&c| c == b'.')?;
+            let second = first + 1 + b[first + 1..].iter().position(|&c| c == b'.')?;
+            let (d, m, y) = (&b[..first], &b[first + 1..second], &b[second + 1..]);
+            if d.len() > 2 || m.len() > 2 || y.len() != 4 {
+                return None;
+            }
+            (number(y)?, number(m)?, number(d)?)
+        };
+        let year = i32::try_from(year).ok()?;
+        Some(Date::from_ymd(year, month, day).ok_or(DateError::NoSuchDay))
     }
 
     /// Finnish display form `d.m.yyyy`.
@@ -148,6 +184,28 @@ mod tests {
         }
         assert_eq!(expected.to_string(), "2024-02-05");
         assert_eq!(expected.to_finnish(), "5.2.2024");
+    }
+
+    #[test]
+    fn the_plain_path_agrees_with_the_general_one() {
+        let parts = [
+            "", "0", "1", "01", "5", "12", "13", "29", "31", "32", "123", "a",
+        ];
+        let years = ["2024", "2023", "1900", "0000", "202", "20245", "20a4"];
+        let mut tried = 0;
+        for d in parts {
+            for m in parts {
+                for y in years {
+                    for text in [format!("{d}.{m}.{y}"), format!("{y}-{m}-{d}")] {
+                        if let Some(plain) = Date::parse_plain(text.as_bytes()) {
+                            assert_eq!(plain, Date::parse_general(&text), "{text}");
+                            tried += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(tried > 100, "{tried}");
     }
 
     #[test]

@@ -59,10 +59,17 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        // The multiply mixes into the high bits; the table picks buckets by
-        // the low ones. Without the turn, short texts that differ in their
-        // first word (record ids `S0001234…`) all land in a few buckets.
-        self.0.rotate_left(26)
+        // The multiply only mixes upwards, and the table takes its bucket
+        // from the low bits and a tag from the top seven: short texts that
+        // differ in one word (record ids `S0001234…`) would share buckets
+        // and tags and be compared byte by byte. MurmurHash3's finaliser
+        // makes every bit of the result depend on every bit of the state.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 

@@ -458,7 +458,13 @@ impl Store {
                     part.info.rows -= dropped;
                     *replaced.entry(table.name.to_owned()).or_default() += dropped;
                 }
-                later.extend(part.keys.iter().copied());
+                // The newest part's keys are taken, not copied: most commits
+                // have one part per table, with millions of keys.
+                if later.is_empty() {
+                    later = std::mem::take(&mut part.keys);
+                } else {
+                    later.extend(part.keys.iter().copied());
+                }
             }
             let new_ids: Vec<String> = parts
                 .iter()
