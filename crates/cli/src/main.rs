@@ -16,6 +16,13 @@ use peitto_project::{Project, ProjectError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// jemalloc: ingest hands Arrow buffers for every batch from thread to
+/// thread, and glibc's allocator gives that memory back and faults it in
+/// again (BENCHMARKS.md, ingest).
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// peitto: anonymised statistics from Finnish social-services registers.
 #[derive(Parser, Debug)]
 #[command(name = "peitto", version, about)]

@@ -761,19 +761,31 @@ impl Merger<'_> {
             }
         }
         if let Some(batch) = batch {
-            let batch = if duplicates {
-                let mask = arrow::array::BooleanArray::from(keep.clone());
-                arrow::compute::filter_record_batch(&batch, &mask)
-                    .map_err(|e| IngestError::Arrow(e.to_string()))?
-            } else {
-                batch
-            };
-            self.report.rows_accepted += batch.num_rows() as u64;
+            self.report.rows_accepted += keep.iter().filter(|k| **k).count() as u64;
             if let Some(names) = self.names.as_deref_mut() {
+                let batch = if duplicates {
+                    let mask = arrow::array::BooleanArray::from(keep.clone());
+                    arrow::compute::filter_record_batch(&batch, &mask)
+                        .map_err(|e| IngestError::Arrow(e.to_string()))?
+                } else {
+                    batch.clone()
+                };
                 add_area_names(&batch, names);
             }
-            if batch.num_rows() > 0 {
-                self.writer.write(batch)?;
+            // The runs of kept rows go to the writer as slices of the batch:
+            // a duplicate costs a cut, not a copy of every column.
+            let mut start = 0;
+            while start < keep.len() {
+                let Some(run) = keep[start..].iter().position(|k| *k) else {
+                    break;
+                };
+                let from = start + run;
+                let len = keep[from..]
+                    .iter()
+                    .position(|k| !*k)
+                    .unwrap_or(keep.len() - from);
+                self.writer.write(batch.slice(from, len))?;
+                start = from + len;
             }
         }
         rejected.sort_by_key(|(i, _)| *i);
