@@ -11,7 +11,7 @@
 
 pub mod fast_hash;
 
-use arrow::array::{Array, BooleanArray, Date32Array, RecordBatch, StringArray};
+use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use fast_hash::FxHashSet;
 use parquet::arrow::ArrowWriter;
@@ -633,60 +633,44 @@ impl Store {
     }
 
     fn merged_persons(&self, new: &[RecordBatch]) -> Result<RecordBatch, StoreError> {
-        // person_key -> (birth_date, sex, temporary); BTreeMap keeps the output deterministic.
-        let mut all: BTreeMap<String, (i32, String, bool)> = BTreeMap::new();
-        let mut add = |batch: &RecordBatch, path: &Path| -> Result<(), StoreError> {
-            let col = |i: usize| batch.column(i).clone();
-            let keys = col(0);
-            let keys = keys
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| data(path)("person_key".into()))?;
-            let births = col(1);
-            let births = births
-                .as_any()
-                .downcast_ref::<Date32Array>()
-                .ok_or_else(|| data(path)("birth_date".into()))?;
-            let sexes = col(2);
-            let sexes = sexes
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| data(path)("sex".into()))?;
-            let temps = col(3);
-            let temps = temps
-                .as_any()
-                .downcast_ref::<BooleanArray>()
-                .ok_or_else(|| data(path)("hetu_temporary".into()))?;
-            for i in 0..batch.num_rows() {
-                all.entry(keys.value(i).to_owned()).or_insert_with(|| {
-                    (births.value(i), sexes.value(i).to_owned(), temps.value(i))
-                });
-            }
-            Ok(())
-        };
+        // Stored persons first: a person already stored keeps the stored facts.
+        let mut batches: Vec<(RecordBatch, PathBuf)> = Vec::new();
         for path in self.table_files(peitto_model::tables::PERSON.name) {
             for batch in read_parquet(&path)? {
-                add(&batch, &path)?;
+                batches.push((batch, path.clone()));
             }
         }
-        for batch in new {
-            add(batch, &self.dir)?;
-        }
+        batches.extend(new.iter().map(|b| (b.clone(), self.dir.clone())));
+        let keys = batches
+            .iter()
+            .map(|(batch, path)| {
+                batch
+                    .column(0)
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .ok_or_else(|| data(path)("person_key".into()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // Every (batch, row) sorted by key, the sort stable so the first of a
+        // key is the one kept; the output is in key order, deterministic.
+        let mut rows: Vec<(usize, usize)> = batches
+            .iter()
+            .enumerate()
+            .flat_map(|(b, (batch, _))| (0..batch.num_rows()).map(move |r| (b, r)))
+            .collect();
+        let key = |&(b, r): &(usize, usize)| keys[b].value(r);
+        rows.sort_by(|x, y| key(x).cmp(key(y)));
+        rows.dedup_by(|later, first| key(later) == key(first));
         let schema = Arc::new(peitto_model::tables::PERSON.schema());
-        let keys: StringArray = all.keys().map(|k| Some(k.as_str())).collect();
-        let births: Date32Array = all.values().map(|v| Some(v.0)).collect();
-        let sexes: StringArray = all.values().map(|v| Some(v.1.as_str())).collect();
-        let temps: BooleanArray = all.values().map(|v| Some(v.2)).collect();
-        RecordBatch::try_new(
-            schema,
-            vec![
-                Arc::new(keys),
-                Arc::new(births),
-                Arc::new(sexes),
-                Arc::new(temps),
-            ],
-        )
-        .map_err(|e| data(&self.dir)(e.to_string()))
+        let columns = (0..schema.fields().len())
+            .map(|c| {
+                let arrays: Vec<&dyn arrow::array::Array> =
+                    batches.iter().map(|(b, _)| b.column(c).as_ref()).collect();
+                arrow::compute::interleave(&arrays, &rows)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| data(&self.dir)(e.to_string()))?;
+        RecordBatch::try_new(schema, columns).map_err(|e| data(&self.dir)(e.to_string()))
     }
 }
 
@@ -814,6 +798,7 @@ pub fn row_count(batches: &[RecordBatch]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::array::Date32Array;
     use arrow::array::{Int64Array, StringArray};
 
     fn population_batch(rows: i64) -> RecordBatch {
@@ -875,23 +860,41 @@ mod tests {
     fn persons_merge_to_one_row_per_key() {
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open(tmp.path()).unwrap();
-        let batch = |keys: Vec<&str>| {
+        let batch = |keys: Vec<&str>, born: i32| {
             let n = keys.len();
             RecordBatch::try_new(
                 Arc::new(peitto_model::tables::PERSON.schema()),
                 vec![
                     Arc::new(StringArray::from(keys)),
-                    Arc::new(Date32Array::from(vec![100; n])),
+                    Arc::new(Date32Array::from(vec![born; n])),
                     Arc::new(StringArray::from(vec!["2"; n])),
                     Arc::new(BooleanArray::from(vec![true; n])),
                 ],
             )
             .unwrap()
         };
-        store.commit(vec![], &[batch(vec!["a", "b"])]).unwrap();
-        store.commit(vec![], &[batch(vec!["b", "c"])]).unwrap();
-        assert_eq!(row_count(&read_table(tmp.path(), "person").unwrap()), 3);
+        store.commit(vec![], &[batch(vec!["b", "a"], 100)]).unwrap();
+        // Two batches of one commit, each repeating a person.
+        store
+            .commit(vec![], &[batch(vec!["c", "b"], 200), batch(vec!["c"], 300)])
+            .unwrap();
+        let batches = read_table(tmp.path(), "person").unwrap();
+        assert_eq!(row_count(&batches), 3);
         assert_eq!(fs::read_dir(tmp.path().join("person")).unwrap().count(), 1);
+        let merged = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+        let keys = merged
+            .column(0)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        let born = merged
+            .column(1)
+            .as_any()
+            .downcast_ref::<Date32Array>()
+            .unwrap();
+        let rows: Vec<(&str, i32)> = (0..3).map(|i| (keys.value(i), born.value(i))).collect();
+        // In key order; a stored person keeps the stored facts; the first of a commit wins.
+        assert_eq!(rows, [("a", 100), ("b", 100), ("c", 200)]);
     }
 }
 
