@@ -477,11 +477,12 @@ impl Ingester {
             cells_skipped_as_totals: 0,
             note_lines_skipped: 0,
         };
-        let part_id = content_id(path, mapping, table_mapping, opened.info.sheet.as_deref())?;
-        if store.has_part(table.name, &part_id) {
-            report.status = "already_in_store";
-            return Ok(Some((report, None)));
-        }
+        // The content's identity is hashed on its own thread while rows are
+        // read, and checked against the store as soon as it is known: an
+        // extract ingested before is then dropped within the first moments,
+        // and a new one has lost nothing waiting for the hash.
+        let unread = report.clone();
+        let sheet = opened.info.sheet.clone();
         let writer = BackgroundWriter::spawn(store.part_writer(table)?)?;
         let headers = opened.headers.clone();
         let recycler = opened.recycler();
@@ -496,7 +497,6 @@ impl Ingester {
             quarantine: None,
             quarantine_dir: &self.quarantine_dir,
             path,
-            part_id: &part_id,
             headers: &headers,
             report: &mut report,
             names: None,
@@ -506,105 +506,140 @@ impl Ingester {
         if table.name == peitto_model::tables::ORGANISATION.name {
             merger.names = Some(names);
         }
-        let persons =
-            std::thread::scope(
-                |scope| -> Result<
-                    Vec<FxHashMap<pseudo::Pseudonym, convert::PersonFacts>>,
-                    IngestError,
-                > {
-                    let mut workers = Vec::new();
-                    for _ in 0..WORKERS {
-                        let results_tx = results_tx.clone();
-                        let shared = &shared;
-                        let headers = &headers;
-                        let pseudo = pseudo.clone();
-                        let areas = &areas;
-                        workers.push(scope.spawn(move || {
-                            let mut converter =
-                                Converter::new(mapping, table_mapping, headers, pseudo)
-                                    .with_area_names(areas);
-                            loop {
-                                // Take the next chunk and its number under one lock, so numbers follow file order.
-                                let next = {
-                                    let mut guard = shared
-                                        .lock()
-                                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                                    let n = guard.1;
-                                    guard.1 += 1;
-                                    guard.0.next_chunk().map(|c| c.map(|c| (n, c)))
-                                };
-                                let message = match next {
-                                    Ok(None) => break,
-                                    Ok(Some((n, chunk))) => converter
-                                        .convert_chunk(&chunk)
-                                        .map(|converted| (n, chunk, converted))
-                                        .map_err(|e| IngestError::Arrow(e.to_string())),
-                                    Err(e) => Err(e.into()),
-                                };
-                                let failed = message.is_err();
-                                if results_tx.send(message).is_err() || failed {
-                                    break;
-                                }
-                            }
-                            (
-                                converter.key_header(),
-                                std::mem::take(&mut converter.persons),
-                            )
-                        }));
-                    }
-                    drop(results_tx);
-                    // Merge in file order: chunks may finish out of order.
-                    let mut waiting = std::collections::BTreeMap::new();
-                    let mut next = 0u64;
-                    let mut first_error = None;
-                    for message in results_rx {
-                        match message {
-                            Ok((n, chunk, converted)) => {
-                                waiting.insert(n, (chunk, converted));
-                            }
-                            Err(e) => {
-                                first_error.get_or_insert(e);
+        let outcome = std::thread::scope(
+            |scope| -> Result<(Vec<PersonMap>, String, bool), IngestError> {
+                let mut hashing = Some(
+                    scope.spawn(move || content_id(path, mapping, table_mapping, sheet.as_deref())),
+                );
+                let settle =
+                    |handle: std::thread::ScopedJoinHandle<'_, Result<String, IngestError>>| {
+                        handle
+                            .join()
+                            .map_err(|_| IngestError::Arrow("the hashing thread panicked".into()))?
+                    };
+                let mut part_id = None;
+                let mut known = false;
+                let mut workers = Vec::new();
+                for _ in 0..WORKERS {
+                    let results_tx = results_tx.clone();
+                    let shared = &shared;
+                    let headers = &headers;
+                    let pseudo = pseudo.clone();
+                    let areas = &areas;
+                    workers.push(scope.spawn(move || {
+                        let mut converter = Converter::new(mapping, table_mapping, headers, pseudo)
+                            .with_area_names(areas);
+                        loop {
+                            // Take the next chunk and its number under one lock, so numbers follow file order.
+                            let next = {
+                                let mut guard = shared
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                                let n = guard.1;
+                                guard.1 += 1;
+                                guard.0.next_chunk().map(|c| c.map(|c| (n, c)))
+                            };
+                            let message = match next {
+                                Ok(None) => break,
+                                Ok(Some((n, chunk))) => converter
+                                    .convert_chunk(&chunk)
+                                    .map(|converted| (n, chunk, converted))
+                                    .map_err(|e| IngestError::Arrow(e.to_string())),
+                                Err(e) => Err(e.into()),
+                            };
+                            let failed = message.is_err();
+                            if results_tx.send(message).is_err() || failed {
                                 break;
                             }
                         }
-                        while let Some((chunk, converted)) = waiting.remove(&next) {
-                            if merger.key_header.is_empty() {
-                                merger.key_header = table
-                                    .key
-                                    .first()
-                                    .and_then(|k| table_mapping.header_of(k))
-                                    .unwrap_or_default()
-                                    .to_owned();
-                            }
-                            if let Err(e) = merger.merge(&chunk, converted) {
-                                first_error.get_or_insert(e);
-                            }
-                            let _ = recycler.try_send(chunk);
-                            next += 1;
+                        (
+                            converter.key_header(),
+                            std::mem::take(&mut converter.persons),
+                        )
+                    }));
+                }
+                drop(results_tx);
+                // Merge in file order: chunks may finish out of order.
+                let mut waiting = std::collections::BTreeMap::new();
+                let mut next = 0u64;
+                let mut first_error = None;
+                for message in results_rx {
+                    match message {
+                        Ok((n, chunk, converted)) => {
+                            waiting.insert(n, (chunk, converted));
                         }
-                        if first_error.is_some() {
+                        Err(e) => {
+                            first_error.get_or_insert(e);
                             break;
                         }
                     }
-                    let mut persons = Vec::new();
-                    for w in workers {
-                        let (_, p) = w.join().map_err(|_| {
-                            IngestError::Arrow("a conversion thread panicked".into())
-                        })?;
-                        persons.push(p);
+                    while let Some((chunk, converted)) = waiting.remove(&next) {
+                        if merger.key_header.is_empty() {
+                            merger.key_header = table
+                                .key
+                                .first()
+                                .and_then(|k| table_mapping.header_of(k))
+                                .unwrap_or_default()
+                                .to_owned();
+                        }
+                        if let Err(e) = merger.merge(&chunk, converted) {
+                            first_error.get_or_insert(e);
+                        }
+                        let _ = recycler.try_send(chunk);
+                        next += 1;
                     }
-                    match first_error {
-                        Some(e) => Err(e),
-                        None => Ok(persons),
+                    if let Some(handle) = hashing.take_if(|h| h.is_finished()) {
+                        match settle(handle) {
+                            Ok(id) => {
+                                known = store.has_part(table.name, &id);
+                                part_id = Some(id);
+                            }
+                            Err(e) => {
+                                first_error.get_or_insert(e);
+                            }
+                        }
                     }
-                },
-            )?;
+                    if first_error.is_some() || known {
+                        break;
+                    }
+                }
+                let mut persons = Vec::new();
+                for w in workers {
+                    let (_, p) = w
+                        .join()
+                        .map_err(|_| IngestError::Arrow("a conversion thread panicked".into()))?;
+                    persons.push(p);
+                }
+                if let Some(e) = first_error {
+                    return Err(e);
+                }
+                let part_id = match (part_id, hashing) {
+                    (Some(id), _) => id,
+                    (None, Some(handle)) => {
+                        let id = settle(handle)?;
+                        known = store.has_part(table.name, &id);
+                        id
+                    }
+                    (None, None) => unreachable!("the hash is either settled or pending"),
+                };
+                Ok((persons, part_id, known))
+            },
+        )?;
+        let (persons, part_id, known) = outcome;
         let Merger {
             writer,
             keys,
             quarantine,
             ..
         } = merger;
+        if known {
+            // Dropping the staged part and quarantine removes their files.
+            drop(writer.finish());
+            drop(quarantine);
+            let mut report = unread;
+            report.status = "already_in_store";
+            return Ok(Some((report, None)));
+        }
         let skipped = shared
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -620,7 +655,7 @@ impl Ingester {
         let part = writer.finish(&part_id, &source_name, &mapping.id, keys)?;
         let quarantine = match quarantine {
             Some(q) => {
-                let (tmp, target) = q.finish()?;
+                let (tmp, target) = q.finish(&part_id)?;
                 report.quarantine = Some(target.display().to_string());
                 Some((tmp, target))
             }
@@ -700,7 +735,6 @@ struct Merger<'a> {
     quarantine: Option<Quarantine>,
     quarantine_dir: &'a Path,
     path: &'a Path,
-    part_id: &'a str,
     headers: &'a [String],
     report: &'a mut FileReport,
     /// Where an organisation file's municipality names go.
@@ -811,7 +845,6 @@ impl Merger<'_> {
                 self.quarantine = Some(Quarantine::create(
                     self.quarantine_dir,
                     self.path,
-                    self.part_id,
                     self.headers,
                 )?);
             }
@@ -860,9 +893,10 @@ fn add_area_names(batch: &arrow::array::RecordBatch, names: &mut AreaNames) {
 /// The persons each conversion thread saw, a batch per thread: the store
 /// merges them with the persons stored, so they need no merging or order here
 /// (the facts are the henkilötunnus's, the same wherever a person is seen).
-fn persons_batches(
-    maps: Vec<FxHashMap<pseudo::Pseudonym, convert::PersonFacts>>,
-) -> Result<Vec<arrow::array::RecordBatch>, IngestError> {
+/// The persons one conversion thread saw, by pseudonym.
+type PersonMap = FxHashMap<pseudo::Pseudonym, convert::PersonFacts>;
+
+fn persons_batches(maps: Vec<PersonMap>) -> Result<Vec<arrow::array::RecordBatch>, IngestError> {
     use arrow::array::{BooleanArray, Date32Array, StringArray};
     maps.into_iter()
         .filter(|map| !map.is_empty())
@@ -958,23 +992,24 @@ fn now() -> u64 {
 /// headers plus `peitto_row` and `peitto_reasons`, which ingest ignores.
 struct Quarantine {
     tmp: PathBuf,
-    target: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
+    dir: PathBuf,
+    stem: String,
+    writer: Option<csv::Writer<BufWriter<File>>>,
 }
 
+/// Quarantine files being written by this process, for unique names.
+static QUARANTINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl Quarantine {
-    fn create(
-        dir: &Path,
-        source: &Path,
-        part_id: &str,
-        headers: &[String],
-    ) -> Result<Quarantine, IngestError> {
+    /// Starts a quarantine file under a temporary name: its final name
+    /// carries the content's identity, which may not be known yet.
+    fn create(dir: &Path, source: &Path, headers: &[String]) -> Result<Quarantine, IngestError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let stem = source
             .file_stem()
             .map_or_else(|| "extract".into(), |s| s.to_string_lossy().into_owned());
-        let target = dir.join(format!("{stem}-{}.csv", &part_id[..12]));
-        let tmp = dir.join(format!(".{stem}-{}.csv.tmp", &part_id[..12]));
+        let serial = QUARANTINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".{stem}-{}-{serial}.csv.tmp", std::process::id()));
         let file = fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -995,8 +1030,9 @@ impl Quarantine {
             .map_err(|e| io(&tmp)(e.into()))?;
         Ok(Quarantine {
             tmp,
-            target,
-            writer,
+            dir: dir.to_owned(),
+            stem,
+            writer: Some(writer),
         })
     }
 
@@ -1015,22 +1051,43 @@ impl Quarantine {
         let line = row.line.to_string();
         let mut record: Vec<&str> = row.iter().collect();
         record.extend([line.as_str(), reasons.as_str()]);
-        self.writer
-            .write_record(&record)
-            .map_err(|e| io(&self.tmp)(e.into()))
+        let tmp = &self.tmp;
+        match self.writer.as_mut() {
+            Some(writer) => writer.write_record(&record).map_err(|e| io(tmp)(e.into())),
+            None => Ok(()),
+        }
     }
 
-    fn finish(self) -> Result<(PathBuf, PathBuf), IngestError> {
+    /// Closes the file; returns its temporary path and the name it takes
+    /// when the store commits: the source's name and the content's identity.
+    fn finish(mut self, part_id: &str) -> Result<(PathBuf, PathBuf), IngestError> {
+        let target = self
+            .dir
+            .join(format!("{}-{}.csv", self.stem, &part_id[..12]));
         let tmp = self.tmp.clone();
-        let out = self
-            .writer
-            .into_inner()
-            .map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
-        let file = out
-            .into_inner()
-            .map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
-        file.sync_all().map_err(io(&tmp))?;
-        Ok((self.tmp, self.target))
+        if let Some(writer) = self.writer.take() {
+            let out = writer
+                .into_inner()
+                .map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
+            let file = out
+                .into_inner()
+                .map_err(|e| io(&tmp)(std::io::Error::other(e.to_string())))?;
+            file.sync_all().map_err(io(&tmp))?;
+        }
+        // Kept from here on: the caller renames it at commit.
+        self.tmp = PathBuf::new();
+        Ok((tmp, target))
+    }
+}
+
+impl Drop for Quarantine {
+    /// A quarantine that is not finished (an extract already in the store,
+    /// or an error) leaves no file behind.
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            drop(self.writer.take());
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 
