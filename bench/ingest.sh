@@ -4,14 +4,15 @@
 # semicolons, decimal comma, d.m.yyyy) with validation and pseudonymisation,
 # and runs DuckDB's COPY (SELECT * FROM read_csv(...)) TO '...parquet' on the
 # same file, on the same machine. Prints a Markdown table of the median of
-# RUNS runs: wall time, rows per second and peak resident memory.
+# RUNS runs, the tools taking turns: wall time, rows per second and peak
+# resident memory.
 #
-#   bash bench/ingest.sh              # scale 1350: about 5.07 million lines
+#   bash bench/ingest.sh              # scale 1350: about 5.07 million lines, 5 runs
 #   SCALE=200 RUNS=1 bash bench/ingest.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${SCALE:-1350}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 WORK=${WORK:-bench/work}
 TARGET=${CARGO_TARGET_DIR:-target}
 mkdir -p "$WORK"
@@ -29,22 +30,23 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
 fi
 DUCKDB_VERSION=$("$WORK/venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 
-# Runs a command RUNS times; prints "median_seconds peak_kib" of the runs that succeeded, or "failed".
-measure() {
-  local times=() peaks=() out
-  for _ in $(seq "$RUNS"); do
-    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
-    if /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null 2>&1; then
-      out=$(tail -1 "$WORK/time.txt")
-      times+=("${out%% *}")
-      peaks+=("${out##* }")
-    else
-      echo failed; return
-    fi
-  done
+# One timed run of a command: appends "seconds peak_kib" to the file $1, or "failed".
+once() {
+  local out=$1; shift
+  [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+  if /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null 2>&1; then
+    tail -1 "$WORK/time.txt" >> "$out"
+  else
+    echo failed >> "$out"
+  fi
+}
+
+# "median_seconds peak_kib" over a file of runs, or "failed" if any failed.
+summary() {
+  if grep -q failed "$1"; then echo failed; return; fi
   local t p
-  t=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-  p=$(printf '%s\n' "${peaks[@]}" | sort -n | tail -1)
+  t=$(cut -d' ' -f1 "$1" | sort -n | sed -n "$(( ($(wc -l < "$1") + 1) / 2 ))p")
+  p=$(cut -d' ' -f2 "$1" | sort -n | tail -1)
   echo "$t $p"
 }
 
@@ -54,12 +56,21 @@ src, dst, options = sys.argv[1], sys.argv[2], sys.argv[3]
 duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{src}'{options})) TO '{dst}' (FORMAT parquet)")
 PY
 
+# The tools take turns, run by run: this machine's speed drifts by 10-20 %
+# over minutes, and alternating puts both through the same drift.
 PROJECT="$WORK/project"
-BEFORE="rm -rf '$PROJECT' && '$PEITTO' init '$PROJECT' >/dev/null"
-peitto=$(measure "$PEITTO" --project "$PROJECT" --lang en ingest "$FILE")
+rm -f "$WORK"/runs-*.txt
 BEFORE=""
-duck_plain=$(measure "$WORK/venv/bin/python" "$WORK/duck.py" "$FILE" "$WORK/duck.parquet" "")
-duck_latin=$(measure "$WORK/venv/bin/python" "$WORK/duck.py" "$FILE" "$WORK/duck.parquet" ", encoding='latin-1'")
+once "$WORK/runs-duck-plain.txt" "$WORK/venv/bin/python" "$WORK/duck.py" "$FILE" "$WORK/duck.parquet" ""
+for _ in $(seq "$RUNS"); do
+  BEFORE="rm -rf '$PROJECT' && '$PEITTO' init '$PROJECT' >/dev/null"
+  once "$WORK/runs-peitto.txt" "$PEITTO" --project "$PROJECT" --lang en ingest "$FILE"
+  BEFORE=""
+  once "$WORK/runs-duck.txt" "$WORK/venv/bin/python" "$WORK/duck.py" "$FILE" "$WORK/duck.parquet" ", encoding='latin-1'"
+done
+peitto=$(summary "$WORK/runs-peitto.txt")
+duck_plain=$(summary "$WORK/runs-duck-plain.txt")
+duck_latin=$(summary "$WORK/runs-duck.txt")
 
 row() { # name, result, what it does
   local name=$1 result=$2 what=$3
@@ -70,7 +81,7 @@ row() { # name, result, what it does
       'BEGIN { printf "| %s | %.2f s | %.2f M | %.0f MB | %s |\n", n, t, l / t / 1e6, m / 1024, w }'
   fi
 }
-echo "Ingest of $LINES invoice lines ($(du -h "$FILE" | cut -f1), scale $SCALE), median of $RUNS runs, $(nproc) cores, DuckDB $DUCKDB_VERSION"
+echo "Ingest of $LINES invoice lines ($(du -h "$FILE" | cut -f1), scale $SCALE), median of $RUNS runs taking turns, $(nproc) cores, DuckDB $DUCKDB_VERSION"
 echo
 echo "| tool | wall time | rows/s | peak memory | what it does |"
 echo "|---|---|---|---|---|"

@@ -689,6 +689,8 @@ impl BackgroundWriter {
                 for batch in rx {
                     writer.write(&batch)?;
                 }
+                // The footer and the fsync here, while the caller gathers persons.
+                writer.close()?;
                 Ok(writer)
             })
             .map_err(|e| IngestError::Arrow(e.to_string()))?;

@@ -141,9 +141,27 @@ pub struct PartWriter {
     tmp: PathBuf,
     writer: Option<ArrowWriter<File>>,
     rows: u64,
+    /// Whether the file became a [`StagedPart`], which owns it from then on.
+    staged: bool,
 }
 
 impl PartWriter {
+    /// Writes the footer and makes the file durable, without staging it:
+    /// a writer thread can do this as soon as its last batch is written,
+    /// beside whatever else the caller still has to do.
+    ///
+    /// # Errors
+    /// On encoding or I/O errors.
+    pub fn close(&mut self) -> Result<(), StoreError> {
+        if let Some(writer) = self.writer.take() {
+            let file = writer
+                .into_inner()
+                .map_err(|e| data(&self.tmp)(e.to_string()))?;
+            file.sync_all().map_err(io(&self.tmp))?;
+        }
+        Ok(())
+    }
+
     /// The Arrow schema batches must have.
     #[must_use]
     pub fn schema(&self) -> SchemaRef {
@@ -191,19 +209,16 @@ impl PartWriter {
             },
             committed: false,
         };
-        if let Some(writer) = self.writer.take() {
-            let file = writer
-                .into_inner()
-                .map_err(|e| data(&self.tmp)(e.to_string()))?;
-            file.sync_all().map_err(io(&self.tmp))?;
-        }
+        self.close()?;
+        self.staged = true;
         Ok(staged)
     }
 }
 
 impl Drop for PartWriter {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if !self.staged {
+            drop(self.writer.take());
             let _ = fs::remove_file(&self.tmp);
         }
     }
@@ -404,6 +419,7 @@ impl Store {
             tmp,
             writer: Some(writer),
             rows: 0,
+            staged: false,
         })
     }
 
