@@ -922,9 +922,9 @@ fn persons_batches(maps: Vec<PersonMap>) -> Result<Vec<arrow::array::RecordBatch
 }
 
 /// The identity of an extract's content under a mapping and table. BLAKE3,
-/// not SHA-256: the whole file is hashed before its first row is read, and
-/// BLAKE3 hashes it several times faster (vector units over many blocks at
-/// once) while a second core has nothing to do yet.
+/// not SHA-256: the whole file is hashed while its first chunks are
+/// converted, and BLAKE3 does it several times faster (vector units over
+/// many blocks at once), so an extract already in the store is known soon.
 fn content_id(
     path: &Path,
     mapping: &Mapping,
