@@ -165,23 +165,6 @@ impl Builder {
         }
     }
 
-    fn for_kind(kind: Kind) -> Builder {
-        match kind {
-            Kind::Person | Kind::RecordId(_) => Builder::Key(BinaryBuilder::new()),
-            Kind::Code(_) | Kind::Municipality | Kind::Area | Kind::Text => {
-                Builder::Text(StringBuilder::new())
-            }
-            Kind::Date => Builder::Date(Date32Builder::new()),
-            Kind::Int | Kind::IntCode(_) => Builder::Int(Int64Builder::new()),
-            Kind::Euro => Builder::Decimal(
-                Decimal128Builder::new()
-                    .with_precision_and_scale(EURO_PRECISION, EURO_SCALE)
-                    .unwrap_or_default(),
-            ),
-            Kind::Bool => Builder::Bool(BooleanBuilder::new()),
-        }
-    }
-
     fn append(&mut self, value: Value, row: &RawRow) {
         match (self, value) {
             (Builder::Text(b), Value::Null) => b.append_null(),
@@ -191,9 +174,6 @@ impl Builder {
             (Builder::Text(b), Value::Static(s)) => b.append_value(s),
             (Builder::Key(b), Value::Key(k)) => b.append_value(k),
             (Builder::Key(b), _) => b.append_null(),
-            (Builder::Text(b), Value::Key(k)) => {
-                b.append_value(std::str::from_utf8(&k).unwrap_or_default())
-            }
             (Builder::Text(b), Value::Municipality(m)) => {
                 b.append_value(std::str::from_utf8(&m).unwrap_or_default())
             }
@@ -353,7 +333,7 @@ impl<'m> Converter<'m> {
         let builders = table
             .columns
             .iter()
-            .map(|c| Builder::for_kind(c.kind))
+            .map(|c| Builder::with_capacity(c.kind, 0, 0))
             .collect();
         let key_columns = table
             .key
@@ -726,7 +706,7 @@ fn decimal_plain(b: &[u8], scale: i8) -> Option<i128> {
         return None;
     }
     for _ in fraction.unwrap_or(0)..scale {
-        value *= 10;
+        value = value.checked_mul(10)?;
     }
     let value = i128::from(value);
     if value.unsigned_abs() >= 10u128.pow(u32::from(EURO_PRECISION)) {
@@ -904,7 +884,7 @@ mod tests {
             for whole in parts {
                 for fraction in fractions {
                     let text = format!("{sign}{whole}{fraction}");
-                    for scale in [0, 2] {
+                    for scale in [0, 2, 6] {
                         if let Some(plain) = decimal_plain(text.as_bytes(), scale) {
                             assert_eq!(Some(plain), decimal_general(&text, scale), "{text}");
                             tried += 1;

@@ -892,12 +892,12 @@ fn add_area_names(batch: &arrow::array::RecordBatch, names: &mut AreaNames) {
     }
 }
 
-/// The persons each conversion thread saw, a batch per thread: the store
-/// merges them with the persons stored, so they need no merging or order here
-/// (the facts are the henkilötunnus's, the same wherever a person is seen).
 /// The persons one conversion thread saw, by pseudonym.
 type PersonMap = FxHashMap<pseudo::Pseudonym, convert::PersonFacts>;
 
+/// The persons each conversion thread saw, a batch per thread: the store
+/// merges them with the persons stored, so they need no merging or order here
+/// (the facts are the henkilötunnus's, the same wherever a person is seen).
 fn persons_batches(maps: Vec<PersonMap>) -> Result<Vec<arrow::array::RecordBatch>, IngestError> {
     use arrow::array::{BooleanArray, Date32Array, StringArray};
     maps.into_iter()

@@ -566,13 +566,7 @@ fn push_cp1252(b: u8, out: &mut Vec<u8>) -> usize {
 
 /// Appends Windows-1252 `bytes` to `out` as UTF-8.
 fn cp1252_into(bytes: &[u8], out: &mut Vec<u8>) {
-    let mut rest = bytes;
-    while let Some(i) = first_non_ascii(rest) {
-        out.extend_from_slice(&rest[..i]);
-        push_cp1252(rest[i], out);
-        rest = &rest[i + 1..];
-    }
-    out.extend_from_slice(rest);
+    cp1252_record(bytes, &mut [], out);
 }
 
 /// A Windows-1252 record (its fields' bytes and `ends`) as UTF-8 into
