@@ -657,6 +657,18 @@ impl Store {
             }
         }
         batches.extend(new.iter().map(|b| (b.clone(), self.dir.clone())));
+        let schema = Arc::new(peitto_model::tables::PERSON.schema());
+        // A file whose columns are not the person table's is named, column and all.
+        for (batch, path) in &batches {
+            if batch.num_columns() != schema.fields().len() {
+                return Err(data(path)("the person table's columns".into()));
+            }
+            for (field, column) in schema.fields().iter().zip(batch.columns()) {
+                if column.data_type() != field.data_type() {
+                    return Err(data(path)(field.name().clone()));
+                }
+            }
+        }
         let keys = batches
             .iter()
             .map(|(batch, path)| {
@@ -677,7 +689,6 @@ impl Store {
         let key = |&(b, r): &(usize, usize)| keys[b].value(r);
         rows.sort_by(|x, y| key(x).cmp(key(y)));
         rows.dedup_by(|later, first| key(later) == key(first));
-        let schema = Arc::new(peitto_model::tables::PERSON.schema());
         let columns = (0..schema.fields().len())
             .map(|c| {
                 let arrays: Vec<&dyn arrow::array::Array> =
