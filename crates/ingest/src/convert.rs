@@ -122,13 +122,17 @@ enum Value {
     Null,
     Field(usize),
     Static(&'static str),
-    Key(Pseudonym),
+    /// The pseudonym in the column's plan ([`Plan::key`]): kept there, so
+    /// that a value is small and cheap to move about, row after row.
+    Key,
     Municipality([u8; 3]),
     /// An area code of up to 5 bytes (`SSS`, `KU285`, `MK08`) and its length.
     Area([u8; 5], u8),
     Date(i32),
     Int(i64),
-    Decimal(i128),
+    /// An amount in hundredths; [`parse_decimal`] keeps it within
+    /// `EURO_PRECISION` digits, far inside `i64`.
+    Decimal(i64),
     Bool(bool),
 }
 
@@ -165,14 +169,14 @@ impl Builder {
         }
     }
 
-    fn append(&mut self, value: Value, row: &RawRow) {
+    fn append(&mut self, value: Value, key: &Pseudonym, row: &RawRow) {
         match (self, value) {
             (Builder::Text(b), Value::Null) => b.append_null(),
             (Builder::Text(b), Value::Field(i)) => {
                 b.append_value(trim(row.get(i).unwrap_or_default()))
             }
             (Builder::Text(b), Value::Static(s)) => b.append_value(s),
-            (Builder::Key(b), Value::Key(k)) => b.append_value(k),
+            (Builder::Key(b), Value::Key) => b.append_value(key),
             (Builder::Key(b), _) => b.append_null(),
             (Builder::Text(b), Value::Municipality(m)) => {
                 b.append_value(std::str::from_utf8(&m).unwrap_or_default())
@@ -182,7 +186,7 @@ impl Builder {
             }
             (Builder::Date(b), Value::Date(d)) => b.append_value(d),
             (Builder::Int(b), Value::Int(v)) => b.append_value(v),
-            (Builder::Decimal(b), Value::Decimal(v)) => b.append_value(v),
+            (Builder::Decimal(b), Value::Decimal(v)) => b.append_value(i128::from(v)),
             (Builder::Bool(b), Value::Bool(v)) => b.append_value(v),
             (Builder::Date(b), _) => b.append_null(),
             (Builder::Int(b), _) => b.append_null(),
@@ -220,6 +224,8 @@ struct Plan {
     /// The last foreign key's text and pseudonym: the lines of one placement
     /// follow each other, so most rows repeat the one before.
     last_key: Option<(Namespace, String, Pseudonym)>,
+    /// This row's pseudonym, when the column has one ([`Value::Key`]).
+    key: Pseudonym,
 }
 
 /// Distinct source texts remembered per coded column.
@@ -327,6 +333,7 @@ impl<'m> Converter<'m> {
                     memo: FxHashMap::default(),
                     namespace: None,
                     last_key: None,
+                    key: [0; 32],
                 }
             })
             .collect();
@@ -438,7 +445,8 @@ impl<'m> Converter<'m> {
                 Kind::Person => match &self.last_person {
                     Some((text, key, facts)) if text == raw => {
                         person = Some((*key, *facts));
-                        Ok(Value::Key(*key))
+                        plan.key = *key;
+                        Ok(Value::Key)
                     }
                     _ => match Hetu::parse(raw) {
                         Ok(hetu) => {
@@ -453,7 +461,8 @@ impl<'m> Converter<'m> {
                             person = Some((key, facts));
                             let text = reuse(self.last_person.take().map(|(t, ..)| t), raw);
                             self.last_person = Some((text, key, facts));
-                            Ok(Value::Key(key))
+                            plan.key = key;
+                            Ok(Value::Key)
                         }
                         Err(e) => Err(Reason::of_hetu(&e)),
                     },
@@ -473,14 +482,19 @@ impl<'m> Converter<'m> {
                     };
                     match &plan.last_key {
                         Some((last_ns, text, key)) if *last_ns == ns && text == raw => {
-                            Ok(Value::Key(*key))
+                            plan.key = *key;
+                            Ok(Value::Key)
                         }
-                        _ if !plan.cache => Ok(Value::Key(self.pseudo.record_in(ns, raw, false))),
+                        _ if !plan.cache => {
+                            plan.key = self.pseudo.record_in(ns, raw, false);
+                            Ok(Value::Key)
+                        }
                         _ => {
                             let key = self.pseudo.record_in(ns, raw, true);
                             let text = reuse(plan.last_key.take().map(|(_, t, _)| t), raw);
                             plan.last_key = Some((ns, text, key));
-                            Ok(Value::Key(key))
+                            plan.key = key;
+                            Ok(Value::Key)
                         }
                     }
                 }
@@ -489,6 +503,7 @@ impl<'m> Converter<'m> {
                     .map_err(|_| Reason::InvalidDate),
                 Kind::Int => parse_int(raw).map(Value::Int).ok_or(Reason::InvalidNumber),
                 Kind::Euro => parse_decimal(raw, EURO_SCALE)
+                    .and_then(|v| i64::try_from(v).ok())
                     .map(Value::Decimal)
                     .ok_or(Reason::InvalidNumber),
                 Kind::Bool | Kind::Code(_) | Kind::IntCode(_) => {
@@ -551,8 +566,9 @@ impl<'m> Converter<'m> {
             return None;
         }
         let key = self.key_of(row);
-        for (builder, value) in self.builders.iter_mut().zip(&self.values) {
-            builder.append(*value, row);
+        for ((builder, value), plan) in self.builders.iter_mut().zip(&self.values).zip(&self.plans)
+        {
+            builder.append(*value, &plan.key, row);
         }
         if let Some((key, facts)) = person
             && self.last_stored != Some(key)
@@ -607,9 +623,9 @@ impl<'m> Converter<'m> {
     /// The row key as stored values, hashed the way the store hashes it.
     fn key_of(&self, row: &RawRow) -> u128 {
         if let [c] = self.key_columns[..]
-            && let Value::Key(k) = self.values[c]
+            && let Value::Key = self.values[c]
         {
-            return crate::pseudo::pseudonym_value(&k);
+            return crate::pseudo::pseudonym_value(&self.plans[c].key);
         }
         let mut h = KeyHasher::default();
         for &c in &self.key_columns {
@@ -617,7 +633,7 @@ impl<'m> Converter<'m> {
                 Value::Null => h.null(),
                 Value::Field(i) => h.text(trim(row.get(i).unwrap_or_default())),
                 Value::Static(s) => h.text(s),
-                Value::Key(k) => h.text(std::str::from_utf8(&k).unwrap_or_default()),
+                Value::Key => h.text(std::str::from_utf8(&self.plans[c].key).unwrap_or_default()),
                 Value::Municipality(m) => h.text(std::str::from_utf8(&m).unwrap_or_default()),
                 Value::Area(a, n) => {
                     h.text(std::str::from_utf8(&a[..usize::from(n)]).unwrap_or_default());

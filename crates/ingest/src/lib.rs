@@ -19,7 +19,7 @@ use convert::AreaNames;
 use convert::{Converter, Problem, Reason};
 use peitto_mapping::{Mapping, TableMapping};
 use peitto_project::{Key, Project};
-use peitto_store::fast_hash::{FxHashMap, FxHashSet};
+use peitto_store::fast_hash::FxHashMap;
 use peitto_store::{StagedPart, Store, StoreError};
 use pseudo::Pseudonymiser;
 use read::{FileKind, ReadError, SourceInfo};
@@ -492,7 +492,7 @@ impl Ingester {
         >(WORKERS * 2);
         let mut merger = Merger {
             writer,
-            keys: FxHashSet::default(),
+            keys: peitto_store::KeySet::new(),
             key_header: String::new(),
             quarantine: None,
             quarantine_dir: &self.quarantine_dir,
@@ -732,7 +732,7 @@ impl BackgroundWriter {
 /// accepted rows to the writer.
 struct Merger<'a> {
     writer: BackgroundWriter,
-    keys: FxHashSet<u128>,
+    keys: peitto_store::KeySet,
     key_header: String,
     quarantine: Option<Quarantine>,
     quarantine_dir: &'a Path,

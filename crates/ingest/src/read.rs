@@ -83,10 +83,12 @@ pub struct SourceInfo {
 pub struct RawRow {
     /// CSV: line number; XLSX: sheet row; Parquet: record number (all 1-based).
     pub line: u64,
-    /// The fields' text one after another, in one buffer (no allocation
-    /// per field, and one UTF-8 check per row rather than per field).
+    /// The fields' text in one buffer (no allocation per field, and one
+    /// UTF-8 check per row rather than per field), each field after the
+    /// one before and one separating byte: a plain CSV line is kept as it
+    /// stands, delimiters and all, with one copy.
     text: String,
-    /// Where each field ends in `text`.
+    /// Where each field ends in `text`; the next starts one byte later.
     ends: Vec<usize>,
     /// Index of the first field that was not valid in the file's encoding.
     pub bad_encoding: Option<usize>,
@@ -110,6 +112,9 @@ impl RawRow {
     }
 
     fn push_field(&mut self, field: &str) {
+        if !self.ends.is_empty() {
+            self.text.push(char::from(SEPARATOR));
+        }
         self.text.push_str(field);
         self.ends.push(self.text.len());
     }
@@ -188,7 +193,7 @@ impl RawRow {
     #[must_use]
     pub fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
         self.text.get(start..end)
     }
 
@@ -200,7 +205,7 @@ impl RawRow {
     /// Whether every field is empty or blank (Excel writes such rows).
     #[must_use]
     pub fn is_blank(&self) -> bool {
-        trim(&self.text).is_empty()
+        self.iter().all(|f| trim(f).is_empty())
     }
 }
 
@@ -450,28 +455,142 @@ const CP1252_80_9F: [char; 32] = [
 struct Records {
     file: File,
     core: csv_core::Reader,
+    delimiter: u8,
     input: Vec<u8>,
     pos: usize,
     len: usize,
     eof: bool,
+    /// Lines read by [`Records::next_plain`], which csv-core did not count.
+    plain_lines: u64,
+    /// Whether plain lines are split without csv-core (off only in tests).
+    plain: bool,
+    /// csv-core's output buffers.
+    core_out: Vec<u8>,
+    core_ends: Vec<usize>,
 }
 
 impl Records {
     fn new(file: File, delimiter: u8) -> Records {
+        Records::with_buffer(file, delimiter, 1 << 20)
+    }
+
+    /// A reader that takes `buffer` bytes of the file at a time.
+    fn with_buffer(file: File, delimiter: u8, buffer: usize) -> Records {
         Records {
             file,
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-            input: vec![0; 1 << 20],
+            delimiter,
+            input: vec![0; buffer],
             pos: 0,
             len: 0,
             eof: false,
+            plain_lines: 0,
+            plain: true,
+            core_out: Vec::new(),
+            core_ends: Vec::new(),
         }
     }
 
-    /// Reads the next record: its fields' bytes one after another into
-    /// `out`, where each ends into `ends`. Returns the record's line, or
+    /// The line the parser has reached.
+    fn line(&self) -> u64 {
+        self.core.line() + self.plain_lines
+    }
+
+    /// Reads the next record if it is one plain line: no quote, no
+    /// carriage return but the one before its `\n`, not blank. Such a
+    /// record is kept as it stands, with one copy, and split eight bytes
+    /// at a time, where csv-core steps through a state machine byte by byte
+    /// and copies field by field; anything else is left to csv-core, and
+    /// the records come out the same either way.
+    fn next_plain(
+        &mut self,
+        out: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+    ) -> std::io::Result<Option<u64>> {
+        // csv-core stops a CRLF record after its `\r`: its `\n` ends that line.
+        if self.pos > 0
+            && self.pos < self.len
+            && self.input[self.pos] == b'\n'
+            && self.input[self.pos - 1] == b'\r'
+        {
+            self.pos += 1;
+            self.plain_lines += 1;
+        }
+        let newline = loop {
+            if let Some(at) = memchr::memchr(b'\n', &self.input[self.pos..self.len]) {
+                break at;
+            }
+            if self.eof || (self.pos == 0 && self.len == self.input.len()) {
+                return Ok(None);
+            }
+            // The line goes on past the buffer: move it to the front and read more.
+            self.input.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.pos = 0;
+            let n = self.file.read(&mut self.input[self.len..])?;
+            self.len += n;
+            self.eof = n == 0;
+        };
+        let line = &self.input[self.pos..self.pos + newline];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return Ok(None);
+        }
+        ends.clear();
+        if !split_plain(line, self.delimiter, ends) {
+            return Ok(None);
+        }
+        out.clear();
+        out.extend_from_slice(line);
+        self.pos += newline + 1;
+        let record_line = self.line();
+        self.plain_lines += 1;
+        Ok(Some(record_line))
+    }
+
+    /// Reads the next record into `out`, its fields as [`fields`] finds
+    /// them, where each ends into `ends`. Returns the record's line, or
     /// `None` at the end of the file.
     fn next(&mut self, out: &mut Vec<u8>, ends: &mut Vec<usize>) -> std::io::Result<Option<u64>> {
+        if self.plain
+            && let Some(line) = self.next_plain(out, ends)?
+        {
+            return Ok(Some(line));
+        }
+        let (mut out_core, mut ends_core) = (
+            std::mem::take(&mut self.core_out),
+            std::mem::take(&mut self.core_ends),
+        );
+        let line = self.next_core(&mut out_core, &mut ends_core);
+        if let Ok(Some(_)) = line {
+            // The fields one after another, as csv-core unquoted them, with a separating byte.
+            out.clear();
+            ends.clear();
+            for field in ends_core.iter().scan(0, |start, &end| {
+                let field = &out_core[*start..end];
+                *start = end;
+                Some(field)
+            }) {
+                if !ends.is_empty() {
+                    out.push(SEPARATOR);
+                }
+                out.extend_from_slice(field);
+                ends.push(out.len());
+            }
+        }
+        self.core_out = out_core;
+        self.core_ends = ends_core;
+        line
+    }
+
+    /// Reads the next record with csv-core: its fields' bytes one after
+    /// another, with no byte between them, into `out`, where each ends into
+    /// `ends`.
+    fn next_core(
+        &mut self,
+        out: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+    ) -> std::io::Result<Option<u64>> {
         use csv_core::ReadRecordResult;
         // csv-core writes into slices: lend it the buffers' whole capacity.
         out.resize(out.capacity().max(256), 0);
@@ -486,7 +605,7 @@ impl Records {
             }
             let input = &self.input[self.pos..self.len];
             // csv-core counts every `\n` it consumes, quoted ones too.
-            let line_before = self.core.line();
+            let line_before = self.line();
             let (result, n_in, o, e) =
                 self.core
                     .read_record(input, &mut out[n_out..], &mut ends[n_ends..]);
@@ -510,7 +629,7 @@ impl Records {
                 ReadRecordResult::Record => {
                     out.truncate(n_out);
                     ends.truncate(n_ends);
-                    return Ok(Some(first_line.unwrap_or_else(|| self.core.line())));
+                    return Ok(Some(first_line.unwrap_or_else(|| self.line())));
                 }
                 ReadRecordResult::End => {
                     out.clear();
@@ -522,13 +641,58 @@ impl Records {
     }
 }
 
-/// The fields of a record that [`Records::next`] read.
+/// The byte between two fields that are not a CSV line as it stands.
+const SEPARATOR: u8 = 0x1f;
+
+/// The fields of a record that [`Records::next`] read: each ends where
+/// `ends` says, and the next starts one (separating) byte later.
 fn fields<'a>(bytes: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
     ends.iter().scan(0, move |start, &end| {
         let field = bytes.get(*start..end);
-        *start = end;
+        *start = end + 1;
         field
     })
+}
+
+/// Adds the field ends of a plain line to `ends`: at each delimiter, and at
+/// the end. Returns `false`, and `ends` is to be discarded, when the line
+/// has a quote or a carriage return, which only csv-core reads right.
+/// Eight bytes are looked at a time.
+fn split_plain(line: &[u8], delimiter: u8, ends: &mut Vec<usize>) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The bytes of `word` equal to `byte`, as their high bits (exactly:
+    // no carry crosses from one byte to the next).
+    let equal = |word: u64, byte: u8| {
+        let x = word ^ (LOW * u64::from(byte));
+        !(((x & !HIGH) + !HIGH) | x) & HIGH
+    };
+    let mut words = line.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        if equal(w, b'"') | equal(w, b'\r') != 0 {
+            return false;
+        }
+        let mut found = equal(w, delimiter);
+        while found != 0 {
+            ends.push(at + found.trailing_zeros() as usize / 8);
+            found &= found - 1;
+        }
+        at += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == b'"' || b == b'\r' {
+            return false;
+        }
+        if b == delimiter {
+            ends.push(at + i);
+        }
+    }
+    ends.push(line.len());
+    true
 }
 
 /// The first byte of `bytes` outside ASCII, looked for a word at a time.
@@ -554,14 +718,23 @@ fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
 
 /// One Windows-1252 byte as UTF-8 into `out`; returns the bytes added beyond one.
 fn push_cp1252(b: u8, out: &mut Vec<u8>) -> usize {
-    let c = match b {
-        0x80..=0x9f => CP1252_80_9F[usize::from(b - 0x80)],
-        _ => char::from(b),
-    };
-    let mut utf8 = [0u8; 4];
-    let encoded = c.encode_utf8(&mut utf8).as_bytes();
-    out.extend_from_slice(encoded);
-    encoded.len() - 1
+    match b {
+        0x80..=0x9f => {
+            let mut utf8 = [0u8; 4];
+            let encoded = CP1252_80_9F[usize::from(b - 0x80)]
+                .encode_utf8(&mut utf8)
+                .as_bytes();
+            out.extend_from_slice(encoded);
+            encoded.len() - 1
+        }
+        // Latin-1 (ä, ö, å, é): two bytes pushed as they are, where a copy
+        // of a slice would call `memcpy` for each letter.
+        _ => {
+            out.push(0xc0 | (b >> 6));
+            out.push(0x80 | (b & 0x3f));
+            1
+        }
+    }
 }
 
 /// Appends Windows-1252 `bytes` to `out` as UTF-8.
@@ -642,7 +815,7 @@ fn read_csv(
     let mut records = Records::new(file, delimiter);
     let (mut bytes, mut ends) = (Vec::new(), Vec::new());
     let broken =
-        |records: &Records, e: std::io::Error| err(format!("line {}: {e}", records.core.line()));
+        |records: &Records, e: std::io::Error| err(format!("line {}: {e}", records.line()));
     let mut next_texts =
         |bytes: &mut Vec<u8>, ends: &mut Vec<usize>| -> Result<Option<Vec<String>>, ReadError> {
             loop {
@@ -1030,6 +1203,67 @@ mod tests {
         assert_eq!(rows[0].iter().collect::<Vec<_>>(), ["Åsa", " ", "Öst"]);
         assert!(!rows[0].is_blank());
         assert!(RawRow::from_fields(4, &[" ", "", "\u{a0}"]).is_blank());
+    }
+
+    #[test]
+    fn plain_lines_and_csv_core_read_the_same_records() {
+        // Records and their lines as csv-core alone reads them.
+        fn read(path: &Path, buffer: usize, plain: bool) -> Vec<(u64, Vec<Vec<u8>>)> {
+            let mut records = Records::with_buffer(File::open(path).unwrap(), b';', buffer);
+            records.plain = plain;
+            let mut got = Vec::new();
+            let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+            while let Some(line) = records.next(&mut bytes, &mut ends).unwrap() {
+                got.push((line, fields(&bytes, &ends).map(<[u8]>::to_vec).collect()));
+            }
+            got
+        }
+        let pieces: [&[u8]; 12] = [
+            b"L1",
+            b";",
+            b";;",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"\"q;\"\"x\"",
+            b"a\"b",
+            b" ",
+            b"\xe4",
+            b"\"two\nlines\"",
+            b"285",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for case in 0..400 {
+            let mut text = Vec::new();
+            for _ in 0..(case % 60) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.extend_from_slice(pieces[(state % 12) as usize]);
+                // Mostly whole plain lines, as exports are.
+                if state.is_multiple_of(3) {
+                    text.extend_from_slice(b"L2;S1;2,5;1.1.2024\n");
+                }
+            }
+            std::fs::write(&path, &text).unwrap();
+            let expected = read(&path, 1 << 20, false);
+            for buffer in [5, 64, 1 << 20] {
+                assert_eq!(
+                    read(&path, buffer, true),
+                    expected,
+                    "{:?} in blocks of {buffer}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+        // Plain lines, CRLF ones too, never reach csv-core.
+        std::fs::write(&path, b"a;b\nc;d\r\ne\r\n").unwrap();
+        let mut records = Records::new(File::open(&path).unwrap(), b';');
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        while records.next(&mut bytes, &mut ends).unwrap().is_some() {}
+        assert_eq!((records.plain_lines, records.core.line()), (3, 1));
     }
 
     #[test]

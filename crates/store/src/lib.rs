@@ -10,10 +10,12 @@
 //! to this crate; it never sees a henkilötunnus.
 
 pub mod fast_hash;
+mod key_set;
+
+pub use key_set::KeySet;
 
 use arrow::array::{Array, BooleanArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
-use fast_hash::FxHashSet;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
@@ -115,7 +117,7 @@ pub struct StagedPart {
     table: &'static TableSpec,
     tmp: PathBuf,
     info: PartInfo,
-    keys: FxHashSet<u128>,
+    keys: KeySet,
     committed: bool,
 }
 
@@ -135,6 +137,9 @@ impl Drop for StagedPart {
     }
 }
 
+/// Bytes written between flushes to disk while a part is written.
+const SYNC_EVERY: usize = 64 << 20;
+
 /// Streams record batches of one table into a staged Parquet part.
 pub struct PartWriter {
     table: &'static TableSpec,
@@ -143,6 +148,17 @@ pub struct PartWriter {
     rows: u64,
     /// Whether the file became a [`StagedPart`], which owns it from then on.
     staged: bool,
+    /// Bytes written when a flush to disk was last asked for.
+    synced: usize,
+    /// Flushes the file to disk on its own thread as it grows, so that the
+    /// closing flush, which everything after it waits for, has little left
+    /// to write.
+    syncer: Option<Syncer>,
+}
+
+struct Syncer {
+    tx: std::sync::mpsc::SyncSender<()>,
+    handle: std::thread::JoinHandle<std::io::Result<()>>,
 }
 
 impl PartWriter {
@@ -153,6 +169,13 @@ impl PartWriter {
     /// # Errors
     /// On encoding or I/O errors.
     pub fn close(&mut self) -> Result<(), StoreError> {
+        if let Some(Syncer { tx, handle }) = self.syncer.take() {
+            drop(tx);
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the flushing thread panicked")))
+                .map_err(io(&self.tmp))?;
+        }
         if let Some(writer) = self.writer.take() {
             let file = writer
                 .into_inner()
@@ -178,6 +201,38 @@ impl PartWriter {
                 .write(batch)
                 .map_err(|e| data(&self.tmp)(e.to_string()))?;
             self.rows += batch.num_rows() as u64;
+            let written = writer.bytes_written();
+            if written >= self.synced + SYNC_EVERY {
+                self.synced = written;
+                self.request_sync()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the flushing thread, started the first time, to flush what is
+    /// written so far. One flush waiting is enough: it covers the bytes
+    /// before it, and the closing flush covers all.
+    fn request_sync(&mut self) -> Result<(), StoreError> {
+        if self.syncer.is_none() {
+            let Some(writer) = self.writer.as_ref() else {
+                return Ok(());
+            };
+            let file = writer.inner().try_clone().map_err(io(&self.tmp))?;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+            let handle = std::thread::Builder::new()
+                .name("peitto-sync".into())
+                .spawn(move || {
+                    for () in rx {
+                        file.sync_data()?;
+                    }
+                    Ok(())
+                })
+                .map_err(io(&self.tmp))?;
+            self.syncer = Some(Syncer { tx, handle });
+        }
+        if let Some(syncer) = &self.syncer {
+            let _ = syncer.tx.try_send(());
         }
         Ok(())
     }
@@ -193,7 +248,7 @@ impl PartWriter {
         part_id: &str,
         source: &str,
         mapping: &str,
-        keys: FxHashSet<u128>,
+        keys: KeySet,
     ) -> Result<StagedPart, StoreError> {
         let staged = StagedPart {
             table: self.table,
@@ -420,6 +475,8 @@ impl Store {
             writer: Some(writer),
             rows: 0,
             staged: false,
+            synced: 0,
+            syncer: None,
         })
     }
 
@@ -458,7 +515,7 @@ impl Store {
                 .iter()
                 .filter_map(|k| table.column_index(k))
                 .collect();
-            let mut later: FxHashSet<u128> = FxHashSet::default();
+            let mut later = KeySet::new();
             for part in parts
                 .iter_mut()
                 .rev()
@@ -479,7 +536,7 @@ impl Store {
                 if later.is_empty() {
                     later = std::mem::take(&mut part.keys);
                 } else {
-                    later.extend(part.keys.iter().copied());
+                    later.extend(part.keys.iter());
                 }
             }
             let new_ids: Vec<String> = parts
@@ -552,8 +609,7 @@ impl Store {
             let part_id = format!("generation-{generation}");
             let mut writer = self.part_writer(person)?;
             writer.write(&merged)?;
-            let mut staged =
-                writer.finish(&part_id, "(all extracts)", "derived", FxHashSet::default())?;
+            let mut staged = writer.finish(&part_id, "(all extracts)", "derived", KeySet::new())?;
             let (target, info) = self.place(&mut staged, committed_at)?;
             renamed.push(target);
             if let Some(old) = manifest.tables.insert(person.name.to_owned(), vec![info]) {
@@ -596,7 +652,7 @@ impl Store {
         &mut self,
         path: &Path,
         key_columns: &[usize],
-        drop: &FxHashSet<u128>,
+        drop: &KeySet,
         table: &'static TableSpec,
     ) -> Result<(Option<PathBuf>, u64), StoreError> {
         let batches = read_parquet(path)?;
@@ -604,7 +660,7 @@ impl Store {
             .iter()
             .map(|b| {
                 (0..b.num_rows())
-                    .map(|r| Some(!drop.contains(&KeyHasher::of_row(b, key_columns, r))))
+                    .map(|r| Some(!drop.contains(KeyHasher::of_row(b, key_columns, r))))
                     .collect()
             })
             .collect();
@@ -623,7 +679,7 @@ impl Store {
                 writer.write(&kept)?;
             }
         }
-        let mut staged = writer.finish("filtered", "", "", FxHashSet::default())?;
+        let mut staged = writer.finish("filtered", "", "", KeySet::new())?;
         staged.committed = true;
         Ok((Some(staged.tmp.clone()), dropped))
     }
@@ -679,16 +735,27 @@ impl Store {
                     .ok_or_else(|| data(path)("person_key".into()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        // Every (batch, row) sorted by key, the sort stable so the first of a
-        // key is the one kept; the output is in key order, deterministic.
-        let mut rows: Vec<(usize, usize)> = batches
+        // Every (batch, row) sorted by key, ties in (batch, row) order so the
+        // first of a key is the one kept; the output is in key order,
+        // deterministic. The sort compares the keys' first 32 bytes (all of a
+        // pseudonym) as two numbers, where comparing the texts would call
+        // `memcmp` some twenty times per person.
+        let mut rows: Vec<((u128, u128), usize, usize)> = batches
             .iter()
             .enumerate()
-            .flat_map(|(b, (batch, _))| (0..batch.num_rows()).map(move |r| (b, r)))
+            .flat_map(|(b, (batch, _))| {
+                let keys = &keys[b];
+                (0..batch.num_rows()).map(move |r| (key_prefix(keys.value(r)), b, r))
+            })
             .collect();
-        let key = |&(b, r): &(usize, usize)| keys[b].value(r);
-        rows.sort_by(|x, y| key(x).cmp(key(y)));
+        let key = |&(_, b, r): &((u128, u128), usize, usize)| keys[b].value(r);
+        rows.sort_unstable_by(|x, y| {
+            x.0.cmp(&y.0)
+                .then_with(|| key(x).cmp(key(y)))
+                .then_with(|| (x.1, x.2).cmp(&(y.1, y.2)))
+        });
         rows.dedup_by(|later, first| key(later) == key(first));
+        let rows: Vec<(usize, usize)> = rows.into_iter().map(|(_, b, r)| (b, r)).collect();
         let columns = (0..schema.fields().len())
             .map(|c| {
                 let arrays: Vec<&dyn arrow::array::Array> =
@@ -699,6 +766,18 @@ impl Store {
             .map_err(|e| data(&self.dir)(e.to_string()))?;
         RecordBatch::try_new(schema, columns).map_err(|e| data(&self.dir)(e.to_string()))
     }
+}
+
+/// The first 32 bytes of `key`, zero-padded, as two big-endian numbers:
+/// ordered as the keys are wherever the prefixes differ.
+fn key_prefix(key: &str) -> (u128, u128) {
+    let mut bytes = [0u8; 32];
+    let n = key.len().min(32);
+    bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
+    let (mut high, mut low) = ([0u8; 16], [0u8; 16]);
+    high.copy_from_slice(&bytes[..16]);
+    low.copy_from_slice(&bytes[16..]);
+    (u128::from_be_bytes(high), u128::from_be_bytes(low))
 }
 
 fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, StoreError> {
@@ -851,7 +930,7 @@ mod tests {
         let mut w = store.part_writer(t).unwrap();
         w.write(&population_batch(3)).unwrap();
         let staged = w
-            .finish("abc", "vaesto.csv", "reference", FxHashSet::default())
+            .finish("abc", "vaesto.csv", "reference", KeySet::new())
             .unwrap();
         assert!(read_table(tmp.path(), "population").unwrap().is_empty());
         drop(staged);
@@ -860,7 +939,7 @@ mod tests {
         let mut w = store.part_writer(t).unwrap();
         w.write(&population_batch(4)).unwrap();
         let staged = w
-            .finish("abc", "vaesto.csv", "reference", FxHashSet::default())
+            .finish("abc", "vaesto.csv", "reference", KeySet::new())
             .unwrap();
         store.commit(vec![staged], &[]).unwrap();
         assert_eq!(row_count(&read_table(tmp.path(), "population").unwrap()), 4);
@@ -923,6 +1002,30 @@ mod tests {
         // In key order; a stored person keeps the stored facts; the first of a commit wins.
         assert_eq!(rows, [("a", 100), ("b", 100), ("c", 200)]);
     }
+
+    #[test]
+    fn key_prefixes_order_as_the_keys_do() {
+        let long = "f".repeat(32);
+        let keys = [
+            String::new(),
+            "a".into(),
+            "a\0".into(),
+            "ab".into(),
+            long.clone(),
+            format!("{long}\0"),
+            format!("{long}a"),
+            format!("{long}b"),
+            "0123456789abcdef0123456789abcdef".into(),
+            "0123456789abcdef0123456789abcdee".into(),
+            "ä".into(),
+        ];
+        for x in &keys {
+            for y in &keys {
+                let by_prefix = key_prefix(x).cmp(&key_prefix(y)).then_with(|| x.cmp(y));
+                assert_eq!(by_prefix, x.cmp(y), "{x:?} {y:?}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -930,7 +1033,7 @@ mod supersede_tests {
     use super::*;
     use arrow::array::{Int64Array, StringArray};
 
-    fn population(ages: &[i64], persons: i64) -> (RecordBatch, FxHashSet<u128>) {
+    fn population(ages: &[i64], persons: i64) -> (RecordBatch, KeySet) {
         let t = &peitto_model::tables::POPULATION;
         let n = ages.len();
         let batch = RecordBatch::try_new(

@@ -1,0 +1,179 @@
+//! The set of row keys a part holds: millions of 128-bit values that are
+//! already random (pseudonyms, [`KeyHasher`](crate::KeyHasher) hashes),
+//! inserted once per row while a file is read.
+
+/// Row keys in one flat table, probed linearly from where a key lands: an
+/// insert into a set of millions reads one cache line, most of the time,
+/// where a general hash set reads its control bytes and then its slot.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    /// A power of two of slots, or none; `0` marks an empty slot.
+    slots: Vec<u128>,
+    /// Keys in `slots`.
+    len: usize,
+    /// Whether the key `0`, which cannot be kept in a slot, is in the set.
+    zero: bool,
+}
+
+impl KeySet {
+    /// An empty set.
+    #[must_use]
+    pub fn new() -> KeySet {
+        KeySet::default()
+    }
+
+    /// Keys in the set.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len + usize::from(self.zero)
+    }
+
+    /// Whether the set has no keys.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Makes room for `additional` more keys without growing.
+    pub fn reserve(&mut self, additional: usize) {
+        let needed = (self.len + additional).saturating_mul(4) / 3 + 1;
+        if needed > self.slots.len() {
+            self.rehash(needed.next_power_of_two().max(16));
+        }
+    }
+
+    /// Adds `key`; returns whether it was new.
+    pub fn insert(&mut self, key: u128) -> bool {
+        if key == 0 {
+            return !std::mem::replace(&mut self.zero, true);
+        }
+        // At most three quarters full: probe runs stay short.
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.rehash((self.slots.len() * 2).max(16));
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = key;
+                    self.len += 1;
+                    return true;
+                }
+                k if k == key => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Whether `key` is in the set.
+    #[must_use]
+    pub fn contains(&self, key: u128) -> bool {
+        if key == 0 {
+            return self.zero;
+        }
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// The keys, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = u128> + '_ {
+        self.zero
+            .then_some(0)
+            .into_iter()
+            .chain(self.slots.iter().copied().filter(|&k| k != 0))
+    }
+
+    /// The slot a key is looked for first: the top bits of a multiplicative
+    /// hash of both halves, so that keys that differ in any bit spread.
+    fn home(&self, key: u128) -> usize {
+        // Truncation intended: the halves are folded together.
+        #[allow(clippy::cast_possible_truncation)]
+        let folded = (key as u64) ^ ((key >> 64) as u64);
+        let bits = self.slots.len().trailing_zeros();
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+    }
+
+    fn rehash(&mut self, slots: usize) {
+        // Zeros written, not allocated zeroed: the kernel would map fresh
+        // pages to its shared zero page, and each probe's read and then
+        // write would fault twice and flush every thread's TLB.
+        #[allow(clippy::slow_vector_initialization)]
+        let mut fresh = Vec::with_capacity(slots);
+        fresh.resize(slots, 0);
+        let old = std::mem::replace(&mut self.slots, fresh);
+        self.len = 0;
+        for key in old.into_iter().filter(|&k| k != 0) {
+            let mask = self.slots.len() - 1;
+            let mut i = self.home(key);
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = key;
+            self.len += 1;
+        }
+    }
+}
+
+impl Extend<u128> for KeySet {
+    fn extend<I: IntoIterator<Item = u128>>(&mut self, keys: I) {
+        for key in keys {
+            self.insert(key);
+        }
+    }
+}
+
+impl FromIterator<u128> for KeySet {
+    fn from_iter<I: IntoIterator<Item = u128>>(keys: I) -> KeySet {
+        let mut set = KeySet::new();
+        set.extend(keys);
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn agrees_with_a_hash_set() {
+        // Random keys, keys that differ in one low or high bit, zero, and repeats.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut keys = Vec::new();
+        for i in 0..50_000u128 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            keys.push((u128::from(state) << 64) | u128::from(state.rotate_left(17)));
+            keys.push(i);
+            keys.push(i << 100);
+            keys.push(keys[(state % keys.len() as u64) as usize]);
+        }
+        let mut ours = KeySet::new();
+        ours.reserve(1000);
+        let mut reference = HashSet::new();
+        for &k in &keys {
+            assert_eq!(ours.insert(k), reference.insert(k), "{k}");
+        }
+        assert_eq!(ours.len(), reference.len());
+        assert!(ours.contains(0) && ours.contains(1 << 100));
+        assert!(!ours.contains(u128::MAX));
+        let mut listed: Vec<u128> = ours.iter().collect();
+        let mut expected: Vec<u128> = reference.into_iter().collect();
+        listed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed, expected);
+        assert!(KeySet::new().is_empty() && !KeySet::new().contains(5));
+    }
+}
