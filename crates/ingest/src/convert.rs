@@ -226,6 +226,50 @@ struct Plan {
     last_key: Option<(Namespace, String, Pseudonym)>,
     /// This row's pseudonym, when the column has one ([`Value::Key`]).
     key: Pseudonym,
+    /// Dates parsed lately, for a date column.
+    dates: DateCache,
+}
+
+/// Dates by their text, in a small direct-mapped table: a date column has
+/// a few hundred distinct values (months' first and last days), and a
+/// look-up is a multiply and a compare where parsing is a few dozen steps.
+struct DateCache {
+    /// A text of up to 16 bytes, zero-padded (a text with a zero byte is
+    /// not cached, so no two texts pad to the same number), and its days
+    /// since 1970-01-01.
+    slots: Vec<(u128, i32)>,
+}
+
+impl DateCache {
+    const SLOTS: usize = 256;
+
+    fn new() -> DateCache {
+        DateCache { slots: Vec::new() }
+    }
+
+    /// The date in `raw` as days since 1970-01-01, or `None` if it is not one.
+    fn parse(&mut self, raw: &str) -> Option<i32> {
+        let bytes = raw.as_bytes();
+        if bytes.len() > 16 || bytes.contains(&0) {
+            return Date::parse(raw).ok().map(|d| d.0);
+        }
+        let mut packed = [0u8; 16];
+        packed[..bytes.len()].copy_from_slice(bytes);
+        let text = u128::from_le_bytes(packed);
+        // Truncation intended: the halves are folded, the top bits taken.
+        #[allow(clippy::cast_possible_truncation)]
+        let slot = (((text as u64) ^ ((text >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> 56) as usize;
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0); Self::SLOTS];
+        }
+        if self.slots[slot].0 == text {
+            return Some(self.slots[slot].1);
+        }
+        let days = Date::parse(raw).ok()?.0;
+        self.slots[slot] = (text, days);
+        Some(days)
+    }
 }
 
 /// Distinct source texts remembered per coded column.
@@ -334,6 +378,7 @@ impl<'m> Converter<'m> {
                     namespace: None,
                     last_key: None,
                     key: [0; 32],
+                    dates: DateCache::new(),
                 }
             })
             .collect();
@@ -498,9 +543,11 @@ impl<'m> Converter<'m> {
                         }
                     }
                 }
-                Kind::Date => Date::parse(raw)
-                    .map(|d| Value::Date(d.0))
-                    .map_err(|_| Reason::InvalidDate),
+                Kind::Date => plan
+                    .dates
+                    .parse(raw)
+                    .map(Value::Date)
+                    .ok_or(Reason::InvalidDate),
                 Kind::Int => parse_int(raw).map(Value::Int).ok_or(Reason::InvalidNumber),
                 Kind::Euro => parse_decimal(raw, EURO_SCALE)
                     .and_then(|v| i64::try_from(v).ok())
@@ -875,6 +922,30 @@ mod tests {
         assert_eq!(parse_decimal("12e3", 2), None);
         assert_eq!(parse_decimal("", 2), None);
         assert_eq!(parse_decimal("-", 2), None);
+    }
+
+    #[test]
+    fn cached_dates_are_the_dates_parsed() {
+        let mut cache = DateCache::new();
+        let mut texts = Vec::new();
+        for year in [1999, 2023, 2024] {
+            for month in 0..=13 {
+                for day in [0, 1, 9, 28, 29, 30, 31, 32] {
+                    texts.push(format!("{day}.{month}.{year}"));
+                    texts.push(format!("{year}-{month:02}-{day:02}"));
+                }
+            }
+        }
+        texts.extend(["x".into(), "1.1.2024 0:00".into(), "1.1.2024\0".into()]);
+        texts.push("2024-02-29T00:00:00+02:00 extra".into());
+        // Twice over: the second time from the cache, where the slots hold.
+        for text in texts.iter().chain(&texts) {
+            assert_eq!(
+                cache.parse(text),
+                Date::parse(text).ok().map(|d| d.0),
+                "{text}"
+            );
+        }
     }
 
     #[test]

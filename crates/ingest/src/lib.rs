@@ -779,11 +779,11 @@ impl Merger<'_> {
         if self.keys.is_empty() && !accepted.is_empty() {
             self.reserve_keys(chunk);
         }
+        let keys: Vec<u128> = accepted.iter().map(|&(_, key)| key).collect();
         let mut keep = Vec::with_capacity(accepted.len());
+        self.keys.insert_all(&keys, &mut keep);
         let mut duplicates = false;
-        for &(i, key) in &accepted {
-            let fresh = self.keys.insert(key);
-            keep.push(fresh);
+        for (&(i, _), &fresh) in accepted.iter().zip(&keep) {
             if !fresh {
                 duplicates = true;
                 rejected.push((
