@@ -205,6 +205,15 @@ impl RawRow {
     /// Whether every field is empty or blank (Excel writes such rows).
     #[must_use]
     pub fn is_blank(&self) -> bool {
+        // Nearly every row starts with a letter or digit: no need to look further.
+        if self
+            .text
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphanumeric)
+        {
+            return false;
+        }
         self.iter().all(|f| trim(f).is_empty())
     }
 }
