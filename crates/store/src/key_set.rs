@@ -51,19 +51,13 @@ impl KeySet {
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.rehash((self.slots.len() * 2).max(16));
         }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            match self.slots[i] {
-                0 => {
-                    self.slots[i] = key;
-                    self.len += 1;
-                    return true;
-                }
-                k if k == key => return false,
-                _ => i = (i + 1) & mask,
-            }
+        let i = self.probe(key);
+        if self.slots[i] == key {
+            return false;
         }
+        self.slots[i] = key;
+        self.len += 1;
+        true
     }
 
     /// Adds `keys` in order, pushing to `fresh` whether each was new (the
@@ -88,18 +82,7 @@ impl KeySet {
         if key == 0 {
             return self.zero;
         }
-        if self.slots.is_empty() {
-            return false;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                k if k == key => return true,
-                _ => i = (i + 1) & mask,
-            }
-        }
+        !self.slots.is_empty() && self.slots[self.probe(key)] == key
     }
 
     /// The keys, in no particular order.
@@ -120,6 +103,18 @@ impl KeySet {
         (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
     }
 
+    /// The slot that holds `key`, or else the empty one where it would go:
+    /// the first of either from its home on. The table must have slots,
+    /// one of them empty, and `key` must not be `0`.
+    fn probe(&self, key: u128) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i] != key && self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
     fn rehash(&mut self, slots: usize) {
         // Zeros written, not allocated zeroed: the kernel would map fresh
         // pages to its shared zero page, and each probe's read and then
@@ -130,13 +125,7 @@ impl KeySet {
         let old = std::mem::replace(&mut self.slots, fresh);
         self.len = 0;
         for key in old.into_iter().filter(|&k| k != 0) {
-            let mask = self.slots.len() - 1;
-            let mut i = self.home(key);
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = key;
-            self.len += 1;
+            self.insert(key);
         }
     }
 }
