@@ -68,7 +68,21 @@ pub enum StoreError {
         "the store {0} is in use by another peitto command (remove {0}/.lock if no other command is running)"
     )]
     Locked(PathBuf),
+    /// The store was written by a peitto whose format this one does not read.
+    #[error(
+        "{path}: the store has format {found}, this peitto writes format {FORMAT_VERSION}: its record pseudonyms would not link with new ones; ingest the extracts into a new project"
+    )]
+    Version {
+        /// The manifest.
+        path: PathBuf,
+        /// The format it names.
+        found: u32,
+    },
 }
+
+/// The store format. 2: record ids of up to 15 bytes are pseudonymised
+/// with AES-256 (1 used HMAC-SHA256 for every record id).
+pub const FORMAT_VERSION: u32 = 2;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
@@ -395,20 +409,27 @@ impl Store {
     /// Opens a store for reading without taking the lock.
     ///
     /// # Errors
-    /// If the manifest is damaged or unreadable.
+    /// If the manifest is damaged or unreadable, or names another format.
     pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
         let path = dir.join(MANIFEST);
         if !path.exists() {
             return Ok(Manifest {
-                version: 1,
+                version: FORMAT_VERSION,
                 ..Manifest::default()
             });
         }
         let text = fs::read_to_string(&path).map_err(io(&path))?;
-        serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
-            path,
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
+            path: path.clone(),
             message: e.to_string(),
-        })
+        })?;
+        if manifest.version != FORMAT_VERSION {
+            return Err(StoreError::Version {
+                path,
+                found: manifest.version,
+            });
+        }
+        Ok(manifest)
     }
 
     fn remove_leftovers(&self) -> Result<(), StoreError> {
@@ -968,6 +989,35 @@ mod tests {
         fs::write(tmp.path().join("population/orphan.parquet"), b"x").unwrap();
         let _store = Store::open(tmp.path()).unwrap();
         assert!(!tmp.path().join("population/orphan.parquet").exists());
+    }
+
+    #[test]
+    fn a_store_of_another_format_is_refused_and_left_as_it_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(tmp.path()).unwrap();
+        let t = &peitto_model::tables::POPULATION;
+        let mut w = store.part_writer(t).unwrap();
+        w.write(&population_batch(3)).unwrap();
+        let staged = w
+            .finish("abc", "vaesto.csv", "reference", KeySet::new())
+            .unwrap();
+        store.commit(vec![staged], &[]).unwrap();
+        drop(store);
+        let path = tmp.path().join(MANIFEST);
+        let written = fs::read_to_string(&path).unwrap();
+        let old = written.replace(&format!("\"version\": {FORMAT_VERSION}"), "\"version\": 1");
+        assert_ne!(old, written, "the manifest names its format");
+        fs::write(&path, &old).unwrap();
+        match Store::open(tmp.path()) {
+            Err(StoreError::Version { found: 1, .. }) => {}
+            other => panic!("expected a format error, got {other:?}"),
+        }
+        assert!(matches!(
+            Store::read_manifest(tmp.path()),
+            Err(StoreError::Version { found: 1, .. })
+        ));
+        assert_eq!(fs::read_to_string(&path).unwrap(), old);
+        assert!(!tmp.path().join(LOCK).exists(), "the lock is released");
     }
 
     #[test]
