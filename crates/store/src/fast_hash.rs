@@ -77,5 +77,3 @@ impl Hasher for FxHasher {
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 /// A `HashMap` with the Fx hash.
 pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
-/// A `HashSet` with the Fx hash.
-pub type FxHashSet<K> = std::collections::HashSet<K, FxBuild>;

@@ -951,25 +951,26 @@ mod tests {
         .unwrap()
     }
 
+    /// A population part of `rows` rows staged as extract `abc`.
+    fn staged_population(store: &mut Store, rows: i64) -> StagedPart {
+        let mut w = store
+            .part_writer(&peitto_model::tables::POPULATION)
+            .unwrap();
+        w.write(&population_batch(rows)).unwrap();
+        w.finish("abc", "vaesto.csv", "reference", KeySet::new())
+            .unwrap()
+    }
+
     #[test]
     fn staged_parts_are_invisible_until_commit_and_removed_when_dropped() {
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open(tmp.path()).unwrap();
-        let t = &peitto_model::tables::POPULATION;
-        let mut w = store.part_writer(t).unwrap();
-        w.write(&population_batch(3)).unwrap();
-        let staged = w
-            .finish("abc", "vaesto.csv", "reference", KeySet::new())
-            .unwrap();
+        let staged = staged_population(&mut store, 3);
         assert!(read_table(tmp.path(), "population").unwrap().is_empty());
         drop(staged);
         assert_eq!(fs::read_dir(tmp.path().join(STAGING)).unwrap().count(), 0);
 
-        let mut w = store.part_writer(t).unwrap();
-        w.write(&population_batch(4)).unwrap();
-        let staged = w
-            .finish("abc", "vaesto.csv", "reference", KeySet::new())
-            .unwrap();
+        let staged = staged_population(&mut store, 4);
         store.commit(vec![staged], &[]).unwrap();
         assert_eq!(row_count(&read_table(tmp.path(), "population").unwrap()), 4);
         assert!(store.has_part("population", "abc"));
@@ -995,12 +996,7 @@ mod tests {
     fn a_store_of_another_format_is_refused_and_left_as_it_is() {
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open(tmp.path()).unwrap();
-        let t = &peitto_model::tables::POPULATION;
-        let mut w = store.part_writer(t).unwrap();
-        w.write(&population_batch(3)).unwrap();
-        let staged = w
-            .finish("abc", "vaesto.csv", "reference", KeySet::new())
-            .unwrap();
+        let staged = staged_population(&mut store, 3);
         store.commit(vec![staged], &[]).unwrap();
         drop(store);
         let path = tmp.path().join(MANIFEST);
