@@ -1054,10 +1054,13 @@ impl Quarantine {
         let mut record: Vec<&str> = row.iter().collect();
         record.extend([line.as_str(), reasons.as_str()]);
         let tmp = &self.tmp;
-        match self.writer.as_mut() {
-            Some(writer) => writer.write_record(&record).map_err(|e| io(tmp)(e.into())),
-            None => Ok(()),
-        }
+        // The writer is taken only by `finish` and `Drop`; a row that came
+        // after either is an error, never dropped in silence.
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| io(tmp)(std::io::Error::other("the quarantine file is closed")))?;
+        writer.write_record(&record).map_err(|e| io(tmp)(e.into()))
     }
 
     /// Closes the file; returns its temporary path and the name it takes
