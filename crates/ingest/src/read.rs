@@ -575,11 +575,7 @@ impl Records {
             // The fields one after another, as csv-core unquoted them, with a separating byte.
             out.clear();
             ends.clear();
-            for field in ends_core.iter().scan(0, |start, &end| {
-                let field = &out_core[*start..end];
-                *start = end;
-                Some(field)
-            }) {
+            for field in fields_apart(&out_core, &ends_core, 0) {
                 if !ends.is_empty() {
                     out.push(SEPARATOR);
                 }
@@ -656,9 +652,19 @@ const SEPARATOR: u8 = 0x1f;
 /// The fields of a record that [`Records::next`] read: each ends where
 /// `ends` says, and the next starts one (separating) byte later.
 fn fields<'a>(bytes: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    fields_apart(bytes, ends, 1)
+}
+
+/// The fields of `bytes` that end where `ends` says, each `gap` bytes
+/// after the one before (csv-core leaves none between them).
+fn fields_apart<'a>(
+    bytes: &'a [u8],
+    ends: &'a [usize],
+    gap: usize,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
     ends.iter().scan(0, move |start, &end| {
         let field = bytes.get(*start..end);
-        *start = end + 1;
+        *start = end + gap;
         field
     })
 }
