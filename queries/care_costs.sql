@@ -2,7 +2,9 @@
 -- title.fi: Sijaishuollon hoitovuorokaudet ja kustannukset sijoitusmuodoittain, tuottajittain ja kuukausittain
 -- title.sv: Vårddygn och kostnader för vård utom hemmet efter placeringsform, producent och månad
 -- title.en: Care days and costs by placement form, provider and month
--- description: Billed care days and euros by the form and provider of the placement billed and the month the invoice period starts in, euros per billed day, and the placement days of the same placements in that month (arrival day counted, departure day not) so that billing can be reconciled against placements. domain.md §1 "Care days" and report 6.
+-- description: Billed care days and euros by the form and provider of the placement billed and the month the invoice period starts in, euros per billed day, and the placement days of the same placements in that month (arrival day counted, departure day not) so that billing can be reconciled against placements. The county's own controlling figure; THL publishes no such table.
+-- source: none (municipal controlling); invoice day rules after the client-fee practice of counting the arrival day and not the departure day
+-- choices: placement days counted arrival day in, departure day out (ARRIVAL_NOT_DEPARTURE); an invoice line belongs to the month its period starts in.
 -- unit: days; euros; euros per day
 -- dimensions: form; provider_id; month (1–12 > year)
 -- measures: billed_days; euros; euros_per_day; placement_days; difference = billed_days - placement_days

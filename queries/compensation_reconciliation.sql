@@ -1,10 +1,12 @@
 -- id: compensation_reconciliation
--- title.fi: Valtion korvausten täsmäytys: odotettu ja maksettu kuukausittain ja korvauslajeittain
--- title.sv: Avstämning av statens ersättningar: förväntat och utbetalt per månad och ersättningsslag
--- title.en: State compensations reconciled: expected against paid, by month and type
--- description: What the municipality should receive from the state for each month of the year, by type of compensation, against what was paid. Flat rate (LASKENNALLINEN): a twelfth of the yearly rate for every client with a home-municipality date whose window covers a day of the month (2 or 3 years from 2025, 3 or 4 before; ended by citizenship; rate by age under 7 or 7 and over; the municipality's rates by year from peitto.toml). Initial assessment (ALKUKARTOITUS): 700 € for each assessment under the old law (1386/2010) started in the month. Actual-cost types (special costs, social assistance, interpreting, unaccompanied minors): the amount claimed. Paid: the amounts KEHA and the ELY centre paid. A claim or payment covering a period is spread over its months by days. domain.md §2 and report 9.
+-- title.fi: Valtion korvausten täsmäytys: odotettu ja maksettu kuukausittain, saajittain ja korvauslajeittain
+-- title.sv: Avstämning av statens ersättningar: förväntat och utbetalt per månad, mottagare och ersättningsslag
+-- title.en: State compensations reconciled: expected against paid, by month, recipient and type
+-- description: What the municipality and the wellbeing county should receive from the state for each month of the year under the Integration Act (kotoutumislaki 681/2023), by recipient, type of compensation and home municipality, against what KEHA-keskus paid. Flat rate (laskennallinen korvaus): a twelfth of the yearly rate for each month of the person's compensation period, to the municipality that is the person's home municipality in that month (from the residence periods) and to its wellbeing county; the period starts from the person's first home municipality in Finland and lasts 2 years, 3 for quota refugees (UlkL 90 §) and their family members, when it began in 2025 or later, 3 and 4 years when it began earlier; citizenship ends it, except for victims of trafficking (UlkL 52 a §); rate by age under 7 or 7 and over. Initial assessment under the old act 1386/2010: 700 € in the month it started. Actual-cost types (special costs, decided by the ELY centre / elinvoimakeskus; social assistance; interpreting; unaccompanied minors): the amount claimed, spread over the months of its period by days.
+-- source: Kotoutumislaki 681/2023 as amended by 322/2024 (HE 21/2024); kotoutuminen.fi, Laskennallinen korvaus https://kotoutuminen.fi/laskennallinen-korvaus and Kenestä korvaus maksetaan https://kotoutuminen.fi/kenesta-korvaus-maksetaan
+-- choices: a month is paid from the month the period starts in up to the month before the one it ends in (24 twelfths for 2 years); the month's municipality is the home municipality on the 1st of the month (on the first day of the period in its first month), else the municipality of the client record; the municipality's rates by year come from peitto.toml, the county's share is 345 € (7 and over) and 342 € (under 7) a year; a claim or payment without a recipient is the municipality's; the 2025 limit of the social-assistance compensation (HE 192/2024) could not be verified from the final act and is not applied: claimed social assistance is expected in full.
 -- unit: euros
--- dimensions: month (1–12 > year); compensation_type (type > all types)
+-- dimensions: month (1–12 > year); recipient (KUNTA, HVA > all); compensation_type (type > all types); municipality_code (municipality > wellbeing county > whole country)
 -- measures: expected_eur; paid_eur; difference = expected_eur - paid_eur
 -- privacy_unit: person_key
 -- policy: ely
@@ -18,27 +20,65 @@ WITH months AS (
         add_months(make_date(CAST($year AS INT), m, 1), 1) AS next_month
     FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) AS t(m)
 ),
--- Per person and month: the flat rate the window entitles to.
+recipients AS (
+    SELECT recipient FROM (VALUES ('KUNTA'), ('HVA')) AS r(recipient)
+),
+-- The compensation period starts from the first home municipality in
+-- Finland: the earliest of the residence periods and the client record's
+-- home-municipality date (a later municipality records the day the person
+-- moved there).
+firsts AS (
+    SELECT
+        c.person_key,
+        c.permit_basis,
+        c.citizenship_date,
+        c.municipality_code AS client_code,
+        CASE
+            WHEN MIN(r.valid_from) IS NULL THEN c.home_municipality_date
+            WHEN c.home_municipality_date IS NULL THEN MIN(r.valid_from)
+            ELSE least(MIN(r.valid_from), c.home_municipality_date)
+        END AS first_home
+    FROM integration_client c
+    LEFT JOIN person_residence r ON r.person_key = c.person_key
+    GROUP BY c.person_key, c.permit_basis, c.citizenship_date, c.municipality_code, c.home_municipality_date
+),
+windows AS (
+    SELECT
+        person_key,
+        client_code,
+        first_home AS window_start,
+        compensation_end(first_home, permit_basis, citizenship_date) AS window_end
+    FROM firsts
+    WHERE first_home IS NOT NULL
+),
+-- Per person, month and recipient: the flat rate, to the home municipality
+-- of the month.
 flat_rate AS (
     SELECT
         m.month_start,
+        rc.recipient,
         'LASKENNALLINEN' AS compensation_type,
-        c.person_key,
-        compensation_month(
-            p.birth_date, m.month_start, c.home_municipality_date,
-            compensation_end(c.home_municipality_date, c.permit_basis, c.citizenship_date)) AS expected_eur,
+        w.person_key,
+        COALESCE(h.municipality_code, w.client_code) AS municipality_code,
+        compensation_month(p.birth_date, m.month_start, w.window_start, w.window_end, rc.recipient) AS expected_eur,
         0.0 AS paid_eur
-    FROM integration_client c
-    JOIN person p ON p.person_key = c.person_key
+    FROM windows w
+    JOIN person p ON p.person_key = w.person_key
     CROSS JOIN months m
-    WHERE c.home_municipality_date IS NOT NULL
+    CROSS JOIN recipients rc
+    LEFT JOIN person_residence h
+        ON h.person_key = w.person_key
+        AND h.valid_from <= greatest(m.month_start, w.window_start)
+        AND (h.valid_to IS NULL OR h.valid_to > greatest(m.month_start, w.window_start))
 ),
 -- 700 € per initial assessment under the old law, in the month it started.
 assessments AS (
     SELECT
         make_date(CAST($year AS INT), CAST(EXTRACT(MONTH FROM s.start) AS INT), 1) AS month_start,
+        'KUNTA' AS recipient,
         'ALKUKARTOITUS' AS compensation_type,
         s.person_key,
+        s.municipality_code,
         700.0 AS expected_eur,
         0.0 AS paid_eur
     FROM integration_service s
@@ -52,14 +92,17 @@ assessments AS (
 claims AS (
     SELECT
         k.month_start,
+        k.recipient,
         k.compensation_type,
         k.person_key,
+        k.municipality_code,
         CASE WHEN k.compensation_type IN ('LASKENNALLINEN', 'ALKUKARTOITUS') THEN 0.0
              ELSE CAST(k.claimed_eur AS DOUBLE) * k.share END AS expected_eur,
         COALESCE(CAST(k.paid_eur AS DOUBLE), 0.0) * k.share AS paid_eur
     FROM (
         SELECT
-            sc.compensation_type, sc.person_key, sc.claimed_eur, sc.paid_eur, m.month_start,
+            sc.compensation_type, COALESCE(sc.recipient, 'KUNTA') AS recipient, sc.person_key,
+            sc.municipality_code, sc.claimed_eur, sc.paid_eur, m.month_start,
             CAST(care_days(sc.period_start, COALESCE(sc.period_end, sc.period_start), m.month_start, m.next_month, 'INCLUSIVE') AS DOUBLE)
               / CAST(care_days(sc.period_start, COALESCE(sc.period_end, sc.period_start), sc.period_start, add_months(COALESCE(sc.period_end, sc.period_start), 1), 'INCLUSIVE') AS DOUBLE) AS share
         FROM state_compensation sc
@@ -69,22 +112,25 @@ claims AS (
     ) k
 ),
 lines AS (
-    SELECT * FROM flat_rate
+    SELECT * FROM flat_rate WHERE expected_eur > 0
     UNION ALL
     SELECT * FROM assessments
     UNION ALL
     SELECT * FROM claims
 ),
 by_type AS (
-    SELECT month_start, compensation_type, SUM(expected_eur) AS expected_eur, SUM(paid_eur) AS paid_eur
+    SELECT month_start, recipient, compensation_type, municipality_code,
+           SUM(expected_eur) AS expected_eur, SUM(paid_eur) AS paid_eur
     FROM lines
-    GROUP BY month_start, compensation_type
+    GROUP BY month_start, recipient, compensation_type, municipality_code
 )
 SELECT
     month_start AS month,
+    recipient,
     compensation_type,
+    municipality_code,
     ROUND(expected_eur, 2) AS expected_eur,
     ROUND(paid_eur, 2) AS paid_eur,
     ROUND(expected_eur - paid_eur, 2) AS difference
 FROM by_type
-ORDER BY 1, 2
+ORDER BY 1, 3, 2, 4

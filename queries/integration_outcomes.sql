@@ -2,7 +2,9 @@
 -- title.fi: Kotoutumisasiakkaiden työmarkkina-asema 3 ja 6 kuukautta suunnitelman päättymisen jälkeen
 -- title.sv: Integrationsklienters ställning på arbetsmarknaden 3 och 6 månader efter planens slut
 -- title.en: Integration clients' labour-market status 3 and 6 months after their plan ended
--- description: Persons whose integration plan ended during the year, by their status 3 and 6 months later, permit basis (Aliens Act section), sex and age group on 31.12. Municipal follow-up data, not comparable with register-based figures. domain.md §2 and report 10 (b).
+-- description: Persons whose integration plan ended during the year, by their status 3 and 6 months later, permit basis (Aliens Act section), sex and age group on 31.12. Municipal follow-up data, not comparable with register-based figures. TEM follows labour-market status 3 and 6 months after a service from registers; these are municipal follow-up data.
+-- source: TEM, follow-up of labour-market status 3 and 6 months after integration services (register-based; this report uses municipal data instead)
+-- choices: status as recorded by the municipality; age groups 0-17, 18-29, 30-44, 45-64, 65+ by age on 31.12.
 -- unit: persons
 -- dimensions: permit_basis; sex; age_group (0-17, 18-29, 30-44, 45-64, 65+); offset_months (3, 6); status
 -- measures: persons = distinct person_key

@@ -2,7 +2,9 @@
 -- title.fi: Uusista kotoutumisasiakkaista arvioinnin ja suunnitelman saaneet N kuukauden kuluessa
 -- title.sv: Nya integrationsklienter med bedömning och plan inom N månader
 -- title.en: New integration clients with an assessment and a plan within N months
--- description: Clients who got a home municipality during the year, and how many of them got an assessment (alkukartoitus or palvelutarpeen arviointi, multi-agency included) and an integration plan starting within N months of the home-municipality date, by municipality. domain.md, report 10 (a).
+-- description: Clients who got a home municipality during the year, and how many of them got an assessment (alkukartoitus or palvelutarpeen arviointi, multi-agency included) and an integration plan starting within N months of the home-municipality date, by municipality. The municipality's own follow-up of the integration programme (Integration Act 681/2023, chapter 2).
+-- source: Kotoutumislaki 681/2023, chapter 2 (osaamisen ja kotoutumisen palvelutarpeen arviointi, kotoutumissuunnitelma)
+-- choices: N months (parameter months, 3 by default) from the home-municipality date of the client record; the first service of each kind counts.
 -- unit: persons; percent
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
 -- measures: new_clients; assessed_within; planned_within; planned_percent

@@ -2,18 +2,59 @@
 -- title.fi: Sijoitettuna vietetyt päivät vuoden aikana
 -- title.sv: Dagar placerad under året
 -- title.en: Days placed during the year
--- description: Children by the number of days they were placed outside the home during the year, counted from merged placement episodes so that no day counts twice, banded by months (under 1, 1–5, 6–10, 11 or more; a month is 365.25/12 days), with the days in each band. THL's duration table clipped to the calendar year: domain.md, report 5.
+-- description: Children by the number of days they were placed outside the home during the year, counted from their placements merged so that no day counts twice (overlaps and same-day transfers between forms become one stay), banded by months (under 1, 1–5, 6–10, 11 or more; a month is 365.25/12 days), with the days in each band. Placements on an after-care basis (jälkihuolto, LsL 75 §) are left out. THL's duration table, clipped to the calendar year.
+-- source: THL, Lastensuojelu (SVT), placement durations within the year, https://thl.fi/tilastot-ja-data/tilastot-aiheittain/lapset-nuoret-ja-perheet/lastensuojelu
+-- choices: after-care placements excluded (include_after_care = false below); days = end minus start, a same-day stay one day; a month = 365.25/12 days.
 -- unit: persons; days
 -- dimensions: band (under_1, 1_to_5, 6_to_10, 11_or_more > total)
 -- measures: children = distinct person_key; days = placement days in the year
 -- privacy_unit: person_key
 -- policy: thl
 -- params: year
-WITH days AS (
+WITH choices AS (
+    SELECT false AS include_after_care
+),
+-- Each placement as a half-open span clipped to the year (a same-day stay
+-- becomes its one day).
+clipped AS (
+    SELECT
+        pl.person_key,
+        greatest(pl.start, make_date(CAST($year AS INT), 1, 1)) AS s,
+        least(
+            CASE WHEN pl."end" = pl.start THEN pl.start + INTERVAL '1 day'
+                 ELSE COALESCE(pl."end", make_date(CAST($year AS INT) + 1, 1, 1)) END,
+            make_date(CAST($year AS INT) + 1, 1, 1)) AS e
+    FROM cw_placement pl
+    LEFT JOIN cw_legal_basis b ON b.basis_id = pl.basis_id
+    CROSS JOIN choices ch
+    WHERE (ch.include_after_care OR b.basis IS NULL OR b.basis <> 'JALKIHUOLTO')
+),
+-- Merging within one child: a span starts a new stay unless an earlier
+-- span of the child reaches it.
+ordered AS (
+    SELECT
+        person_key, s, e,
+        MAX(e) OVER (PARTITION BY person_key ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM clipped
+    WHERE s < e
+),
+islands AS (
+    SELECT
+        person_key, s, e,
+        SUM(CASE WHEN reach IS NOT NULL AND reach >= s THEN 0 ELSE 1 END)
+            OVER (PARTITION BY person_key ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+    FROM ordered
+),
+merged AS (
+    SELECT person_key, MIN(s) AS s, MAX(e) AS e
+    FROM islands
+    GROUP BY person_key, island
+),
+days AS (
     SELECT
         person_key,
-        SUM(care_days(start, "end", make_date(CAST($year AS INT), 1, 1), make_date(CAST($year AS INT) + 1, 1, 1), 'STATISTICAL')) AS days
-    FROM placement_episode
+        SUM(care_days(s, e, make_date(CAST($year AS INT), 1, 1), make_date(CAST($year AS INT) + 1, 1, 1), 'STATISTICAL')) AS days
+    FROM merged
     GROUP BY person_key
 ),
 banded AS (

@@ -4,86 +4,180 @@
 use anyhow::Context;
 use datafusion::arrow::array::{ArrayRef, Float64Array, Int32Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use peitto_i18n::{Lang, format as tr};
+use peitto_i18n::{Lang, format as tr, text};
 use peitto_project::Project;
 use peitto_release::{Table, Value};
-use peitto_viewer::{ColumnInfo, Manifest, Page, TableInfo};
+use peitto_viewer::{Block, BlockKind, ColumnInfo, Figure, Manifest, Names, Page, TableInfo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A table on the dashboard: the saved report, the page, the chart's axis
-/// and measures.
-struct Shown {
+/// A block of a page: a report, what it shows, along which dimension,
+/// which measures.
+struct BlockSpec {
     report: &'static str,
-    page: &'static str,
+    kind: BlockKind,
     axis: &'static str,
     measures: &'static [&'static str],
 }
 
-const SHOWN: &[Shown] = &[
-    Shown {
-        report: "placed_children",
-        page: "placements",
-        axis: "municipality_code",
-        measures: &["children"],
+/// A topic's page: key figures (report, measure), then the blocks.
+struct PageSpec {
+    id: &'static str,
+    headline: &'static [(&'static str, &'static str)],
+    blocks: &'static [BlockSpec],
+}
+
+const fn block(
+    report: &'static str,
+    kind: BlockKind,
+    axis: &'static str,
+    measures: &'static [&'static str],
+) -> BlockSpec {
+    BlockSpec {
+        report,
+        kind,
+        axis,
+        measures,
+    }
+}
+
+use BlockKind::{Areas, Breakdown, Trend};
+
+const AREA: &str = "municipality_code";
+
+/// The derived rate column: persons per 1 000 of the same-age population.
+const RATE: &str = "per_1000";
+
+const PAGES: &[PageSpec] = &[
+    PageSpec {
+        id: "placements",
+        headline: &[
+            ("placed_children", "children"),
+            ("placed_children", RATE),
+            ("children_in_care", "in_care_31_12"),
+            ("placement_days_by_form", "days"),
+        ],
+        blocks: &[
+            block("placed_children", Trend, "year", &["children", RATE]),
+            block("placed_children", Areas, AREA, &["children", RATE]),
+            block(
+                "children_in_care",
+                Breakdown,
+                "form",
+                &["children_in_care", "in_care_31_12"],
+            ),
+            block("placement_days_by_form", Breakdown, "form", &["days"]),
+        ],
     },
-    Shown {
-        report: "children_in_care",
-        page: "placements",
-        axis: "form",
-        measures: &["children_in_care", "in_care_31_12"],
+    PageSpec {
+        id: "coverage",
+        headline: &[
+            ("county_social_assistance_25_64", "recipients"),
+            ("county_social_assistance_25_64", RATE),
+            ("notifications_and_children", "notifications"),
+            ("notifications_and_children", RATE),
+        ],
+        blocks: &[
+            block(
+                "county_social_assistance_25_64",
+                Trend,
+                "year",
+                &["recipients", RATE],
+            ),
+            block(
+                "county_social_assistance_25_64",
+                Areas,
+                AREA,
+                &["recipients", RATE],
+            ),
+            block(
+                "notifications_and_children",
+                Areas,
+                AREA,
+                &["children", RATE],
+            ),
+        ],
     },
-    Shown {
-        report: "placement_days_by_form",
-        page: "placements",
-        axis: "form",
-        measures: &["days"],
+    PageSpec {
+        id: "integration",
+        headline: &[
+            ("integration_services_within_months", "new_clients"),
+            ("integration_services_within_months", "planned_within"),
+            ("integration_services_within_months", "planned_percent"),
+        ],
+        blocks: &[
+            block(
+                "integration_services_within_months",
+                Trend,
+                "year",
+                &["new_clients"],
+            ),
+            block(
+                "integration_services_within_months",
+                Areas,
+                AREA,
+                &["new_clients", "planned_percent"],
+            ),
+        ],
     },
-    Shown {
-        report: "care_costs",
-        page: "placements",
-        axis: "month",
-        measures: &["billed_days", "euros"],
-    },
-    Shown {
-        report: "social_assistance_25_64",
-        page: "coverage",
-        axis: "year",
-        measures: &["percent"],
-    },
-    Shown {
-        report: "placed_children",
-        page: "coverage",
-        axis: "year",
-        measures: &["percent"],
-    },
-    Shown {
-        report: "integration_services_within_months",
-        page: "integration",
-        axis: "municipality_code",
-        measures: &["new_clients", "planned_within"],
-    },
-    Shown {
-        report: "integration_outcomes",
-        page: "integration",
-        axis: "status",
-        measures: &["persons"],
+    PageSpec {
+        id: "costs",
+        headline: &[
+            ("care_costs", "euros"),
+            ("care_costs", "billed_days"),
+            ("care_costs", "euros_per_day"),
+        ],
+        blocks: &[
+            block("care_costs", Trend, "year", &["euros"]),
+            block("care_costs", Breakdown, "form", &["euros", "billed_days"]),
+            block("care_costs", Breakdown, "month", &["euros"]),
+        ],
     },
 ];
 
-const PAGES: &[&str] = &["placements", "coverage", "integration"];
+/// Tables with a rate per 1 000: (report, the count it divides).
+const RATES: &[(&str, &str)] = &[
+    ("placed_children", "children"),
+    ("county_social_assistance_25_64", "recipients"),
+    ("notifications_and_children", "children"),
+];
+
+/// Columns named from a code list of the model.
+const CODED: &[(&str, &str)] = &[
+    ("sex", "sex"),
+    ("form", "placement_form"),
+    ("status", "outcome_status"),
+    ("compensation_type", "compensation_type"),
+];
 
 /// Which filter selects a column.
 fn filter_of(column: &str) -> Option<&'static str> {
     match column {
         "year" => Some("year"),
-        "municipality_code" => Some("area"),
-        "form" => Some("form"),
+        AREA => Some("area"),
         "age" | "age_group" => Some("age"),
         "sex" => Some("sex"),
         _ => None,
     }
+}
+
+/// The reports the pages use, each once, in page order.
+fn reports_used() -> Vec<&'static str> {
+    let mut out: Vec<&str> = Vec::new();
+    for p in PAGES {
+        for id in p
+            .headline
+            .iter()
+            .map(|h| h.0)
+            .chain(p.blocks.iter().map(|b| b.report))
+        {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    out
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -107,9 +201,23 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// Persons per 1 000 of the population, from two published cells (NULL
+/// where either is withheld or there is no population); one decimal, as
+/// the page shows it.
+fn per_1000(count: Option<f64>, population: Option<f64>) -> Option<f64> {
+    match (count, population) {
+        (Some(c), Some(p)) if p > 0.0 => Some((c * 10_000.0 / p).round() / 10.0),
+        _ => None,
+    }
+}
+
 /// One table across years, as Arrow: `year`, the dimensions as text (NULL:
-/// the total), the measures as numbers (NULL: withheld).
-fn arrow_table(by_year: &[(i32, Table)]) -> anyhow::Result<(Vec<ColumnInfo>, Vec<u8>)> {
+/// the total), the measures as numbers (NULL: withheld), and for a table
+/// in [`RATES`] the rate per 1 000 last.
+fn arrow_table(
+    report: &str,
+    by_year: &[(i32, Table)],
+) -> anyhow::Result<(Vec<ColumnInfo>, Vec<u8>)> {
     let first = &by_year.first().context("no year")?.1;
     let mut columns = vec![("year".to_owned(), true)];
     columns.extend(first.columns.iter().map(|c| (c.name.clone(), c.dimension)));
@@ -141,6 +249,21 @@ fn arrow_table(by_year: &[(i32, Table)]) -> anyhow::Result<(Vec<ColumnInfo>, Vec
             arrays.push(Arc::new(Float64Array::from(values)));
         }
     }
+    if let Some((_, count)) = RATES.iter().find(|r| r.0 == report) {
+        let at = |name: &str| first.columns.iter().position(|c| c.name == name);
+        let (c, p) = (
+            at(count).with_context(|| format!("{report}: no column {count}"))?,
+            at("population").with_context(|| format!("{report}: no population"))?,
+        );
+        let values: Vec<Option<f64>> = by_year
+            .iter()
+            .flat_map(|(_, t)| t.rows.iter())
+            .map(|r| per_1000(r[c].number(), r[p].number()))
+            .collect();
+        fields.push(Field::new(RATE, DataType::Float64, true));
+        arrays.push(Arc::new(Float64Array::from(values)));
+        columns.push((RATE.to_owned(), false));
+    }
     let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
     let mut bytes = Vec::new();
@@ -154,7 +277,14 @@ fn arrow_table(by_year: &[(i32, Table)]) -> anyhow::Result<(Vec<ColumnInfo>, Vec
         .map(|(name, dimension)| ColumnInfo {
             labels: Lang::ALL
                 .iter()
-                .map(|l| (l.code().to_owned(), peitto_publish::label(*l, &name)))
+                .map(|l| {
+                    let label = if name == RATE {
+                        text(*l, "board.per_1000").to_owned()
+                    } else {
+                        peitto_publish::label(*l, &name)
+                    };
+                    (l.code().to_owned(), label)
+                })
                 .collect(),
             filter: if dimension {
                 filter_of(&name).map(str::to_owned)
@@ -168,25 +298,45 @@ fn arrow_table(by_year: &[(i32, Table)]) -> anyhow::Result<(Vec<ColumnInfo>, Vec
     Ok((infos, bytes))
 }
 
-/// `peitto dashboard build`.
+/// Category names for the manifest: column → code → language → name.
+fn code_names() -> BTreeMap<String, BTreeMap<String, Names>> {
+    let mut out: BTreeMap<String, BTreeMap<String, Names>> = BTreeMap::new();
+    for (column, list) in CODED {
+        let Some(codes) = peitto_model::codes::by_name(list) else {
+            continue;
+        };
+        for code in codes.codes {
+            let names: Names = Lang::ALL
+                .iter()
+                .filter_map(|l| {
+                    peitto_model::codes::name(list, code.code, l.code())
+                        .map(|n| (l.code().to_owned(), n.to_owned()))
+                })
+                .collect();
+            if !names.is_empty() {
+                out.entry((*column).to_owned())
+                    .or_default()
+                    .insert(code.code.to_owned(), names);
+            }
+        }
+    }
+    out
+}
+
+/// `peitto dashboard build`: every report the pages use, released for each
+/// year, then the site with the viewer from `viewer` (a `web/build.sh`
+/// output folder) or, without it, the one built into this binary.
 pub fn build(
     project: &Project,
     lang: Lang,
     out: &Path,
     years: &[i32],
-    viewer: &Path,
+    viewer: Option<&Path>,
 ) -> anyhow::Result<PathBuf> {
-    let assets = ["peitto_viewer.js", "peitto_viewer_bg.wasm"];
-    for a in assets {
-        if !viewer.join(a).is_file() {
-            anyhow::bail!(
-                "{}",
-                tr(lang, "dashboard.no_viewer", &[("path", &viewer.display())])
-            );
-        }
-    }
-    let web = viewer.parent().unwrap_or(Path::new("web"));
+    let assets = crate::viewer_assets::Assets::load(viewer)
+        .map_err(|e| anyhow::anyhow!("{}", e.message(lang)))?;
     let reports = peitto_engine::report::builtin()?;
+    let used = reports_used();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -194,10 +344,19 @@ pub fn build(
     let mut counts = (0u64, 0u64);
     let mut policies = std::collections::BTreeSet::new();
     let mut sql = String::new();
-    let mut area_names: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut area_names: BTreeMap<String, Names> = BTreeMap::new();
+    let mut parents: BTreeMap<String, String> = BTreeMap::new();
+    let progress = crate::progress::Progress::new(
+        text(lang, "steps.dashboard"),
+        (used.len() * years.len()) as u64,
+    );
     runtime.block_on(async {
         let engine = crate::release::open_engine(project).await?;
         let areas = engine.municipality_counties().await?;
+        for (municipality, county) in &areas {
+            parents.insert(municipality.clone(), county.clone());
+            parents.insert(county.clone(), peitto_viewer::ALL_AREAS.to_owned());
+        }
         // Managers read names; the English page uses the Finnish one.
         for (code, fi, sv) in engine.area_names().await? {
             let names = area_names.entry(code).or_default();
@@ -205,29 +364,28 @@ pub fn build(
             names.insert("sv".to_owned(), sv.unwrap_or_else(|| fi.clone()));
             names.insert("fi".to_owned(), fi);
         }
-        for shown in SHOWN {
-            if released.contains_key(shown.report) {
-                continue;
-            }
+        for id in &used {
             let report = reports
                 .iter()
-                .find(|r| r.id == shown.report)
-                .context("report")?;
+                .find(|r| r.id == *id)
+                .with_context(|| format!("no saved report {id}"))?;
             let policy_name = report.header["policy"].clone();
             let spec = crate::release::report_spec(project, report, &policy_name, &areas)?;
             policies.insert(policy_name);
             sql.push_str(&report.sql);
             let mut per_year = Vec::new();
             for &year in years {
+                progress.step(&format!("{id} {year}"));
                 let r = crate::release::release_saved(&engine, lang, report, &spec, year).await?;
                 counts.0 += r.cells as u64;
                 counts.1 += r.suppressed as u64;
                 per_year.push((year, r.table));
             }
-            released.insert(shown.report, per_year);
+            released.insert(id, per_year);
         }
         anyhow::Ok(())
     })?;
+    progress.finish();
     let name = out
         .file_name()
         .and_then(|n| n.to_str())
@@ -241,22 +399,18 @@ pub fn build(
     let mut files = Vec::new();
     let mut tables = Vec::new();
     let mut encoded = serde_json::Map::new();
-    for shown in SHOWN {
-        let id = format!("{}-{}", shown.report, shown.page);
-        let (columns, bytes) = arrow_table(&released[shown.report])?;
+    for id in &used {
+        let (columns, bytes) = arrow_table(id, &released[id])?;
         let file = format!("data/{id}.arrow");
         stage.write(&file, &bytes)?;
         files.push(peitto_auditlog::FileHash {
             name: format!("{name}/{file}"),
             sha256: peitto_auditlog::sha256(&bytes),
         });
-        encoded.insert(id.clone(), serde_json::Value::String(base64(&bytes)));
-        let report = reports
-            .iter()
-            .find(|r| r.id == shown.report)
-            .context("report")?;
+        encoded.insert((*id).to_owned(), serde_json::Value::String(base64(&bytes)));
+        let report = reports.iter().find(|r| r.id == *id).context("report")?;
         tables.push(TableInfo {
-            id,
+            id: (*id).to_owned(),
             file,
             titles: Lang::ALL
                 .iter()
@@ -272,8 +426,6 @@ pub fn build(
                 })
                 .collect(),
             columns,
-            axis: shown.axis.to_owned(),
-            measures: shown.measures.iter().map(|m| (*m).to_owned()).collect(),
         });
     }
     let entry = crate::release::log(
@@ -297,16 +449,31 @@ pub fn build(
         pages: PAGES
             .iter()
             .map(|p| Page {
-                id: (*p).to_owned(),
-                tables: SHOWN
+                id: p.id.to_owned(),
+                headline: p
+                    .headline
                     .iter()
-                    .filter(|s| s.page == *p)
-                    .map(|s| format!("{}-{}", s.report, s.page))
+                    .map(|(table, measure)| Figure {
+                        table: (*table).to_owned(),
+                        measure: (*measure).to_owned(),
+                    })
+                    .collect(),
+                blocks: p
+                    .blocks
+                    .iter()
+                    .map(|b| Block {
+                        table: b.report.to_owned(),
+                        kind: b.kind,
+                        axis: b.axis.to_owned(),
+                        measures: b.measures.iter().map(|m| (*m).to_owned()).collect(),
+                    })
                     .collect(),
             })
             .collect(),
         tables,
         areas: area_names,
+        parents,
+        codes: code_names(),
     };
     let manifest_json = serde_json::to_string_pretty(&manifest)?;
     stage.write("data/manifest.json", manifest_json.as_bytes())?;
@@ -320,20 +487,15 @@ pub fn build(
         )
         .as_bytes(),
     )?;
-    for a in assets {
-        stage.write(&format!("viewer/{a}"), &std::fs::read(viewer.join(a))?)?;
-    }
-    let wasm = std::fs::read(viewer.join("peitto_viewer_bg.wasm"))?;
+    stage.write("viewer/peitto_viewer.js", &assets.js)?;
+    stage.write("viewer/peitto_viewer_bg.wasm", &assets.wasm)?;
     stage.write(
         "viewer/wasm.js",
-        format!("window.PEITTO_WASM = \"{}\";\n", base64(&wasm)).as_bytes(),
+        format!("window.PEITTO_WASM = \"{}\";\n", base64(&assets.wasm)).as_bytes(),
     )?;
-    for f in ["index.html", "app.js", "style.css"] {
-        stage.write(
-            f,
-            &std::fs::read(web.join(f)).with_context(|| format!("{}", web.join(f).display()))?,
-        )?;
-    }
+    stage.write("index.html", &assets.index)?;
+    stage.write("app.js", &assets.app)?;
+    stage.write("style.css", &assets.style)?;
     let path = stage.commit()?;
     println!(
         "{}",

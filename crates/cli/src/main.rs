@@ -5,8 +5,12 @@
 //! the library crates.
 
 mod dashboard;
+mod mapping;
+mod progress;
 mod protect;
+mod query;
 mod release;
+mod viewer_assets;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -128,7 +132,7 @@ enum Command {
         #[arg(long)]
         no_intervals: bool,
     },
-    /// Your own question in SQL, released protected (adhoc policy: cell key perturbation and the frequency rule).
+    /// Your own question in SQL, released protected (a cell-key policy: the frequency rule and cell key perturbation over the persons behind each number). `peitto tables` lists what you can use.
     Query {
         /// The SQL: an aggregate over persons (COUNT, COUNT(DISTINCT person_key), SUM, AVG); parameters as $name.
         query: String,
@@ -142,6 +146,11 @@ enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "csv", "json"])]
         format: String,
     },
+    /// The tables a query can use: each column's use (dimension and its domain, measure and its bounds, date, join key).
+    Tables {
+        /// Only this table.
+        table: Option<String>,
+    },
     /// Run saved reports (or a statutory package) through disclosure control and write CSV, XLSX, JSON and PX files to out/.
     Report {
         /// Report ids (see queries/).
@@ -149,15 +158,20 @@ enum Command {
         /// All saved reports.
         #[arg(long)]
         all: bool,
-        /// Statistical year.
+        /// Statistical year (default: the last complete calendar year).
         #[arg(long)]
-        year: i32,
+        year: Option<i32>,
         /// A statutory package: thl-lastensuojelu or ely-kotoutuminen.
         #[arg(long)]
         package: Option<String>,
         /// Also print per report the seconds spent in SQL, protection and files (tab-separated).
         #[arg(long)]
         timings: bool,
+    },
+    /// Mappings for register systems peitto does not know yet: draft one from an extract, check it.
+    Mapping {
+        #[command(subcommand)]
+        action: mapping::MappingAction,
     },
     /// The dashboard: a static site of protected tables that managers open in a browser.
     Dashboard {
@@ -190,15 +204,15 @@ enum DashboardAction {
         /// Folder to write (replaced as a whole when the build succeeds).
         #[arg(long)]
         out: PathBuf,
-        /// Last statistical year shown.
-        #[arg(long, default_value_t = 2025)]
-        year: i32,
+        /// Last statistical year shown (default: the last complete calendar year).
+        #[arg(long)]
+        year: Option<i32>,
         /// How many years back the time series go.
         #[arg(long, default_value_t = 3)]
         years: i32,
-        /// Folder of the built viewer (bash web/build.sh makes it).
-        #[arg(long, default_value = "web/dist")]
-        viewer: PathBuf,
+        /// Folder of a built viewer (bash web/build.sh makes web/dist), for development; default: the one built into peitto.
+        #[arg(long)]
+        viewer: Option<PathBuf>,
     },
     /// Serve a built dashboard folder on localhost.
     Serve {
@@ -372,7 +386,13 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
             let viewer = Path::new("web/dist");
             let site = project.out_dir().join("dashboard");
-            if viewer.join("peitto_viewer_bg.wasm").is_file() {
+            // The checkout's viewer when built (it may be newer), else the
+            // one built into this binary.
+            let viewer = viewer
+                .join("peitto_viewer_bg.wasm")
+                .is_file()
+                .then_some(viewer);
+            if viewer.is_some() || viewer_assets::Assets::embedded() {
                 let span: Vec<i32> = ((*year - 2)..=*year).collect();
                 dashboard::build(&project, lang, &site, &span, viewer)?;
                 println!(
@@ -499,7 +519,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             format,
         } => {
             let (project, lang) = project_and_language(cli)?;
-            release::query(&project, lang, query, params, policy, format)
+            query::query(&project, lang, query, params, policy, format)
+        }
+        Command::Tables { table } => {
+            let project = open_project(cli).ok();
+            let lang = language(cli.lang.as_deref(), project.as_ref());
+            query::tables(lang, table.as_deref())
         }
         Command::Report {
             ids,
@@ -515,7 +540,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 &release::ReportArgs {
                     ids,
                     all: *all,
-                    year: *year,
+                    year: release::report_year(lang, *year),
                     package: package.as_deref(),
                     timings: *timings,
                 },
@@ -531,10 +556,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let (project, lang) = project_and_language(cli)?;
-            let span: Vec<i32> = ((*year - (*years).max(1) + 1)..=*year).collect();
-            dashboard::build(&project, lang, out, &span, viewer)?;
+            let year = release::report_year(lang, *year);
+            let span: Vec<i32> = ((year - (*years).max(1) + 1)..=year).collect();
+            dashboard::build(&project, lang, out, &span, viewer.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Mapping { action } => mapping::run(language(cli.lang.as_deref(), None), action),
         Command::Dashboard {
             action: DashboardAction::Serve { dir, port },
         } => {

@@ -1,4 +1,4 @@
-//! `peitto query` and `peitto report`: SQL through disclosure control.
+//! `peitto report`: saved SQL through disclosure control.
 
 use anyhow::Context;
 use peitto_engine::Scalar;
@@ -54,80 +54,12 @@ pub fn release_error(lang: Lang, e: &ReleaseError) -> anyhow::Error {
                 tr(lang, "query.refused", &[("why", &why), ("hint", &hint)])
             )
         }
+        // Engine text can carry stored values: it is never shown.
+        ReleaseError::Engine(_) | ReleaseError::DataFusion(_) => {
+            anyhow::anyhow!("{}", text(lang, "query.run_failed"))
+        }
         other => anyhow::anyhow!("{}", tr(lang, "query.failed", &[("error", other)])),
     }
-}
-
-/// `peitto query`.
-pub fn query(
-    project: &Project,
-    lang: Lang,
-    sql: &str,
-    raw_params: &[String],
-    policy_name: &str,
-    format: &str,
-) -> anyhow::Result<ExitCode> {
-    let chosen = policy(Some(project), policy_name)?;
-    let bound = params(raw_params)?;
-    let spec = Spec {
-        policy: chosen.clone(),
-        totals: BTreeMap::new(),
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let released = runtime
-        .block_on(async {
-            let engine = open_engine(project).await?;
-            peitto_release::release(&engine, sql, &bound, &spec).await
-        })
-        .map_err(|e| release_error(lang, &e))?;
-    let table = &released.table;
-    let meta = peitto_publish::Meta {
-        id: "query".to_owned(),
-        policy: policy_name.to_owned(),
-        symbol: chosen.symbol.clone(),
-        perturbed: released.perturbed > 0,
-        params: raw_params.join(", "),
-        ..peitto_publish::Meta::default()
-    };
-    let out = match format {
-        "json" => peitto_publish::json(table, &meta, lang)?,
-        "csv" => peitto_publish::csv(table, &meta, lang, peitto_publish::Dialect::Rfc4180),
-        _ => peitto_publish::text_table(table, &meta, lang),
-    };
-    let entry = log(
-        project,
-        peitto_auditlog::Release {
-            command: "query".into(),
-            subject: "stdout".into(),
-            sql_sha256: peitto_auditlog::sha256(sql.as_bytes()),
-            policy_sha256: peitto_auditlog::sha256(format!("{chosen:?}").as_bytes()),
-            policy: policy_name.to_owned(),
-            files: vec![peitto_auditlog::FileHash {
-                name: "stdout".into(),
-                sha256: peitto_auditlog::sha256(&out),
-            }],
-            cells: released.cells as u64,
-            suppressed: released.suppressed as u64,
-            perturbed: released.perturbed as u64,
-        },
-    )?;
-    print!("{}", String::from_utf8_lossy(&out));
-    eprintln!("{}", tr(lang, "report.audit", &[("hash", &entry.hash)]));
-    eprintln!(
-        "{}",
-        tr(
-            lang,
-            "query.summary",
-            &[
-                ("cells", &released.cells),
-                ("suppressed", &released.suppressed),
-                ("perturbed", &released.perturbed)
-            ]
-        )
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Appends a release to the project's audit log; a damaged log stops the
@@ -172,6 +104,9 @@ pub const PACKAGES: &[Package] = &[
             "placement_day_bands",
             "placement_days_by_form",
             "notification_time_limits",
+            "notifications_and_children",
+            "open_care_clients",
+            "after_care_clients",
             "care_costs",
         ],
         languages: &[Lang::Fi, Lang::Sv],
@@ -184,6 +119,7 @@ pub const PACKAGES: &[Package] = &[
             "integration_services_within_months",
             "integration_outcomes",
             "compensation_reconciliation",
+            "actual_cost_claims",
         ],
         languages: &[Lang::Fi, Lang::Sv],
     },
@@ -197,6 +133,32 @@ pub struct ReportArgs<'a> {
     pub package: Option<&'a str>,
     /// Print one tab-separated timing line per report (benchmarks).
     pub timings: bool,
+}
+
+/// The year asked for, or the last complete calendar year (UTC), printed
+/// so the user sees which year the outputs are for.
+pub fn report_year(lang: Lang, asked: Option<i32>) -> i32 {
+    asked.unwrap_or_else(|| {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let year = calendar_year(i64::try_from(secs / 86_400).unwrap_or(0)) - 1;
+        eprintln!("{}", tr(lang, "steps.default_year", &[("year", &year)]));
+        year
+    })
+}
+
+/// The calendar year of a day counted from 1970-01-01 (civil-from-days,
+/// proleptic Gregorian).
+fn calendar_year(days: i64) -> i32 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let year = yoe + era * 400 + i64::from(mp >= 10);
+    i32::try_from(year).unwrap_or(i32::MAX)
 }
 
 /// One released table and its files.
@@ -249,7 +211,10 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
     runtime.block_on(async {
         let engine = open_engine(project).await?;
         let areas = engine.municipality_counties().await?;
+        let progress =
+            crate::progress::Progress::new(text(lang, "steps.reports"), chosen.len() as u64);
         for report in &chosen {
+            progress.step(&report.id);
             let policy_name =
                 package.map_or_else(|| report.header["policy"].clone(), |p| p.policy.to_owned());
             let spec = report_spec(project, report, &policy_name, &areas)?;
@@ -261,6 +226,7 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
                 policy: spec.policy,
             });
         }
+        progress.finish();
         anyhow::Ok(())
     })?;
     let name = match (package, chosen.as_slice()) {
@@ -423,7 +389,15 @@ fn meta(
 pub(crate) async fn open_engine(
     project: &Project,
 ) -> Result<peitto_engine::Engine, peitto_engine::EngineError> {
-    let engine = peitto_engine::Engine::open(&project.store_dir()).await?;
+    open_engine_limited(project, None).await
+}
+
+/// [`open_engine`] whose queries may hold at most `memory` bytes.
+pub(crate) async fn open_engine_limited(
+    project: &Project,
+    memory: Option<usize>,
+) -> Result<peitto_engine::Engine, peitto_engine::EngineError> {
+    let engine = peitto_engine::Engine::open_limited(&project.store_dir(), memory).await?;
     let rates = &project.config.compensation.rates;
     engine.set_compensation_rates(peitto_engine::RateTable::new(
         rates
@@ -467,4 +441,19 @@ pub(crate) async fn release_saved(
     peitto_release::release(engine, &report.sql, &report.params_for_year(year), spec)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {}", report.id, release_error(lang, &e)))
+}
+
+#[cfg(test)]
+mod year_tests {
+    #[test]
+    fn days_fall_in_their_calendar_year() {
+        assert_eq!(super::calendar_year(0), 1970);
+        assert_eq!(super::calendar_year(364), 1970);
+        assert_eq!(super::calendar_year(365), 1971);
+        // 2024-12-31 and 2025-01-01.
+        assert_eq!(super::calendar_year(20_088), 2024);
+        assert_eq!(super::calendar_year(20_089), 2025);
+        // 2000-02-29, a leap day.
+        assert_eq!(super::calendar_year(11_016), 2000);
+    }
 }

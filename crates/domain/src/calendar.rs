@@ -69,11 +69,44 @@ fn next_weekday(from: Date, weekday_wanted: i32) -> Date {
     from.add_days((weekday_wanted - weekday(from)).rem_euclid(7))
 }
 
+/// Which weekdays besides the public holidays are not working days when a
+/// time limit counts working days (arkipäivät). The Act on the Calculation
+/// of Statutory Time Limits (150/1930) 5 § treats Christmas Eve and
+/// Midsummer Eve like holidays, so `EvesOff` is the default; THL's
+/// delivery instructions do not say which one the county must use, so a
+/// report may choose `EvesWorking` and say so in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkingDayRule {
+    /// Saturdays, Sundays, public holidays, Christmas Eve and Midsummer Eve are off.
+    #[default]
+    EvesOff,
+    /// Saturdays, Sundays and public holidays are off; the Eves are working days.
+    EvesWorking,
+}
+
+impl WorkingDayRule {
+    /// The rule for its SQL code (`EVES_OFF`, `EVES_WORKING`).
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<WorkingDayRule> {
+        match code {
+            "EVES_OFF" => Some(WorkingDayRule::EvesOff),
+            "EVES_WORKING" => Some(WorkingDayRule::EvesWorking),
+            _ => None,
+        }
+    }
+}
+
 /// Days in `year` on which Finnish public offices are closed besides
 /// weekends: the public holidays of the Holidays Act, plus Midsummer Eve and
-/// Christmas Eve, which are de facto days off.
+/// Christmas Eve (150/1930 5 §).
 #[must_use]
 pub fn holidays(year: i32) -> Vec<Date> {
+    holidays_under(year, WorkingDayRule::EvesOff)
+}
+
+/// The days off in `year` besides weekends under `rule`.
+#[must_use]
+pub fn holidays_under(year: i32, rule: WorkingDayRule) -> Vec<Date> {
     let d = |m, day| Date::from_ymd(year, m, day).unwrap_or(Date(0));
     let easter = easter_sunday(year);
     let mut days = vec![
@@ -93,6 +126,10 @@ pub fn holidays(year: i32) -> Vec<Date> {
         d(12, 25),                  // joulupäivä
         d(12, 26),                  // tapaninpäivä
     ];
+    if rule == WorkingDayRule::EvesWorking {
+        let eves = [next_weekday(d(6, 19), 4), d(12, 24)];
+        days.retain(|day| !eves.contains(day));
+    }
     days.sort();
     days
 }
@@ -108,8 +145,14 @@ pub fn is_working_day(date: Date) -> bool {
 /// day took 1. Negative when `end` precedes `start`.
 #[must_use]
 pub fn working_days_after(start: Date, end: Date) -> i64 {
+    working_days_after_under(start, end, WorkingDayRule::EvesOff)
+}
+
+/// [`working_days_after`] with the Eves counted as `rule` says.
+#[must_use]
+pub fn working_days_after_under(start: Date, end: Date, rule: WorkingDayRule) -> i64 {
     if end < start {
-        return -working_days_after(end, start);
+        return -working_days_after_under(end, start, rule);
     }
     let mut count = 0;
     let mut year_holidays: Option<(i32, Vec<Date>)> = None;
@@ -117,7 +160,7 @@ pub fn working_days_after(start: Date, end: Date) -> i64 {
     while day <= end {
         let year = day.ymd().0;
         if year_holidays.as_ref().is_none_or(|(y, _)| *y != year) {
-            year_holidays = Some((year, holidays(year)));
+            year_holidays = Some((year, holidays_under(year, rule)));
         }
         let off = year_holidays
             .as_ref()
@@ -199,6 +242,36 @@ mod tests {
         assert_eq!(working_days_after(d(2025, 3, 7), d(2025, 3, 7)), 0);
         // Across Christmas, New Year and Epiphany.
         assert_eq!(working_days_after(d(2024, 12, 23), d(2025, 1, 7)), 6);
+    }
+
+    #[test]
+    fn the_eves_follow_the_rule() {
+        // Received Wednesday 18.6.2025: Thursday 19.6. and, only when the
+        // Eves are working days, Midsummer Eve (Friday 20.6.).
+        let (from, to) = (d(2025, 6, 18), d(2025, 6, 20));
+        assert_eq!(
+            working_days_after_under(from, to, WorkingDayRule::EvesOff),
+            1
+        );
+        assert_eq!(
+            working_days_after_under(from, to, WorkingDayRule::EvesWorking),
+            2
+        );
+        // Christmas Eve 2025 is a Wednesday.
+        let (from, to) = (d(2025, 12, 23), d(2025, 12, 24));
+        assert_eq!(
+            working_days_after_under(from, to, WorkingDayRule::EvesOff),
+            0
+        );
+        assert_eq!(
+            working_days_after_under(from, to, WorkingDayRule::EvesWorking),
+            1
+        );
+        assert_eq!(
+            WorkingDayRule::from_code("EVES_WORKING"),
+            Some(WorkingDayRule::EvesWorking)
+        );
+        assert_eq!(WorkingDayRule::from_code("eves"), None);
     }
 
     #[test]

@@ -110,13 +110,32 @@ impl RateTable {
     }
 }
 
+/// The 1st of the month `date` falls in.
+fn first_of_month(date: Date) -> Date {
+    let (y, m, _) = date.ymd();
+    Date::from_ymd(y, m, 1).unwrap_or(date)
+}
+
+/// Whether calendar month `month_start` (the 1st of a month) is a paid
+/// month of `window`: the month the window starts in is paid, the month it
+/// ends in is not, so a window of n years pays exactly 12 × n twelfths
+/// whatever day it starts on (a window ending on the 1st ends before its
+/// month). The law pays a yearly sum for the years of the window (681/2023
+/// as amended by 322/2024); how KEHA rounds a window to months is not
+/// published, so this is the documented choice of the reports.
+#[must_use]
+pub fn is_paid_month(month_start: Date, window: (Date, Date)) -> bool {
+    let first = first_of_month(window.0);
+    let past = first_of_month(window.1);
+    month_start >= first && month_start < past
+}
+
 /// Expected compensation for calendar month `month_start` (the 1st of a
-/// month): a twelfth of the yearly rate if any day of the month is in the
-/// window, by age at the start of the month.
+/// month): a twelfth of the yearly rate if it is a paid month of the window
+/// ([`is_paid_month`]), by age at the start of the month.
 #[must_use]
 pub fn monthly(birth: Date, month_start: Date, window: (Date, Date), rates: Rates) -> f64 {
-    let next = add_months(month_start, 1);
-    if next <= window.0 || month_start >= window.1 {
+    if !is_paid_month(month_start, window) {
         return 0.0;
     }
     let yearly = if age_at(birth, month_start) < 7 {
@@ -184,10 +203,27 @@ mod tests {
         );
         assert_eq!(monthly(child, d(2025, 2, 1), w, MUNICIPAL_2023), 0.0);
         assert_eq!(
-            monthly(child, d(2027, 3, 1), w, MUNICIPAL_2023),
+            monthly(child, d(2027, 2, 1), w, MUNICIPAL_2023),
             1955.0 / 12.0
         );
+        // The month the window ends in is not paid: 24 twelfths, not 25.
+        assert_eq!(monthly(child, d(2027, 3, 1), w, MUNICIPAL_2023), 0.0);
         assert_eq!(monthly(child, d(2027, 4, 1), w, MUNICIPAL_2023), 0.0);
+    }
+
+    #[test]
+    fn a_two_year_window_pays_twenty_four_months() {
+        for (start, end) in [
+            (d(2025, 3, 15), d(2027, 3, 15)),
+            (d(2025, 3, 1), d(2027, 3, 1)),
+            (d(2025, 1, 31), d(2027, 1, 31)),
+        ] {
+            let paid = (0..36)
+                .map(|k| add_months(d(2025, 1, 1), k))
+                .filter(|m| is_paid_month(*m, (start, end)))
+                .count();
+            assert_eq!(paid, 24, "{start:?}..{end:?}");
+        }
     }
 
     #[test]

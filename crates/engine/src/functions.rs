@@ -6,20 +6,22 @@
 //! | `care_days(start, end, from, until, rule)` | days of `[start, end)` in `[from, until)`; rule `STATISTICAL`, `ARRIVAL_NOT_DEPARTURE` or `INCLUSIVE`; `end` NULL while ongoing |
 //! | `age_at(birth, date)` | age in whole years on `date` |
 //! | `age_at_year_end(birth, year)` | age on 31.12. of `year` (THL's reference date) |
-//! | `working_days_after(start, end)` | Finnish working days after `start` up to `end` (LsL 26 §: the day of receipt does not count) |
+//! | `working_days_after(start, end[, rule])` | Finnish working days after `start` up to `end` (LsL 26 §: the day of receipt does not count); rule `EVES_OFF` (default: Christmas and Midsummer Eve are not working days, 150/1930 5 §) or `EVES_WORKING` |
 //! | `add_working_days(date, n)` | the `n`th working day after `date` |
 //! | `add_months(date, n)` | `date` plus `n` months, clamped to month end |
 //! | `compensation_end(home_date, permit_basis, citizenship_date)` | end (exclusive) of the flat-rate compensation window |
-//! | `compensation_month(birth, month_start, window_start, window_end)` | the municipality's expected flat-rate compensation for that month, €, at the rates of its year (`[[compensation.rates]]` in peitto.toml) |
+//! | `compensation_month(birth, month_start, window_start, window_end[, recipient])` | the expected flat-rate compensation for that month, €: a twelfth of the yearly rate for each month from the one the window starts in to the one before it ends in; recipient `KUNTA` (default: the municipality's rates of the month's year, `[[compensation.rates]]` in peitto.toml) or `HVA` (the wellbeing county's share) |
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
 use datafusion::arrow::datatypes::{
     ArrowPrimitiveType, DataType, Date32Type, Float64Type, Int32Type, Int64Type,
 };
 use datafusion::error::DataFusionError;
-use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, TypeSignature, Volatility, create_udf,
+};
 use datafusion::prelude::SessionContext;
-use peitto_domain::DayRule;
+use peitto_domain::{DayRule, WorkingDayRule};
 use peitto_model::Date;
 use std::sync::Arc;
 
@@ -86,9 +88,15 @@ fn age_at_year_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
 
 fn working_days_after(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     per_row::<Int64Type>(args, |a, i| {
-        Some(peitto_domain::working_days_after(
+        // An unknown rule code is NULL, never a silent default.
+        let rule = match a.get(2) {
+            None => WorkingDayRule::EvesOff,
+            Some(r) => WorkingDayRule::from_code(text_at(r, i)?)?,
+        };
+        Some(peitto_domain::working_days_after_under(
             date_at(&a[0], i)?,
             date_at(&a[1], i)?,
+            rule,
         ))
     })
 }
@@ -137,28 +145,45 @@ fn compensation_month(
     per_row::<Float64Type>(args, |a, i| {
         let window = (date_at(&a[2], i)?, date_at(&a[3], i)?);
         let month_start = date_at(&a[1], i)?;
+        // The county's share is set in the law, not per municipality.
+        let rates = match a.get(4).map(|r| text_at(r, i)) {
+            None | Some(Some("KUNTA")) => rates.for_year(month_start.ymd().0),
+            Some(Some("HVA")) => peitto_domain::compensation::COUNTY_2023,
+            Some(_) => return None,
+        };
         Some(peitto_domain::compensation::monthly(
             date_at(&a[0], i)?,
             month_start,
             window,
-            rates.for_year(month_start.ymd().0),
+            rates,
         ))
     })
 }
 
+/// A signature of `base` arguments, or `base` and one text argument more.
+fn with_optional_text(base: Vec<DataType>) -> Signature {
+    let mut longer = base.clone();
+    longer.push(DataType::Utf8);
+    Signature::one_of(
+        vec![TypeSignature::Exact(base), TypeSignature::Exact(longer)],
+        Volatility::Immutable,
+    )
+}
+
 /// Registers `compensation_month` with the municipality's flat rates by year.
 pub fn register_compensation(ctx: &SessionContext, rates: peitto_domain::compensation::RateTable) {
-    ctx.register_udf(create_udf(
-        "compensation_month",
-        vec![
-            DataType::Date32,
-            DataType::Date32,
-            DataType::Date32,
-            DataType::Date32,
-        ],
-        DataType::Float64,
-        Volatility::Immutable,
-        Arc::new(move |args: &[ColumnarValue]| compensation_month(args, &rates)),
+    ctx.register_udf(ScalarUDF::new_from_impl(
+        SimpleScalarUDF::new_with_signature(
+            "compensation_month",
+            with_optional_text(vec![
+                DataType::Date32,
+                DataType::Date32,
+                DataType::Date32,
+                DataType::Date32,
+            ]),
+            DataType::Float64,
+            Arc::new(move |args: &[ColumnarValue]| compensation_month(args, &rates)),
+        ),
     ));
 }
 
@@ -190,12 +215,14 @@ pub fn register(ctx: &SessionContext) {
         Int32,
         age_at_year_end,
     );
-    udf(
-        "working_days_after",
-        vec![Date32, Date32],
-        Int64,
-        working_days_after,
-    );
+    ctx.register_udf(ScalarUDF::new_from_impl(
+        SimpleScalarUDF::new_with_signature(
+            "working_days_after",
+            with_optional_text(vec![Date32, Date32]),
+            Int64,
+            Arc::new(working_days_after),
+        ),
+    ));
     udf(
         "add_working_days",
         vec![Date32, Int64],

@@ -89,6 +89,13 @@ impl Engine {
     /// A session with the domain functions and no tables (tests and fixtures).
     #[must_use]
     pub fn empty() -> Engine {
+        Engine::empty_limited(None)
+    }
+
+    /// A session with the domain functions and no tables, whose queries
+    /// fail once they hold more than `memory_limit` bytes (none: no limit).
+    #[must_use]
+    pub fn empty_limited(memory_limit: Option<usize>) -> Engine {
         let mut config = SessionConfig::new().with_information_schema(true);
         // The store holds Utf8 strings; keep SQL and Parquet reads on the same type.
         config.options_mut().sql_parser.map_string_types_to_utf8view = false;
@@ -97,7 +104,18 @@ impl Engine {
             .execution
             .parquet
             .schema_force_view_types = false;
-        let ctx = SessionContext::new_with_config(config);
+        let ctx = match memory_limit {
+            // A memory pool every operator reserves from: past it a query
+            // fails with ResourcesExhausted instead of taking the machine.
+            Some(bytes) => match datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                .with_memory_limit(bytes, 1.0)
+                .build_arc()
+            {
+                Ok(runtime) => SessionContext::new_with_config_rt(config, runtime),
+                Err(_) => SessionContext::new_with_config(config),
+            },
+            None => SessionContext::new_with_config(config),
+        };
         functions::register(&ctx);
         Engine { ctx }
     }
@@ -108,7 +126,18 @@ impl Engine {
     /// # Errors
     /// If the manifest cannot be read or a table cannot be registered.
     pub async fn open(store_dir: &Path) -> Result<Engine, EngineError> {
-        let engine = Engine::empty();
+        Engine::open_limited(store_dir, None).await
+    }
+
+    /// [`Engine::open`] with a memory limit for every query, in bytes.
+    ///
+    /// # Errors
+    /// If the manifest cannot be read or a table cannot be registered.
+    pub async fn open_limited(
+        store_dir: &Path,
+        memory_limit: Option<usize>,
+    ) -> Result<Engine, EngineError> {
+        let engine = Engine::empty_limited(memory_limit);
         let manifest = peitto_store::Store::read_manifest(store_dir)?;
         for table in peitto_model::tables() {
             let schema = Arc::new(table.schema());

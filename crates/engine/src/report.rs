@@ -42,16 +42,22 @@ impl Report {
     pub fn parse(id: &str, text: &str) -> Result<Report, EngineError> {
         let mut header = BTreeMap::new();
         let mut sql = String::new();
+        // The header is the leading run of `-- key: value` lines whose key is
+        // a name (`title.fi`, `privacy_unit`); the first other line, such as
+        // a comment in prose ("-- The months as VALUES: …"), starts the SQL.
+        let mut in_header = true;
         for line in text.lines() {
-            match line
+            let field = line
                 .strip_prefix("--")
                 .map(str::trim)
                 .and_then(|l| l.split_once(':'))
-            {
-                Some((k, v)) if sql.trim().is_empty() => {
+                .filter(|(k, _)| is_header_key(k.trim()));
+            match field {
+                Some((k, v)) if in_header => {
                     header.insert(k.trim().to_owned(), v.trim().to_owned());
                 }
                 _ => {
+                    in_header &= line.trim().is_empty();
                     sql.push_str(line);
                     sql.push('\n');
                 }
@@ -141,9 +147,26 @@ impl Report {
     }
 }
 
+/// Whether `key` can name a header field: lower-case letters, digits, `_`
+/// and `.`, as in `title.fi`.
+fn is_header_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+}
+
 /// The saved reports that ship with peitto (`queries/` of the repository),
 /// compiled in so a project needs no copy of them.
 pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "actual_cost_claims",
+        include_str!("../../../queries/actual_cost_claims.sql"),
+    ),
+    (
+        "after_care_clients",
+        include_str!("../../../queries/after_care_clients.sql"),
+    ),
     (
         "care_costs",
         include_str!("../../../queries/care_costs.sql"),
@@ -155,6 +178,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "compensation_reconciliation",
         include_str!("../../../queries/compensation_reconciliation.sql"),
+    ),
+    (
+        "county_social_assistance_25_64",
+        include_str!("../../../queries/county_social_assistance_25_64.sql"),
     ),
     (
         "integration_outcomes",
@@ -169,6 +196,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../queries/notification_time_limits.sql"),
     ),
     (
+        "notifications_and_children",
+        include_str!("../../../queries/notifications_and_children.sql"),
+    ),
+    (
+        "open_care_clients",
+        include_str!("../../../queries/open_care_clients.sql"),
+    ),
+    (
         "placed_children",
         include_str!("../../../queries/placed_children.sql"),
     ),
@@ -181,8 +216,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../queries/placement_days_by_form.sql"),
     ),
     (
-        "social_assistance_25_64",
-        include_str!("../../../queries/social_assistance_25_64.sql"),
+        "sotkanet_social_assistance_25_64",
+        include_str!("../../../queries/sotkanet_social_assistance_25_64.sql"),
     ),
     (
         "urgent_and_new_care_orders",
@@ -199,4 +234,49 @@ pub fn builtin() -> Result<Vec<Report>, EngineError> {
         .iter()
         .map(|(id, text)| Report::parse(id, text))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "-- id: r\n-- title.fi: T\n-- title.sv: T\n-- title.en: T\n\
+        -- description: D\n-- unit: u\n-- dimensions: d\n-- measures: m\n\
+        -- privacy_unit: person_key\n-- policy: thl\n-- params: year\n";
+
+    #[test]
+    fn a_comment_in_prose_after_the_header_is_part_of_the_sql() {
+        let text = format!("{HEADER}-- Note: the months as VALUES\nSELECT 1\n-- later: x\n");
+        let report = Report::parse("r", &text).unwrap();
+        assert!(!report.header.contains_key("Note"));
+        assert!(!report.header.contains_key("later"));
+        assert_eq!(report.params(), vec!["year"]);
+        assert!(
+            report.sql.starts_with("-- Note: the months"),
+            "{}",
+            report.sql
+        );
+        assert!(report.sql.ends_with("-- later: x"), "{}", report.sql);
+    }
+
+    #[test]
+    fn every_builtin_report_names_its_source_and_choices() {
+        let known: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .chain(["source", "choices"])
+            .collect();
+        for report in builtin().unwrap() {
+            for key in report.header.keys() {
+                assert!(known.contains(&key.as_str()), "{}: {key}", report.id);
+            }
+            for key in ["source", "choices"] {
+                assert!(
+                    report.header.get(key).is_some_and(|v| !v.is_empty()),
+                    "{}: no {key}",
+                    report.id
+                );
+            }
+        }
+    }
 }

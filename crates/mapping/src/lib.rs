@@ -12,6 +12,11 @@
 //! This crate only parses and checks mappings against the model: it does no
 //! I/O beyond reading a mapping file.
 
+pub mod draft;
+mod encoding;
+
+pub use encoding::{Encoding, UnknownEncoding};
+
 use peitto_model::{ColumnSpec, Kind, TableSpec, codes};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -56,19 +61,6 @@ pub enum MappingError {
         /// The cause.
         source: std::io::Error,
     },
-}
-
-/// Character encoding a system writes its CSV files in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Encoding {
-    /// UTF-8 without a byte-order mark.
-    Utf8,
-    /// UTF-8 with a byte-order mark, as Excel's "CSV UTF-8" writes it.
-    Utf8Bom,
-    /// Windows-1252, as Finnish Excel writes plain "CSV".
-    #[serde(rename = "windows-1252")]
-    Windows1252,
 }
 
 /// How dates are written.
@@ -503,6 +495,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn encodings_are_named_by_their_whatwg_labels() {
+        for label in ["utf-8", "UTF-8", " utf8 ", "unicode-1-1-utf-8"] {
+            assert_eq!(label.parse::<Encoding>(), Ok(Encoding::Utf8), "{label}");
+        }
+        for label in ["windows-1252", "latin1", "ISO-8859-1", "cp1252", "us-ascii"] {
+            assert_eq!(
+                label.parse::<Encoding>(),
+                Ok(Encoding::Windows1252),
+                "{label}"
+            );
+        }
+        assert_eq!("utf-8-bom".parse::<Encoding>(), Ok(Encoding::Utf8Bom));
+        assert!("ebcdic".parse::<Encoding>().is_err());
+        // As a mapping writes it.
+        let text = |enc: &str| {
+            format!(
+                "id = \"x\"\nname = \"x\"\nlanguage = \"fi\"\n[format]\ndelimiter = \";\"\nencoding = \"{enc}\"\ndate_style = \"d.m.yyyy\"\ndecimal = \",\"\nfile_format = \"csv\"\n[tables.population]\nfile = \"p\"\ncolumns = {{ year = \"V\", area_code = \"A\", age = \"I\", sex = \"S\", persons = \"N\" }}\n"
+            )
+        };
+        assert_eq!(
+            Mapping::from_toml("x", &text("utf-8"))
+                .unwrap()
+                .format
+                .encoding,
+            Encoding::Utf8
+        );
+        let err = Mapping::from_toml("x", &text("koi8-r"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown encoding"), "{err}");
     }
 
     #[test]

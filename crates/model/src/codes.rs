@@ -118,7 +118,7 @@ code_list!(
 code_list!(
     SERVICE_DOMAIN,
     "service_domain",
-    "Palvelu: adult social services a decision concerns.",
+    "Palvelu: the social service a decision concerns.",
     [
         (
             "TOIMEENTULOTUKI_TAYDENTAVA",
@@ -129,10 +129,18 @@ code_list!(
             "Ehkäisevä toimeentulotuki: preventive social assistance"
         ),
         (
+            "TOIMEENTULOTUKI_PERUS",
+            "Perustoimeentulotuki: basic social assistance, granted by Kela (from a Kela extract)"
+        ),
+        (
             "KUNTOUTTAVA_TYOTOIMINTA",
             "Kuntouttava työtoiminta: rehabilitative work activity"
         ),
         ("VAMMAISPALVELU", "Vammaispalvelut: disability services"),
+        (
+            "LASTENSUOJELU_AVOHUOLTO",
+            "Lastensuojelun avohuollon tukitoimi: child-welfare open-care support measure (LsL 36 §)"
+        ),
     ]
 );
 
@@ -282,6 +290,19 @@ code_list!(
 );
 
 code_list!(
+    COMPENSATION_RECIPIENT,
+    "compensation_recipient",
+    "Korvauksen saaja: who receives a state integration compensation (Act 681/2023).",
+    [
+        ("KUNTA", "Kunta: the municipality"),
+        (
+            "HVA",
+            "Hyvinvointialue: the wellbeing services county (or the City of Helsinki)"
+        ),
+    ]
+);
+
+code_list!(
     DAY_RULE,
     "day_rule",
     "Hoitopäivien laskusääntö: how an invoice counts care days.",
@@ -340,6 +361,7 @@ pub static ALL: &[&CodeList] = &[
     &OUTCOME_OFFSET,
     &OUTCOME_STATUS,
     &COMPENSATION_TYPE,
+    &COMPENSATION_RECIPIENT,
     &DAY_RULE,
     &ORG_TYPE,
 ];
@@ -348,4 +370,142 @@ pub static ALL: &[&CodeList] = &[
 #[must_use]
 pub fn by_name(name: &str) -> Option<&'static CodeList> {
     ALL.iter().copied().find(|l| l.name == name)
+}
+
+/// Names of the codes managers read on the dashboard, as (list, code,
+/// Finnish, Swedish, English).
+pub static NAMES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "sex",
+        "1",
+        "Pojat ja miehet",
+        "Pojkar och män",
+        "Boys and men",
+    ),
+    (
+        "sex",
+        "2",
+        "Tytöt ja naiset",
+        "Flickor och kvinnor",
+        "Girls and women",
+    ),
+    (
+        "placement_form",
+        "PERHEHOITO",
+        "Perhehoito",
+        "Familjevård",
+        "Family care",
+    ),
+    (
+        "placement_form",
+        "SUKULAISPERHEHOITO",
+        "Sukulais- ja läheisperhehoito",
+        "Släkt- och närståendefamiljevård",
+        "Kinship care",
+    ),
+    (
+        "placement_form",
+        "AMMATILLINEN_PERHEHOITO",
+        "Ammatillinen perhehoito",
+        "Professionell familjevård",
+        "Professional family care",
+    ),
+    (
+        "placement_form",
+        "LAITOSHOITO",
+        "Laitoshoito",
+        "Anstaltsvård",
+        "Residential care",
+    ),
+    ("placement_form", "MUU", "Muu", "Annan", "Other"),
+    (
+        "outcome_status",
+        "TYOLLINEN",
+        "Työllinen",
+        "Sysselsatt",
+        "Employed",
+    ),
+    (
+        "outcome_status",
+        "OPISKELIJA",
+        "Opiskelija",
+        "Studerande",
+        "In education",
+    ),
+    (
+        "outcome_status",
+        "TYOTON",
+        "Työtön",
+        "Arbetslös",
+        "Unemployed",
+    ),
+    (
+        "outcome_status",
+        "TYOVOIMAN_ULKOPUOLELLA",
+        "Työvoiman ulkopuolella",
+        "Utanför arbetskraften",
+        "Outside the labour force",
+    ),
+    (
+        "outcome_status",
+        "TUNTEMATON",
+        "Tuntematon",
+        "Okänd",
+        "Unknown",
+    ),
+    (
+        "compensation_type",
+        "LASKENNALLINEN",
+        "Laskennallinen korvaus",
+        "Kalkylerad ersättning",
+        "Flat-rate compensation",
+    ),
+    (
+        "compensation_type",
+        "ALKUKARTOITUS",
+        "Alkukartoitus",
+        "Inledande kartläggning",
+        "Initial assessment",
+    ),
+    (
+        "compensation_type",
+        "ERITYISKUSTANNUS",
+        "Erityiskustannukset",
+        "Särskilda kostnader",
+        "Special costs",
+    ),
+    (
+        "compensation_type",
+        "TOIMEENTULOTUKI",
+        "Toimeentulotuki",
+        "Utkomststöd",
+        "Social assistance",
+    ),
+    (
+        "compensation_type",
+        "TULKKAUS",
+        "Tulkkaus",
+        "Tolkning",
+        "Interpreting",
+    ),
+    (
+        "compensation_type",
+        "ILMAN_HUOLTAJAA",
+        "Ilman huoltajaa tulleet",
+        "Minderåriga utan vårdnadshavare",
+        "Unaccompanied minors",
+    ),
+];
+
+/// A code's name in a language (`fi`, `sv`, `en`), where [`NAMES`] has it.
+#[must_use]
+pub fn name(list: &str, code: &str, lang: &str) -> Option<&'static str> {
+    NAMES
+        .iter()
+        .find(|n| n.0 == list && n.1 == code)
+        .map(|n| match lang {
+            "sv" => n.3,
+            "en" => n.4,
+            _ => n.2,
+        })
 }

@@ -673,6 +673,13 @@ pub static STATE_COMPENSATION: TableSpec = TableSpec {
             false,
             "Maksaja: paying organisation's code",
         ),
+        col(
+            "recipient",
+            Kind::Code(&codes::COMPENSATION_RECIPIENT),
+            A,
+            false,
+            "Saaja: the municipality or the wellbeing county the compensation is for; empty is the municipality",
+        ),
         MUNICIPALITY,
     ],
     key: &["claim_id"],

@@ -174,6 +174,56 @@ pub struct Config {
     /// Integration compensation settings.
     #[serde(default)]
     pub compensation: CompensationConfig,
+    /// Limits and domains of planners' own queries.
+    #[serde(default)]
+    pub query: QueryConfig,
+}
+
+/// `[query]` of peitto.toml: limits of `peitto query` and the year domain
+/// its tables are enumerated over.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QueryConfig {
+    /// Memory one query may use, MiB.
+    #[serde(default = "default_memory_mib")]
+    pub memory_limit_mib: u64,
+    /// Wall-clock seconds one query may run.
+    #[serde(default = "default_time_limit")]
+    pub time_limit_s: u64,
+    /// First year of the year domain.
+    #[serde(default = "default_first_year")]
+    pub first_year: i32,
+    /// Last year of the year domain (none: the current year).
+    #[serde(default)]
+    pub last_year: Option<i32>,
+    /// Most cells a released table may have.
+    #[serde(default = "default_max_cells")]
+    pub max_cells: usize,
+}
+
+fn default_memory_mib() -> u64 {
+    4096
+}
+fn default_time_limit() -> u64 {
+    60
+}
+fn default_first_year() -> i32 {
+    2010
+}
+fn default_max_cells() -> usize {
+    50_000
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        QueryConfig {
+            memory_limit_mib: default_memory_mib(),
+            time_limit_s: default_time_limit(),
+            first_year: default_first_year(),
+            last_year: None,
+            max_cells: default_max_cells(),
+        }
+    }
 }
 
 /// `[compensation]` of peitto.toml.

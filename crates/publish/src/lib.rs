@@ -332,8 +332,8 @@ pub fn xlsx(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishEr
     }
     r += 1;
     let rows = [
-        (text(lang, "cover.description"), meta.description.clone()),
-        (text(lang, "cover.unit"), meta.unit.clone()),
+        (text(lang, "cover.description"), definition(meta, lang)),
+        (text(lang, "cover.unit"), unit_text(meta, lang)),
         (text(lang, "cover.parameters"), meta.params.clone()),
         (text(lang, "cover.policy"), meta.policy.clone()),
     ];
@@ -646,6 +646,28 @@ pub struct Cover<'a> {
     pub created: &'a str,
 }
 
+/// A report's definition for its recipients in `lang`: the catalogue's
+/// text (`statdef.ID`, written for the recipient and citing the law or
+/// THL's definition) where there is one, else the report header's.
+fn definition(meta: &Meta, lang: Lang) -> String {
+    let key = format!("statdef.{}", meta.id);
+    if peitto_i18n::has(&key) {
+        text(lang, &key).to_owned()
+    } else {
+        meta.description.clone()
+    }
+}
+
+/// A report's unit in `lang` (`statdef.ID_unit`), else the header's.
+fn unit_text(meta: &Meta, lang: Lang) -> String {
+    let key = format!("statdef.{}_unit", meta.id);
+    if peitto_i18n::has(&key) {
+        text(lang, &key).to_owned()
+    } else {
+        meta.unit.clone()
+    }
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -693,9 +715,14 @@ pub fn cover(c: &Cover<'_>) -> String {
                 h,
                 "<p><b>{}:</b> {}</p>",
                 t("cover.description"),
-                esc(&meta.description)
+                esc(&definition(meta, lang))
             );
-            let _ = writeln!(h, "<p><b>{}:</b> {}</p>", t("cover.unit"), esc(&meta.unit));
+            let _ = writeln!(
+                h,
+                "<p><b>{}:</b> {}</p>",
+                t("cover.unit"),
+                esc(&unit_text(meta, lang))
+            );
             let _ = writeln!(
                 h,
                 "<p><b>{}:</b> {}</p>",

@@ -67,6 +67,59 @@ pub enum Refusal {
     /// Anything else the release does not know to be safe.
     #[error("{0} is not supported in a released query")]
     Unsupported(String),
+    /// An expression computed from a pseudonym or a record id.
+    #[error("an expression of {column}, which identifies a person or record")]
+    IdentifierExpression {
+        /// The stored column.
+        column: String,
+    },
+    /// An operation that could fail on a stored value (its failure would answer a question).
+    #[error("{what} could fail on a stored value")]
+    MayFail {
+        /// The operation.
+        what: String,
+    },
+    /// An operation outside the allowlist.
+    #[error("{what} is not among the operations a query may use")]
+    NotAllowed {
+        /// The operation.
+        what: String,
+    },
+    /// A grouping expression with no declared domain.
+    #[error("{expr} has no declared domain to group by")]
+    NoDomain {
+        /// The expression.
+        expr: String,
+    },
+    /// A measure that is not a declared one.
+    #[error("{expr} is not a declared measure")]
+    MeasureNotDeclared {
+        /// The expression.
+        expr: String,
+    },
+    /// An aggregate or window over released (protected) rows.
+    #[error("an aggregate over released rows")]
+    AggregateOverProtected,
+    /// A table function or a table outside the model.
+    #[error("{name} is not a register table")]
+    TableFunction {
+        /// Its name.
+        name: String,
+    },
+    /// A join with reference data on an expression.
+    #[error("a join on an expression")]
+    JoinOnExpression,
+    /// The table would have too many cells.
+    #[error("the table would have {cells} cells, more than {max}")]
+    GridTooLarge {
+        /// Cells of the grid.
+        cells: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A suppression policy asked for a planner's own query.
+    #[error("own queries are released under cell-key policies only")]
+    SuppressionPolicy,
 }
 
 impl Refusal {
@@ -87,17 +140,34 @@ impl Refusal {
             Refusal::MixesLevels => "mixes_levels",
             Refusal::GroupingSets => "grouping_sets",
             Refusal::Unsupported(_) => "unsupported",
+            Refusal::IdentifierExpression { .. } => "identifier_expression",
+            Refusal::MayFail { .. } => "may_fail",
+            Refusal::NotAllowed { .. } => "not_allowed",
+            Refusal::NoDomain { .. } => "no_domain",
+            Refusal::MeasureNotDeclared { .. } => "measure_not_declared",
+            Refusal::AggregateOverProtected => "aggregate_over_protected",
+            Refusal::TableFunction { .. } => "table_function",
+            Refusal::JoinOnExpression => "join_on_expression",
+            Refusal::GridTooLarge { .. } => "grid_too_large",
+            Refusal::SuppressionPolicy => "suppression_policy",
         }
     }
 
     /// The detail the message names (a column, a function), if any.
     #[must_use]
-    pub fn detail(&self) -> &str {
+    pub fn detail(&self) -> String {
         match self {
-            Refusal::GroupsByIdentifier { column } => column,
-            Refusal::PersonValueAggregate { function } => function,
-            Refusal::Unsupported(what) => what,
-            _ => "",
+            Refusal::GroupsByIdentifier { column } | Refusal::IdentifierExpression { column } => {
+                column.clone()
+            }
+            Refusal::PersonValueAggregate { function } => function.clone(),
+            Refusal::Unsupported(what)
+            | Refusal::MayFail { what }
+            | Refusal::NotAllowed { what } => what.clone(),
+            Refusal::NoDomain { expr } | Refusal::MeasureNotDeclared { expr } => expr.clone(),
+            Refusal::TableFunction { name } => name.clone(),
+            Refusal::GridTooLarge { cells, max } => format!("{cells} > {max}"),
+            _ => String::new(),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! population, ordering) sees only protected values.
 
 pub mod analyze;
+pub mod query;
 
 pub use analyze::{Analysis, Level, MeasureKind, Refusal};
 
@@ -257,18 +258,18 @@ pub async fn plan(
 /// Person-level partials of one release aggregate: per leaf (the grouping
 /// values), its persons and their measures.
 #[derive(Default)]
-struct Partials {
+pub(crate) struct Partials {
     /// Pseudonyms by person number.
-    names: Vec<String>,
+    pub(crate) names: Vec<String>,
     /// Per leaf: its grouping values and persons.
-    cells: Vec<(Vec<ScalarValue>, PersonPartials)>,
+    pub(crate) cells: Vec<(Vec<ScalarValue>, PersonPartials)>,
 }
 
 /// One leaf's persons, each once (DataFusion groups the partials by leaf
 /// and person), and per person and measure (sum of values, rows with a
 /// value), `measures` to a person.
 #[derive(Default)]
-struct PersonPartials {
+pub(crate) struct PersonPartials {
     ids: Vec<u32>,
     parts: Vec<(f64, u64)>,
     /// Measures per person.
@@ -286,7 +287,7 @@ impl PersonPartials {
     }
 
     /// (person number, their measures) for each person of the leaf.
-    fn persons(&self) -> impl Iterator<Item = (u32, &[(f64, u64)])> {
+    pub(crate) fn persons(&self) -> impl Iterator<Item = (u32, &[(f64, u64)])> {
         self.ids
             .iter()
             .enumerate()
@@ -331,7 +332,7 @@ impl PersonNumbers {
 /// each protected quantity (`None`: withheld).
 type CellRow = (Vec<Option<ScalarValue>>, Vec<Option<f64>>);
 
-async fn partials(
+pub(crate) async fn partials(
     ctx: &datafusion::prelude::SessionContext,
     agg: &ReleaseAggregate,
 ) -> Result<Partials, ReleaseError> {
@@ -459,7 +460,7 @@ async fn partials(
 
 /// What one person contributes to a protected quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Part {
+pub(crate) enum Part {
     Sum,
     Rows,
     Present,
@@ -467,7 +468,7 @@ enum Part {
 
 /// The protected quantities behind the aggregate's measures: AVG is a sum
 /// and a count, each protected.
-fn parts(agg: &ReleaseAggregate) -> Vec<(usize, Part)> {
+pub(crate) fn parts(agg: &ReleaseAggregate) -> Vec<(usize, Part)> {
     let mut out = Vec::new();
     for (j, (kind, _, _)) in agg.measures.iter().enumerate() {
         match kind {
@@ -493,15 +494,15 @@ fn contribution(part: Part, (sum, rows): (f64, u64)) -> f64 {
 }
 
 #[derive(Debug, Default)]
-struct Counts {
-    cells: usize,
-    suppressed: usize,
-    perturbed: usize,
-    hidden: Vec<f64>,
+pub(crate) struct Counts {
+    pub(crate) cells: usize,
+    pub(crate) suppressed: usize,
+    pub(crate) perturbed: usize,
+    pub(crate) hidden: Vec<f64>,
 }
 
 impl Counts {
-    fn add(&mut self, o: &Counts) {
+    pub(crate) fn add(&mut self, o: &Counts) {
         self.cells += o.cells;
         self.suppressed += o.suppressed;
         self.perturbed += o.perturbed;
@@ -511,9 +512,9 @@ impl Counts {
 
 /// Protected cells: grouping values (`None`: the dimension's total) and,
 /// per protected quantity, the value or `None` when withheld.
-struct Cells {
-    rows: Vec<CellRow>,
-    counts: Counts,
+pub(crate) struct Cells {
+    pub(crate) rows: Vec<CellRow>,
+    pub(crate) counts: Counts,
 }
 
 /// Field metadata key marking a released column's role.
@@ -998,7 +999,7 @@ fn perturb_magnitude(value: f64, contributions: &[f64], key: u64, modulus: u64) 
 
 /// The plan that stands in for the aggregate: its protected cells in a
 /// memory table, projected to the aggregate's exact column names.
-fn substitute(
+pub(crate) fn substitute(
     agg: &ReleaseAggregate,
     cells: &Cells,
     n: usize,
@@ -1073,7 +1074,7 @@ fn substitute(
     .build()?)
 }
 
-fn to_table(
+pub(crate) fn to_table(
     schema: &Schema,
     batches: &[RecordBatch],
     dims: &BTreeSet<String>,

@@ -98,7 +98,7 @@ pub(crate) fn members(release: &Release, r: usize) -> impl Iterator<Item = usize
 }
 
 /// Withheld cells, less those whose value the attacker is given.
-fn hidden_cells(release: &Release, known: &[usize]) -> Vec<bool> {
+pub(crate) fn hidden_cells(release: &Release, known: &[usize]) -> Vec<bool> {
     (0..release.cells.len())
         .map(|i| release.cells[i].status.suppressed() && !known.contains(&i))
         .collect()
@@ -190,7 +190,7 @@ pub(crate) fn ties(
 }
 
 /// The first `cap` hidden cells reached from `target` through relations, breadth first.
-fn ball(
+pub(crate) fn ball(
     release: &Release,
     links: &Links,
     hidden: &[bool],
@@ -402,6 +402,7 @@ pub(crate) fn verify_shown(
     known: &[usize],
     targets: &[usize],
     settle: bool,
+    prior: &ShownBy,
 ) -> Result<(Vec<Interval>, Shown), SdcError> {
     let hidden = hidden_cells(release, known);
     let mut shown: Shown = targets
@@ -433,13 +434,31 @@ pub(crate) fn verify_shown(
             shown[k][usize::from(!up)] = point;
         }
     };
-    // Each side each target needs, tried first in a small neighbourhood:
-    // most protected cells show it there, with a small LP.
-    let needs: Vec<(usize, bool)> = (0..targets.len())
-        .filter(|&k| hidden[targets[k]])
-        .flat_map(|k| [(k, true), (k, false)])
-        .filter(|&(k, up)| need(release, targets[k], up) > 0.0)
-        .collect();
+    // A point found earlier (by a check or as a deviation that was
+    // hidden) still shows its side while every cell it moves is hidden:
+    // it stays feasible for the attacker, so no LP is needed.
+    let still = |k: usize, up: bool| {
+        prior
+            .get(&targets[k])
+            .and_then(|sides| sides[usize::from(!up)].as_ref())
+            .filter(|moved| moved.iter().all(|&m| hidden[m]))
+            .cloned()
+    };
+    // Each other side each target needs, tried first in a small
+    // neighbourhood: most protected cells show it there, with a small LP.
+    let mut needs: Vec<(usize, bool)> = Vec::new();
+    for (k, &t) in targets.iter().enumerate() {
+        for up in [true, false] {
+            let amount = need(release, t, up);
+            if !hidden[t] || amount <= 0.0 {
+                continue;
+            }
+            match still(k, up) {
+                Some(point) => record(k, up, amount, Some(point)),
+                None => needs.push((k, up)),
+            }
+        }
+    }
     let index: Vec<usize> = (0..needs.len()).collect();
     let nearby = par_map(&index, |n| {
         let (k, up) = needs[n];
@@ -467,6 +486,10 @@ pub(crate) fn verify_shown(
         } else {
             open_sides.push((k, up));
         }
+    }
+    if !settle {
+        // Trimming asks only for a quick proof: a side not shown nearby keeps its cell withheld.
+        return Ok((out, shown));
     }
     // The rest grouped by the connected part of the table they lie in.
     let mut part_of = vec![usize::MAX; release.cells.len()];
@@ -593,20 +616,21 @@ pub fn audit(release: &Release, policy: &Policy) -> Result<Audit, SdcError> {
 /// # Errors
 /// If the LP solver fails or the published values are inconsistent.
 pub fn check(release: &Release, policy: &Policy) -> Result<Audit, SdcError> {
-    Ok(check_shown(release, policy)?.0)
+    Ok(check_shown(release, policy, &ShownBy::new())?.0)
 }
 
 /// [`check`], with the points that showed each primary protected.
 pub(crate) fn check_shown(
     release: &Release,
     policy: &Policy,
+    prior: &ShownBy,
 ) -> Result<(Audit, ShownBy), SdcError> {
     let links = Links::new(release);
     let primaries: Vec<usize> = (0..release.cells.len())
         .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
         .collect();
     let mut intervals = vec![None; release.cells.len()];
-    let (found, shown) = verify_shown(release, policy, &links, &[], &primaries, true)?;
+    let (found, shown) = verify_shown(release, policy, &links, &[], &primaries, true, prior)?;
     for (i, interval) in primaries.iter().zip(found) {
         intervals[*i] = Some(interval);
     }
@@ -657,8 +681,16 @@ fn verdict(
             .collect();
         let index: Vec<usize> = (0..singles.len()).collect();
         let computed = par_map(&index, |k| {
-            verify_shown(release, policy, links, &[singles[k]], &neighbours[k], true)
-                .map(|(found, _)| found)
+            verify_shown(
+                release,
+                policy,
+                links,
+                &[singles[k]],
+                &neighbours[k],
+                true,
+                shown,
+            )
+            .map(|(found, _)| found)
         });
         for (k, found) in computed.into_iter().enumerate() {
             for (&p, interval) in neighbours[k].iter().zip(found?) {
@@ -689,6 +721,15 @@ fn is_within(release: &Release, inner: usize, outer: usize) -> bool {
         .all(|(d, dim)| dim.ancestors_and_self(a[d]).contains(&b[d]))
 }
 
+/// Whether cell `outer` holds exactly the persons of cell `inner`, which
+/// lies inside it (a county of one municipality, a row whose other cells
+/// are empty): the singleton's own person learns nothing about anyone else
+/// from its value.
+fn same_persons(release: &Release, inner: usize, outer: usize) -> bool {
+    release.cells[outer].contributors == release.cells[inner].contributors
+        && is_within(release, inner, outer)
+}
+
 /// Withheld primary cells with exactly one contributor.
 pub(crate) fn singletons(release: &Release) -> Vec<usize> {
     (0..release.cells.len())
@@ -700,8 +741,9 @@ pub(crate) fn singletons(release: &Release) -> Vec<usize> {
 }
 
 /// Other primary cells that share a relation with cell `s`, leaving out
-/// cells inside `s` (its parts at any depth): a singleton's parts hold
-/// only the singleton's own person, who learns nothing new from them.
+/// cells inside `s` (its parts at any depth) and cells holding the same
+/// persons as `s`: they hold only the singleton's own person, who learns
+/// nothing new from them.
 pub(crate) fn neighbour_primaries(release: &Release, s: usize) -> Vec<usize> {
     let mut out: Vec<usize> = release
         .relations
@@ -712,6 +754,7 @@ pub(crate) fn neighbour_primaries(release: &Release, s: usize) -> Vec<usize> {
             i != s
                 && matches!(release.cells[i].status, Status::Primary(_))
                 && !is_within(release, i, s)
+                && !same_persons(release, s, i)
         })
         .collect();
     out.sort_unstable();

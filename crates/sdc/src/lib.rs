@@ -52,6 +52,17 @@ pub enum SdcError {
     /// No suppression pattern protects this cell: the table cannot be released.
     #[error("cell {0} cannot be protected; nothing is released")]
     CannotProtect(String),
+    /// The grand total is itself unsafe: no cell of the table can be published.
+    #[error(
+        "the grand total ({0}) is itself unsafe, so no cell of the table can be published; merge categories or widen the area or period; nothing is released"
+    )]
+    TotalUnsafe(String),
+    /// Even with every cell withheld, a primary can be pinned down (its
+    /// protection asks for more than the table can give).
+    #[error(
+        "cell {0} cannot be protected even with every cell withheld; merge categories or widen the area or period; nothing is released"
+    )]
+    TooSmall(String),
     /// The linear-programming solver failed.
     #[error("the LP solver failed: {0}")]
     Solver(String),

@@ -14,8 +14,8 @@
 
 use crate::SdcError;
 use crate::audit::{
-    Audit, Failure, Interval, Links, ShownBy, check, check_shown, lower_bound, members, protects,
-    short, ties, verify_shown,
+    Audit, Links, ShownBy, ball, check_shown, hidden_cells, lower_bound, members, par_map,
+    protects, ties, verify_shown,
 };
 use crate::lp::{INF, Lp};
 use crate::policy::{CostKind, Policy};
@@ -34,6 +34,15 @@ const TOUCH: f64 = 1e-7;
 /// first, small deviation LPs may use (with every withheld cell); the whole
 /// table comes last.
 const NEAR_WIDTHS: [usize; 2] = [8, 40];
+/// How many withheld cells around the primary (reached through withheld
+/// cells) the small deviation LPs may route through.
+const HIDDEN_NEAR: usize = 1000;
+/// Primaries whose deviations are solved side by side (a constant, not the
+/// number of cores, so the pattern does not depend on the machine).
+const FIX_BATCH: usize = 2;
+/// Most secondary cells, costliest first, that trimming tries to publish
+/// again: each try is a few LPs, and the costliest hold most of the gain.
+const TRIM_TRIES: usize = 400;
 
 /// Applies the policy's primary rules, chooses secondary suppressions and
 /// audits the result. Returns the passing audit.
@@ -44,61 +53,104 @@ const NEAR_WIDTHS: [usize; 2] = [8, 40];
 pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError> {
     primary::apply(release, policy);
     let links = Links::new(release);
-    let (mut result, mut shown) = check_shown(release, policy)?;
+    match iterate(release, policy, &links) {
+        Ok(Some(result)) => Ok(result),
+        Ok(None) | Err(SdcError::CannotProtect(_)) => fallback(release, policy, &links),
+        Err(e) => Err(e),
+    }
+}
+
+/// The fast path: a deviation hidden for every primary in turn, then
+/// fixing what the check finds (singleton pairs) round by round, then
+/// trimming. `None` when the rounds run out first.
+fn iterate(
+    release: &mut Release,
+    policy: &Policy,
+    links: &Links,
+) -> Result<Option<Audit>, SdcError> {
+    let mut shown = ShownBy::new();
+    let primaries: Vec<(usize, Option<usize>)> = (0..release.cells.len())
+        .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
+        .map(|i| (i, None))
+        .collect();
+    fix(release, policy, links, &primaries, &mut shown)?;
+    let mut result;
+    (result, shown) = check_shown(release, policy, &shown)?;
     let mut trimmed = false;
     for _ in 0..MAX_ROUNDS {
         if result.passed() {
-            if trimmed || !trim(release, policy, &links, shown.clone())? {
-                return Ok(result);
+            if trimmed || !trim(release, policy, links, &mut shown)? {
+                return Ok(Some(result));
             }
             // Publishing cells again must pass the whole check, singleton pairs included.
             trimmed = true;
-            result = check(release, policy)?;
-            continue;
+        } else {
+            let failures: Vec<(usize, Option<usize>)> = result
+                .failures
+                .iter()
+                .map(|f| (f.cell, f.singleton))
+                .collect();
+            if !fix(release, policy, links, &failures, &mut shown)? {
+                break;
+            }
         }
-        if !fix(release, policy, &links, &result.failures)? {
-            break;
-        }
-        (result, shown) = check_shown(release, policy)?;
+        (result, shown) = check_shown(release, policy, &shown)?;
     }
-    if result.passed() {
-        return Ok(result);
-    }
-    Err(SdcError::CannotProtect(
-        result
-            .failures
-            .first()
-            .map_or_else(String::new, |f| release.describe(f.cell)),
-    ))
+    Ok(result.passed().then_some(result))
 }
 
-/// Hides a deviation for each failure, in order. Until the first one is
-/// hidden the check's intervals are current; after that each is looked at
-/// again, since an earlier fix often protects later ones too. Returns
-/// whether anything was suppressed.
+/// For each primary (with the singleton whose value its attacker knows,
+/// if any), in order: each side its protection needs that no point in
+/// `shown` shows any more gets the cheapest deviation, which is hidden and
+/// kept in `shown` as the point that shows the side. Routes through cells
+/// already withheld cost next to nothing, so a primary that earlier
+/// deviations protect adds nothing. [`FIX_BATCH`] primaries at a time, far
+/// apart in the order, are
+/// solved side by side (on both cores) from the same pattern: a deviation
+/// stays a valid proof whatever else is hidden, it may only cost a little
+/// more. Returns whether any deviation was needed.
 fn fix(
     release: &mut Release,
     policy: &Policy,
     links: &Links,
-    failures: &[Failure],
+    targets: &[(usize, Option<usize>)],
+    shown: &mut ShownBy,
 ) -> Result<bool, SdcError> {
     let mut changed = false;
-    for failure in failures {
-        let interval = if changed {
-            let known: Vec<usize> = failure.singleton.into_iter().collect();
-            verify_shown(release, policy, links, &known, &[failure.cell], true)?.0[0]
-        } else {
-            failure.interval
-        };
-        if !protects(release, failure.cell, interval) {
-            hide(
-                release,
-                policy,
-                links,
-                failure.cell,
-                interval,
-                failure.singleton,
-            )?;
+    // Batches take primaries far apart in the order (cells far apart in
+    // the table), whose deviations rarely share cells.
+    let stride = targets.len().div_ceil(FIX_BATCH);
+    for start in 0..stride {
+        let mut open: Vec<(usize, Option<usize>, usize, f64, f64)> = Vec::new();
+        for &(p, known) in targets.iter().skip(start).step_by(stride) {
+            let (up, down) = release.cells[p].protection;
+            for (side, direction, amount) in [(0, 1.0, up), (1, -1.0, down)] {
+                let valid = shown
+                    .get(&p)
+                    .and_then(|sides| sides[side].as_ref())
+                    .is_some_and(|moved| {
+                        moved
+                            .iter()
+                            .all(|&m| release.cells[m].status.suppressed() && Some(m) != known)
+                    });
+                if amount > 0.0 && !valid {
+                    open.push((p, known, side, direction, amount));
+                }
+            }
+        }
+        let index: Vec<usize> = (0..open.len()).collect();
+        let found = par_map(&index, |k| {
+            let (p, known, _, direction, amount) = open[k];
+            deviation(release, policy, links, p, direction, amount, known)
+        });
+        for (&(p, _, side, _, _), touched) in open.iter().zip(found) {
+            let touched = touched?.ok_or_else(|| SdcError::CannotProtect(release.describe(p)))?;
+            for &i in &touched {
+                if !release.cells[i].status.suppressed() {
+                    release.cells[i].status = Status::Secondary;
+                }
+            }
+            shown.entry(p).or_insert([None, None])[side] = Some(touched);
             changed = true;
         }
     }
@@ -113,7 +165,7 @@ fn trim(
     release: &mut Release,
     policy: &Policy,
     links: &Links,
-    mut shown: ShownBy,
+    shown: &mut ShownBy,
 ) -> Result<bool, SdcError> {
     let mut secondaries: Vec<usize> = (0..release.cells.len())
         .filter(|&i| release.cells[i].status == Status::Secondary)
@@ -123,6 +175,7 @@ fn trim(
             .total_cmp(&cost(release, policy, a))
             .then(a.cmp(&b))
     });
+    secondaries.truncate(TRIM_TRIES);
     let mut published = false;
     for s in secondaries {
         let mut affected: Vec<usize> = shown
@@ -141,12 +194,13 @@ fn trim(
             .flat_map(|&r| members(release, r))
             .collect();
         affected.sort_unstable_by_key(|p| (!next_to.contains(p), *p));
+
         release.cells[s].status = Status::Safe;
         // One at a time, stopping at the first primary not shown protected
         // quickly (without settling: the cell then stays withheld).
         let mut points = Vec::with_capacity(affected.len());
         for &p in &affected {
-            let (found, shown_p) = verify_shown(release, policy, links, &[], &[p], false)?;
+            let (found, shown_p) = verify_shown(release, policy, links, &[], &[p], false, shown)?;
             if !protects(release, p, found[0]) {
                 break;
             }
@@ -162,6 +216,71 @@ fn trim(
     Ok(published)
 }
 
+/// When fixing does not converge: every cell is withheld but the grand
+/// total (hiding more never uncovers a primary), or if that fails the
+/// grand total as well; if even that fails, no pattern exists. Then cells
+/// are published again where no primary needs them, and any singleton
+/// pair the trimming uncovered is fixed. Terminates: each fix keeps what
+/// it protects, and if fixing stalls the all-withheld pattern is released
+/// as it was.
+fn fallback(release: &mut Release, policy: &Policy, links: &Links) -> Result<Audit, SdcError> {
+    let total = grand_total(release);
+    if let Some(t) = total
+        && matches!(release.cells[t].status, Status::Primary(_))
+    {
+        return Err(SdcError::TotalUnsafe(release.describe(t)));
+    }
+    let mut withheld = Vec::new();
+    let (mut all_hidden, mut shown) = (None, ShownBy::new());
+    for hide_total in [false, true] {
+        for (i, cell) in release.cells.iter_mut().enumerate() {
+            if (hide_total || Some(i) != total) && !cell.status.suppressed() {
+                cell.status = Status::Secondary;
+            }
+        }
+        let (result, points) = check_shown(release, policy, &ShownBy::new())?;
+        if result.passed() {
+            withheld = release.cells.iter().map(|c| c.status).collect();
+            (all_hidden, shown) = (Some(result), points);
+            break;
+        }
+        if hide_total {
+            return Err(SdcError::TooSmall(
+                release.describe(result.failures[0].cell),
+            ));
+        }
+    }
+    let all_hidden = all_hidden.unwrap_or_else(|| unreachable!("returned above"));
+    trim(release, policy, links, &mut shown)?;
+    loop {
+        let result;
+        (result, shown) = check_shown(release, policy, &shown)?;
+        if result.passed() {
+            return Ok(result);
+        }
+        let failures: Vec<(usize, Option<usize>)> = result
+            .failures
+            .iter()
+            .map(|f| (f.cell, f.singleton))
+            .collect();
+        let fixed = matches!(fix(release, policy, links, &failures, &mut shown), Ok(true));
+        if !fixed {
+            for (cell, status) in release.cells.iter_mut().zip(&withheld) {
+                cell.status = *status;
+            }
+            return Ok(all_hidden);
+        }
+    }
+}
+
+/// The cell at the total of every dimension (every table's grand total).
+fn grand_total(release: &Release) -> Option<usize> {
+    release
+        .cells
+        .iter()
+        .position(|c| c.key.iter().zip(&release.dims).all(|(&k, d)| k == d.total))
+}
+
 fn cost(release: &Release, policy: &Policy, i: usize) -> f64 {
     let cell = &release.cells[i];
     if cell.status.suppressed() {
@@ -171,34 +290,6 @@ fn cost(release: &Release, policy: &Policy, i: usize) -> f64 {
         CostKind::Value => cell.value.abs() + 1.0,
         CostKind::Count => 1.0,
     }
-}
-
-/// Suppresses the cells of the cheapest deviation that moves `p` as far as
-/// its protection requires, in each direction it is short of.
-fn hide(
-    release: &mut Release,
-    policy: &Policy,
-    links: &Links,
-    p: usize,
-    interval: Interval,
-    known: Option<usize>,
-) -> Result<(), SdcError> {
-    let (up, down) = release.cells[p].protection;
-    let needs: Vec<(f64, f64)> = [(true, 1.0, up), (false, -1.0, down)]
-        .into_iter()
-        .filter(|&(side, _, _)| short(release, p, interval, side))
-        .map(|(_, direction, amount)| (direction, amount))
-        .collect();
-    for (direction, amount) in needs {
-        let touched = deviation(release, policy, links, p, direction, amount, known)?
-            .ok_or_else(|| SdcError::CannotProtect(release.describe(p)))?;
-        for i in touched {
-            if !release.cells[i].status.suppressed() {
-                release.cells[i].status = Status::Secondary;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The cells a cheapest feasible deviation moving `p` by `direction ×
@@ -233,7 +324,8 @@ fn deviation(
     deviate(release, policy, links, &all, p, direction, amount, known)
 }
 
-/// Every withheld cell (routes through them cost next to nothing), the
+/// The withheld cells around `p` ([`HIDDEN_NEAR`] of them, reached through
+/// withheld cells: routes through them cost next to nothing), the
 /// `width` cheapest cells of each relation of `p`, then (twice) the cells
 /// that close a cycle: tied by two relations to that set, one of them
 /// through a cell added last. In two dimensions that closes rectangles
@@ -251,11 +343,11 @@ fn neighbourhood(
             .total_cmp(&cost(release, policy, *b))
             .then(a.cmp(b))
     };
-    let mut inside: Vec<bool> = release
-        .cells
-        .iter()
-        .map(|c| c.status.suppressed())
-        .collect();
+    let mut inside = vec![false; release.cells.len()];
+    let hidden = hidden_cells(release, known.as_slice());
+    for c in ball(release, links, &hidden, p, HIDDEN_NEAR) {
+        inside[c] = true;
+    }
     inside[p] = true;
     let mut frontier = vec![p];
     for &r in links.of(p) {

@@ -282,11 +282,62 @@ fn a_table_that_cannot_be_protected_is_not_released() {
         dominance_k: Some(40.0),
         ..Policy::frequency(1)
     };
+    // The total is dominated by the same provider: the message names it.
     let err = protect(&mut r, &policy).unwrap_err();
     assert!(
-        matches!(err, peitto_sdc::SdcError::CannotProtect(ref c) if c.contains("provider=X")),
+        matches!(err, peitto_sdc::SdcError::TotalUnsafe(ref c) if c.contains("provider=Total")),
         "{err}"
     );
+}
+
+#[test]
+fn small_cells_under_a_safe_total_are_released_withheld() {
+    // Six cells of one person each under a total of six: with the total
+    // published each is at most 6 − 5 = 1, so the total is withheld too,
+    // and the release passes the full audit.
+    let codes = ["A", "B", "C", "D", "E", "F"];
+    let dim = Dimension::flat("area", "Total", &codes);
+    let leaves: Vec<Leaf> = codes.iter().map(|c| leaf(&[c], 1.0)).collect();
+    let mut r = Release::single("tiny", vec![dim], &leaves, false).unwrap();
+    protect(&mut r, &Policy::frequency(5)).unwrap();
+    assert!(r.cells[r.find(&["Total"]).unwrap()].status.suppressed());
+    assert!(audit(&r, &Policy::frequency(5)).unwrap().passed());
+}
+
+#[test]
+fn a_cell_no_pattern_protects_is_named_with_what_to_change() {
+    // One provider's 500 under (1,40) dominance needs a range of 750 below
+    // it, more than the amount: even with every cell withheld no pattern
+    // gives that, while the total (2 500) is itself safe.
+    let dim = Dimension::flat("provider", "Total", &["X", "Y", "Z"]);
+    let spread = |code: &str| Leaf {
+        codes: vec![code.into()],
+        value: 1000.0,
+        contributors: 50,
+        top: vec![30.0, 25.0, 20.0],
+    };
+    let leaves = vec![
+        Leaf {
+            codes: vec!["X".into()],
+            value: 500.0,
+            contributors: 1,
+            top: vec![500.0],
+        },
+        spread("Y"),
+        spread("Z"),
+    ];
+    let mut r = Release::single("dominated", vec![dim], &leaves, true).unwrap();
+    let policy = Policy {
+        dominance_n: Some(1),
+        dominance_k: Some(40.0),
+        ..Policy::frequency(1)
+    };
+    let err = protect(&mut r, &policy).unwrap_err();
+    assert!(
+        matches!(err, peitto_sdc::SdcError::TooSmall(ref cell) if cell.contains("provider=X")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("merge categories"), "{err}");
 }
 
 #[test]

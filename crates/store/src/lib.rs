@@ -565,7 +565,7 @@ impl Store {
                 if later.is_empty() {
                     later = std::mem::take(&mut part.keys);
                 } else {
-                    later.extend(part.keys.iter());
+                    later.merge(&part.keys);
                 }
             }
             let new_ids: Vec<String> = parts

@@ -485,6 +485,34 @@ impl MunicipalityGen<'_> {
                     ],
                     &child,
                 )?;
+                // Some assessments lead to open-care support measures
+                // (LsL 36 §), decided like other services.
+                if let Some(from) = assessed.filter(|d| *d < period_end())
+                    && self.rng.random_bool(0.4)
+                {
+                    let until = from.add_days(self.rng.random_range(60..500));
+                    decisions.row(
+                        self.rng,
+                        &[
+                            ("decision_id", V::Id(next("D"))),
+                            ("person_key", V::Hetu(child.hetu.clone())),
+                            ("domain", V::Code("LASTENSUOJELU_AVOHUOLTO")),
+                            ("decision_date", V::Date(from)),
+                            ("result", V::Code("MYONTEINEN")),
+                            ("start", V::Date(from)),
+                            (
+                                "end",
+                                if until >= period_end() {
+                                    V::Null
+                                } else {
+                                    V::Date(until)
+                                },
+                            ),
+                            ("municipality_code", muni.clone()),
+                        ],
+                        &child,
+                    )?;
+                }
             }
         }
 
@@ -671,41 +699,51 @@ impl MunicipalityGen<'_> {
                 if from > to || from >= period_end() {
                     break;
                 }
-                let mut month = from;
-                let mut cents = 0.0;
-                while month <= to {
-                    cents += 100.0
-                        * peitto_domain::compensation::monthly(
-                            person.birth,
-                            month,
-                            window,
-                            peitto_domain::compensation::MUNICIPAL_2023,
-                        );
-                    month = peitto_domain::add_months(month, 1);
+                // KEHA pays the municipality's and the county's shares apart.
+                for (recipient, rates) in [
+                    ("KUNTA", peitto_domain::compensation::MUNICIPAL_2023),
+                    ("HVA", peitto_domain::compensation::COUNTY_2023),
+                ] {
+                    let mut month = from;
+                    let mut cents = 0.0;
+                    while month <= to {
+                        cents += 100.0
+                            * peitto_domain::compensation::monthly(
+                                person.birth,
+                                month,
+                                window,
+                                rates,
+                            );
+                        month = peitto_domain::add_months(month, 1);
+                    }
+                    #[allow(clippy::cast_possible_truncation)] // a year's rate in cents
+                    let claimed = cents.round() as i64;
+                    if claimed == 0 {
+                        continue;
+                    }
+                    // Mostly paid as expected; some short, some not yet.
+                    let paid = match self.rng.random_range(0..100) {
+                        0..93 => V::Euro(claimed),
+                        93..97 => V::Euro(claimed - claimed / 12),
+                        _ => V::Null,
+                    };
+                    compensations.row(
+                        self.rng,
+                        &[
+                            ("claim_id", V::Id(next("C"))),
+                            ("person_key", V::Hetu(person.hetu.clone())),
+                            ("compensation_type", V::Code("LASKENNALLINEN")),
+                            ("period_start", V::Date(from)),
+                            ("period_end", V::Date(to)),
+                            ("claimed_eur", V::Euro(claimed)),
+                            ("paid_eur", paid),
+                            ("payer_code", V::Text("KEHA".into())),
+                            ("recipient", V::Code(recipient)),
+                            ("municipality_code", muni.clone()),
+                        ],
+                        &person,
+                    )?;
                 }
-                #[allow(clippy::cast_possible_truncation)] // a year's rate in cents
-                let claimed = cents.round() as i64;
-                // Mostly paid as expected; some short, some not yet.
-                let paid = match self.rng.random_range(0..100) {
-                    0..93 => V::Euro(claimed),
-                    93..97 => V::Euro(claimed - claimed / 12),
-                    _ => V::Null,
-                };
-                compensations.row(
-                    self.rng,
-                    &[
-                        ("claim_id", V::Id(next("C"))),
-                        ("person_key", V::Hetu(person.hetu.clone())),
-                        ("compensation_type", V::Code("LASKENNALLINEN")),
-                        ("period_start", V::Date(from)),
-                        ("period_end", V::Date(to)),
-                        ("claimed_eur", V::Euro(claimed)),
-                        ("paid_eur", paid),
-                        ("payer_code", V::Text("KEHA".into())),
-                        ("municipality_code", muni.clone()),
-                    ],
-                    &person,
-                )?;
                 year += 1;
             }
             let minor = peitto_domain::age_at(person.birth, home) < 18;
@@ -749,16 +787,16 @@ impl MunicipalityGen<'_> {
                         ("period_end", V::Date(from.add_days(days))),
                         ("claimed_eur", V::Euro(claimed)),
                         ("paid_eur", paid),
+                        // KEHA pays every compensation; social assistance,
+                        // special social and health-care costs and the
+                        // support of unaccompanied minors are the county's.
+                        ("payer_code", V::Text("KEHA".into())),
                         (
-                            "payer_code",
-                            V::Text(
-                                if kind == "ALKUKARTOITUS" {
-                                    "KEHA"
-                                } else {
-                                    "ELY"
-                                }
-                                .into(),
-                            ),
+                            "recipient",
+                            V::Code(match kind {
+                                "TOIMEENTULOTUKI" | "ERITYISKUSTANNUS" | "ILMAN_HUOLTAJAA" => "HVA",
+                                _ => "KUNTA",
+                            }),
                         ),
                         ("municipality_code", muni.clone()),
                     ],

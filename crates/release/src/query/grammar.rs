@@ -1,0 +1,688 @@
+//! The grammar of a planner's own query, checked on DataFusion's logical
+//! plan: which plan nodes may appear where, and what each aggregate over
+//! persons may group by and measure.
+//!
+//! A plan has three levels. Below the *release aggregates* the rows are
+//! about persons: only scans of the register tables, filters and
+//! projections from the expression allowlist ([`super::roles`]), joins on
+//! stored keys, and per-person aggregates are allowed. A release aggregate
+//! groups by dimensions with declared domains and computes declared
+//! measures. Above it only per-row arithmetic on the protected values,
+//! filters, ordering and joins on released or public tables are allowed:
+//! no aggregate runs over protected rows.
+
+use super::Refusal;
+use super::roles::{Col, Domain, Role, is_identifier, literal, role_of, stored_role, strip};
+use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::{Aggregate, Distinct, Expr, JoinType, LogicalPlan, lit};
+
+/// What a node's rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Reference data only.
+    Public,
+    /// About persons, not aggregated over persons.
+    Person,
+    /// Output of release aggregates: replaced by protected cells.
+    Protected,
+}
+
+/// A node's level and its columns.
+#[derive(Debug, Clone)]
+struct Info {
+    level: Level,
+    cols: Vec<Col>,
+}
+
+/// How one released measure is computed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// Distinct persons.
+    Persons,
+    /// Rows, each worth `scale` (`COUNT(*)`, or `SUM` of a constant).
+    Records {
+        /// Value of one row.
+        scale: f64,
+    },
+    /// Sum of a declared measure, each person's part clamped to its bounds.
+    Sum(super::roles::Bounds),
+    /// Mean of a declared measure over its rows: a protected sum over a
+    /// protected count of rows.
+    Avg(super::roles::Bounds),
+}
+
+/// One measure of a release aggregate: what, of which expression, for
+/// which rows.
+#[derive(Debug, Clone)]
+pub struct MeasureSpec {
+    /// What is measured.
+    pub measure: Measure,
+    /// The value per row (the privacy unit for persons).
+    pub arg: Expr,
+    /// Rows that count (`FILTER`, or the condition of a `CASE`).
+    pub filter: Option<Expr>,
+}
+
+/// A release aggregate of a planner's query.
+#[derive(Debug, Clone)]
+pub struct OwnAggregate {
+    /// The node as it stands in the plan.
+    pub node: Aggregate,
+    /// Index of the privacy unit in the node's input.
+    pub unit: usize,
+    /// Domain of each grouping expression.
+    pub domains: Vec<Domain>,
+    /// The measures, in the node's order.
+    pub measures: Vec<MeasureSpec>,
+}
+
+/// The checked plan.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// Release aggregates, innermost first.
+    pub aggregates: Vec<OwnAggregate>,
+    /// Whether the plan touches person data at all.
+    pub person_data: bool,
+}
+
+/// Checks `plan` against the grammar.
+///
+/// # Errors
+/// The first rule the plan breaks.
+pub fn check(plan: &LogicalPlan) -> Result<Checked, Refusal> {
+    let mut aggregates = Vec::new();
+    let mut person_data = false;
+    let info = visit(plan, &mut aggregates, &mut person_data)?;
+    if info.level == Level::Person {
+        return Err(Refusal::RowLevel);
+    }
+    Ok(Checked {
+        aggregates,
+        person_data,
+    })
+}
+
+fn roles(exprs: &[Expr], input: &LogicalPlan, info: &Info) -> Result<Vec<Col>, Refusal> {
+    exprs
+        .iter()
+        .map(|e| match info.level {
+            Level::Person => role_of(e, input.schema(), &info.cols),
+            // Above protection and on public data any expression is fine;
+            // a subquery still is not (it could reach person data).
+            _ => {
+                refuse_subqueries(e)?;
+                Ok(passthrough(e, input, info))
+            }
+        })
+        .collect()
+}
+
+/// The column an expression passes through unchanged, or a plain value.
+fn passthrough(e: &Expr, input: &LogicalPlan, info: &Info) -> Col {
+    if let Expr::Column(c) = strip(e)
+        && let Ok(i) = input.schema().index_of_column(c)
+        && let Some(col) = info.cols.get(i)
+    {
+        return col.clone();
+    }
+    Col::public(Role::Value)
+}
+
+fn refuse_subqueries(e: &Expr) -> Result<(), Refusal> {
+    let mut found = None;
+    e.apply(|x| {
+        match x {
+            Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_) => {
+                found = Some(Refusal::Subquery);
+            }
+            Expr::Unnest(_) => {
+                found = Some(Refusal::TableFunction {
+                    name: "unnest".into(),
+                });
+            }
+            _ => {}
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    })
+    .map_err(|_| Refusal::Unsupported("an expression".into()))?;
+    found.map_or(Ok(()), Err)
+}
+
+#[allow(clippy::too_many_lines)] // one arm per plan node kind
+fn visit(
+    plan: &LogicalPlan,
+    aggs: &mut Vec<OwnAggregate>,
+    person_data: &mut bool,
+) -> Result<Info, Refusal> {
+    match plan {
+        LogicalPlan::TableScan(scan) => {
+            let table = scan.table_name.table().to_owned();
+            let known = peitto_model::table(&table).is_some() || table == peitto_engine::EPISODES;
+            if !known {
+                return Err(Refusal::TableFunction { name: table });
+            }
+            if super::roles::PUBLIC_TABLES.contains(&table.as_str()) {
+                let cols = scan
+                    .projected_schema
+                    .fields()
+                    .iter()
+                    .map(|f| {
+                        Col::public(Role::Dim(Domain::Public {
+                            table: table.clone(),
+                            column: f.name().clone(),
+                        }))
+                    })
+                    .collect();
+                return Ok(Info {
+                    level: Level::Public,
+                    cols,
+                });
+            }
+            *person_data = true;
+            if scan.fetch.is_some() {
+                return Err(Refusal::Limit);
+            }
+            if !scan.filters.is_empty() {
+                return Err(Refusal::Unsupported("a filter pushed into a scan".into()));
+            }
+            let cols = scan
+                .projected_schema
+                .fields()
+                .iter()
+                .map(|f| Col {
+                    role: stored_role(&table, f.name()),
+                    person: true,
+                    from: format!("{table}.{}", f.name()),
+                })
+                .collect();
+            Ok(Info {
+                level: Level::Person,
+                cols,
+            })
+        }
+        LogicalPlan::Projection(p) => {
+            let input = visit(&p.input, aggs, person_data)?;
+            let cols = roles(&p.expr, &p.input, &input)?;
+            Ok(Info {
+                level: input.level,
+                cols,
+            })
+        }
+        LogicalPlan::Filter(f) => {
+            let input = visit(&f.input, aggs, person_data)?;
+            roles(std::slice::from_ref(&f.predicate), &f.input, &input)?;
+            Ok(input)
+        }
+        LogicalPlan::SubqueryAlias(s) => visit(&s.input, aggs, person_data),
+        LogicalPlan::Sort(s) => {
+            let input = visit(&s.input, aggs, person_data)?;
+            if input.level == Level::Person {
+                if s.fetch.is_some() {
+                    return Err(Refusal::Limit);
+                }
+                for e in &s.expr {
+                    role_of(&e.expr, s.input.schema(), &input.cols)?;
+                }
+            }
+            Ok(input)
+        }
+        LogicalPlan::Limit(l) => {
+            let input = visit(&l.input, aggs, person_data)?;
+            if input.level == Level::Person {
+                return Err(Refusal::Limit);
+            }
+            Ok(input)
+        }
+        LogicalPlan::Distinct(Distinct::All(inner)) => {
+            let input = visit(inner, aggs, person_data)?;
+            match input.level {
+                // DISTINCT of rows that carry the person: each person's own
+                // rows made unique.
+                Level::Person if input.cols.iter().any(|c| c.role == Role::Unit) => Ok(input),
+                Level::Person => Err(Refusal::NoPrivacyUnit),
+                Level::Protected => Err(Refusal::AggregateOverProtected),
+                Level::Public => Ok(input),
+            }
+        }
+        LogicalPlan::Distinct(Distinct::On(on)) => {
+            let input = visit(&on.input, aggs, person_data)?;
+            match input.level {
+                Level::Person => Err(Refusal::Window),
+                Level::Protected => Err(Refusal::AggregateOverProtected),
+                Level::Public => Ok(Info {
+                    level: Level::Public,
+                    cols: vec![Col::public(Role::Value); on.schema.fields().len()],
+                }),
+            }
+        }
+        LogicalPlan::Window(w) => {
+            let input = visit(&w.input, aggs, person_data)?;
+            match input.level {
+                Level::Person => Err(Refusal::Window),
+                Level::Protected => Err(Refusal::AggregateOverProtected),
+                Level::Public => {
+                    let mut cols = input.cols.clone();
+                    cols.extend(w.window_expr.iter().map(|_| Col::public(Role::Value)));
+                    Ok(Info {
+                        level: Level::Public,
+                        cols,
+                    })
+                }
+            }
+        }
+        LogicalPlan::Aggregate(a) => {
+            let input = visit(&a.input, aggs, person_data)?;
+            aggregate(a, &input, aggs)
+        }
+        LogicalPlan::Join(j) => {
+            let left = visit(&j.left, aggs, person_data)?;
+            let right = visit(&j.right, aggs, person_data)?;
+            join(j, &left, &right)
+        }
+        LogicalPlan::Union(u) => {
+            let mut infos = Vec::new();
+            for i in &u.inputs {
+                infos.push(visit(i, aggs, person_data)?);
+            }
+            let Some(first) = infos.first().cloned() else {
+                return Err(Refusal::Unsupported("an empty UNION".into()));
+            };
+            if infos.iter().any(|i| i.level != first.level) {
+                return Err(Refusal::MixesLevels);
+            }
+            // A column keeps its role only where every branch agrees.
+            let cols = (0..u.schema.fields().len())
+                .map(|c| {
+                    let mut col = first
+                        .cols
+                        .get(c)
+                        .cloned()
+                        .unwrap_or(Col::public(Role::Value));
+                    for info in &infos {
+                        let other = info.cols.get(c);
+                        if other.map(|o| &o.role) != Some(&col.role) {
+                            col.role = Role::Value;
+                        }
+                        col.person |= other.is_some_and(|o| o.person);
+                    }
+                    col
+                })
+                .collect();
+            Ok(Info {
+                level: first.level,
+                cols,
+            })
+        }
+        LogicalPlan::EmptyRelation(_) | LogicalPlan::Values(_) => Ok(Info {
+            level: Level::Public,
+            cols: vec![Col::public(Role::Value); plan.schema().fields().len()],
+        }),
+        LogicalPlan::Unnest(_) => Err(Refusal::TableFunction {
+            name: "unnest".into(),
+        }),
+        LogicalPlan::Subquery(_) => Err(Refusal::Subquery),
+        other => Err(Refusal::Unsupported(
+            other
+                .display()
+                .to_string()
+                .split(':')
+                .next()
+                .unwrap_or("?")
+                .to_owned(),
+        )),
+    }
+}
+
+fn join(j: &datafusion::logical_expr::Join, left: &Info, right: &Info) -> Result<Info, Refusal> {
+    use Level::{Person, Protected, Public};
+    let col = |e: &Expr, plan: &LogicalPlan, info: &Info| -> Option<Col> {
+        match e {
+            Expr::Column(c) => plan
+                .schema()
+                .index_of_column(c)
+                .ok()
+                .and_then(|i| info.cols.get(i).cloned()),
+            _ => None,
+        }
+    };
+    let level = match (left.level, right.level) {
+        (Public, Public) => Public,
+        (Protected, Public | Protected) | (Public, Protected) => Protected,
+        (Person, Protected) | (Protected, Person) => return Err(Refusal::MixesLevels),
+        (Person, Person) => {
+            // Every equality is of one stored key with the same key: the
+            // person with the person, a record id with the column that
+            // references it. Expressions of keys never join.
+            if j.on.is_empty() {
+                return Err(Refusal::JoinLosesUnit);
+            }
+            for (l, r) in &j.on {
+                let (Some(lc), Some(rc)) = (col(l, &j.left, left), col(r, &j.right, right)) else {
+                    return Err(Refusal::JoinLosesUnit);
+                };
+                let same_key = match (&lc.role, &rc.role) {
+                    (Role::Unit, Role::Unit) => true,
+                    (Role::Key(a), Role::Key(b)) => a == b && *a != "text",
+                    _ => false,
+                };
+                if !same_key {
+                    return Err(Refusal::JoinLosesUnit);
+                }
+            }
+            Person
+        }
+        (Person, Public) | (Public, Person) => {
+            // Reference data joins on a value of the person's row (a
+            // municipality code), never on an identifier.
+            if j.on.is_empty() {
+                return Err(Refusal::JoinLosesUnit);
+            }
+            for (l, r) in &j.on {
+                let (Some(lc), Some(rc)) = (col(l, &j.left, left), col(r, &j.right, right)) else {
+                    return Err(Refusal::JoinOnExpression);
+                };
+                if is_identifier(&lc.role) || is_identifier(&rc.role) {
+                    return Err(Refusal::JoinLosesUnit);
+                }
+            }
+            Person
+        }
+    };
+    if !matches!(
+        j.join_type,
+        JoinType::Inner
+            | JoinType::Left
+            | JoinType::Right
+            | JoinType::Full
+            | JoinType::LeftSemi
+            | JoinType::LeftAnti
+            | JoinType::RightSemi
+            | JoinType::RightAnti
+    ) {
+        return Err(Refusal::Unsupported(format!("{} JOIN", j.join_type)));
+    }
+    let mut all = left.cols.clone();
+    all.extend(right.cols.iter().cloned());
+    if let Some(f) = &j.filter {
+        let both = Info {
+            level,
+            cols: all.clone(),
+        };
+        if level == Person {
+            // The join's own schema is the two sides side by side.
+            let schema = j
+                .left
+                .schema()
+                .join(j.right.schema())
+                .map_err(|_| Refusal::Unsupported("a join condition".into()))?;
+            role_of(f, &schema, &both.cols)?;
+        } else {
+            refuse_subqueries(f)?;
+        }
+    }
+    let cols = match j.join_type {
+        JoinType::LeftSemi | JoinType::LeftAnti => left.cols.clone(),
+        JoinType::RightSemi | JoinType::RightAnti => right.cols.clone(),
+        _ => all,
+    };
+    Ok(Info { level, cols })
+}
+
+fn aggregate(a: &Aggregate, input: &Info, aggs: &mut Vec<OwnAggregate>) -> Result<Info, Refusal> {
+    match input.level {
+        Level::Protected => return Err(Refusal::AggregateOverProtected),
+        Level::Public => {
+            for e in a.group_expr.iter().chain(&a.aggr_expr) {
+                refuse_subqueries(e)?;
+            }
+            return Ok(Info {
+                level: Level::Public,
+                cols: vec![Col::public(Role::Value); a.schema.fields().len()],
+            });
+        }
+        Level::Person => {}
+    }
+    if a.group_expr
+        .iter()
+        .any(|e| matches!(e, Expr::GroupingSet(_)))
+    {
+        return Err(Refusal::GroupingSets);
+    }
+    let group: Vec<Col> = a
+        .group_expr
+        .iter()
+        .map(|e| role_of(e, a.input.schema(), &input.cols))
+        .collect::<Result<_, _>>()?;
+    if group.iter().any(|g| g.role == Role::Unit) {
+        return per_person(a, input, group);
+    }
+    let mut domains = Vec::new();
+    for (g, e) in group.iter().zip(&a.group_expr) {
+        match &g.role {
+            Role::Dim(d) => domains.push(d.clone()),
+            Role::Key(_) => {
+                return Err(Refusal::GroupsByIdentifier {
+                    column: g.from.clone(),
+                });
+            }
+            Role::Date if matches!(strip(e), Expr::Column(_)) => {
+                return Err(Refusal::GroupsByIdentifier {
+                    column: g.from.clone(),
+                });
+            }
+            _ => {
+                return Err(Refusal::NoDomain {
+                    expr: e.schema_name().to_string(),
+                });
+            }
+        }
+    }
+    let unit = input
+        .cols
+        .iter()
+        .position(|c| c.role == Role::Unit)
+        .ok_or(Refusal::NoPrivacyUnit)?;
+    let unit_expr = Expr::Column(datafusion::common::Column::from(
+        a.input.schema().qualified_field(unit),
+    ));
+    let mut measures = Vec::new();
+    for e in &a.aggr_expr {
+        measures.push(measure(e, a, input, &unit_expr)?);
+    }
+    aggs.push(OwnAggregate {
+        node: a.clone(),
+        unit,
+        domains: domains.clone(),
+        measures,
+    });
+    let mut cols: Vec<Col> = domains
+        .into_iter()
+        .map(|d| Col::public(Role::Dim(d)))
+        .collect();
+    cols.extend(a.aggr_expr.iter().map(|_| Col::public(Role::Value)));
+    Ok(Info {
+        level: Level::Protected,
+        cols,
+    })
+}
+
+/// An aggregate grouped by the person: each person's own rows summarised,
+/// still one row per person.
+fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refusal> {
+    let mut cols = group;
+    for e in &a.aggr_expr {
+        let Expr::AggregateFunction(AggregateFunction { func, params }) = strip(e) else {
+            return Err(Refusal::Unsupported(e.schema_name().to_string()));
+        };
+        let name = func.name().to_ascii_lowercase();
+        if !matches!(
+            name.as_str(),
+            "count" | "sum" | "min" | "max" | "avg" | "mean" | "bool_and" | "bool_or"
+        ) {
+            return Err(Refusal::PersonValueAggregate { function: name });
+        }
+        let mut parts = Vec::new();
+        for arg in &params.args {
+            parts.push(role_of(arg, a.input.schema(), &input.cols)?);
+        }
+        if let Some(f) = &params.filter {
+            role_of(f, a.input.schema(), &input.cols)?;
+        }
+        // COUNT(record_id) counts a person's records; any other use of an
+        // identifier is an expression of it.
+        if name != "count" && parts.iter().any(|p| is_identifier(&p.role)) {
+            return Err(Refusal::IdentifierExpression {
+                column: parts[0].from.clone(),
+            });
+        }
+        let role = match (name.as_str(), parts.first().map(|p| &p.role)) {
+            ("min" | "max", Some(Role::Date)) => Role::Date,
+            ("min" | "max", Some(Role::Dim(d))) => Role::Dim(d.clone()),
+            ("bool_and" | "bool_or", _) => Role::Dim(Domain::Bool),
+            _ => Role::Value,
+        };
+        cols.push(Col {
+            role,
+            person: true,
+            from: parts.first().map(|p| p.from.clone()).unwrap_or_default(),
+        });
+    }
+    Ok(Info {
+        level: Level::Person,
+        cols,
+    })
+}
+
+/// Classifies one aggregate expression of a release aggregate.
+fn measure(e: &Expr, a: &Aggregate, input: &Info, unit: &Expr) -> Result<MeasureSpec, Refusal> {
+    let schema = a.input.schema();
+    let Expr::AggregateFunction(AggregateFunction { func, params }) = strip(e) else {
+        return Err(Refusal::Unsupported(e.schema_name().to_string()));
+    };
+    let name = func.name().to_ascii_lowercase();
+    let mut filter = match &params.filter {
+        Some(f) => {
+            role_of(f, schema, &input.cols)?;
+            Some(f.as_ref().clone())
+        }
+        None => None,
+    };
+    let arg = params.args.first().cloned();
+    // CASE WHEN c THEN x [ELSE NULL | ELSE 0] END measures x over the rows
+    // where c holds.
+    let (arg, when) = match arg.as_ref().map(strip) {
+        Some(Expr::Case(case)) if case.expr.is_none() && case.when_then_expr.len() == 1 => {
+            let neutral = case
+                .else_expr
+                .as_deref()
+                .is_none_or(|x| literal(x).is_some_and(|v| v.is_null() || is_zero(v)));
+            if !neutral {
+                return Err(Refusal::MeasureNotDeclared {
+                    expr: e.schema_name().to_string(),
+                });
+            }
+            let (c, x) = &case.when_then_expr[0];
+            role_of(c, schema, &input.cols)?;
+            (Some(x.as_ref().clone()), Some(c.as_ref().clone()))
+        }
+        _ => (arg, None),
+    };
+    if let Some(w) = when {
+        filter = Some(match filter {
+            Some(f) => f.and(w),
+            None => w,
+        });
+    }
+    let role = |x: &Expr| role_of(x, schema, &input.cols);
+    match (name.as_str(), params.distinct) {
+        ("count", true) => {
+            let Some(x) = arg else {
+                return Err(Refusal::DistinctOther);
+            };
+            if role(&x)?.role != Role::Unit {
+                return Err(Refusal::DistinctOther);
+            }
+            Ok(MeasureSpec {
+                measure: Measure::Persons,
+                arg: unit.clone(),
+                filter,
+            })
+        }
+        ("count", false) => {
+            let x = arg.unwrap_or_else(|| lit(1_i64));
+            // Counting rows where a column is set is counting rows with a
+            // condition; the column's value itself is not used.
+            if literal(&x).is_none() {
+                role_of_or_key(&x, schema, &input.cols)?;
+                let set = x.clone().is_not_null();
+                filter = Some(match filter {
+                    Some(f) => f.and(set),
+                    None => set,
+                });
+            }
+            Ok(MeasureSpec {
+                measure: Measure::Records { scale: 1.0 },
+                arg: lit(1_i64),
+                filter,
+            })
+        }
+        ("sum" | "avg" | "mean", true) => Err(Refusal::DistinctOther),
+        ("sum" | "avg" | "mean", false) => {
+            let Some(x) = arg else {
+                return Err(Refusal::MeasureNotDeclared {
+                    expr: e.schema_name().to_string(),
+                });
+            };
+            if name == "sum"
+                && let Some(k) = literal(&x).and_then(number)
+            {
+                // A sum of a constant is a count of rows, protected as one.
+                return Ok(MeasureSpec {
+                    measure: Measure::Records { scale: k },
+                    arg: lit(1_i64),
+                    filter,
+                });
+            }
+            let Role::Measure(bounds) = role(&x)?.role else {
+                return Err(Refusal::MeasureNotDeclared {
+                    expr: e.schema_name().to_string(),
+                });
+            };
+            Ok(MeasureSpec {
+                measure: if name == "sum" {
+                    Measure::Sum(bounds)
+                } else {
+                    Measure::Avg(bounds)
+                },
+                arg: x,
+                filter,
+            })
+        }
+        _ => Err(Refusal::PersonValueAggregate { function: name }),
+    }
+}
+
+/// `COUNT(x)` may name an identifier column (rows where it is set).
+fn role_of_or_key(
+    x: &Expr,
+    schema: &datafusion::common::DFSchema,
+    cols: &[Col],
+) -> Result<(), Refusal> {
+    if let Expr::Column(_) = strip(x) {
+        return Ok(());
+    }
+    role_of(x, schema, cols).map(|_| ())
+}
+
+fn is_zero(v: &ScalarValue) -> bool {
+    number(v) == Some(0.0)
+}
+
+fn number(v: &ScalarValue) -> Option<f64> {
+    match v.cast_to(&datafusion::arrow::datatypes::DataType::Float64) {
+        Ok(ScalarValue::Float64(Some(x))) if x.is_finite() => Some(x),
+        _ => None,
+    }
+}

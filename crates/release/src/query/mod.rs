@@ -1,0 +1,455 @@
+//! Planners' own SQL: a closed query model.
+//!
+//! `peitto query` does not try to spot dangerous SQL; it releases only what
+//! it knows to be safe, the way table builders of statistical offices do:
+//!
+//! - [`roles`] owns the vocabulary: what each stored column may be used
+//!   for (dimension with a declared domain, measure with declared bounds,
+//!   date, join key) and the allowlist of total expressions over them;
+//! - [`grammar`] owns the grammar: which plan nodes may appear below,
+//!   at and above an aggregate over persons, and which measures it computes;
+//! - [`grid`] enumerates a released table's rows from the dimensions'
+//!   domains, never from the data;
+//! - [`noise`] owns the protection: the frequency rule and the cell key
+//!   method over the persons contributing to each measure.
+//!
+//! This module runs them in order under the query's limits (memory and
+//! time) and turns every failure into a [`QueryError`] that carries no
+//! text from DataFusion or Arrow: such text can hold stored values.
+
+pub mod grammar;
+pub mod grid;
+pub mod noise;
+pub mod roles;
+#[cfg(test)]
+mod tests;
+
+pub use crate::analyze::{PRIVACY_UNIT, Refusal};
+
+use crate::analyze::{MeasureKind, ReleaseAggregate};
+use crate::{Cells, Counts, Part, Released};
+use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::LogicalPlan;
+use grammar::{Measure, OwnAggregate};
+use noise::{Contribution, Quantity};
+use peitto_engine::Engine;
+use peitto_sdc::cellkey::PTable;
+use peitto_sdc::{Method, Policy};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+/// Most rows one person adds to one cell of a row count.
+const ROW_CAP: f64 = 10_000.0;
+
+/// Why a planner's query released nothing. No variant carries text from
+/// the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The query is outside the model.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+    /// The SQL does not parse.
+    #[error("syntax error at line {line}, column {column}")]
+    Syntax {
+        /// Line (1-based; 0 when unknown).
+        line: u64,
+        /// Column (1-based; 0 when unknown).
+        column: u64,
+    },
+    /// A table, column or function the query names does not exist.
+    #[error("unknown name {0}")]
+    UnknownName(String),
+    /// The SQL could not be planned (types that do not match and the like).
+    #[error("the query could not be planned")]
+    Plan,
+    /// The query stopped while running: nothing is released.
+    #[error("the query failed while running")]
+    Failed,
+    /// The query ran past its time limit.
+    #[error("time limit of {0} s reached")]
+    TimeLimit(u64),
+    /// The query needed more memory than its limit.
+    #[error("memory limit reached")]
+    MemoryLimit,
+}
+
+/// Limits and domains of planners' queries (`[query]` of peitto.toml).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Wall-clock limit of one query.
+    pub time: Duration,
+    /// First calendar year of the year domain.
+    pub first_year: i32,
+    /// Last calendar year of the year domain.
+    pub last_year: i32,
+    /// Most cells a released table may have.
+    pub max_cells: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            time: Duration::from_secs(60),
+            first_year: 2010,
+            last_year: 2030,
+            max_cells: 50_000,
+        }
+    }
+}
+
+/// Releases the answer to a planner's own `sql` under a cell-key policy.
+///
+/// # Errors
+/// A refusal, a limit reached, or a failure: nothing is released.
+pub async fn query(
+    engine: &Engine,
+    sql: &str,
+    params: &BTreeMap<String, ScalarValue>,
+    policy: &Policy,
+    limits: &Limits,
+) -> Result<Released, QueryError> {
+    if policy.method == Method::Suppression {
+        return Err(Refusal::SuppressionPolicy.into());
+    }
+    let secs = limits.time.as_secs();
+    let started = Instant::now();
+    match tokio::time::timeout(limits.time, run(engine, sql, params, policy, limits)).await {
+        // A run that never yielded is timed when it returns.
+        Ok(result) if started.elapsed() <= limits.time => result,
+        _ => Err(QueryError::TimeLimit(secs)),
+    }
+}
+
+/// Plans and checks `sql` without running it: the refusal, if any.
+///
+/// # Errors
+/// Why the query would not be released.
+pub async fn check(
+    engine: &Engine,
+    sql: &str,
+    params: &BTreeMap<String, ScalarValue>,
+) -> Result<grammar::Checked, QueryError> {
+    let plan = crate::plan(engine, sql, params)
+        .await
+        .map_err(|e| planning_error(&e, sql))?;
+    Ok(grammar::check(&plan)?)
+}
+
+async fn run(
+    engine: &Engine,
+    sql: &str,
+    params: &BTreeMap<String, ScalarValue>,
+    policy: &Policy,
+    limits: &Limits,
+) -> Result<Released, QueryError> {
+    let started = Instant::now();
+    let plan = crate::plan(engine, sql, params)
+        .await
+        .map_err(|e| planning_error(&e, sql))?;
+    let checked = grammar::check(&plan)?;
+    let ctx = engine.context();
+    let ptable = PTable::peitto_v1();
+    let mut protect_seconds = 0.0;
+    let mut totals = Counts::default();
+    let mut dims = BTreeSet::new();
+    let mut substitutions: Vec<(LogicalPlan, LogicalPlan)> = Vec::new();
+    for (n, agg) in checked.aggregates.iter().enumerate() {
+        let release = as_release_aggregate(agg);
+        let partials = crate::partials(ctx, &release)
+            .await
+            .map_err(|e| running_error(&e))?;
+        let protecting = Instant::now();
+        let cells = protect(ctx, agg, &release, &partials, policy, &ptable, limits).await?;
+        protect_seconds += protecting.elapsed().as_secs_f64();
+        totals.add(&cells.counts);
+        dims.extend(
+            agg.node
+                .schema
+                .fields()
+                .iter()
+                .take(agg.node.group_expr.len())
+                .map(|f| f.name().clone()),
+        );
+        let replacement = crate::substitute(&release, &cells, n).map_err(|e| running_error(&e))?;
+        substitutions.push((LogicalPlan::Aggregate(agg.node.clone()), replacement));
+    }
+    let rewritten = plan
+        .transform_up(|node| {
+            if let Some((_, to)) = substitutions.iter().find(|(from, _)| *from == node) {
+                return Ok(Transformed::yes(to.clone()));
+            }
+            Ok(Transformed::yes(node.recompute_schema()?))
+        })
+        .map_err(|e| running_error(&e.into()))?
+        .data;
+    let frame = ctx
+        .execute_logical_plan(rewritten)
+        .await
+        .map_err(|e| running_error(&e.into()))?;
+    let schema = frame.schema().as_arrow().clone();
+    let batches = frame
+        .collect()
+        .await
+        .map_err(|e| running_error(&e.into()))?;
+    let table = crate::to_table(&schema, &batches, &dims).map_err(|e| running_error(&e))?;
+    Ok(Released {
+        table,
+        method: policy.method,
+        cells: totals.cells,
+        suppressed: totals.suppressed,
+        perturbed: totals.perturbed,
+        ptable: Some(ptable.version),
+        sql_seconds: started.elapsed().as_secs_f64() - protect_seconds,
+        protect_seconds,
+        hidden: totals.hidden,
+    })
+}
+
+/// The release machinery's view of an own aggregate: per measure, the kind
+/// of partial it needs.
+fn as_release_aggregate(agg: &OwnAggregate) -> ReleaseAggregate {
+    ReleaseAggregate {
+        node: agg.node.clone(),
+        unit: agg.unit,
+        measures: agg
+            .measures
+            .iter()
+            .map(|m| {
+                let kind = match m.measure {
+                    Measure::Persons => MeasureKind::Persons,
+                    Measure::Records { .. } => MeasureKind::Count,
+                    Measure::Sum(_) => MeasureKind::Sum,
+                    Measure::Avg(_) => MeasureKind::Avg,
+                };
+                (kind, m.arg.clone(), m.filter.clone())
+            })
+            .collect(),
+    }
+}
+
+/// The protected cells of one aggregate: one row per cell of the grid.
+async fn protect(
+    ctx: &datafusion::prelude::SessionContext,
+    agg: &OwnAggregate,
+    release: &ReleaseAggregate,
+    partials: &crate::Partials,
+    policy: &Policy,
+    ptable: &PTable,
+    limits: &Limits,
+) -> Result<Cells, QueryError> {
+    let mut dims = Vec::new();
+    for (i, domain) in agg.domains.iter().enumerate() {
+        let ty = agg.node.schema.field(i).data_type();
+        let values = grid::values(ctx, domain, ty, limits).await?;
+        dims.push(grid::restrict(ctx, &agg.node, i, values).await);
+    }
+    let keys = grid::product(&dims, limits.max_cells)?;
+    let index: HashMap<&[ScalarValue], usize> = partials
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_slice(), i))
+        .collect();
+    let quantities = crate::parts(release);
+    let mut counts = Counts::default();
+    let mut rows = Vec::with_capacity(keys.len());
+    for key in keys {
+        let persons = index.get(key.as_slice()).map(|&i| &partials.cells[i].1);
+        let mut values = Vec::with_capacity(quantities.len());
+        for &(j, part) in &quantities {
+            let quantity = quantity(&agg.measures[j].measure, part);
+            let contributions: Vec<Contribution<'_>> = persons
+                .map(|p| {
+                    p.persons()
+                        .map(|(id, m)| Contribution {
+                            name: &partials.names[id as usize],
+                            sum: m[j].0,
+                            rows: m[j].1,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (published, truth) = noise::publish(quantity, &contributions, policy, ptable);
+            counts.cells += 1;
+            match published {
+                Some(_) => counts.perturbed += 1,
+                None => {
+                    counts.suppressed += 1;
+                    counts.hidden.push(truth);
+                }
+            }
+            values.push(published);
+        }
+        rows.push((key.into_iter().map(Some).collect(), values));
+    }
+    Ok(Cells { rows, counts })
+}
+
+fn quantity(measure: &Measure, part: Part) -> Quantity {
+    match (measure, part) {
+        (Measure::Records { scale }, _) => Quantity::Rows {
+            scale: *scale,
+            cap: ROW_CAP,
+        },
+        (Measure::Sum(b) | Measure::Avg(b), Part::Sum) => Quantity::Sum { lo: b.lo, hi: b.hi },
+        (Measure::Avg(_), _) => Quantity::Rows {
+            scale: 1.0,
+            cap: ROW_CAP,
+        },
+        _ => Quantity::Person,
+    }
+}
+
+/// A planning failure without the engine's text: only what the planner
+/// wrote (a name that appears in the SQL) or where (line and column).
+fn planning_error(e: &crate::ReleaseError, sql: &str) -> QueryError {
+    let df = match e {
+        crate::ReleaseError::DataFusion(d) => d,
+        crate::ReleaseError::Engine(peitto_engine::EngineError::Sql(d)) => d,
+        crate::ReleaseError::Refused(r) => return QueryError::Refused(r.clone()),
+        _ => return QueryError::Failed,
+    };
+    classify(df.find_root(), sql, QueryError::Plan)
+}
+
+fn running_error(e: &crate::ReleaseError) -> QueryError {
+    match e {
+        crate::ReleaseError::DataFusion(d)
+        | crate::ReleaseError::Engine(peitto_engine::EngineError::Sql(d)) => {
+            classify(d.find_root(), "", QueryError::Failed)
+        }
+        _ => QueryError::Failed,
+    }
+}
+
+fn classify(e: &DataFusionError, sql: &str, otherwise: QueryError) -> QueryError {
+    let in_sql = |name: &str| {
+        !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            && sql.to_lowercase().contains(&name.to_lowercase())
+    };
+    match e {
+        DataFusionError::ResourcesExhausted(_) => QueryError::MemoryLimit,
+        DataFusionError::SQL(p, _) => {
+            let text = p.to_string();
+            QueryError::Syntax {
+                line: number_after(&text, "Line: "),
+                column: number_after(&text, "Column: "),
+            }
+        }
+        DataFusionError::SchemaError(s, _) => {
+            if let datafusion::common::SchemaError::FieldNotFound { field, .. } = s.as_ref()
+                && in_sql(&field.name)
+            {
+                return QueryError::UnknownName(field.name.clone());
+            }
+            otherwise
+        }
+        DataFusionError::Plan(text) => {
+            // "table 'x' not found", "Invalid function 'x'": the quoted name
+            // is the planner's own, shown only if the SQL holds it.
+            let quoted = text.split('\'').nth(1).unwrap_or_default();
+            let name = quoted.rsplit('.').next().unwrap_or_default();
+            if (text.contains("not found") || text.contains("Invalid function")) && in_sql(name) {
+                return QueryError::UnknownName(name.to_owned());
+            }
+            otherwise
+        }
+        _ => otherwise,
+    }
+}
+
+fn number_after(text: &str, label: &str) -> u64 {
+    text.split(label)
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0)
+}
+
+/// How a planner may use one column, for `peitto tables`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Use {
+    /// The privacy unit: counted with `COUNT(DISTINCT person_key)` and
+    /// joined on.
+    PrivacyUnit,
+    /// A record id: joins the record it references.
+    JoinKey(&'static str),
+    /// A dimension: grouped by, with this domain.
+    Dimension(roles::Domain),
+    /// A measure: summed and averaged within these bounds per person.
+    Measure(roles::Bounds),
+    /// A date: compared, cut into years, quarters, months, used in the
+    /// domain functions.
+    Date,
+    /// Compared and filtered on only.
+    Filter,
+    /// Public reference data.
+    Public,
+}
+
+/// A column of `peitto tables`.
+#[derive(Debug, Clone)]
+pub struct ColumnUse {
+    /// Name.
+    pub name: &'static str,
+    /// Meaning, from the model.
+    pub doc: &'static str,
+    /// How it may be used.
+    pub usage: Use,
+}
+
+/// A table of `peitto tables`.
+#[derive(Debug, Clone)]
+pub struct TableUse {
+    /// Name.
+    pub name: &'static str,
+    /// What a row is.
+    pub doc: &'static str,
+    /// Its columns.
+    pub columns: Vec<ColumnUse>,
+}
+
+/// Every table a planner can query, with each column's use.
+#[must_use]
+pub fn catalog() -> Vec<TableUse> {
+    peitto_model::tables()
+        .iter()
+        .map(|t| {
+            let public = roles::PUBLIC_TABLES.contains(&t.name);
+            TableUse {
+                name: t.name,
+                doc: t.doc,
+                columns: t
+                    .columns
+                    .iter()
+                    .map(|c| ColumnUse {
+                        name: c.name,
+                        doc: c.doc,
+                        usage: if public {
+                            Use::Public
+                        } else {
+                            match roles::stored_role(t.name, c.name) {
+                                roles::Role::Unit => Use::PrivacyUnit,
+                                roles::Role::Key(e) => Use::JoinKey(e),
+                                roles::Role::Dim(d) => Use::Dimension(d),
+                                roles::Role::Measure(b) => Use::Measure(b),
+                                roles::Role::Date => Use::Date,
+                                roles::Role::Value => Use::Filter,
+                            }
+                        },
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,237 @@
+//! Protection of a planner's own cells: the frequency rule and the cell
+//! key method, keyed by the persons who contribute to each measure.
+//!
+//! A measure's contributors are the persons with at least one row that
+//! the measure counts (after its filter). Fewer than the policy's minimum
+//! (none included) and the cell is withheld. Otherwise the published value
+//! depends only on those persons and their contributions, never on how
+//! the SQL was written: copies and rewrites of a measure get the same
+//! value, and a sum of a constant gets exactly the constant times the
+//! published count.
+
+use peitto_sdc::Policy;
+use peitto_sdc::cellkey::{self, PTable};
+
+/// What one person contributes to one protected quantity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    /// The person (a count of persons).
+    Person,
+    /// Rows, each worth `scale`; each person's rows capped at `cap`.
+    Rows {
+        /// Value of a row.
+        scale: f64,
+        /// Most rows one person adds to a cell.
+        cap: f64,
+    },
+    /// The person's sum, clamped to `[lo, hi]`.
+    Sum {
+        /// Smallest contribution.
+        lo: f64,
+        /// Largest contribution.
+        hi: f64,
+    },
+}
+
+/// One contributor: their pseudonym and (sum of values, rows counted).
+pub struct Contribution<'a> {
+    /// Pseudonym.
+    pub name: &'a str,
+    /// Sum of the values of the person's rows.
+    pub sum: f64,
+    /// Rows counted.
+    pub rows: u64,
+}
+
+/// The published value of one quantity, or `None` when withheld; and the
+/// true value (for the release's own accounting, never published).
+#[must_use]
+pub fn publish(
+    quantity: Quantity,
+    persons: &[Contribution<'_>],
+    policy: &Policy,
+    ptable: &PTable,
+) -> (Option<f64>, f64) {
+    let contributors: Vec<&Contribution<'_>> = persons.iter().filter(|c| c.rows > 0).collect();
+    #[allow(clippy::cast_precision_loss)] // counts are far below 2^52
+    let values: Vec<f64> = contributors
+        .iter()
+        .map(|c| match quantity {
+            Quantity::Person => 1.0,
+            Quantity::Rows { scale, cap } => (c.rows as f64).min(cap) * scale,
+            Quantity::Sum { lo, hi } => c.sum.clamp(lo, hi),
+        })
+        .collect();
+    let truth: f64 = values.iter().sum();
+    let n = contributors.len() as u64;
+    if n < policy.min_frequency.max(1) {
+        return (None, truth);
+    }
+    let keys: Vec<u64> = contributors
+        .iter()
+        .map(|c| cellkey::record_key(c.name.as_bytes(), ptable.modulus))
+        .collect();
+    let cell_key = cellkey::cell_key(keys.iter().copied(), ptable.modulus);
+    #[allow(clippy::cast_precision_loss)]
+    let count = ptable.perturb(n, cell_key) as f64;
+    let first = values[0];
+    if values
+        .iter()
+        .all(|v| (v - first).abs() <= f64::EPSILON * first.abs().max(1.0))
+    {
+        // Every contributor adds the same: a count times that value, and
+        // exactly the published count times it, so that a sum of a
+        // constant and a count never disagree.
+        return (Some(round(first * count)), truth);
+    }
+    let largest = values.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+    let u = magnitude_key(&keys, &values, largest);
+    // Noise of 50–150 % of the largest contribution, its sign and size
+    // from the contributors and the shape of their contributions alone:
+    // scaled copies of a measure get scaled noise, differencing two sums
+    // that differ by one person leaves that person's part uncertain by
+    // about its own size.
+    let sign = if u < 0.5 { -1.0 } else { 1.0 };
+    let size = 0.5 + 2.0 * (u % 0.5);
+    let noisy = truth + sign * size * largest;
+    let published = match quantity {
+        // Rows stay whole rows.
+        Quantity::Rows { scale, .. } if scale != 0.0 => (noisy / scale).round().max(0.0) * scale,
+        _ => round(noisy),
+    };
+    (Some(published), truth)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A number in [0, 1) from the contributors' record keys and their
+/// contributions relative to the largest (so a scaled copy has the same).
+fn magnitude_key(keys: &[u64], values: &[f64], largest: f64) -> f64 {
+    let mut acc: u64 = 0;
+    for (k, v) in keys.iter().zip(values) {
+        #[allow(clippy::cast_possible_truncation)]
+        let q = if largest > 0.0 {
+            (v / largest * 1_000_000.0).round() as i64
+        } else {
+            0
+        };
+        #[allow(clippy::cast_sign_loss)]
+        let mixed = splitmix(k ^ (q as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        acc = acc.wrapping_add(mixed);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let u = (splitmix(acc) >> 11) as f64 / (1_u64 << 53) as f64;
+    u
+}
+
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn persons(names: &[&'static str], sums: &[f64]) -> Vec<Contribution<'static>> {
+        names
+            .iter()
+            .zip(sums)
+            .map(|(n, s)| Contribution {
+                name: n,
+                sum: *s,
+                rows: 1,
+            })
+            .collect()
+    }
+
+    const NAMES: [&str; 7] = ["a", "b", "c", "d", "e", "f", "g"];
+
+    #[test]
+    fn fewer_contributors_than_the_threshold_are_withheld_whatever_the_group() {
+        let policy = Policy::builtin("adhoc").unwrap();
+        let ptable = PTable::peitto_v1();
+        let mut p = persons(&NAMES, &[1.0; 7]);
+        // Only three persons have a row the measure counts.
+        for c in &mut p[3..] {
+            c.rows = 0;
+        }
+        assert_eq!(publish(Quantity::Person, &p, &policy, &ptable).0, None);
+        assert_eq!(
+            publish(
+                Quantity::Rows {
+                    scale: 10.0,
+                    cap: 1e9
+                },
+                &p,
+                &policy,
+                &ptable
+            )
+            .0,
+            None
+        );
+    }
+
+    #[test]
+    fn a_sum_of_a_constant_is_the_constant_times_the_published_count() {
+        let policy = Policy::builtin("adhoc").unwrap();
+        let ptable = PTable::peitto_v1();
+        let p = persons(&NAMES, &[0.0; 7]);
+        let count = publish(Quantity::Person, &p, &policy, &ptable).0.unwrap();
+        let tens = publish(
+            Quantity::Rows {
+                scale: 10.0,
+                cap: 1e9,
+            },
+            &p,
+            &policy,
+            &ptable,
+        )
+        .0
+        .unwrap();
+        assert!((tens - 10.0 * count).abs() < 1e-9);
+    }
+
+    #[test]
+    fn scaled_contributions_get_scaled_noise() {
+        let policy = Policy::builtin("adhoc").unwrap();
+        let ptable = PTable::peitto_v1();
+        let sums = [10.0, 250.0, 31.5, 4.0, 77.0, 12.0, 900.0];
+        let one = publish(
+            Quantity::Sum { lo: 0.0, hi: 1e9 },
+            &persons(&NAMES, &sums),
+            &policy,
+            &ptable,
+        )
+        .0
+        .unwrap();
+        let doubled: Vec<f64> = sums.iter().map(|s| s * 2.0).collect();
+        let two = publish(
+            Quantity::Sum { lo: 0.0, hi: 1e9 },
+            &persons(&NAMES, &doubled),
+            &policy,
+            &ptable,
+        )
+        .0
+        .unwrap();
+        assert!((two - 2.0 * one).abs() < 0.02, "{one} {two}");
+        let truth: f64 = sums.iter().sum();
+        // The noise is at least half the largest contribution.
+        assert!((one - truth).abs() >= 450.0 - 0.01, "{one} {truth}");
+    }
+
+    #[test]
+    fn contributions_are_clamped_to_the_declared_bounds() {
+        let policy = Policy::builtin("adhoc").unwrap();
+        let ptable = PTable::peitto_v1();
+        let p = persons(&NAMES, &[5e9; 7]);
+        let (published, truth) =
+            publish(Quantity::Sum { lo: 0.0, hi: 100.0 }, &p, &policy, &ptable);
+        assert!((truth - 700.0).abs() < 1e-9);
+        assert_eq!(published.map(|v| v % 100.0), Some(0.0));
+    }
+}

@@ -1,0 +1,670 @@
+//! What each column and expression of a planner's query may be used for.
+//!
+//! The closed query model starts from the register model: every stored
+//! column has a *role* decided by what it holds, not by the query. A coded
+//! column is a dimension with its code list as the domain; a euro amount
+//! or a day count is a measure with declared bounds; a date can be compared
+//! and cut into years, quarters and months; the pseudonym and record ids
+//! only join and count. An expression gets its role from an allowlist of
+//! total operations (no operation here can raise an error on a stored
+//! value), and anything not on the list is refused before the query runs.
+
+use super::Refusal;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::logical_expr::{Expr, ExprSchemable, Operator};
+use peitto_model::codes::CodeList;
+use peitto_model::{Class, Kind};
+
+/// The closed set of values a dimension can take, enumerated without
+/// looking at the data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Domain {
+    /// The codes of a model code list.
+    Codes(&'static CodeList),
+    /// A code list whose codes are stored as numbers.
+    IntCodes(&'static CodeList),
+    /// Yes or no.
+    Bool,
+    /// Kuntanumero: the municipalities of the organisation register.
+    Municipality,
+    /// The values of a column of a public reference table.
+    Public {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+    },
+    /// Calendar years in the project's range.
+    Years,
+    /// Quarters 1–4.
+    Quarters,
+    /// Months 1–12.
+    Months,
+    /// ISO weeks 1–53.
+    Weeks,
+    /// Days of the month 1–31.
+    Days,
+    /// Days of the week (0–6, Sunday first; ISO: 1–7, Monday first).
+    Weekdays {
+        /// ISO numbering.
+        iso: bool,
+    },
+    /// Ages in whole years, 0–110.
+    Ages,
+    /// The literal values a `CASE` (or a constant) can give: bins the
+    /// query itself declares.
+    Literals(Vec<ScalarValue>),
+}
+
+/// Per-person contribution bounds of a measure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// Smallest contribution of one person to one cell.
+    pub lo: f64,
+    /// Largest contribution of one person to one cell.
+    pub hi: f64,
+}
+
+/// What a column or expression may be used for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    /// The privacy unit, `person_key`, unchanged.
+    Unit,
+    /// A record id (pseudonymised) of the named entity, unchanged: joins
+    /// the record it references, nothing else.
+    Key(&'static str),
+    /// A dimension with a declared domain.
+    Dim(Domain),
+    /// A declared numeric measure.
+    Measure(Bounds),
+    /// A date: compared, cut into parts, passed to the domain functions.
+    Date,
+    /// Any other value: compared and computed with, never grouped by.
+    Value,
+}
+
+/// One column of a plan node as the model sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Col {
+    /// Its role.
+    pub role: Role,
+    /// Whether it is computed from person-level rows.
+    pub person: bool,
+    /// Stored column it is, or is computed from (for messages).
+    pub from: String,
+}
+
+impl Col {
+    /// A column of public or constant data.
+    pub fn public(role: Role) -> Col {
+        Col {
+            role,
+            person: false,
+            from: String::new(),
+        }
+    }
+}
+
+/// Tables of reference data with no person in them.
+pub const PUBLIC_TABLES: &[&str] = &["population", "organisation"];
+
+/// Declared numeric measures: (table, column, bounds per person and cell).
+/// Bounds are wide enough for any real register (a child's care costs for a
+/// year stay far below a million euros) and cap a corrupt or forged value.
+pub const MEASURES: &[(&str, &str, Bounds)] = &[
+    (
+        "care_invoice_line",
+        "amount_eur",
+        Bounds {
+            lo: 0.0,
+            hi: 1_000_000.0,
+        },
+    ),
+    (
+        "care_invoice_line",
+        "billed_days",
+        Bounds {
+            lo: 0.0,
+            hi: 3660.0,
+        },
+    ),
+    (
+        "care_invoice_line",
+        "unit_price",
+        Bounds {
+            lo: 0.0,
+            hi: 10_000.0,
+        },
+    ),
+    (
+        "service_decision",
+        "amount_eur",
+        Bounds {
+            lo: 0.0,
+            hi: 1_000_000.0,
+        },
+    ),
+    (
+        "state_compensation",
+        "amount_eur",
+        Bounds {
+            lo: -1_000_000.0,
+            hi: 1_000_000.0,
+        },
+    ),
+];
+
+/// Domain functions that compute a measure per row, with the bounds of
+/// one person's contribution to one cell.
+const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
+    (
+        "care_days",
+        Bounds {
+            lo: 0.0,
+            hi: 3660.0,
+        },
+    ),
+    (
+        "working_days_after",
+        Bounds {
+            lo: 0.0,
+            hi: 3660.0,
+        },
+    ),
+    (
+        "compensation_month",
+        Bounds {
+            lo: 0.0,
+            hi: 100_000.0,
+        },
+    ),
+];
+
+/// The declared bounds of a stored numeric column, if it is a measure.
+pub fn measure_bounds(table: &str, column: &str) -> Option<Bounds> {
+    MEASURES
+        .iter()
+        .find(|(t, c, _)| *t == table && *c == column)
+        .map(|m| m.2)
+}
+
+/// The role of a stored column of a person-level table.
+pub fn stored_role(table: &str, column: &str) -> Role {
+    if column == super::PRIVACY_UNIT {
+        return Role::Unit;
+    }
+    if table == peitto_engine::EPISODES {
+        return Role::Date;
+    }
+    let Some(spec) = peitto_model::table(table).and_then(|t| t.column(column)) else {
+        return Role::Value;
+    };
+    match spec.kind {
+        Kind::Person => Role::Unit,
+        Kind::RecordId(entity) => Role::Key(entity),
+        Kind::Code(list) => Role::Dim(Domain::Codes(list)),
+        Kind::IntCode(list) => Role::Dim(Domain::IntCodes(list)),
+        Kind::Bool => Role::Dim(Domain::Bool),
+        Kind::Municipality => Role::Dim(Domain::Municipality),
+        Kind::Date => Role::Date,
+        Kind::Int | Kind::Euro => measure_bounds(table, column).map_or(Role::Value, Role::Measure),
+        Kind::Area | Kind::Text => {
+            if spec.class == Class::DirectIdentifier {
+                Role::Key("text")
+            } else {
+                Role::Value
+            }
+        }
+    }
+}
+
+/// Strips aliases and casts that type coercion adds.
+pub fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Alias(a) => strip(&a.expr),
+        Expr::Cast(c) => strip(&c.expr),
+        Expr::TryCast(c) => strip(&c.expr),
+        other => other,
+    }
+}
+
+/// The literal `expr` is, through aliases and casts.
+pub fn literal(expr: &Expr) -> Option<&ScalarValue> {
+    match strip(expr) {
+        Expr::Literal(v, _) => Some(v),
+        _ => None,
+    }
+}
+
+/// Whether a literal is a non-zero number (a divisor that cannot fail).
+fn nonzero_number(v: &ScalarValue) -> bool {
+    if v.is_null() {
+        return false;
+    }
+    match v.cast_to(&DataType::Float64) {
+        Ok(ScalarValue::Float64(Some(x))) => x != 0.0 && x.is_finite(),
+        _ => false,
+    }
+}
+
+/// The role of `expr` over columns `cols` (of `schema`), or why it is not
+/// allowed on person data.
+///
+/// # Errors
+/// The refusal for the first operation that is not on the allowlist.
+pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refusal> {
+    let person = |e: &Expr| -> Result<Col, Refusal> { role_of(e, schema, cols) };
+    let derived = |parts: &[Col], role: Role| -> Result<Col, Refusal> {
+        let person = parts.iter().any(|c| c.person);
+        if person && let Some(id) = parts.iter().find(|c| is_identifier(&c.role)) {
+            return Err(Refusal::IdentifierExpression {
+                column: id.from.clone(),
+            });
+        }
+        Ok(Col {
+            role,
+            person,
+            from: parts
+                .iter()
+                .find(|c| c.person)
+                .map(|c| c.from.clone())
+                .unwrap_or_default(),
+        })
+    };
+    if folds_at_check(expr) {
+        // An expression of constants alone is computed now: one that fails
+        // would fail only where the rows around it reach it (a CASE branch,
+        // the right side of an AND), and that would answer a question.
+        return constant(expr);
+    }
+    let at_person_level = cols.iter().any(|c| c.person);
+    match expr {
+        Expr::Alias(a) => person(&a.expr),
+        Expr::Column(c) => {
+            let i = schema
+                .index_of_column(c)
+                .map_err(|_| Refusal::Unsupported(c.name.clone()))?;
+            cols.get(i)
+                .cloned()
+                .ok_or_else(|| Refusal::Unsupported(c.name.clone()))
+        }
+        Expr::Literal(v, _) => Ok(Col::public(Role::Dim(Domain::Literals(vec![v.clone()])))),
+        Expr::BinaryExpr(b) => {
+            let l = person(&b.left)?;
+            let r = person(&b.right)?;
+            let role = match b.op {
+                Operator::Eq
+                | Operator::NotEq
+                | Operator::Lt
+                | Operator::LtEq
+                | Operator::Gt
+                | Operator::GtEq
+                | Operator::IsDistinctFrom
+                | Operator::IsNotDistinctFrom
+                | Operator::And
+                | Operator::Or
+                | Operator::RegexMatch
+                | Operator::RegexIMatch
+                | Operator::RegexNotMatch
+                | Operator::RegexNotIMatch
+                | Operator::LikeMatch
+                | Operator::ILikeMatch
+                | Operator::NotLikeMatch
+                | Operator::NotILikeMatch => Role::Dim(Domain::Bool),
+                Operator::Plus | Operator::Minus | Operator::Multiply => {
+                    if l.role == Role::Date || r.role == Role::Date {
+                        Role::Date
+                    } else {
+                        Role::Value
+                    }
+                }
+                Operator::Divide | Operator::Modulo | Operator::IntegerDivide => {
+                    // Division by a value from the data can fail (by zero):
+                    // the failure itself would answer a question.
+                    if r.person && !literal(&b.right).is_some_and(nonzero_number) {
+                        return Err(Refusal::MayFail {
+                            what: "division by a value from the data".into(),
+                        });
+                    }
+                    // Rows of persons can reach a division by a public value
+                    // conditionally (in a CASE branch): the same failure.
+                    let nonzero = literal(&b.right).is_some_and(nonzero_number);
+                    if r.person || ((l.person || at_person_level) && !nonzero) {
+                        return Err(Refusal::MayFail {
+                            what: "division by zero".into(),
+                        });
+                    }
+                    Role::Value
+                }
+                Operator::StringConcat => Role::Value,
+                other => {
+                    return Err(Refusal::NotAllowed {
+                        what: other.to_string(),
+                    });
+                }
+            };
+            derived(&[l, r], role)
+        }
+        Expr::Like(l) | Expr::SimilarTo(l) => {
+            let a = person(&l.expr)?;
+            let p = person(&l.pattern)?;
+            derived(&[a, p], Role::Dim(Domain::Bool))
+        }
+        Expr::IsNull(e) | Expr::IsNotNull(e) => {
+            // Whether a key is set is harmless; it is still no expression of it.
+            let c = person(e)?;
+            Ok(Col {
+                role: Role::Dim(Domain::Bool),
+                person: c.person,
+                from: c.from,
+            })
+        }
+        Expr::Not(e)
+        | Expr::IsTrue(e)
+        | Expr::IsFalse(e)
+        | Expr::IsUnknown(e)
+        | Expr::IsNotTrue(e)
+        | Expr::IsNotFalse(e)
+        | Expr::IsNotUnknown(e) => {
+            let c = person(e)?;
+            derived(&[c], Role::Dim(Domain::Bool))
+        }
+        Expr::Negative(e) => {
+            let c = person(e)?;
+            derived(&[c], Role::Value)
+        }
+        Expr::Between(b) => {
+            let parts = [person(&b.expr)?, person(&b.low)?, person(&b.high)?];
+            derived(&parts, Role::Dim(Domain::Bool))
+        }
+        Expr::InList(l) => {
+            let mut parts = vec![person(&l.expr)?];
+            for item in &l.list {
+                parts.push(person(item)?);
+            }
+            derived(&parts, Role::Dim(Domain::Bool))
+        }
+        Expr::Case(c) => case(c, schema, cols),
+        Expr::Cast(c) => cast(&c.expr, c.field.data_type(), false, schema, cols),
+        Expr::TryCast(c) => cast(&c.expr, c.field.data_type(), true, schema, cols),
+        Expr::ScalarFunction(f) => {
+            let args: Vec<Col> = f.args.iter().map(&person).collect::<Result<_, _>>()?;
+            let name = f.func.name().to_ascii_lowercase();
+            if !args.iter().any(|a| a.person) && !at_person_level {
+                // Over released and public rows only: a failure tells
+                // nothing about a person.
+                return Ok(Col::public(Role::Value));
+            }
+            let role = function_role(&name, &f.args, &args)?;
+            derived(&args, role)
+        }
+        Expr::AggregateFunction(a) => Err(Refusal::PersonValueAggregate {
+            function: a.func.name().to_owned(),
+        }),
+        Expr::WindowFunction(_) => Err(Refusal::Window),
+        Expr::ScalarSubquery(_)
+        | Expr::Exists(_)
+        | Expr::InSubquery(_)
+        | Expr::SetComparison(_) => Err(Refusal::Subquery),
+        Expr::GroupingSet(_) => Err(Refusal::GroupingSets),
+        Expr::Unnest(_) => Err(Refusal::TableFunction {
+            name: "unnest".into(),
+        }),
+        Expr::Placeholder(p) => Err(Refusal::Unsupported(format!("parameter {}", p.id))),
+        other => Err(Refusal::NotAllowed {
+            what: other.variant_name().to_owned(),
+        }),
+    }
+}
+
+/// Whether a role is an identifier that no expression may be computed from.
+pub fn is_identifier(role: &Role) -> bool {
+    matches!(role, Role::Unit | Role::Key(_))
+}
+
+/// Whether `expr` is computed from constants alone, and is of a kind that
+/// could fail when run (functions, arithmetic, casts, CASE).
+fn folds_at_check(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::ScalarFunction(_)
+            | Expr::BinaryExpr(_)
+            | Expr::Cast(_)
+            | Expr::TryCast(_)
+            | Expr::Case(_)
+            | Expr::Negative(_)
+            | Expr::Between(_)
+            | Expr::InList(_)
+            | Expr::Like(_)
+            | Expr::SimilarTo(_)
+            | Expr::Not(_)
+    ) && expr.column_refs().is_empty()
+        && !expr
+            .exists(|e| {
+                Ok(matches!(
+                    e,
+                    Expr::AggregateFunction(_)
+                        | Expr::WindowFunction(_)
+                        | Expr::ScalarSubquery(_)
+                        | Expr::Exists(_)
+                        | Expr::InSubquery(_)
+                        | Expr::Placeholder(_)
+                ))
+            })
+            .unwrap_or(true)
+}
+
+/// The value of an expression of constants, computed as DataFusion's
+/// simplifier would; one it cannot compute (it fails, or it is volatile
+/// such as `random()`) is refused.
+fn constant(expr: &Expr) -> Result<Col, Refusal> {
+    use datafusion::logical_expr::simplify::SimplifyContext;
+    use datafusion::optimizer::simplify_expressions::ExprSimplifier;
+    let simplifier = ExprSimplifier::new(SimplifyContext::default());
+    match simplifier.simplify(expr.clone()) {
+        Ok(Expr::Literal(v, _)) => Ok(Col::public(Role::Dim(Domain::Literals(vec![v])))),
+        _ => Err(Refusal::MayFail {
+            what: "an expression of constants that cannot be computed".into(),
+        }),
+    }
+}
+
+fn case(
+    c: &datafusion::logical_expr::expr::Case,
+    schema: &DFSchema,
+    cols: &[Col],
+) -> Result<Col, Refusal> {
+    let mut parts = Vec::new();
+    if let Some(e) = &c.expr {
+        parts.push(role_of(e, schema, cols)?);
+    }
+    let mut results = Vec::new();
+    for (when, then) in &c.when_then_expr {
+        parts.push(role_of(when, schema, cols)?);
+        results.push(then.as_ref());
+    }
+    if let Some(e) = &c.else_expr {
+        results.push(e.as_ref());
+    }
+    let mut literals = Vec::new();
+    for r in &results {
+        match literal(r) {
+            Some(v) if !v.is_null() => literals.push(v.clone()),
+            Some(_) => {}
+            None => literals.clear(),
+        }
+        if literal(r).is_none() {
+            literals.clear();
+            break;
+        }
+    }
+    for r in &results {
+        parts.push(role_of(r, schema, cols)?);
+    }
+    let all_literal = results.iter().all(|r| literal(r).is_some());
+    let role = if all_literal && !literals.is_empty() {
+        literals.dedup();
+        Role::Dim(Domain::Literals(literals))
+    } else {
+        Role::Value
+    };
+    let person = parts.iter().any(|p| p.person);
+    if person && let Some(id) = parts.iter().find(|c| is_identifier(&c.role)) {
+        return Err(Refusal::IdentifierExpression {
+            column: id.from.clone(),
+        });
+    }
+    Ok(Col {
+        role,
+        person,
+        from: parts
+            .iter()
+            .find(|p| p.person)
+            .map(|p| p.from.clone())
+            .unwrap_or_default(),
+    })
+}
+
+fn cast(
+    inner: &Expr,
+    to: &DataType,
+    lenient: bool,
+    schema: &DFSchema,
+    cols: &[Col],
+) -> Result<Col, Refusal> {
+    let c = role_of(inner, schema, cols)?;
+    // At the level of persons even a public value's conversion may be
+    // reached conditionally, so it must not fail either.
+    if !c.person && !cols.iter().any(|c| c.person) {
+        return Ok(c);
+    }
+    if is_identifier(&c.role) {
+        return Err(Refusal::IdentifierExpression { column: c.from });
+    }
+    let from = inner
+        .get_type(schema)
+        .map_err(|_| Refusal::Unsupported("a conversion".into()))?;
+    if !lenient && !cast_is_total(&from, to) {
+        return Err(Refusal::MayFail {
+            what: format!("CAST from {from} to {to}"),
+        });
+    }
+    let role = match c.role {
+        Role::Dim(d) => Role::Dim(d),
+        Role::Measure(b) if to.is_numeric() => Role::Measure(b),
+        Role::Date
+            if matches!(
+                to,
+                DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+            ) =>
+        {
+            Role::Date
+        }
+        _ => Role::Value,
+    };
+    Ok(Col { role, ..c })
+}
+
+/// Conversions that succeed for every value of the source type.
+fn cast_is_total(from: &DataType, to: &DataType) -> bool {
+    use DataType::{
+        Boolean, Date32, Date64, Decimal128, Float32, Float64, Int8, Int16, Int32, Int64,
+        LargeUtf8, Timestamp, UInt8, UInt16, UInt32, Utf8, Utf8View,
+    };
+    if from == to {
+        return true;
+    }
+    let int = |t: &DataType| matches!(t, Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32);
+    match (from, to) {
+        (_, Utf8 | LargeUtf8 | Utf8View) => !matches!(from, DataType::Binary),
+        (Utf8 | LargeUtf8 | Utf8View, _) => false,
+        (f, Float64) if int(f) || matches!(f, Float32 | Decimal128(..) | Boolean) => true,
+        (f, Int64) if int(f) || matches!(f, Boolean) => true,
+        (Int8 | Int16 | UInt8, Int32) | (Int8 | UInt8, Int16) => true,
+        (Decimal128(p1, s1), Decimal128(p2, s2)) => {
+            s2 >= s1 && i16::from(*p2) - i16::from(*s2) >= i16::from(*p1) - i16::from(*s1)
+        }
+        (f, Decimal128(p, s)) if int(f) => i16::from(*p) - i16::from(*s) >= 20,
+        (Date32, Date64 | Timestamp(..)) => true,
+        _ => false,
+    }
+}
+
+/// The role a call of an allowed function gives, or why it is not allowed.
+fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<Role, Refusal> {
+    let part = || {
+        exprs.first().and_then(literal).and_then(|v| match v {
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        })
+    };
+    Ok(match name {
+        "date_part" | "datepart" => {
+            let Some(part) = part() else {
+                return Err(Refusal::NotAllowed {
+                    what: "date_part with a part from the data".into(),
+                });
+            };
+            match part.as_str() {
+                "year" | "years" => Role::Dim(Domain::Years),
+                "quarter" => Role::Dim(Domain::Quarters),
+                "month" | "months" => Role::Dim(Domain::Months),
+                "week" => Role::Dim(Domain::Weeks),
+                "day" | "days" => Role::Dim(Domain::Days),
+                "dow" => Role::Dim(Domain::Weekdays { iso: false }),
+                "isodow" => Role::Dim(Domain::Weekdays { iso: true }),
+                _ => Role::Value,
+            }
+        }
+        "date_trunc" | "datetrunc" => {
+            if part().is_none() {
+                return Err(Refusal::NotAllowed {
+                    what: "date_trunc with a unit from the data".into(),
+                });
+            }
+            Role::Date
+        }
+        "age_at_year_end" | "age_at" => Role::Dim(Domain::Ages),
+        "add_months" | "compensation_end" => Role::Date,
+        "add_working_days" => {
+            // The count of days must be a small constant: a count from the
+            // data could run for a very long time.
+            let small = exprs
+                .get(1)
+                .and_then(literal)
+                .and_then(|v| v.cast_to(&DataType::Int64).ok())
+                .is_some_and(
+                    |v| matches!(v, ScalarValue::Int64(Some(n)) if (0..=1000).contains(&n)),
+                );
+            if !small || args.get(1).is_some_and(|a| a.person) {
+                return Err(Refusal::MayFail {
+                    what: "add_working_days with a count from the data".into(),
+                });
+            }
+            Role::Date
+        }
+        "coalesce" | "nullif" | "greatest" | "least" => {
+            if args.iter().all(|a| a.role == Role::Date || !a.person) {
+                Role::Date
+            } else {
+                Role::Value
+            }
+        }
+        // Total on any text: no position or length from the data.
+        "lower" | "upper" | "trim" | "btrim" | "ltrim" | "rtrim" | "length" | "char_length"
+        | "character_length" | "starts_with" | "ends_with" | "concat" | "concat_ws" => Role::Value,
+        _ => {
+            if let Some((_, b)) = MEASURE_FUNCTIONS.iter().find(|(n, _)| *n == name) {
+                Role::Measure(*b)
+            } else {
+                return Err(Refusal::NotAllowed {
+                    what: format!("the function {name}"),
+                });
+            }
+        }
+    })
+}

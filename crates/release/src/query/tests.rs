@@ -1,0 +1,282 @@
+//! The closed query model on an in-memory engine: the grammar's verdicts
+//! and a release end to end, without a store or the binary.
+
+use super::*;
+use datafusion::arrow::array::{ArrayRef, Date32Array, RecordBatch, StringArray};
+use datafusion::datasource::MemTable;
+use std::sync::Arc;
+
+/// An engine with every model table empty, and `person` holding `persons`
+/// (pseudonym, sex, birth date as days since 1970).
+fn engine(persons: &[(&str, &str, i32)]) -> Engine {
+    let engine = Engine::empty();
+    for t in peitto_model::tables() {
+        let schema = Arc::new(t.schema());
+        let batches = if t.name == "person" && !persons.is_empty() {
+            let columns: Vec<ArrayRef> = schema
+                .fields()
+                .iter()
+                .map(|f| -> ArrayRef {
+                    match f.name().as_str() {
+                        "person_key" => Arc::new(StringArray::from(
+                            persons.iter().map(|p| p.0).collect::<Vec<_>>(),
+                        )),
+                        "sex" => Arc::new(StringArray::from(
+                            persons.iter().map(|p| p.1).collect::<Vec<_>>(),
+                        )),
+                        "birth_date" => Arc::new(Date32Array::from(
+                            persons.iter().map(|p| p.2).collect::<Vec<_>>(),
+                        )),
+                        // Flags that cannot be null are false.
+                        _ if !f.is_nullable() => {
+                            Arc::new(datafusion::arrow::array::BooleanArray::from(vec![
+                                false;
+                                persons
+                                    .len()
+                            ]))
+                        }
+                        _ => datafusion::arrow::array::new_null_array(f.data_type(), persons.len()),
+                    }
+                })
+                .collect();
+            vec![RecordBatch::try_new(schema.clone(), columns).unwrap()]
+        } else {
+            vec![]
+        };
+        let table = MemTable::try_new(schema, vec![batches]).unwrap();
+        engine
+            .context()
+            .register_table(t.name, Arc::new(table))
+            .unwrap();
+    }
+    engine
+}
+
+fn verdict(sql: &str) -> Result<grammar::Checked, QueryError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(check(&engine(&[]), sql, &BTreeMap::new()))
+}
+
+fn refusal(sql: &str) -> &'static str {
+    match verdict(sql) {
+        Err(QueryError::Refused(r)) => r.code(),
+        Err(other) => panic!("{sql}: {other}"),
+        Ok(_) => panic!("{sql}: allowed"),
+    }
+}
+
+#[test]
+fn dimensions_need_a_declared_domain() {
+    assert_eq!(
+        refusal("SELECT CAST(birth_date AS VARCHAR) AS b, COUNT(*) FROM person GROUP BY 1"),
+        "no_domain"
+    );
+    assert_eq!(
+        refusal("SELECT birth_date, COUNT(*) FROM person GROUP BY 1"),
+        "groups_by_identifier"
+    );
+    let ok = verdict(
+        "SELECT sex, EXTRACT(YEAR FROM birth_date) AS y, CASE WHEN age_at_year_end(birth_date, 2025) < 7 THEN 'small' ELSE 'big' END AS a, COUNT(*) FROM person GROUP BY 1, 2, 3",
+    )
+    .unwrap();
+    let domains = &ok.aggregates[0].domains;
+    assert!(matches!(domains[0], roles::Domain::Codes(_)));
+    assert_eq!(domains[1], roles::Domain::Years);
+    assert!(matches!(&domains[2], roles::Domain::Literals(v) if v.len() == 2));
+}
+
+#[test]
+fn identifiers_only_join_and_count() {
+    for sql in [
+        "SELECT sex, COUNT(*) FROM person WHERE person_key LIKE 'a%' GROUP BY sex",
+        "SELECT length(person_key) AS l, COUNT(*) FROM person GROUP BY 1",
+        "SELECT sex, COUNT(*) FROM person WHERE CAST(person_key AS VARCHAR) = 'x' GROUP BY sex",
+    ] {
+        assert_eq!(refusal(sql), "identifier_expression", "{sql}");
+    }
+    assert_eq!(
+        refusal(
+            "SELECT a.sex, COUNT(*) FROM person a JOIN cw_placement b ON a.person_key = b.placement_id GROUP BY 1"
+        ),
+        "join_loses_unit"
+    );
+    verdict("SELECT a.sex, COUNT(DISTINCT a.person_key) FROM person a JOIN cw_placement b ON a.person_key = b.person_key GROUP BY 1").unwrap();
+}
+
+#[test]
+fn measures_are_declared_and_classified() {
+    let checked = verdict(
+        "SELECT municipality_code, COUNT(DISTINCT person_key) AS a, COUNT(*) AS b, SUM(CASE WHEN billed_days > 5 THEN 10 ELSE 0 END) AS c, SUM(amount_eur) AS d, AVG(unit_price) FILTER (WHERE billed_days > 0) AS e FROM care_invoice_line GROUP BY 1",
+    )
+    .unwrap();
+    let m: Vec<&Measure> = checked.aggregates[0]
+        .measures
+        .iter()
+        .map(|m| &m.measure)
+        .collect();
+    assert_eq!(m[0], &Measure::Persons);
+    assert_eq!(m[1], &Measure::Records { scale: 1.0 });
+    assert_eq!(m[2], &Measure::Records { scale: 10.0 });
+    assert!(matches!(m[3], Measure::Sum(_)));
+    assert!(matches!(m[4], Measure::Avg(_)));
+    assert!(checked.aggregates[0].measures[2].filter.is_some());
+    assert_eq!(
+        refusal("SELECT municipality_code, SUM(amount_eur * 2) FROM care_invoice_line GROUP BY 1"),
+        "measure_not_declared"
+    );
+    assert_eq!(
+        refusal("SELECT municipality_code, MIN(amount_eur) FROM care_invoice_line GROUP BY 1"),
+        "person_value_aggregate"
+    );
+}
+
+#[test]
+fn operations_that_can_fail_on_data_are_refused_before_running() {
+    for sql in [
+        "SELECT municipality_code, COUNT(*) FROM care_invoice_line WHERE 100 / billed_days > 1 GROUP BY 1",
+        "SELECT municipality_code, COUNT(*) FROM care_invoice_line WHERE billed_days / 0 > 1 GROUP BY 1",
+        "SELECT municipality_code, COUNT(*) FROM cw_placement WHERE CAST(provider_id AS INT) > 1 GROUP BY 1",
+    ] {
+        assert_eq!(refusal(sql), "may_fail", "{sql}");
+    }
+    verdict("SELECT municipality_code, COUNT(*) FROM care_invoice_line WHERE billed_days / 7 > 1 GROUP BY 1").unwrap();
+    verdict("SELECT municipality_code, COUNT(*) FROM cw_placement WHERE TRY_CAST(provider_id AS INT) > 1 GROUP BY 1").unwrap();
+}
+
+#[test]
+fn nothing_runs_over_released_rows_but_per_row_arithmetic() {
+    let inner = "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex";
+    assert_eq!(
+        refusal(&format!("SELECT SUM(n) FROM ({inner}) t")),
+        "aggregate_over_protected"
+    );
+    assert_eq!(
+        refusal(&format!(
+            "SELECT sex, n, RANK() OVER (ORDER BY n) FROM ({inner}) t"
+        )),
+        "aggregate_over_protected"
+    );
+    verdict(&format!(
+        "SELECT sex, n * 1000.0 / 5 AS r FROM ({inner}) t WHERE n > 3 ORDER BY r"
+    ))
+    .unwrap();
+}
+
+#[test]
+fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
+    // Seven women and two men.
+    let persons: Vec<(String, &str, i32)> = (0..9)
+        .map(|i| (format!("p{i}"), if i < 7 { "2" } else { "1" }, 14_000 + i))
+        .collect();
+    let borrowed: Vec<(&str, &str, i32)> = persons
+        .iter()
+        .map(|(k, s, d)| (k.as_str(), *s, *d))
+        .collect();
+    let engine = engine(&borrowed);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let policy = Policy::builtin("adhoc").unwrap();
+    let released = rt
+        .block_on(query(
+            &engine,
+            "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex",
+            &BTreeMap::new(),
+            &policy,
+            &Limits::default(),
+        ))
+        .unwrap();
+    let rows = &released.table.rows;
+    assert_eq!(rows.len(), 2, "both sexes of the code list");
+    assert_eq!(rows[0][0], crate::Value::Text("1".into()));
+    assert_eq!(rows[0][1], crate::Value::Suppressed);
+    assert!(matches!(
+        rows[1][1],
+        crate::Value::Int(_) | crate::Value::Number(_)
+    ));
+    assert_eq!(released.hidden, vec![2.0]);
+    // The same table for a filter that keeps nobody: the same rows.
+    let none = rt
+        .block_on(query(
+            &engine,
+            "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date > DATE '2100-01-01' GROUP BY sex",
+            &BTreeMap::new(),
+            &policy,
+            &Limits::default(),
+        ))
+        .unwrap();
+    assert_eq!(none.table.rows.len(), 2);
+    assert!(
+        none.table
+            .rows
+            .iter()
+            .all(|r| r[1] == crate::Value::Suppressed)
+    );
+    // A filter on a dimension restricts its domain, whatever the data holds.
+    let women = rt
+        .block_on(query(
+            &engine,
+            "SELECT sex, COUNT(*) AS n FROM person WHERE sex = '2' GROUP BY sex",
+            &BTreeMap::new(),
+            &policy,
+            &Limits::default(),
+        ))
+        .unwrap();
+    assert_eq!(women.table.rows.len(), 1);
+    assert_eq!(women.table.rows[0][0], crate::Value::Text("2".into()));
+    // A suppression policy is for saved reports only.
+    let thl = Policy::builtin("thl").unwrap();
+    let refused = rt.block_on(query(
+        &engine,
+        "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex",
+        &BTreeMap::new(),
+        &thl,
+        &Limits::default(),
+    ));
+    assert!(matches!(
+        refused,
+        Err(QueryError::Refused(Refusal::SuppressionPolicy))
+    ));
+}
+
+#[test]
+fn a_query_past_its_time_limit_releases_nothing() {
+    let engine = engine(&[("a", "1", 1)]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let limits = Limits {
+        time: Duration::from_nanos(1),
+        ..Limits::default()
+    };
+    let out = rt.block_on(query(
+        &engine,
+        "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex",
+        &BTreeMap::new(),
+        &Policy::builtin("adhoc").unwrap(),
+        &limits,
+    ));
+    assert!(matches!(out, Err(QueryError::TimeLimit(_))), "{out:?}");
+}
+
+#[test]
+fn engine_errors_never_reach_the_message() {
+    let e = classify(
+        &DataFusionError::Execution("value 2012-05-05 abcdef0123".into()),
+        "",
+        QueryError::Failed,
+    );
+    assert!(!e.to_string().contains("2012"));
+    let e = classify(
+        &DataFusionError::Plan("table 'secret_value' not found".into()),
+        "SELECT 1",
+        QueryError::Plan,
+    );
+    assert!(!e.to_string().contains("secret_value"));
+}

@@ -1,0 +1,118 @@
+//! Times `protect` on tables shaped like small-area statistics: municipality
+//! → wellbeing county (some counties with one municipality) × placement form
+//! (× age band), 25–45 % of cells at 1–4 persons, some zeros:
+//! `cargo run --release -p peitto-sdc --example realistic -- 2 300 3 2000`
+//! (pairs of dimension count and approximate cell count).
+
+use peitto_sdc::table::Leaf;
+use peitto_sdc::{Dimension, Policy, Release, Status, protect};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("a number"))
+        .collect();
+    let seeds: u64 = std::env::var("SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    for pair in args.chunks(2) {
+        let (n_dims, cells) = (pair[0], pair[1]);
+        for seed in 0..seeds {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let (dims, leaves) = table(&mut rng, n_dims, cells);
+            let mut r = Release::single("t", dims, &leaves, false).unwrap();
+            let start = Instant::now();
+            let result = protect(&mut r, &Policy::frequency(5));
+            let primary = r
+                .cells
+                .iter()
+                .filter(|c| matches!(c.status, Status::Primary(_)))
+                .count();
+            let secondary = r
+                .cells
+                .iter()
+                .filter(|c| c.status == Status::Secondary)
+                .count();
+            println!(
+                "{n_dims}-D seed {seed}: {} cells, {primary} primary: {:.2} s, {secondary} secondary, {}",
+                r.cells.len(),
+                start.elapsed().as_secs_f64(),
+                match result {
+                    Ok(a) => format!("passed {}", a.passed()),
+                    Err(e) => format!("ERROR {e}"),
+                }
+            );
+        }
+    }
+}
+
+fn table(rng: &mut ChaCha8Rng, n_dims: usize, cells: usize) -> (Vec<Dimension>, Vec<Leaf>) {
+    let other: usize = if n_dims == 3 { 6 * 5 } else { 6 };
+    let municipalities = (cells / (other + other / 3)).max(2);
+    let mut pairs = Vec::new();
+    let mut munis = Vec::new();
+    let mut m = 0;
+    let mut k = 0;
+    while m < municipalities {
+        let size = if rng.random_bool(0.3) {
+            1
+        } else {
+            rng.random_range(2..6)
+        };
+        for _ in 0..size.min(municipalities - m) {
+            pairs.push((format!("m{m}"), format!("k{k}")));
+            munis.push(format!("m{m}"));
+            m += 1;
+        }
+        pairs.push((format!("k{k}"), "T".to_owned()));
+        k += 1;
+    }
+    let mut dims = vec![Dimension::from_parents("area", "T", &pairs).unwrap()];
+    let forms: Vec<String> = (0..5).map(|i| format!("f{i}")).collect();
+    let fr: Vec<&str> = forms.iter().map(String::as_str).collect();
+    dims.push(Dimension::flat("form", "T", &fr));
+    let mut lists = vec![munis, forms.clone()];
+    if n_dims == 3 {
+        let ages: Vec<String> = (0..4).map(|i| format!("a{i}")).collect();
+        let ar: Vec<&str> = ages.iter().map(String::as_str).collect();
+        dims.push(Dimension::flat("age", "T", &ar));
+        lists.push(ages);
+    }
+    let small = rng.random_range(0.25..0.45);
+    let mut keys = vec![Vec::new()];
+    for list in &lists {
+        keys = keys
+            .into_iter()
+            .flat_map(|p: Vec<String>| {
+                list.iter().map(move |x| {
+                    let mut p = p.clone();
+                    p.push(x.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    let leaves = keys
+        .into_iter()
+        .map(|codes| {
+            let v: u64 = if rng.random_bool(0.1) {
+                0
+            } else if rng.random_bool(small) {
+                rng.random_range(1..5)
+            } else {
+                rng.random_range(5..60)
+            };
+            Leaf {
+                codes,
+                value: v as f64,
+                contributors: v,
+                top: vec![],
+            }
+        })
+        .collect();
+    (dims, leaves)
+}
