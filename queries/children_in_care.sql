@@ -40,6 +40,7 @@ latest AS (
 ),
 classed AS (
     SELECT
+        c.person_key,
         c.on_31_12,
         -- Relative family care is counted within family care.
         CASE
@@ -53,7 +54,7 @@ classed AS (
 )
 SELECT
     form,
-    COUNT(*) AS children_in_care,
+    COUNT(DISTINCT person_key) AS children_in_care,
     SUM(on_31_12) AS in_care_31_12,
     SUM(relative) AS relative_family,
     SUM(relative * on_31_12) AS relative_family_31_12

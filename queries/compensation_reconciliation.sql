@@ -1,10 +1,10 @@
 -- id: compensation_reconciliation
--- title.fi: Valtion korvausten täsmäytys: odotettu ja maksettu kuukausittain, saajittain ja korvauslajeittain
--- title.sv: Avstämning av statens ersättningar: förväntat och utbetalt per månad, mottagare och ersättningsslag
--- title.en: State compensations reconciled: expected against paid, by month, recipient and type
--- description: What the municipality and the wellbeing county should receive from the state for each month of the year under the Integration Act (kotoutumislaki 681/2023), by recipient, type of compensation and home municipality, against what KEHA-keskus paid. Flat rate (laskennallinen korvaus): a twelfth of the yearly rate for each month of the person's compensation period, to the municipality that is the person's home municipality in that month (from the residence periods) and to its wellbeing county; the period starts from the person's first home municipality in Finland and lasts 2 years, 3 for quota refugees (UlkL 90 §) and their family members, when it began in 2025 or later, 3 and 4 years when it began earlier; citizenship ends it, except for victims of trafficking (UlkL 52 a §); rate by age under 7 or 7 and over. Initial assessment under the old act 1386/2010: 700 € in the month it started. Actual-cost types (special costs, decided by the ELY centre / elinvoimakeskus; social assistance; interpreting; unaccompanied minors): the amount claimed, spread over the months of its period by days.
+-- title.fi: Laskennallisten korvausten täsmäytys: odotettu ja maksettu kuukausittain, saajittain ja kunnittain
+-- title.sv: Avstämning av de kalkylerade ersättningarna: förväntat och utbetalt per månad, mottagare och kommun
+-- title.en: Flat-rate compensations reconciled: expected against paid, by month, recipient and municipality
+-- description: The flat-rate state compensations (laskennallinen korvaus) the municipality and the wellbeing county should receive for each month of the year under the Integration Act (kotoutumislaki 681/2023), by recipient and home municipality, against what KEHA-keskus paid. Flat rate: a twelfth of the yearly rate for each month of the person's compensation period, to the municipality that is the person's home municipality in that month (from the residence periods) and to its wellbeing county; the period starts from the person's first home municipality in Finland and lasts 2 years, 3 for quota refugees (UlkL 90 §) and their family members, when it began in 2025 or later, 3 and 4 years when it began earlier; citizenship ends it, except for victims of trafficking (UlkL 52 a §); rate by age under 7 or 7 and over. Initial assessment under the old act 1386/2010 (ALKUKARTOITUS): a fixed 700 € in the month it started. The compensations of actual costs (social assistance, interpreting, special costs, unaccompanied minors) are claimed item by item and reconciled in actual_cost_claims.
 -- source: Kotoutumislaki 681/2023 as amended by 322/2024 (HE 21/2024); kotoutuminen.fi, Laskennallinen korvaus https://kotoutuminen.fi/laskennallinen-korvaus and Kenestä korvaus maksetaan https://kotoutuminen.fi/kenesta-korvaus-maksetaan
--- choices: a month is paid from the month the period starts in up to the month before the one it ends in (24 twelfths for 2 years); the month's municipality is the home municipality on the 1st of the month (on the first day of the period in its first month), else the municipality of the client record; the municipality's rates by year come from peitto.toml, the county's share is 345 € (7 and over) and 342 € (under 7) a year; a claim or payment without a recipient is the municipality's; the 2025 limit of the social-assistance compensation (HE 192/2024) could not be verified from the final act and is not applied: claimed social assistance is expected in full.
+-- choices: a month is paid from the month the period starts in up to the month before the one it ends in (24 twelfths for 2 years); the month's municipality is the home municipality on the 1st of the month (on the first day of the period in its first month), else the municipality of the client record; the municipality's rates by year come from peitto.toml, the county's share is 345 € (7 and over) and 342 € (under 7) a year; a payment without a recipient is the municipality's; a payment covering several months is spread over them by days; actual-cost compensations are left out (actual_cost_claims), so that a municipality's flat-rate months can be published by municipality.
 -- unit: euros
 -- dimensions: month (1–12 > year); recipient (KUNTA, HVA > all); compensation_type (type > all types); municipality_code (municipality > wellbeing county > whole country)
 -- measures: expected_eur; paid_eur; difference = expected_eur - paid_eur
@@ -87,8 +87,10 @@ assessments AS (
       AND s.start >= make_date(CAST($year AS INT), 1, 1)
       AND s.start < make_date(CAST($year AS INT) + 1, 1, 1)
 ),
--- Claims and payments, each spread over the months its period (both ends
--- counted) covers, in proportion to its days in the month.
+-- KEHA's payments of the flat rate and of initial assessments, each spread
+-- over the months its period (both ends counted) covers, in proportion to
+-- its days in the month. What was expected comes from the windows and
+-- assessments above, not from the claims.
 claims AS (
     SELECT
         k.month_start,
@@ -96,8 +98,7 @@ claims AS (
         k.compensation_type,
         k.person_key,
         k.municipality_code,
-        CASE WHEN k.compensation_type IN ('LASKENNALLINEN', 'ALKUKARTOITUS') THEN 0.0
-             ELSE CAST(k.claimed_eur AS DOUBLE) * k.share END AS expected_eur,
+        0.0 AS expected_eur,
         COALESCE(CAST(k.paid_eur AS DOUBLE), 0.0) * k.share AS paid_eur
     FROM (
         SELECT
@@ -107,7 +108,8 @@ claims AS (
               / CAST(care_days(sc.period_start, COALESCE(sc.period_end, sc.period_start), sc.period_start, add_months(COALESCE(sc.period_end, sc.period_start), 1), 'INCLUSIVE') AS DOUBLE) AS share
         FROM state_compensation sc
         CROSS JOIN months m
-        WHERE sc.period_start < m.next_month
+        WHERE sc.compensation_type IN ('LASKENNALLINEN', 'ALKUKARTOITUS')
+          AND sc.period_start < m.next_month
           AND COALESCE(sc.period_end, sc.period_start) >= m.month_start
     ) k
 ),

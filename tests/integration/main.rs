@@ -8,6 +8,7 @@ mod formats;
 mod mapping;
 mod privacy;
 mod protect;
+mod planner_questions;
 mod query_model;
 mod release;
 mod report_year;

@@ -1,0 +1,520 @@
+//! Protecting the cells of a saved report's release aggregates: the
+//! dimension plans with their totals, suppression with the audit, and the
+//! cell key method's perturbation of counts and magnitudes.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub(crate) cells: usize,
+    pub(crate) suppressed: usize,
+    pub(crate) perturbed: usize,
+    pub(crate) hidden: Vec<f64>,
+}
+
+impl Counts {
+    pub(crate) fn add(&mut self, o: &Counts) {
+        self.cells += o.cells;
+        self.suppressed += o.suppressed;
+        self.perturbed += o.perturbed;
+        self.hidden.extend(&o.hidden);
+    }
+}
+
+/// Protected cells: grouping values (`None`: the dimension's total) and,
+/// per protected quantity, the value or `None` when withheld.
+pub(crate) struct Cells {
+    pub(crate) rows: Vec<CellRow>,
+    pub(crate) counts: Counts,
+}
+
+/// One dimension as the suppression sees it.
+struct DimPlan {
+    /// The hierarchy given to disclosure control; `None` when the
+    /// dimension's totals are not published (or it has one code only): the
+    /// table is then protected slice by slice along it.
+    sdc: Option<Dimension>,
+    /// Codes published as exact copies of another code (a wellbeing county
+    /// with one municipality is that municipality; a total over one code
+    /// is that code), by the code they copy.
+    copies: HashMap<String, Vec<String>>,
+}
+
+/// Builds a dimension's plan: the declared hierarchy over `leaves`, with
+/// every code that has a single child folded into that child (its cells
+/// would equal the child's, and an LP must not see two cells where there is
+/// one).
+fn dim_plan(name: &str, leaves: &[String], totals: Option<&Totals>) -> Result<DimPlan, SdcError> {
+    let Some(t) = totals else {
+        return Ok(DimPlan {
+            sdc: None,
+            copies: HashMap::new(),
+        });
+    };
+    let known: HashMap<&str, &str> = t
+        .parents
+        .iter()
+        .map(|(c, p)| (c.as_str(), p.as_str()))
+        .collect();
+    let mut parent: BTreeMap<String, String> = BTreeMap::new();
+    for leaf in leaves {
+        let mut at = leaf.clone();
+        while at != t.total && !parent.contains_key(&at) {
+            let p = known
+                .get(at.as_str())
+                .map_or(t.total.as_str(), |p| *p)
+                .to_owned();
+            parent.insert(at.clone(), p.clone());
+            at = p;
+        }
+    }
+    let mut copies: HashMap<String, Vec<String>> = HashMap::new();
+    loop {
+        let mut kids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (c, p) in &parent {
+            kids.entry(p.clone()).or_default().push(c.clone());
+        }
+        let Some((p, only)) = kids
+            .iter()
+            .find(|(_, k)| k.len() == 1)
+            .map(|(p, k)| (p.clone(), k[0].clone()))
+        else {
+            break;
+        };
+        // `p` is a copy of `only`: fold it away.
+        let mut inherited = copies.remove(&p).unwrap_or_default();
+        inherited.push(p.clone());
+        copies.entry(only.clone()).or_default().extend(inherited);
+        match parent.remove(&p) {
+            Some(grand) => {
+                parent.insert(only, grand);
+            }
+            None => {
+                // The total itself had one child: nothing is left to protect
+                // along this dimension.
+                parent.remove(&only);
+                return Ok(DimPlan { sdc: None, copies });
+            }
+        }
+    }
+    let pairs: Vec<(String, String)> = parent.into_iter().collect();
+    Ok(DimPlan {
+        sdc: Some(Dimension::from_parents(name, &t.total, &pairs)?),
+        copies,
+    })
+}
+
+/// Suppression with the audit over every published total. Dimensions whose
+/// totals are not published split the table into independent slices.
+#[allow(clippy::too_many_lines)] // one pass: dimensions, slices, protection, pattern
+pub(crate) fn suppress(
+    agg: &ReleaseAggregate,
+    partials: &Partials,
+    spec: &Spec,
+) -> Result<Cells, ReleaseError> {
+    let names: Vec<String> = agg
+        .node
+        .schema
+        .fields()
+        .iter()
+        .take(agg.node.group_expr.len())
+        .map(|f| f.name().clone())
+        .collect();
+    // Leaf codes per dimension, and the value each code stands for.
+    let mut codes: Vec<BTreeMap<String, ScalarValue>> = vec![BTreeMap::new(); names.len()];
+    for (key, _) in &partials.cells {
+        for (d, v) in key.iter().enumerate() {
+            if v.is_null() {
+                return Err(ReleaseError::Dimension(format!(
+                    "dimension {} has empty values: give them a code (COALESCE) so they can be tabulated",
+                    names[d]
+                )));
+            }
+            codes[d].insert(v.to_string(), v.clone());
+        }
+    }
+    let plans: Vec<DimPlan> = names
+        .iter()
+        .enumerate()
+        .map(|(d, name)| {
+            let leaves: Vec<String> = codes[d].keys().cloned().collect();
+            // A grouping such as COALESCE(l.form, 'MUU') is known by its column.
+            let totals = spec.totals.get(name).or_else(|| {
+                let cols = agg.node.group_expr[d].column_refs();
+                match cols.iter().next() {
+                    Some(c) if cols.len() == 1 => spec.totals.get(&c.name),
+                    _ => None,
+                }
+            });
+            dim_plan(name, &leaves, totals)
+        })
+        .collect::<Result<_, _>>()?;
+    let inner: Vec<usize> = (0..names.len())
+        .filter(|&d| plans[d].sdc.is_some())
+        .collect();
+    let outer: Vec<usize> = (0..names.len())
+        .filter(|&d| plans[d].sdc.is_none())
+        .collect();
+    // Without any dimension to total over, each cell stands alone: one
+    // placeholder dimension whose total is never published.
+    let placeholder = inner.is_empty();
+    let sdc_dims: Vec<Dimension> = if placeholder {
+        vec![Dimension::flat("cell", TOTAL, &["cell"])]
+    } else {
+        inner.iter().filter_map(|&d| plans[d].sdc.clone()).collect()
+    };
+    let quantities = parts(agg);
+    let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
+        BTreeMap::new();
+    for (key, persons) in &partials.cells {
+        let slice = outer.iter().map(|&d| key[d].to_string()).collect();
+        slices.entry(slice).or_default().push((key, persons));
+    }
+    let mut counts = Counts::default();
+    let mut rows = Vec::new();
+    for members in slices.values() {
+        let sample = members[0].0;
+        let inner_codes = |key: &Vec<ScalarValue>| -> Vec<String> {
+            if placeholder {
+                vec!["cell".to_owned()]
+            } else {
+                inner.iter().map(|&d| key[d].to_string()).collect()
+            }
+        };
+        // Every cell (totals included) each leaf counts in, by index.
+        let mut cell_index: FxHashMap<Vec<usize>, usize> = FxHashMap::default();
+        let leaf_cells: Vec<Vec<usize>> = members
+            .iter()
+            .map(|(key, _)| {
+                let lines: Vec<Vec<usize>> = inner_codes(key)
+                    .iter()
+                    .zip(&sdc_dims)
+                    .map(|(code, dim)| dim.ancestors_and_self(dim.index(code).unwrap_or(0)))
+                    .collect();
+                product(&lines)
+                    .into_iter()
+                    .map(|cell| {
+                        let next = cell_index.len();
+                        *cell_index.entry(cell).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        let stats = contributor_stats(
+            members,
+            &leaf_cells,
+            cell_index.len(),
+            partials.names.len(),
+            &quantities,
+        );
+        let mut releases = Vec::new();
+        for (q, (j, part)) in quantities.iter().enumerate() {
+            let leaves: Vec<Leaf> = members
+                .iter()
+                .map(|(key, persons)| Leaf {
+                    codes: inner_codes(key),
+                    value: persons.measure(*j).map(|m| contribution(*part, m)).sum(),
+                    contributors: 0,
+                    top: Vec::new(),
+                })
+                .collect();
+            let magnitude = *part == Part::Sum
+                && partials
+                    .cells
+                    .iter()
+                    .flat_map(|(_, p)| p.measure(*j))
+                    .any(|m| m.0 != 0.0 && m.0 != 1.0);
+            let mut release =
+                Release::single(&format!("measure{q}"), sdc_dims.clone(), &leaves, magnitude)?;
+            if placeholder {
+                release.relations.clear();
+            }
+            for cell in &mut release.cells {
+                if let Some(&i) = cell_index.get(&cell.key) {
+                    let (contributors, top) = &stats[i][q];
+                    cell.contributors = *contributors;
+                    cell.top.clone_from(top);
+                }
+            }
+            let audit = peitto_sdc::protect(&mut release, &spec.policy)?;
+            if !audit.passed() {
+                return Err(SdcError::CannotProtect(format!(
+                    "{} cells of measure {} fail the audit",
+                    audit.failures.len(),
+                    agg.node.schema.field(agg.node.group_expr.len() + j).name()
+                ))
+                .into());
+            }
+            releases.push(release);
+        }
+        // One pattern for all measures: a cell hidden in one is hidden in
+        // all (more suppression never narrows an attacker's interval).
+        let Some(first) = releases.first() else {
+            return Err(ReleaseError::Dimension("no measure to release".into()));
+        };
+        let hidden: BTreeSet<&Vec<usize>> = releases
+            .iter()
+            .flat_map(|r| {
+                r.cells
+                    .iter()
+                    .filter(|c| c.status.suppressed())
+                    .map(|c| &c.key)
+            })
+            .collect();
+        let index: Vec<HashMap<&Vec<usize>, usize>> = releases
+            .iter()
+            .map(|r| {
+                r.cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (&c.key, i))
+                    .collect()
+            })
+            .collect();
+        for cell in &first.cells {
+            if placeholder && cell.key[0] == first.dims[0].total {
+                continue;
+            }
+            // Codes per original dimension: the cell's own and its copies.
+            let mut choices: Vec<Vec<Option<ScalarValue>>> = Vec::new();
+            for d in 0..names.len() {
+                let own: Option<String> = if let Some(pos) = inner.iter().position(|&i| i == d) {
+                    Some(first.dims[pos].codes[cell.key[pos]].clone())
+                } else {
+                    Some(sample[d].to_string())
+                };
+                let mut here: Vec<String> = own.into_iter().collect();
+                let copies = here
+                    .first()
+                    .and_then(|c| plans[d].copies.get(c))
+                    .cloned()
+                    .unwrap_or_default();
+                here.extend(copies);
+                let text = matches!(
+                    codes[d].values().next(),
+                    Some(
+                        ScalarValue::Utf8(_) | ScalarValue::LargeUtf8(_) | ScalarValue::Utf8View(_)
+                    )
+                );
+                choices.push(
+                    here.iter()
+                        .map(|code| {
+                            codes[d].get(code).cloned().or_else(|| {
+                                // A level above the leaves: its code, or
+                                // the total (an empty value).
+                                (text && code != TOTAL)
+                                    .then(|| ScalarValue::Utf8(Some(code.clone())))
+                            })
+                        })
+                        .collect(),
+                );
+            }
+            let withheld = hidden.contains(&cell.key);
+            let values: Vec<Option<f64>> = releases
+                .iter()
+                .zip(&index)
+                .map(|(r, index)| {
+                    let value = index.get(&cell.key).map_or(0.0, |&i| r.cells[i].value);
+                    counts.cells += 1;
+                    if withheld {
+                        counts.suppressed += 1;
+                        counts.hidden.push(value);
+                        None
+                    } else {
+                        Some(value)
+                    }
+                })
+                .collect();
+            let sizes: Vec<Vec<usize>> = choices.iter().map(|c| (0..c.len()).collect()).collect();
+            for pick in product(&sizes) {
+                let group = pick
+                    .iter()
+                    .enumerate()
+                    .map(|(d, &i)| choices[d][i].clone())
+                    .collect();
+                rows.push((group, values.clone()));
+            }
+        }
+    }
+    Ok(Cells { rows, counts })
+}
+
+/// Per cell (by index) and protected quantity: how many persons contribute
+/// a non-zero amount, and the largest contributions (absolute, largest
+/// first). Taken person by person: a person's contribution to a cell is
+/// the sum over the leaves of the cell they appear in.
+fn contributor_stats(
+    members: &[(&Vec<ScalarValue>, &PersonPartials)],
+    leaf_cells: &[Vec<usize>],
+    cells: usize,
+    persons: usize,
+    quantities: &[(usize, Part)],
+) -> Vec<Vec<(u64, Vec<f64>)>> {
+    let mut stats = vec![vec![(0u64, Vec::new()); quantities.len()]; cells];
+    let mut add = |cell: usize, q: usize, v: f64| {
+        if v != 0.0 {
+            let (count, top) = &mut stats[cell][q];
+            *count += 1;
+            let v = v.abs();
+            let at = top.partition_point(|&t| t >= v);
+            if at < peitto_sdc::table::TOP_KEPT {
+                top.insert(at, v);
+                top.truncate(peitto_sdc::table::TOP_KEPT);
+            }
+        }
+    };
+    // Persons found in more than one leaf; everyone else is counted at once.
+    const NONE: u32 = u32::MAX;
+    let mut first = vec![NONE; persons];
+    let mut several = vec![false; persons];
+    for (m, (_, leaf)) in members.iter().enumerate() {
+        let m = u32::try_from(m).unwrap_or(NONE);
+        for &id in &leaf.ids {
+            let seen = &mut first[id as usize];
+            if *seen == NONE {
+                *seen = m;
+            } else if *seen != m {
+                several[id as usize] = true;
+            }
+        }
+    }
+    drop(first);
+    // (person, leaf, position in the leaf) of those in several leaves.
+    let mut pending: Vec<(u32, u32, u32)> = Vec::new();
+    for (m, (_, leaf)) in members.iter().enumerate() {
+        for (at, (id, partial)) in leaf.persons().enumerate() {
+            if several[id as usize] {
+                pending.push((
+                    id,
+                    u32::try_from(m).unwrap_or(NONE),
+                    u32::try_from(at).unwrap_or(NONE),
+                ));
+                continue;
+            }
+            for (q, (j, part)) in quantities.iter().enumerate() {
+                let v = contribution(*part, partial[*j]);
+                for &cell in &leaf_cells[m] {
+                    add(cell, q, v);
+                }
+            }
+        }
+    }
+    pending.sort_unstable();
+    // A person's sum per cell, in a dense table reset after each person.
+    let width = quantities.len();
+    let mut sums = vec![0.0; cells * width];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut is_touched = vec![false; cells];
+    for group in pending.chunk_by(|a, b| a.0 == b.0) {
+        for &(_, m, at) in group {
+            let (_, leaf) = members[m as usize];
+            let partial = leaf.person(at as usize);
+            for &cell in &leaf_cells[m as usize] {
+                if !is_touched[cell] {
+                    is_touched[cell] = true;
+                    touched.push(cell);
+                }
+                for (q, (j, part)) in quantities.iter().enumerate() {
+                    sums[cell * width + q] += contribution(*part, partial[*j]);
+                }
+            }
+        }
+        for &cell in &touched {
+            for q in 0..width {
+                add(cell, q, std::mem::take(&mut sums[cell * width + q]));
+            }
+            is_touched[cell] = false;
+        }
+        touched.clear();
+    }
+    stats
+}
+
+/// Cell key method (or base-3 rounding): only the grouped cells, each
+/// perturbed the same way for the same set of persons; cells under the
+/// frequency threshold are withheld.
+pub(crate) fn perturb(
+    agg: &ReleaseAggregate,
+    partials: &Partials,
+    policy: &Policy,
+) -> Result<Cells, ReleaseError> {
+    let ptable = PTable::peitto_v1();
+    let quantities = parts(agg);
+    let mut counts = Counts::default();
+    let mut cells: Vec<&(Vec<ScalarValue>, PersonPartials)> = partials.cells.iter().collect();
+    cells.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    let mut rows = Vec::new();
+    for (key, persons) in cells {
+        let cell_key = cellkey::cell_key(
+            persons.ids.iter().map(|&id| {
+                cellkey::record_key(partials.names[id as usize].as_bytes(), ptable.modulus)
+            }),
+            ptable.modulus,
+        );
+        let withheld = (persons.len() as u64) < policy.min_frequency;
+        let mut values = Vec::new();
+        for (q, (j, part)) in quantities.iter().enumerate() {
+            let contributions: Vec<f64> = persons
+                .measure(*j)
+                .map(|m| contribution(*part, m))
+                .collect();
+            let value: f64 = contributions.iter().sum();
+            counts.cells += 1;
+            if withheld {
+                counts.suppressed += 1;
+                counts.hidden.push(value);
+                values.push(None);
+                continue;
+            }
+            counts.perturbed += 1;
+            // Each quantity of the cell draws from its own part of the key.
+            let key = cell_key.wrapping_add((q as u64).wrapping_mul(0x9E37_79B9)) % ptable.modulus;
+            let published =
+                if *part == Part::Sum && contributions.iter().any(|&c| c != 0.0 && c != 1.0) {
+                    perturb_magnitude(value, &contributions, key, ptable.modulus)
+                } else {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let count = value.round().max(0.0) as u64;
+                    #[allow(clippy::cast_precision_loss)]
+                    match policy.method {
+                        Method::Rounding => cellkey::round_base3(count, key, ptable.modulus) as f64,
+                        _ => ptable.perturb(count, key) as f64,
+                    }
+                };
+            values.push(Some(published));
+        }
+        rows.push((key.iter().cloned().map(Some).collect(), values));
+    }
+    Ok(Cells { rows, counts })
+}
+
+/// A sum published with noise of 10–30 % of its largest contribution,
+/// sign and size drawn from the cell key: differencing two sums that
+/// differ by one person leaves that person's value uncertain by about as
+/// much as the p% rule protects.
+fn perturb_magnitude(value: f64, contributions: &[f64], key: u64, modulus: u64) -> f64 {
+    let largest = contributions.iter().fold(0.0_f64, |a, c| a.max(c.abs()));
+    #[allow(clippy::cast_precision_loss)]
+    let u = (key % modulus) as f64 / modulus as f64;
+    let sign = if u < 0.5 { -1.0 } else { 1.0 };
+    let size = 0.1 + 0.2 * ((u * 2.0).fract());
+    ((value + sign * size * largest) * 100.0).round() / 100.0
+}
+
+fn product(lines: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    for line in lines {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                line.iter().map(move |&c| {
+                    let mut k = prefix.clone();
+                    k.push(c);
+                    k
+                })
+            })
+            .collect();
+    }
+    out
+}

@@ -1,0 +1,244 @@
+//! Person-level partials of a release aggregate: one scan of the
+//! aggregate's input grouped by leaf and person, so that each cell knows its
+//! persons and each person's contribution.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// Person-level partials of one release aggregate: per leaf (the grouping
+/// values), its persons and their measures.
+#[derive(Default)]
+pub(crate) struct Partials {
+    /// Pseudonyms by person number.
+    pub(crate) names: Vec<String>,
+    /// Per leaf: its grouping values and persons.
+    pub(crate) cells: Vec<(Vec<ScalarValue>, PersonPartials)>,
+}
+
+/// One leaf's persons, each once (DataFusion groups the partials by leaf
+/// and person), and per person and measure (sum of values, rows with a
+/// value), `measures` to a person.
+#[derive(Default)]
+pub(crate) struct PersonPartials {
+    pub(crate) ids: Vec<u32>,
+    parts: Vec<(f64, u64)>,
+    /// Measures per person.
+    width: usize,
+}
+
+impl PersonPartials {
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The measures of the leaf's `at`th person.
+    pub(crate) fn person(&self, at: usize) -> &[(f64, u64)] {
+        &self.parts[at * self.width..(at + 1) * self.width]
+    }
+
+    /// (person number, their measures) for each person of the leaf.
+    pub(crate) fn persons(&self) -> impl Iterator<Item = (u32, &[(f64, u64)])> {
+        self.ids
+            .iter()
+            .enumerate()
+            .map(|(at, &id)| (id, self.person(at)))
+    }
+
+    /// Each person's (sum, rows) of measure `j`.
+    pub(crate) fn measure(&self, j: usize) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.persons().map(move |(_, m)| m[j])
+    }
+}
+
+/// Numbers persons in the order they are first seen: a pseudonym is
+/// already a keyed 128-bit hash and is its own key; anything else (test
+/// fixtures) is hashed as text.
+#[derive(Default)]
+struct PersonNumbers {
+    by_key: FxHashMap<u128, u32>,
+    by_text: HashMap<String, u32>,
+}
+
+impl PersonNumbers {
+    /// The number of `name`, which is added to `names` when new.
+    fn number(&mut self, name: &str, names: &mut Vec<String>) -> Result<u32, ReleaseError> {
+        let next = u32::try_from(names.len())
+            .map_err(|_| ReleaseError::Dimension("more than 4 294 967 295 persons".into()))?;
+        let id = match peitto_store::KeyHasher::pseudonym_key(name) {
+            Some(k) => *self.by_key.entry(k).or_insert(next),
+            None => match self.by_text.get(name) {
+                Some(&id) => id,
+                None => *self.by_text.entry(name.to_owned()).or_insert(next),
+            },
+        };
+        if id == next {
+            names.push(name.to_owned());
+        }
+        Ok(id)
+    }
+}
+
+/// A protected cell: grouping values (`None`: the total) and the value of
+/// each protected quantity (`None`: withheld).
+pub(crate) type CellRow = (Vec<Option<ScalarValue>>, Vec<Option<f64>>);
+
+pub(crate) async fn partials(
+    ctx: &datafusion::prelude::SessionContext,
+    agg: &ReleaseAggregate,
+) -> Result<Partials, ReleaseError> {
+    let input = agg.node.input.as_ref().clone();
+    let mut exprs = Vec::new();
+    for (i, g) in agg.node.group_expr.iter().enumerate() {
+        exprs.push(g.clone().alias(format!("__g{i}")));
+    }
+    let unit = Column::from(input.schema().qualified_field(agg.unit));
+    exprs.push(Expr::Column(unit).alias("__pu"));
+    for (j, (_, arg, filter)) in agg.measures.iter().enumerate() {
+        let e = match filter {
+            Some(f) => when(f.clone(), arg.clone()).end()?,
+            None => arg.clone(),
+        };
+        exprs.push(e.alias(format!("__m{j}")));
+    }
+    let projected = LogicalPlanBuilder::from(input).project(exprs)?.build()?;
+    let groups = agg.node.group_expr.len();
+    let measures = agg.measures.len();
+    // One row per (cell, person) from DataFusion's parallel aggregation: per
+    // measure the sum of its values and how many rows have one. A count's
+    // argument may be text; only whether it is set matters, so it is summed
+    // as ones.
+    let mut keys: Vec<Expr> = (0..groups).map(|i| col(format!("__g{i}"))).collect();
+    keys.push(col("__pu"));
+    let mut sums = Vec::with_capacity(2 * measures);
+    for j in 0..measures {
+        let name = format!("__m{j}");
+        let numeric = projected
+            .schema()
+            .field_with_unqualified_name(&name)?
+            .data_type()
+            .is_numeric();
+        let value = if numeric {
+            cast_expr(col(&name), DataType::Float64)
+        } else {
+            when(col(&name).is_not_null(), lit(1.0_f64)).end()?
+        };
+        sums.push(sum(value).alias(format!("__s{j}")));
+        sums.push(count(col(&name)).alias(format!("__c{j}")));
+    }
+    let plan = LogicalPlanBuilder::from(projected)
+        .aggregate(keys, sums)?
+        .build()?;
+    let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
+    let mut out = Partials::default();
+    // Leaves by their grouping values in arrow's row format (no value
+    // objects per row).
+    let mut leaves: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut numbers = PersonNumbers::default();
+    let mut converter: Option<RowConverter> = None;
+    for batch in &batches {
+        let pu = cast(batch.column(groups), &DataType::Utf8)?;
+        let pu = pu.as_string::<i32>();
+        let totals: Vec<(ArrayRef, ArrayRef)> = (0..measures)
+            .map(|j| {
+                Ok::<_, ReleaseError>((
+                    cast(batch.column(groups + 1 + 2 * j), &DataType::Float64)?,
+                    cast(batch.column(groups + 2 + 2 * j), &DataType::UInt64)?,
+                ))
+            })
+            .collect::<Result<_, _>>()?;
+        let totals: Vec<(&Float64Array, &datafusion::arrow::array::UInt64Array)> = totals
+            .iter()
+            .map(|(t, r)| {
+                (
+                    t.as_primitive::<Float64Type>(),
+                    r.as_primitive::<UInt64Type>(),
+                )
+            })
+            .collect();
+        let converter = match &mut converter {
+            Some(c) => c,
+            None => converter.insert(RowConverter::new(
+                batch.columns()[..groups]
+                    .iter()
+                    .map(|c| SortField::new(c.data_type().clone()))
+                    .collect(),
+            )?),
+        };
+        // Without grouping columns every row is of the one leaf (no bytes).
+        let keys = (groups > 0)
+            .then(|| converter.convert_columns(&batch.columns()[..groups]))
+            .transpose()?;
+        for row in 0..batch.num_rows() {
+            let bytes: &[u8] = keys.as_ref().map_or(&[], |k| k.row(row).data());
+            let leaf = match leaves.get(bytes) {
+                Some(&leaf) => leaf,
+                None => {
+                    let key = (0..groups)
+                        .map(|g| ScalarValue::try_from_array(batch.column(g), row))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    out.cells.push((
+                        key,
+                        PersonPartials {
+                            width: measures,
+                            ..PersonPartials::default()
+                        },
+                    ));
+                    leaves.insert(bytes.to_vec(), out.cells.len() - 1);
+                    out.cells.len() - 1
+                }
+            };
+            // A row with no person (an outer join's empty side) still makes
+            // its cell exist, with nobody in it.
+            if pu.is_null(row) {
+                continue;
+            }
+            let id = numbers.number(pu.value(row), &mut out.names)?;
+            let cell = &mut out.cells[leaf].1;
+            cell.ids.push(id);
+            for (total, rows) in &totals {
+                let sum = if total.is_null(row) {
+                    0.0
+                } else {
+                    total.value(row)
+                };
+                cell.parts.push((sum, rows.value(row)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What one person contributes to a protected quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    Sum,
+    Rows,
+    Present,
+}
+
+/// The protected quantities behind the aggregate's measures: AVG is a sum
+/// and a count, each protected.
+pub(crate) fn parts(agg: &ReleaseAggregate) -> Vec<(usize, Part)> {
+    let mut out = Vec::new();
+    for (j, (kind, _, _)) in agg.measures.iter().enumerate() {
+        match kind {
+            MeasureKind::Count => out.push((j, Part::Rows)),
+            MeasureKind::Persons => out.push((j, Part::Present)),
+            MeasureKind::Sum => out.push((j, Part::Sum)),
+            MeasureKind::Avg => {
+                out.push((j, Part::Sum));
+                out.push((j, Part::Rows));
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn contribution(part: Part, (sum, rows): (f64, u64)) -> f64 {
+    match part {
+        Part::Sum => sum,
+        #[allow(clippy::cast_precision_loss)] // row counts are far below 2^52
+        Part::Rows => rows as f64,
+        Part::Present => f64::from(u8::from(rows > 0)),
+    }
+}
