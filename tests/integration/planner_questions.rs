@@ -137,7 +137,11 @@ fn the_readme_questions_are_answered_with_protected_tables() {
         // Each question is the README's own: one it documents, not one kept here only.
         let first = sql.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
         assert!(
-            readme.split_whitespace().collect::<Vec<_>>().join(" ").contains(&first),
+            readme
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(&first),
             "README does not show: {first}"
         );
     }
@@ -169,12 +173,20 @@ const SOURCES: &[Source] = &[
     Source {
         table: "cw_placement",
         dims: &["form", "municipality_code", "EXTRACT(YEAR FROM start)"],
-        filters: &["start >= DATE '2024-01-01'", "\"end\" IS NULL", "form <> 'MUU'"],
+        filters: &[
+            "start >= DATE '2024-01-01'",
+            "\"end\" IS NULL",
+            "form <> 'MUU'",
+        ],
         nobody: "start > DATE '2100-01-01'",
     },
     Source {
         table: "cw_notification",
-        dims: &["outcome", "municipality_code", "EXTRACT(QUARTER FROM received_date)"],
+        dims: &[
+            "outcome",
+            "municipality_code",
+            "EXTRACT(QUARTER FROM received_date)",
+        ],
         filters: &[
             "received_date >= DATE '2025-01-01'",
             "decision_date IS NOT NULL",
@@ -222,15 +234,16 @@ fn random_allowed_queries_keep_the_promises_of_the_model() {
             ),
             format!(
                 "SELECT {select}, {} FILTER (WHERE {filter}) AS n FROM {} GROUP BY {group}",
-                measure,
-                s.table
+                measure, s.table
             ),
         ];
         for sql in &rewrites {
             // A WHERE condition on a dimension narrows its domain, FILTER
             // does not: the extra rows of a rewrite keep nobody.
             let mut again = rows(&released(sql));
-            let extra: Rows = again.extract_if(.., |k, _| !table.contains_key(k)).collect();
+            let extra: Rows = again
+                .extract_if(.., |k, _| !table.contains_key(k))
+                .collect();
             assert_eq!(again, table, "{base}\nrewritten as\n{sql}");
             assert!(extra.values().flatten().all(Option::is_none), "{sql}");
         }

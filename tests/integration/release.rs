@@ -131,7 +131,14 @@ fn a_report_is_written_in_every_format_with_withheld_cells_as_the_symbol() {
     // PX: one cube, every value or the quoted symbol, fi/sv/en texts.
     let px = std::fs::read_to_string(dir.join("placed_children.px")).unwrap();
     assert!(px.contains("LANGUAGES=\"fi\",\"sv\",\"en\";"));
-    assert!(px.contains("TITLE[sv]=\"Barn i åldern 0–17 år placerade utom hemmet\";"));
+    // The title says what the table counts: children by their home municipality.
+    assert!(
+        px.contains("TITLE[sv]=\"Barn i åldern 0–17 år placerade utom hemmet, efter hemkommun\";"),
+        "{:?}",
+        px.lines()
+            .filter(|l| l.starts_with("TITLE"))
+            .collect::<Vec<_>>()
+    );
     let data = px.split("DATA=").nth(1).unwrap();
     assert_eq!(data.matches("\"..\"").count(), suppressed);
 }
@@ -390,7 +397,8 @@ fn scratch_release() {
             .await
             .unwrap();
         let areas = engine.municipality_counties().await.unwrap();
-        let params = report.params_for_year(std::env::var("YEAR").map_or(2025, |y| y.parse().unwrap()));
+        let params =
+            report.params_for_year(std::env::var("YEAR").map_or(2025, |y| y.parse().unwrap()));
         let spec = peitto_release::Spec {
             policy: peitto_sdc::Policy::builtin(&report.header["policy"]).unwrap(),
             totals: peitto_release::report_totals(&report, &areas),

@@ -191,3 +191,89 @@ fn commands_need_a_project_and_speak_three_languages() {
         "{stdout}"
     );
 }
+
+/// Rows per table as the store's manifest lists them, read without the lock.
+fn stored_rows(project: &std::path::Path) -> std::collections::BTreeMap<String, u64> {
+    peitto_store::Store::read_manifest(&project.join("store"))
+        .unwrap()
+        .tables
+        .iter()
+        .map(|(t, parts)| (t.clone(), parts.iter().map(|p| p.rows).sum()))
+        .collect()
+}
+
+#[test]
+fn an_ingest_killed_at_any_point_leaves_the_store_before_or_after_and_unlocked() {
+    // The whole ingest once, for the state after.
+    let (_full_tmp, full) = project();
+    ok(&ingest(&full, &[&sample_data()]));
+    let after = stored_rows(&full);
+    assert!(!after.is_empty());
+    // Killed (SIGKILL: no destructor runs) at points spread over the run:
+    // reading, writing parts, committing.
+    for delay_ms in [50, 200, 400, 700, 1000, 1500, 2500] {
+        let (_tmp, dir) = project();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peitto"))
+            .args(["--lang", "en", "--project", dir.to_str().unwrap(), "ingest"])
+            .arg(sample_data())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let state = stored_rows(&dir);
+        assert!(
+            state.is_empty() || state == after,
+            "killed after {delay_ms} ms: the store holds part of the run: {state:?}"
+        );
+        // The next command needs no repair: the lock died with the process,
+        // and it finishes the work.
+        ok(&peitto(&["--project", dir.to_str().unwrap(), "status"]));
+        ok(&ingest(&dir, &[&sample_data()]));
+        assert_eq!(stored_rows(&dir), after, "killed after {delay_ms} ms");
+        // Nothing is left staged.
+        let staged = std::fs::read_dir(dir.join("store").join(".staging"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(staged, 0, "killed after {delay_ms} ms: staged files left");
+    }
+}
+
+#[test]
+fn files_of_other_types_are_skipped_and_named_unless_strict() {
+    let (_tmp, project) = project();
+    let file = project.join("sijoitukset.csv");
+    write_cp1252(&file, PLACEMENTS);
+    let readme = project.join("LUEMINUT.txt.md");
+    std::fs::write(&readme, "# Poiminta 2025-12\n").unwrap();
+    // As `peitto ingest DIR/*` passes them: the extract is stored, the
+    // other file named as skipped.
+    let out = ingest(&project, &[&file, &readme]);
+    let stdout = ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("LUEMINUT.txt.md") && stderr.contains("skipped"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("sijoitukset.csv"), "{stdout}");
+    assert_eq!(rows(&project, "cw_placement"), 3);
+    assert_eq!(
+        last_report(&project)["skipped"][0],
+        readme.display().to_string()
+    );
+    // --strict: all or nothing.
+    let (_tmp2, strict) = crate::common::project();
+    let out = peitto(&[
+        "--project",
+        strict.to_str().unwrap(),
+        "ingest",
+        "--strict",
+        file.to_str().unwrap(),
+        readme.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown file type"));
+    assert!(!strict.join("store").join("cw_placement").exists());
+}

@@ -341,6 +341,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 table: table.clone(),
                 mapping: mapping.clone(),
                 sheet: sheet.clone(),
+                strict: *strict,
             };
             let Some(report) = ingest_and_report(lang, &project, options, files)? else {
                 return Ok(ExitCode::SUCCESS);
@@ -651,6 +652,9 @@ fn ingest_and_report(
             tr(lang, "ingest.failed", &[("error", &ingest_error(lang, &e))])
         )
     })?;
+    for file in &report.skipped {
+        eprintln!("{}", tr(lang, "ingest.skipped", &[("file", file)]));
+    }
     if report.files.is_empty() {
         println!("{}", text(lang, "ingest.nothing"));
         return Ok(None);

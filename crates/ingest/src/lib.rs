@@ -105,6 +105,9 @@ pub struct Options {
     pub mapping: Option<String>,
     /// Workbook sheet to read.
     pub sheet: Option<String>,
+    /// All or nothing: a file of a type peitto does not read fails the
+    /// run, where otherwise it is skipped and reported.
+    pub strict: bool,
 }
 
 /// One rejected row's problem, as reported (never the value itself).
@@ -194,6 +197,9 @@ pub struct IngestReport {
     pub files: Vec<FileReport>,
     /// Per table.
     pub tables: BTreeMap<String, TableTotals>,
+    /// Files given or found that were not read: a type peitto does not
+    /// read (a README, a manifest beside the extracts).
+    pub skipped: Vec<String>,
 }
 
 /// Ingests files into a project's store.
@@ -331,7 +337,15 @@ impl Ingester {
     /// # Errors
     /// The first file that cannot be read or mapped, or a store failure.
     pub fn ingest(&self, files: &[PathBuf]) -> Result<IngestReport, IngestError> {
-        let files = expand(files)?;
+        let (files, skipped): (Vec<PathBuf>, Vec<PathBuf>) = expand(files)?
+            .into_iter()
+            .partition(|f| FileKind::of(f).is_some());
+        if let Some(first) = skipped.first()
+            && (self.options.strict || files.is_empty())
+        {
+            return Err(IngestError::UnknownFormat(first.clone()));
+        }
+        let skipped: Vec<String> = skipped.iter().map(|f| f.display().to_string()).collect();
         let mut store = Store::open(&self.store_dir)?;
         let pseudo = Pseudonymiser::new(&self.key);
         // Municipality names a PxWeb table may use instead of codes: from
@@ -405,6 +419,7 @@ impl Ingester {
             finished_at: now(),
             files: reports,
             tables,
+            skipped,
         })
     }
 
@@ -954,8 +969,9 @@ fn content_id(
         .collect())
 }
 
-/// Expands folders into the readable files under them, sorted; files named
-/// explicitly are kept whatever their type (and refused later if unknown).
+/// Expands folders into the files under them, sorted (hidden files left
+/// out); files of a type peitto does not read are kept, to be reported as
+/// skipped (or refused under `--strict`).
 fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     let mut out = Vec::new();
     for input in inputs {
@@ -976,7 +992,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
         let path = entry.map_err(io(dir))?.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if FileKind::of(&path).is_some() {
+        } else if !path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
             out.push(path);
         }
     }

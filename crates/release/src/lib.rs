@@ -28,7 +28,7 @@ mod substitute;
 
 pub(crate) use cells::{Cells, Counts, perturb, suppress};
 pub(crate) use partials::{CellRow, contribution};
-pub(crate) use partials::{Part, Partials, PersonPartials, parts, partials};
+pub(crate) use partials::{Part, Partials, PersonPartials, partials, parts};
 pub(crate) use substitute::{substitute, to_table};
 
 pub use analyze::{Analysis, Level, MeasureKind, Refusal};

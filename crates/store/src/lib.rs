@@ -64,9 +64,7 @@ pub enum StoreError {
         message: String,
     },
     /// Another peitto process holds the store.
-    #[error(
-        "the store {0} is in use by another peitto command (remove {0}/.lock if no other command is running)"
-    )]
+    #[error("the store {0} is in use by another peitto command; try again when it has finished")]
     Locked(PathBuf),
     /// The store was written by a peitto whose format this one does not read.
     #[error(
@@ -299,12 +297,9 @@ pub struct Store {
     dir: PathBuf,
     manifest: Manifest,
     serial: u64,
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(self.dir.join(LOCK));
-    }
+    /// The locked `.lock` file; closing it (also when the process dies)
+    /// releases the lock. The file itself stays.
+    _lock: fs::File,
 }
 
 fn writer_properties(table: &TableSpec) -> WriterProperties {
@@ -381,25 +376,27 @@ impl Store {
     /// If another command holds the lock, the manifest is damaged, or on I/O errors.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         fs::create_dir_all(dir.join(STAGING)).map_err(io(dir))?;
-        let lock = dir.join(LOCK);
-        match fs::OpenOptions::new()
+        let path = dir.join(LOCK);
+        // An operating-system lock on the file, not the file's existence:
+        // it dies with the process (kill -9, out of memory), so no later
+        // command has to be told to delete anything by hand.
+        let lock = fs::OpenOptions::new()
             .write(true)
-            .create_new(true)
-            .open(&lock)
-        {
-            Ok(mut f) => {
-                let _ = writeln!(f, "{}", std::process::id());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(StoreError::Locked(dir.to_owned()));
-            }
-            Err(e) => return Err(io(&lock)(e)),
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.to_owned())),
+            Err(fs::TryLockError::Error(e)) => return Err(io(&path)(e)),
         }
         // Built before the manifest is read, so a damaged manifest still releases the lock.
         let mut store = Store {
             dir: dir.to_owned(),
             manifest: Manifest::default(),
             serial: 0,
+            _lock: lock,
         };
         store.manifest = Store::read_manifest(dir)?;
         store.remove_leftovers()?;
@@ -993,6 +990,22 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_file_left_by_a_killed_command_does_not_block() {
+        // What a process killed with -9 leaves: the file, no lock on it.
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join(LOCK), "12345\n").unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        // The lock is held while the store is open, by the system.
+        let other = fs::File::open(tmp.path().join(LOCK)).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(fs::TryLockError::WouldBlock)
+        ));
+        drop(store);
+        assert!(other.try_lock().is_ok());
+    }
+
+    #[test]
     fn a_store_of_another_format_is_refused_and_left_as_it_is() {
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open(tmp.path()).unwrap();
@@ -1013,7 +1026,8 @@ mod tests {
             Err(StoreError::Version { found: 1, .. })
         ));
         assert_eq!(fs::read_to_string(&path).unwrap(), old);
-        assert!(!tmp.path().join(LOCK).exists(), "the lock is released");
+        let lock = fs::File::open(tmp.path().join(LOCK)).unwrap();
+        assert!(lock.try_lock().is_ok(), "the lock is released");
     }
 
     #[test]
