@@ -11,10 +11,11 @@
 -- privacy_unit: person_key
 -- policy: thl
 -- params: year
+WITH
 -- The months as VALUES: a table of known size, which DataFusion makes the
 -- small side of the cross join below (12 rows against each batch of
 -- placements), not the other way round (a batch of 12 rows per placement).
-WITH months AS (
+months AS (
     SELECT make_date(CAST($year AS INT), m, 1) AS month_start
     FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) AS t(m)
 ),

@@ -11,10 +11,11 @@
 -- privacy_unit: person_key
 -- policy: ely
 -- params: year
+WITH
 -- The months as VALUES: a table of known size, which DataFusion makes the
 -- small side of the cross joins below (12 rows against each batch of
 -- clients or claims), not the other way round.
-WITH months AS (
+months AS (
     SELECT
         make_date(CAST($year AS INT), m, 1) AS month_start,
         add_months(make_date(CAST($year AS INT), m, 1), 1) AS next_month

@@ -9,6 +9,7 @@ mod mapping;
 mod planner_questions;
 mod privacy;
 mod protect;
+mod query_attacks;
 mod query_model;
 mod release;
 mod report_year;

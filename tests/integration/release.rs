@@ -384,28 +384,3 @@ fn audit_verify_detects_edits_deletions_reordering_and_truncation() {
     std::fs::write(&log, original).unwrap();
     ok(&verify(&dir));
 }
-
-// TEMPORARY harness (to be removed): releases /tmp/q.sql on /tmp/proj.
-#[test]
-#[ignore = "scratch"]
-fn scratch_release() {
-    let text = std::fs::read_to_string("/tmp/q.sql").unwrap();
-    let report = peitto_engine::report::Report::parse("scratch", &text).unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let engine = peitto_engine::Engine::open(Path::new("/tmp/proj/store"))
-            .await
-            .unwrap();
-        let areas = engine.municipality_counties().await.unwrap();
-        let params =
-            report.params_for_year(std::env::var("YEAR").map_or(2025, |y| y.parse().unwrap()));
-        let spec = peitto_release::Spec {
-            policy: peitto_sdc::Policy::builtin(&report.header["policy"]).unwrap(),
-            totals: peitto_release::report_totals(&report, &areas),
-        };
-        match peitto_release::release(&engine, &report.sql, &params, &spec).await {
-            Ok(r) => println!("OK cells {} suppressed {}", r.cells, r.suppressed),
-            Err(e) => println!("ERR {e}"),
-        }
-    });
-}

@@ -261,25 +261,28 @@ fn project_and_language(cli: &Cli) -> anyhow::Result<(Project, Lang)> {
 /// A reader that stops early (`peitto ingest … | head`) closes the pipe:
 /// end quietly, as other command-line tools do, instead of with a panic
 /// report. (The store and files are written before anything is printed.)
-fn quiet_on_closed_pipe() {
-    let default = std::panic::take_hook();
+/// A closed pipe ends the command quietly; any other panic prints one
+/// plain line, never its message or location: a panic inside a query
+/// could carry a stored value, and where it happened is no one's business
+/// but the developers' (who reproduce it).
+fn quiet_on_closed_pipe(lang: Lang) {
     std::panic::set_hook(Box::new(move |info| {
-        let text = info
+        let message = info
             .payload()
             .downcast_ref::<String>()
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
-        if text.starts_with("failed printing to std") && text.contains("Broken pipe") {
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
             std::process::exit(141);
         }
-        default(info);
+        eprintln!("peitto: {}", text(lang, "error.internal"));
     }));
 }
 
 fn main() -> ExitCode {
-    quiet_on_closed_pipe();
     let cli = Cli::parse();
+    quiet_on_closed_pipe(language(cli.lang.as_deref(), None));
     match run(&cli) {
         Ok(code) => code,
         Err(e) => {

@@ -37,14 +37,27 @@ fn per_row<T: ArrowPrimitiveType>(
     Ok(ColumnarValue::Array(Arc::new(out)))
 }
 
+/// 1.1.1900 and 31.12.2199 as days since 1970: the dates a register can
+/// hold. A date outside is NULL to every function, so that none of them
+/// can overflow, fail or run long on a value a query makes up (which would
+/// answer a question about the row that reached it).
+const FIRST_DAY: i32 = -25_567;
+const LAST_DAY: i32 = 84_005;
+
 fn date_at(a: &ArrayRef, i: usize) -> Option<Date> {
     let a = a.as_primitive::<Date32Type>();
-    (!a.is_null(i)).then(|| Date(a.value(i)))
+    (!a.is_null(i) && (FIRST_DAY..=LAST_DAY).contains(&a.value(i))).then(|| Date(a.value(i)))
 }
 
-fn int_at(a: &ArrayRef, i: usize) -> Option<i64> {
+/// An integer argument within `range`, else NULL.
+fn int_at(a: &ArrayRef, i: usize, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
     let a = a.as_primitive::<Int64Type>();
-    (!a.is_null(i)).then(|| a.value(i))
+    (!a.is_null(i) && range.contains(&a.value(i))).then(|| a.value(i))
+}
+
+/// A date result within the register range, else NULL.
+fn in_range(date: Date) -> Option<i32> {
+    (FIRST_DAY..=LAST_DAY).contains(&date.0).then_some(date.0)
 }
 
 fn text_at(a: &ArrayRef, i: usize) -> Option<&str> {
@@ -81,7 +94,7 @@ fn age_at_year_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     per_row::<Int32Type>(args, |a, i| {
         Some(peitto_domain::age_at_year_end(
             date_at(&a[0], i)?,
-            i32::try_from(int_at(&a[1], i)?).ok()?,
+            i32::try_from(int_at(&a[1], i, 1900..=2199)?).ok()?,
         ))
     })
 }
@@ -103,21 +116,19 @@ fn working_days_after(args: &[ColumnarValue]) -> Result<ColumnarValue> {
 
 fn add_working_days(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     per_row::<Date32Type>(args, |a, i| {
-        Some(
-            peitto_domain::add_working_days(
-                date_at(&a[0], i)?,
-                u32::try_from(int_at(&a[1], i)?).ok()?,
-            )
-            .0,
-        )
+        in_range(peitto_domain::add_working_days(
+            date_at(&a[0], i)?,
+            u32::try_from(int_at(&a[1], i, 0..=1000)?).ok()?,
+        ))
     })
 }
 
 fn add_months(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     per_row::<Date32Type>(args, |a, i| {
-        Some(
-            peitto_domain::add_months(date_at(&a[0], i)?, i32::try_from(int_at(&a[1], i)?).ok()?).0,
-        )
+        in_range(peitto_domain::add_months(
+            date_at(&a[0], i)?,
+            i32::try_from(int_at(&a[1], i, -3600..=3600)?).ok()?,
+        ))
     })
 }
 
@@ -125,15 +136,14 @@ fn compensation_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     let rules = peitto_domain::compensation::Durations::default();
     per_row::<Date32Type>(args, |a, i| {
         let basis = text_at(&a[1], i).unwrap_or_default();
-        Some(
+        in_range(
             peitto_domain::compensation::window(
                 date_at(&a[0], i)?,
                 basis,
                 date_at(&a[2], i),
                 &rules,
             )
-            .1
-            .0,
+            .1,
         )
     })
 }
@@ -237,4 +247,14 @@ pub fn register(ctx: &SessionContext) {
         compensation_end,
     );
     register_compensation(ctx, peitto_domain::compensation::RateTable::default());
+}
+
+#[cfg(test)]
+mod range_tests {
+    #[test]
+    fn the_register_range_is_1900_to_2199() {
+        use peitto_model::Date;
+        assert_eq!(Date::from_ymd(1900, 1, 1).unwrap().0, super::FIRST_DAY);
+        assert_eq!(Date::from_ymd(2199, 12, 31).unwrap().0, super::LAST_DAY);
+    }
 }

@@ -270,6 +270,10 @@ mod tests {
             for key in report.header.keys() {
                 assert!(known.contains(&key.as_str()), "{}: {key}", report.id);
             }
+            // The SQL starts with a statement, so that it can be given to
+            // `peitto sql` as it is (an argument starting with `--` reads as
+            // an option).
+            assert!(!report.sql.starts_with('-'), "{}", report.id);
             for key in ["source", "choices"] {
                 assert!(
                     report.header.get(key).is_some_and(|v| !v.is_empty()),

@@ -11,6 +11,8 @@ pub(crate) struct Counts {
     pub(crate) suppressed: usize,
     pub(crate) perturbed: usize,
     pub(crate) hidden: Vec<f64>,
+    /// Person-set hashes of the cells withheld by suppression.
+    pub(crate) withheld_sets: Vec<u64>,
 }
 
 impl Counts {
@@ -19,6 +21,7 @@ impl Counts {
         self.suppressed += o.suppressed;
         self.perturbed += o.perturbed;
         self.hidden.extend(&o.hidden);
+        self.withheld_sets.extend(&o.withheld_sets);
     }
 }
 
@@ -262,6 +265,25 @@ pub(crate) fn suppress(
                     .map(|c| &c.key)
             })
             .collect();
+        let withheld_index: BTreeSet<usize> = hidden
+            .iter()
+            .filter_map(|key| cell_index.get(*key).copied())
+            .collect();
+        // The persons of each withheld cell, for `query` to withhold it too.
+        let mut persons_of: FxHashMap<usize, BTreeSet<u32>> = FxHashMap::default();
+        for ((_, persons), cells) in members.iter().zip(&leaf_cells) {
+            for &c in cells {
+                if withheld_index.contains(&c) {
+                    persons_of.entry(c).or_default().extend(&persons.ids);
+                }
+            }
+        }
+        counts.withheld_sets.extend(persons_of.values().map(|ids| {
+            crate::withheld::set_hash(
+                ids.iter()
+                    .map(|&id| crate::withheld::person_hash(&partials.names[id as usize])),
+            )
+        }));
         let index: Vec<HashMap<&Vec<usize>, usize>> = releases
             .iter()
             .map(|r| {

@@ -25,6 +25,7 @@ mod cells;
 mod partials;
 pub mod query;
 mod substitute;
+pub mod withheld;
 
 pub(crate) use cells::{Cells, Counts, perturb, suppress};
 pub(crate) use partials::{CellRow, contribution};
@@ -32,6 +33,7 @@ pub(crate) use partials::{Part, Partials, PersonPartials, partials, parts};
 pub(crate) use substitute::{substitute, to_table};
 
 pub use analyze::{Analysis, Level, MeasureKind, Refusal};
+pub use withheld::Withheld;
 
 use analyze::ReleaseAggregate;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch};
@@ -175,6 +177,9 @@ pub struct Released {
     /// True values of the withheld cells. Never written anywhere: kept so
     /// tests can prove that no output carries them.
     pub hidden: Vec<f64>,
+    /// Person-set hashes of the cells a suppression withheld, to be
+    /// recorded with [`Withheld::record`] so that `query` withholds them too.
+    pub withheld_sets: Vec<u64>,
 }
 
 /// Field metadata key marking a released column's role.
@@ -183,6 +188,42 @@ pub const ROLE: &str = "peitto.role";
 /// Code of a dimension's total in the protected cells; it reaches SQL and
 /// the outputs as an empty value (NULL), shown as the language's "Total".
 pub const TOTAL: &str = "\u{2211}";
+
+/// The plan with each release aggregate replaced by its protected cells.
+/// Nodes are matched top-down, before anything below them changes (a
+/// schema recomputed below a node would make it unequal to the aggregate
+/// found when the plan was checked), and every aggregate must be found:
+/// an aggregate left in place would run unprotected, so that fails closed.
+///
+/// # Errors
+/// If an aggregate is not found, or a schema cannot be recomputed.
+pub(crate) fn put_back(
+    plan: LogicalPlan,
+    substitutions: &[(LogicalPlan, LogicalPlan)],
+) -> Result<LogicalPlan, ReleaseError> {
+    let mut used = vec![false; substitutions.len()];
+    let replaced = plan
+        .transform_down(|node| {
+            if let Some(i) = substitutions.iter().position(|(from, _)| *from == node) {
+                used[i] = true;
+                return Ok(Transformed::new(
+                    substitutions[i].1.clone(),
+                    true,
+                    datafusion::common::tree_node::TreeNodeRecursion::Jump,
+                ));
+            }
+            Ok(Transformed::no(node))
+        })?
+        .data;
+    if used.iter().any(|u| !u) {
+        return Err(ReleaseError::Dimension(
+            "a protected aggregate could not be put back into the plan".into(),
+        ));
+    }
+    Ok(replaced
+        .transform_up(|node| Ok(Transformed::yes(node.recompute_schema()?)))?
+        .data)
+}
 
 /// Plans `sql`, refuses it or releases it protected.
 ///
@@ -223,14 +264,7 @@ pub async fn release(
         let replacement = substitute(agg, &cells, n)?;
         substitutions.push((LogicalPlan::Aggregate(agg.node.clone()), replacement));
     }
-    let rewritten = plan
-        .transform_up(|node| {
-            if let Some((_, to)) = substitutions.iter().find(|(from, _)| *from == node) {
-                return Ok(Transformed::yes(to.clone()));
-            }
-            Ok(Transformed::yes(node.recompute_schema()?))
-        })?
-        .data;
+    let rewritten = put_back(plan, &substitutions)?;
     let frame = ctx.execute_logical_plan(rewritten).await?;
     let schema = frame.schema().as_arrow().clone();
     let batches = frame.collect().await?;
@@ -244,6 +278,7 @@ pub async fn release(
         sql_seconds: started.elapsed().as_secs_f64() - protect_seconds,
         protect_seconds,
         hidden: totals.hidden,
+        withheld_sets: totals.withheld_sets,
     })
 }
 

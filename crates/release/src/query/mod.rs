@@ -29,7 +29,6 @@ pub use crate::analyze::{PRIVACY_UNIT, Refusal};
 use crate::analyze::{MeasureKind, ReleaseAggregate};
 use crate::{Cells, Counts, Part, Released};
 use datafusion::common::ScalarValue;
-use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::LogicalPlan;
 use grammar::{Measure, OwnAggregate};
@@ -175,15 +174,7 @@ async fn run(
         let replacement = crate::substitute(&release, &cells, n).map_err(|e| running_error(&e))?;
         substitutions.push((LogicalPlan::Aggregate(agg.node.clone()), replacement));
     }
-    let rewritten = plan
-        .transform_up(|node| {
-            if let Some((_, to)) = substitutions.iter().find(|(from, _)| *from == node) {
-                return Ok(Transformed::yes(to.clone()));
-            }
-            Ok(Transformed::yes(node.recompute_schema()?))
-        })
-        .map_err(|e| running_error(&e.into()))?
-        .data;
+    let rewritten = crate::put_back(plan, &substitutions).map_err(|e| running_error(&e))?;
     let frame = ctx
         .execute_logical_plan(rewritten)
         .await
@@ -204,6 +195,7 @@ async fn run(
         sql_seconds: started.elapsed().as_secs_f64() - protect_seconds,
         protect_seconds,
         hidden: totals.hidden,
+        withheld_sets: Vec::new(),
     })
 }
 

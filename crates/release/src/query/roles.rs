@@ -314,7 +314,20 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
                 | Operator::NotLikeMatch
                 | Operator::NotILikeMatch => Role::Dim(Domain::Bool),
                 Operator::Plus | Operator::Minus | Operator::Multiply => {
-                    if l.role == Role::Date || r.role == Role::Date {
+                    let (ld, rd) = (l.role == Role::Date, r.role == Role::Date);
+                    if ld && rd && b.op == Operator::Minus {
+                        // Days between two dates: total.
+                        Role::Value
+                    } else if ld || rd {
+                        // A date moved by a literal interval of at most 100
+                        // years stays a date; moved by anything else it
+                        // could overflow on one row and fail.
+                        let by = if ld { &b.right } else { &b.left };
+                        if b.op == Operator::Multiply || !literal(by).is_some_and(small_interval) {
+                            return Err(Refusal::MayFail {
+                                what: "date arithmetic with an interval from the data or over 100 years".into(),
+                            });
+                        }
                         Role::Date
                     } else {
                         Role::Value
@@ -422,6 +435,26 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
 /// Whether a role is an identifier that no expression may be computed from.
 pub fn is_identifier(role: &Role) -> bool {
     matches!(role, Role::Unit | Role::Key(_))
+}
+
+/// Whether `v` is an interval (or a count of days) of at most 100 years.
+fn small_interval(v: &ScalarValue) -> bool {
+    const DAYS: i64 = 36_600;
+    match v {
+        ScalarValue::IntervalYearMonth(Some(m)) => m.unsigned_abs() <= 1200,
+        ScalarValue::IntervalDayTime(Some(x)) => {
+            i64::from(x.days).abs() <= DAYS && i64::from(x.milliseconds).abs() <= 86_400_000
+        }
+        ScalarValue::IntervalMonthDayNano(Some(x)) => {
+            x.months.unsigned_abs() <= 1200
+                && i64::from(x.days).abs() <= DAYS
+                && x.nanoseconds.unsigned_abs() <= 86_400_000_000_000
+        }
+        ScalarValue::Int8(Some(_)) | ScalarValue::Int16(Some(_)) => true,
+        ScalarValue::Int32(Some(n)) => i64::from(*n).abs() <= DAYS,
+        ScalarValue::Int64(Some(n)) => n.abs() <= DAYS,
+        _ => false,
+    }
 }
 
 /// Whether `expr` is computed from constants alone, and is of a kind that

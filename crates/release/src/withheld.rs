@@ -1,0 +1,121 @@
+//! The persons behind cells a saved report withheld, so that a planner's
+//! own query does not publish the same cell.
+//!
+//! A saved report under a suppression policy publishes exact values around
+//! a withheld cell; the cell key method's value of the same cell would
+//! give the withheld one back to within its noise (the total less the
+//! published parts less the perturbed value). Each withheld cell is kept
+//! as a hash of the set of its persons' pseudonyms (a sum of a hash per
+//! person: the same for the same persons in any order); `query` withholds
+//! a cell whose persons hash to one of them. The hashes are of keyed
+//! pseudonyms, so they say nothing outside the project.
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+/// Person-set hashes of withheld cells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Withheld(BTreeSet<u64>);
+
+impl Withheld {
+    /// The hashes kept in `path` (none when it does not exist yet).
+    ///
+    /// # Errors
+    /// If the file cannot be read or is not one hexadecimal hash per line.
+    pub fn load(path: &Path) -> std::io::Result<Withheld> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Withheld::default()),
+            Err(e) => return Err(e),
+        };
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                u64::from_str_radix(l.trim(), 16)
+                    .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not a hash"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Withheld)
+    }
+
+    /// Adds `sets` to the hashes in `path`, written to a temporary file and
+    /// renamed over it: a crash leaves the old list or the new one.
+    ///
+    /// # Errors
+    /// On I/O errors.
+    pub fn record(path: &Path, sets: &[u64]) -> std::io::Result<()> {
+        if sets.is_empty() {
+            return Ok(());
+        }
+        let mut all = Withheld::load(path)?;
+        all.0.extend(sets);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut f = std::fs::File::create(&tmp)?;
+        for h in &all.0 {
+            writeln!(f, "{h:016x}")?;
+        }
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    }
+
+    /// Whether a cell of exactly these persons was withheld.
+    #[must_use]
+    pub fn contains(&self, set: u64) -> bool {
+        self.0.contains(&set)
+    }
+
+    /// How many cells are kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none are.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The hash of one person's pseudonym.
+pub(crate) fn person_hash(name: &str) -> u64 {
+    let digest = Sha256::digest(name.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// The hash of a set of persons, from their hashes (each person once).
+pub(crate) fn set_hash(persons: impl IntoIterator<Item = u64>) -> u64 {
+    persons.into_iter().fold(0u64, u64::wrapping_add)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_hashes_the_same_in_any_order_and_differs_by_one_person() {
+        let h = |names: &[&str]| set_hash(names.iter().map(|n| person_hash(n)));
+        assert_eq!(h(&["a", "b", "c"]), h(&["c", "a", "b"]));
+        assert_ne!(h(&["a", "b", "c"]), h(&["a", "b"]));
+        assert_ne!(h(&["a", "b", "c"]), h(&["a", "b", "d"]));
+    }
+
+    #[test]
+    fn recorded_sets_are_kept_across_loads() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("audit/withheld");
+        assert!(Withheld::load(&path).unwrap().is_empty());
+        Withheld::record(&path, &[3, 1]).unwrap();
+        Withheld::record(&path, &[1, u64::MAX]).unwrap();
+        let w = Withheld::load(&path).unwrap();
+        assert_eq!(w.len(), 3);
+        assert!(w.contains(u64::MAX) && w.contains(3) && !w.contains(2));
+    }
+}

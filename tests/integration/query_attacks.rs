@@ -1,0 +1,137 @@
+//! Attacks a black-box attacker found against the closed query model, kept
+//! as tests: each must now give nothing beyond the protected grid.
+
+use crate::common::{on_sample, sample_project};
+
+/// (exit status, stdout, stderr) of a query on the sample project.
+fn query(sql: &str) -> (bool, String, String) {
+    let out = on_sample(&["query", sql, "--format", "csv"]);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The table of a released answer (its lines before the legend).
+fn table(sql: &str) -> String {
+    let (ok, out, err) = query(sql);
+    assert!(ok, "{sql}\n{err}");
+    out.split("\n\n").next().unwrap_or_default().to_owned()
+}
+
+/// A birth date exactly one person of the sample has, with a service decision.
+fn lone_client() -> String {
+    use arrow::array::AsArray;
+    let store = sample_project().join("store");
+    let clients: std::collections::BTreeSet<String> = crate::common::strings(
+        &peitto_store::read_table(&store, "service_decision").unwrap(),
+        "person_key",
+    )
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut by_date: std::collections::BTreeMap<String, (usize, bool)> = Default::default();
+    for b in peitto_store::read_table(&store, "person").unwrap() {
+        let keys = b.column_by_name("person_key").unwrap().as_string::<i32>();
+        let dates = arrow::compute::cast(
+            b.column_by_name("birth_date").unwrap(),
+            &arrow::datatypes::DataType::Utf8,
+        )
+        .unwrap();
+        let dates = dates.as_string::<i32>();
+        for i in 0..b.num_rows() {
+            let e = by_date.entry(dates.value(i).to_owned()).or_default();
+            e.0 += 1;
+            e.1 |= clients.contains(keys.value(i));
+        }
+    }
+    by_date
+        .into_iter()
+        .find(|(_, (n, client))| *n == 1 && *client)
+        .map(|(d, _)| d)
+        .unwrap()
+}
+
+#[test]
+fn a_union_below_the_aggregate_is_protected_like_its_branches() {
+    let d = lone_client();
+    // The same rows with and without an empty UNION branch: the same
+    // protected answer, never the raw aggregate.
+    for (plain, with_union) in [
+        (
+            format!("SELECT SUM(amount_eur) AS eur, COUNT(*) AS n FROM service_decision s JOIN person p ON p.person_key = s.person_key WHERE p.birth_date = DATE '{d}'"),
+            format!("SELECT SUM(amount_eur) AS eur, COUNT(*) AS n FROM (SELECT s.person_key, s.amount_eur FROM service_decision s JOIN person p ON p.person_key = s.person_key WHERE p.birth_date = DATE '{d}' UNION ALL SELECT s.person_key, s.amount_eur FROM service_decision s WHERE FALSE) t"),
+        ),
+        (
+            "SELECT municipality_code, domain, COUNT(*) AS n, COUNT(DISTINCT person_key) AS persons FROM service_decision WHERE EXTRACT(YEAR FROM decision_date) = 2025 GROUP BY 1, 2".to_owned(),
+            "SELECT municipality_code, domain, COUNT(*) AS n, COUNT(DISTINCT person_key) AS persons FROM (SELECT person_key, municipality_code, domain, decision_date FROM service_decision WHERE EXTRACT(YEAR FROM decision_date) = 2025 UNION ALL SELECT person_key, municipality_code, domain, decision_date FROM service_decision WHERE FALSE) t GROUP BY 1, 2".to_owned(),
+        ),
+        (
+            format!("SELECT sex, COUNT(*) AS n FROM person WHERE birth_date = DATE '{d}' GROUP BY sex"),
+            format!("SELECT sex, COUNT(*) AS n FROM (SELECT person_key, sex FROM person WHERE birth_date = DATE '{d}' UNION SELECT person_key, sex FROM person WHERE birth_date = DATE '1800-01-01') t GROUP BY sex"),
+        ),
+    ] {
+        assert_eq!(table(&with_union), table(&plain), "{with_union}");
+    }
+    // One person's cell stays withheld through a UNION.
+    let one = table(&format!(
+        "SELECT COUNT(*) AS n FROM (SELECT person_key FROM person WHERE birth_date = DATE '{d}' UNION ALL SELECT person_key FROM person WHERE FALSE) t"
+    ));
+    assert!(
+        one.lines().nth(1).is_some_and(|l| l.trim() == ".."),
+        "{one}"
+    );
+}
+
+#[test]
+fn values_a_query_makes_up_give_null_not_a_failure() {
+    let d = lone_client();
+    // A month count that would overflow, a span of 8 000 years, a year far
+    // out: each is NULL, so the query runs the same whether or not the
+    // condition on one person holds.
+    for template in [
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE add_months(p.birth_date, CASE WHEN p.birth_date = DATE '{d}' AND s.amount_eur > {t} THEN 2147483647 ELSE 0 END) > DATE '1900-01-01'",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE working_days_after(DATE '0001-01-01', CASE WHEN p.birth_date = DATE '{d}' AND s.amount_eur > {t} THEN DATE '9999-12-31' ELSE DATE '0001-01-02' END) IS NULL",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE age_at_year_end(p.birth_date, CASE WHEN p.birth_date = DATE '{d}' AND s.amount_eur > {t} THEN 2147483647 ELSE 2025 END) >= 0",
+    ] {
+        for t in ["-1", "100000000"] {
+            let sql = template.replace("{d}", &d).replace("{t}", t);
+            let (ok, _, err) = query(&sql);
+            assert!(ok, "{sql}\n{err}");
+        }
+    }
+}
+
+#[test]
+fn dates_move_only_by_literal_intervals_of_at_most_a_century() {
+    for sql in [
+        "SELECT COUNT(*) AS n FROM person WHERE birth_date + INTERVAL '2000000 days' > DATE '2000-01-01'",
+        "SELECT COUNT(*) AS n FROM cw_placement WHERE start + (\"end\" - start) * 1000000 > DATE '2000-01-01'",
+    ] {
+        let (ok, _, err) = query(sql);
+        assert!(
+            !ok && err.contains("could fail on a stored value"),
+            "{sql}\n{err}"
+        );
+    }
+    let (ok, _, err) = query(
+        "SELECT COUNT(*) AS n FROM cw_placement WHERE start + INTERVAL '3 months' <= DATE '2025-12-31'",
+    );
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn no_internal_detail_reaches_the_user() {
+    // Whatever fails, the message names no source file and no panic.
+    for sql in [
+        "SELECT COUNT(*) AS n FROM person WHERE add_months(birth_date, 2147483647) IS NULL",
+        "SELECT COUNT(*) AS n FROM person WHERE working_days_after(birth_date, DATE '9999-12-31') > 0",
+    ] {
+        let (_, _, err) = query(sql);
+        assert!(
+            !err.contains(".rs:") && !err.contains("panicked"),
+            "{sql}\n{err}"
+        );
+    }
+}
