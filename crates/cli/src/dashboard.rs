@@ -376,7 +376,8 @@ pub fn build(
             let mut per_year = Vec::new();
             for &year in years {
                 progress.step(&format!("{id} {year}"));
-                let r = crate::release::release_saved(&engine, lang, report, &spec, year).await?;
+                let r = crate::release::release_saved(project, &engine, lang, report, &spec, year)
+                    .await?;
                 counts.0 += r.cells as u64;
                 counts.1 += r.suppressed as u64;
                 per_year.push((year, r.table));

@@ -2,6 +2,7 @@
 //! query model, and the model it is checked against.
 
 use crate::release::{log, open_engine_limited, params, policy};
+use anyhow::Context;
 use peitto_i18n::{Lang, format as tr, text};
 use peitto_project::Project;
 use peitto_release::query::{Limits, QueryError, Use, roles::Domain};
@@ -72,6 +73,8 @@ pub fn query(
     let chosen = policy(Some(project), policy_name)?;
     let bound = params(raw_params)?;
     let (limits, memory) = limits(project);
+    let withheld = peitto_release::Withheld::load(&crate::release::withheld_path(project))
+        .context("reading the cells saved reports withheld")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -79,7 +82,7 @@ pub fn query(
         let engine = open_engine_limited(project, memory)
             .await
             .map_err(|_| QueryError::Failed)?;
-        peitto_release::query::query(&engine, sql, &bound, &chosen, &limits).await
+        peitto_release::query::query(&engine, sql, &bound, &chosen, &limits, &withheld).await
     });
     // Tasks still running after a limit are not waited for.
     runtime.shutdown_background();

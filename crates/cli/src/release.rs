@@ -218,7 +218,7 @@ pub fn report(project: &Project, lang: Lang, args: &ReportArgs<'_>) -> anyhow::R
             let policy_name =
                 package.map_or_else(|| report.header["policy"].clone(), |p| p.policy.to_owned());
             let spec = report_spec(project, report, &policy_name, &areas)?;
-            let released = release_saved(&engine, lang, report, &spec, args.year).await?;
+            let released = release_saved(project, &engine, lang, report, &spec, args.year).await?;
             done.push(Done {
                 report: report.clone(),
                 released,
@@ -430,17 +430,30 @@ pub(crate) fn report_spec(
     })
 }
 
-/// A saved report released for `year`; a refusal or failure names the report.
+/// Where the person-set hashes of cells saved reports withheld are kept.
+pub(crate) fn withheld_path(project: &Project) -> std::path::PathBuf {
+    project.audit_dir().join("withheld-cells")
+}
+
+/// A saved report released for `year`; a refusal or failure names the
+/// report. The cells it withheld are recorded first, so that `query`
+/// never publishes one of them (recording more than is finally written
+/// only ever withholds more).
 pub(crate) async fn release_saved(
+    project: &Project,
     engine: &peitto_engine::Engine,
     lang: Lang,
     report: &Report,
     spec: &Spec,
     year: i32,
 ) -> anyhow::Result<peitto_release::Released> {
-    peitto_release::release(engine, &report.sql, &report.params_for_year(year), spec)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}: {}", report.id, release_error(lang, &e)))
+    let released =
+        peitto_release::release(engine, &report.sql, &report.params_for_year(year), spec)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", report.id, release_error(lang, &e)))?;
+    peitto_release::Withheld::record(&withheld_path(project), &released.withheld_sets)
+        .context("recording the withheld cells")?;
+    Ok(released)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ mod tests;
 pub use crate::analyze::{PRIVACY_UNIT, Refusal};
 
 use crate::analyze::{MeasureKind, ReleaseAggregate};
-use crate::{Cells, Counts, Part, Released};
+use crate::{Cells, Counts, Part, Released, Withheld};
 use datafusion::common::ScalarValue;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::LogicalPlan;
@@ -108,13 +108,19 @@ pub async fn query(
     params: &BTreeMap<String, ScalarValue>,
     policy: &Policy,
     limits: &Limits,
+    withheld: &Withheld,
 ) -> Result<Released, QueryError> {
     if policy.method == Method::Suppression {
         return Err(Refusal::SuppressionPolicy.into());
     }
     let secs = limits.time.as_secs();
     let started = Instant::now();
-    match tokio::time::timeout(limits.time, run(engine, sql, params, policy, limits)).await {
+    match tokio::time::timeout(
+        limits.time,
+        run(engine, sql, params, policy, limits, withheld),
+    )
+    .await
+    {
         // A run that never yielded is timed when it returns.
         Ok(result) if started.elapsed() <= limits.time => result,
         _ => Err(QueryError::TimeLimit(secs)),
@@ -142,6 +148,7 @@ async fn run(
     params: &BTreeMap<String, ScalarValue>,
     policy: &Policy,
     limits: &Limits,
+    withheld: &Withheld,
 ) -> Result<Released, QueryError> {
     let started = Instant::now();
     let plan = crate::plan(engine, sql, params)
@@ -160,7 +167,15 @@ async fn run(
             .await
             .map_err(|e| running_error(&e))?;
         let protecting = Instant::now();
-        let cells = protect(ctx, agg, &release, &partials, policy, &ptable, limits).await?;
+        let cells = protect(
+            ctx,
+            agg,
+            &release,
+            &partials,
+            (policy, &ptable, withheld),
+            limits,
+        )
+        .await?;
         protect_seconds += protecting.elapsed().as_secs_f64();
         totals.add(&cells.counts);
         dims.extend(
@@ -227,8 +242,7 @@ async fn protect(
     agg: &OwnAggregate,
     release: &ReleaseAggregate,
     partials: &crate::Partials,
-    policy: &Policy,
-    ptable: &PTable,
+    (policy, ptable, withheld): (&Policy, &PTable, &Withheld),
     limits: &Limits,
 ) -> Result<Cells, QueryError> {
     let mut dims = Vec::new();
@@ -263,7 +277,20 @@ async fn protect(
                         .collect()
                 })
                 .unwrap_or_default();
-            let (published, truth) = noise::publish(quantity, &contributions, policy, ptable);
+            let (mut published, truth) = noise::publish(quantity, &contributions, policy, ptable);
+            // A cell of exactly the persons of a cell a saved report
+            // withheld stays withheld here too.
+            if published.is_some() && !withheld.is_empty() {
+                let set = crate::withheld::set_hash(
+                    contributions
+                        .iter()
+                        .filter(|c| c.rows > 0)
+                        .map(|c| crate::withheld::person_hash(c.name)),
+                );
+                if withheld.contains(set) {
+                    published = None;
+                }
+            }
             counts.cells += 1;
             match published {
                 Some(_) => counts.perturbed += 1,

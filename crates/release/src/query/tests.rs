@@ -188,6 +188,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
             &BTreeMap::new(),
             &policy,
             &Limits::default(),
+            &Withheld::default(),
         ))
         .unwrap();
     let rows = &released.table.rows;
@@ -207,6 +208,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
             &BTreeMap::new(),
             &policy,
             &Limits::default(),
+            &Withheld::default(),
         ))
         .unwrap();
     assert_eq!(none.table.rows.len(), 2);
@@ -224,6 +226,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
             &BTreeMap::new(),
             &policy,
             &Limits::default(),
+            &Withheld::default(),
         ))
         .unwrap();
     assert_eq!(women.table.rows.len(), 1);
@@ -236,6 +239,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
         &BTreeMap::new(),
         &thl,
         &Limits::default(),
+        &Withheld::default(),
     ));
     assert!(matches!(
         refused,
@@ -261,6 +265,7 @@ fn a_query_past_its_time_limit_releases_nothing() {
         &BTreeMap::new(),
         &Policy::builtin("adhoc").unwrap(),
         &limits,
+        &Withheld::default(),
     ));
     assert!(matches!(out, Err(QueryError::TimeLimit(_))), "{out:?}");
 }
@@ -279,4 +284,68 @@ fn engine_errors_never_reach_the_message() {
         QueryError::Plan,
     );
     assert!(!e.to_string().contains("secret_value"));
+}
+
+#[test]
+fn a_cell_a_saved_report_withheld_is_withheld_in_an_own_query_too() {
+    // Seven women and two men: a report under suppression withholds the
+    // men (2) and, to protect them, the women (7) beside the published total.
+    let persons: Vec<(String, &str, i32)> = (0..9)
+        .map(|i| (format!("p{i}"), if i < 7 { "2" } else { "1" }, 14_000 + i))
+        .collect();
+    let borrowed: Vec<(&str, &str, i32)> = persons
+        .iter()
+        .map(|(k, s, d)| (k.as_str(), *s, *d))
+        .collect();
+    let engine = engine(&borrowed);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sql = "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex";
+    let spec = crate::Spec {
+        policy: Policy::builtin("thl").unwrap(),
+        totals: BTreeMap::from([(
+            "sex".to_owned(),
+            crate::Totals {
+                total: "S".into(),
+                parents: vec![],
+            },
+        )]),
+    };
+    let report = rt
+        .block_on(crate::release(&engine, sql, &BTreeMap::new(), &spec))
+        .unwrap();
+    let women = |t: &crate::Table| {
+        t.rows
+            .iter()
+            .find(|r| r[0] == crate::Value::Text("2".into()))
+            .map(|r| r[1].clone())
+            .unwrap()
+    };
+    assert_eq!(women(&report.table), crate::Value::Suppressed);
+    // The total of 9 is published exactly: the women's perturbed count
+    // would give the men's back to within the noise.
+    let adhoc = Policy::builtin("adhoc").unwrap();
+    let run = |withheld: &Withheld| {
+        rt.block_on(query(
+            &engine,
+            sql,
+            &BTreeMap::new(),
+            &adhoc,
+            &Limits::default(),
+            withheld,
+        ))
+        .unwrap()
+    };
+    assert_ne!(
+        women(&run(&Withheld::default()).table),
+        crate::Value::Suppressed
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("withheld");
+    Withheld::record(&path, &report.withheld_sets).unwrap();
+    let recorded = Withheld::load(&path).unwrap();
+    assert!(!recorded.is_empty());
+    assert_eq!(women(&run(&recorded).table), crate::Value::Suppressed);
 }
