@@ -145,6 +145,44 @@ fn protect_follows_a_hierarchy_file() {
 }
 
 #[test]
+fn protect_adds_the_grand_total_above_several_top_codes() {
+    // Counties with no parent, the grand total implied, as tau-Argus .hrc
+    // files and most exports have it; K2 has a single municipality.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cells.csv");
+    std::fs::write(
+        &input,
+        "area,form,count\nM1,Inst,2\nM1,Fam,10\nM2,Inst,8\nM2,Fam,9\nM3,Inst,5\nM3,Fam,9\n",
+    )
+    .unwrap();
+    let hierarchy = tmp.path().join("alueet.csv");
+    std::fs::write(&hierarchy, "child,parent\nM1,K1\nM2,K1\nM3,K2\n").unwrap();
+    let arg = format!("area={}", hierarchy.display());
+    let o = peitto(&["protect", input.to_str().unwrap(), "--hierarchy", &arg]);
+    let out = ok(&o);
+    let cells = cells_of(&out);
+    // Total, K1, K2, M1, M2, M3 × Inst, Fam, Total.
+    assert_eq!(cells.len(), 6 * 3);
+    assert!(
+        cells.contains(&("Total".into(), "Total".into(), "43".into())),
+        "the grand total is added: {out}"
+    );
+    assert!(cells.contains(&("K1".into(), "Total".into(), "29".into())));
+    let hidden: Vec<(String, String)> = cells
+        .iter()
+        .filter(|c| c.2 == "..")
+        .map(|c| (c.0.clone(), c.1.clone()))
+        .collect();
+    assert!(hidden.contains(&("M1".into(), "Inst".into())));
+    // The single-municipality county equals its municipality: hidden together or not at all.
+    for form in ["Inst", "Fam", "Total"] {
+        let m3 = hidden.contains(&("M3".into(), form.into()));
+        let k2 = hidden.contains(&("K2".into(), form.into()));
+        assert_eq!(m3, k2, "M3 and K2 share their status ({form})");
+    }
+}
+
+#[test]
 fn protect_fails_closed_and_writes_nothing() {
     let (_tmp, project) = project();
     // A project policy whose dominance rule no pattern can satisfy for a single provider.

@@ -210,7 +210,7 @@ enum DashboardAction {
         /// How many years back the time series go.
         #[arg(long, default_value_t = 3)]
         years: i32,
-        /// Folder of a built viewer (bash web/build.sh makes web/dist), for development; default: the one built into peitto.
+        /// Folder of a built viewer (bash web/build.sh makes web/dist), for development; the page (index.html, app.js, style.css) is read from it, or from the folder above it as in web/; default: the one built into peitto.
         #[arg(long)]
         viewer: Option<PathBuf>,
     },

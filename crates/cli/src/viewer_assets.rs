@@ -78,13 +78,21 @@ impl Assets {
         if !dir.join("peitto_viewer_bg.wasm").is_file() || !dir.join("peitto_viewer.js").is_file() {
             return Err(AssetError::NotBuilt(dir.to_path_buf()));
         }
-        let web = dir.parent().unwrap_or(Path::new("web"));
+        // The page's files beside the viewer, or (as web/build.sh lays
+        // them out: web/dist under web/) in the folder above it.
+        let page = |name: &str| {
+            let here = dir.join(name);
+            if here.is_file() {
+                return read(here);
+            }
+            read(dir.parent().unwrap_or(Path::new("web")).join(name))
+        };
         Ok(Assets {
             js: read(dir.join("peitto_viewer.js"))?,
             wasm: read(dir.join("peitto_viewer_bg.wasm"))?,
-            index: read(web.join("index.html"))?,
-            app: read(web.join("app.js"))?,
-            style: read(web.join("style.css"))?,
+            index: page("index.html")?,
+            app: page("app.js")?,
+            style: page("style.css")?,
         })
     }
 

@@ -2,7 +2,10 @@
 //! → wellbeing county (some counties with one municipality) × placement form
 //! (× age band), 25–45 % of cells at 1–4 persons, some zeros:
 //! `cargo run --release -p peitto-sdc --example realistic -- 2 300 3 2000`
-//! (pairs of dimension count and approximate cell count).
+//! (pairs of dimension count and approximate cell count). `SEEDS=3` runs
+//! three tables per size; `AUDIT=1` also runs the full, independent audit
+//! ([`peitto_sdc::audit`]: every withheld cell's exact interval) on each
+//! released pattern and prints its verdict and time.
 
 use peitto_sdc::table::Leaf;
 use peitto_sdc::{Dimension, Policy, Release, Status, protect};
@@ -19,6 +22,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
+    let audit = std::env::var("AUDIT").is_ok_and(|a| a == "1");
     for pair in args.chunks(2) {
         let (n_dims, cells) = (pair[0], pair[1]);
         for seed in 0..seeds {
@@ -26,21 +30,39 @@ fn main() {
             let (dims, leaves) = table(&mut rng, n_dims, cells);
             let mut r = Release::single("t", dims, &leaves, false).unwrap();
             let start = Instant::now();
-            let result = protect(&mut r, &Policy::frequency(5));
+            let policy = Policy::frequency(5);
+            let result = protect(&mut r, &policy);
             let primary = r
                 .cells
                 .iter()
                 .filter(|c| matches!(c.status, Status::Primary(_)))
                 .count();
-            let secondary = r
+            let elapsed = start.elapsed().as_secs_f64();
+            let secondary: Vec<f64> = r
                 .cells
                 .iter()
                 .filter(|c| c.status == Status::Secondary)
-                .count();
+                .map(|c| c.value)
+                .collect();
+            let full = if audit && result.is_ok() {
+                let start = Instant::now();
+                let verdict = match peitto_sdc::audit(&r, &policy) {
+                    Ok(a) if a.passed() => "passes".to_owned(),
+                    Ok(a) => format!("FAILS ({} primaries)", a.failures.len()),
+                    Err(e) => format!("ERROR {e}"),
+                };
+                format!(
+                    ", full audit {verdict} ({:.2} s)",
+                    start.elapsed().as_secs_f64()
+                )
+            } else {
+                String::new()
+            };
             println!(
-                "{n_dims}-D seed {seed}: {} cells, {primary} primary: {:.2} s, {secondary} secondary, {}",
+                "{n_dims}-D seed {seed}: {} cells, {primary} primary: {elapsed:.2} s, {} secondary (value {}), {}{full}",
                 r.cells.len(),
-                start.elapsed().as_secs_f64(),
+                secondary.len(),
+                secondary.iter().sum::<f64>(),
                 match result {
                     Ok(a) => format!("passed {}", a.passed()),
                     Err(e) => format!("ERROR {e}"),

@@ -53,10 +53,77 @@ const TRIM_TRIES: usize = 400;
 pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError> {
     primary::apply(release, policy);
     let links = Links::new(release);
-    match iterate(release, policy, &links) {
+    let equal = Equal::new(release);
+    for i in 0..release.cells.len() {
+        if release.cells[i].status.suppressed() {
+            equal.hide_with(release, i);
+        }
+    }
+    match iterate(release, policy, &links, &equal) {
         Ok(Some(result)) => Ok(result),
-        Ok(None) | Err(SdcError::CannotProtect(_)) => fallback(release, policy, &links),
+        Ok(None) | Err(SdcError::CannotProtect(_)) => fallback(release, policy, &links, &equal),
         Err(e) => Err(e),
+    }
+}
+
+/// Cells equal whatever the rest of the table holds: the total of a
+/// relation with one part (a hierarchy level with a single child, such as
+/// a county of one municipality) or with one part that is not empty while
+/// the other parts are published empty cells. Publishing one of them while
+/// another is withheld gives the withheld one away, so each class is
+/// withheld or published as one: found once, up front, so that no
+/// deviation or trimming has to find it out from the LPs.
+struct Equal {
+    /// The other cells of each cell's class (empty for most cells).
+    mates: Vec<Vec<usize>>,
+}
+
+impl Equal {
+    /// Classes from the relations, with the statuses the primary rules set
+    /// (a withheld empty cell does not make its neighbours equal).
+    fn new(release: &Release) -> Equal {
+        let n = release.cells.len();
+        let mut root: Vec<usize> = (0..n).collect();
+        let published_empty = |c: usize| {
+            let cell = &release.cells[c];
+            cell.contributors == 0 && cell.value == 0.0 && !cell.status.suppressed()
+        };
+        for relation in &release.relations {
+            let mut rest = relation.parts.iter().filter(|&&c| !published_empty(c));
+            let (Some(&only), None) = (rest.next(), rest.next()) else {
+                continue;
+            };
+            let (a, b) = (find(&mut root, only), find(&mut root, relation.total));
+            if a != b {
+                root[a.max(b)] = a.min(b);
+            }
+        }
+        let mut classes: HashMap<usize, Vec<usize>> = HashMap::new();
+        for i in 0..n {
+            let r = find(&mut root, i);
+            classes.entry(r).or_default().push(i);
+        }
+        let mut mates = vec![Vec::new(); n];
+        for class in classes.into_values().filter(|c| c.len() > 1) {
+            for &i in &class {
+                mates[i] = class.iter().copied().filter(|&m| m != i).collect();
+            }
+        }
+        Equal { mates }
+    }
+
+    /// The other cells of `i`'s class.
+    fn of(&self, i: usize) -> &[usize] {
+        &self.mates[i]
+    }
+
+    /// Withholds every published cell of `i`'s class.
+    fn hide_with(&self, release: &mut Release, i: usize) {
+        for &m in &self.mates[i] {
+            if !release.cells[m].status.suppressed() {
+                release.cells[m].status = Status::Secondary;
+            }
+        }
     }
 }
 
@@ -67,19 +134,20 @@ fn iterate(
     release: &mut Release,
     policy: &Policy,
     links: &Links,
+    equal: &Equal,
 ) -> Result<Option<Audit>, SdcError> {
     let mut shown = ShownBy::new();
     let primaries: Vec<(usize, Option<usize>)> = (0..release.cells.len())
         .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
         .map(|i| (i, None))
         .collect();
-    fix(release, policy, links, &primaries, &mut shown)?;
+    fix(release, policy, links, equal, &primaries, &mut shown)?;
     let mut result;
     (result, shown) = check_shown(release, policy, &shown)?;
     let mut trimmed = false;
     for _ in 0..MAX_ROUNDS {
         if result.passed() {
-            if trimmed || !trim(release, policy, links, &mut shown)? {
+            if trimmed || !trim(release, policy, links, equal, &mut shown)? {
                 return Ok(Some(result));
             }
             // Publishing cells again must pass the whole check, singleton pairs included.
@@ -90,7 +158,7 @@ fn iterate(
                 .iter()
                 .map(|f| (f.cell, f.singleton))
                 .collect();
-            if !fix(release, policy, links, &failures, &mut shown)? {
+            if !fix(release, policy, links, equal, &failures, &mut shown)? {
                 break;
             }
         }
@@ -113,6 +181,7 @@ fn fix(
     release: &mut Release,
     policy: &Policy,
     links: &Links,
+    equal: &Equal,
     targets: &[(usize, Option<usize>)],
     shown: &mut ShownBy,
 ) -> Result<bool, SdcError> {
@@ -149,6 +218,7 @@ fn fix(
                 if !release.cells[i].status.suppressed() {
                     release.cells[i].status = Status::Secondary;
                 }
+                equal.hide_with(release, i);
             }
             shown.entry(p).or_insert([None, None])[side] = Some(touched);
             changed = true;
@@ -165,6 +235,7 @@ fn trim(
     release: &mut Release,
     policy: &Policy,
     links: &Links,
+    equal: &Equal,
     shown: &mut ShownBy,
 ) -> Result<bool, SdcError> {
     let mut secondaries: Vec<usize> = (0..release.cells.len())
@@ -178,24 +249,37 @@ fn trim(
     secondaries.truncate(TRIM_TRIES);
     let mut published = false;
     for s in secondaries {
+        // The cell is published with the cells equal to it, or not at all.
+        if release.cells[s].status != Status::Secondary
+            || equal
+                .of(s)
+                .iter()
+                .any(|&m| release.cells[m].status != Status::Secondary)
+        {
+            continue;
+        }
+        let class: Vec<usize> = equal.of(s).iter().copied().chain([s]).collect();
         let mut affected: Vec<usize> = shown
             .iter()
             .filter(|(_, sides)| {
-                sides
-                    .iter()
-                    .any(|side| side.as_ref().is_none_or(|moved| moved.contains(&s)))
+                sides.iter().any(|side| {
+                    side.as_ref()
+                        .is_none_or(|moved| class.iter().any(|c| moved.contains(c)))
+                })
             })
             .map(|(&p, _)| p)
             .collect();
         // Primaries next to the cell first: they are the ones likely to need it.
-        let next_to: Vec<usize> = links
-            .of(s)
+        let next_to: Vec<usize> = class
             .iter()
+            .flat_map(|&c| links.of(c))
             .flat_map(|&r| members(release, r))
             .collect();
         affected.sort_unstable_by_key(|p| (!next_to.contains(p), *p));
 
-        release.cells[s].status = Status::Safe;
+        for &c in &class {
+            release.cells[c].status = Status::Safe;
+        }
         // One at a time, stopping at the first primary not shown protected
         // quickly (without settling: the cell then stays withheld).
         let mut points = Vec::with_capacity(affected.len());
@@ -210,7 +294,9 @@ fn trim(
             shown.extend(affected.into_iter().zip(points));
             published = true;
         } else {
-            release.cells[s].status = Status::Secondary;
+            for &c in &class {
+                release.cells[c].status = Status::Secondary;
+            }
         }
     }
     Ok(published)
@@ -223,7 +309,12 @@ fn trim(
 /// pair the trimming uncovered is fixed. Terminates: each fix keeps what
 /// it protects, and if fixing stalls the all-withheld pattern is released
 /// as it was.
-fn fallback(release: &mut Release, policy: &Policy, links: &Links) -> Result<Audit, SdcError> {
+fn fallback(
+    release: &mut Release,
+    policy: &Policy,
+    links: &Links,
+    equal: &Equal,
+) -> Result<Audit, SdcError> {
     let total = grand_total(release);
     if let Some(t) = total
         && matches!(release.cells[t].status, Status::Primary(_))
@@ -233,8 +324,10 @@ fn fallback(release: &mut Release, policy: &Policy, links: &Links) -> Result<Aud
     let mut withheld = Vec::new();
     let (mut all_hidden, mut shown) = (None, ShownBy::new());
     for hide_total in [false, true] {
+        // The grand total is published with the cells equal to it.
+        let kept = |i: usize| total.is_some_and(|t| i == t || equal.of(t).contains(&i));
         for (i, cell) in release.cells.iter_mut().enumerate() {
-            if (hide_total || Some(i) != total) && !cell.status.suppressed() {
+            if (hide_total || !kept(i)) && !cell.status.suppressed() {
                 cell.status = Status::Secondary;
             }
         }
@@ -251,7 +344,7 @@ fn fallback(release: &mut Release, policy: &Policy, links: &Links) -> Result<Aud
         }
     }
     let all_hidden = all_hidden.unwrap_or_else(|| unreachable!("returned above"));
-    trim(release, policy, links, &mut shown)?;
+    trim(release, policy, links, equal, &mut shown)?;
     loop {
         let result;
         (result, shown) = check_shown(release, policy, &shown)?;
@@ -263,7 +356,10 @@ fn fallback(release: &mut Release, policy: &Policy, links: &Links) -> Result<Aud
             .iter()
             .map(|f| (f.cell, f.singleton))
             .collect();
-        let fixed = matches!(fix(release, policy, links, &failures, &mut shown), Ok(true));
+        let fixed = matches!(
+            fix(release, policy, links, equal, &failures, &mut shown),
+            Ok(true)
+        );
         if !fixed {
             for (cell, status) in release.cells.iter_mut().zip(&withheld) {
                 cell.status = *status;
@@ -271,6 +367,15 @@ fn fallback(release: &mut Release, policy: &Policy, links: &Links) -> Result<Aud
             return Ok(all_hidden);
         }
     }
+}
+
+/// The representative of `i`'s class (union-find with path halving).
+fn find(root: &mut [usize], mut i: usize) -> usize {
+    while root[i] != i {
+        root[i] = root[root[i]];
+        i = root[i];
+    }
+    i
 }
 
 /// The cell at the total of every dimension (every table's grand total).
@@ -433,4 +538,117 @@ fn deviate(
             .map(|(_, &i)| i)
             .collect(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Dimension, Leaf};
+
+    fn leaf(area: &str, form: &str, n: u32) -> Leaf {
+        Leaf {
+            codes: vec![area.to_owned(), form.to_owned()],
+            value: f64::from(n),
+            contributors: u64::from(n),
+            top: Vec::new(),
+        }
+    }
+
+    /// K2 is a county of one municipality (M3), and M1 has no one in
+    /// `Fam`: (K2, x) equals (M3, x), and (M1, Total) equals (M1, Inst).
+    fn table() -> Release {
+        let pairs: Vec<(String, String)> = [
+            ("M1", "K1"),
+            ("M2", "K1"),
+            ("M4", "K1"),
+            ("M3", "K2"),
+            ("K1", "T"),
+            ("K2", "T"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+        let area = Dimension::from_parents("area", "T", &pairs).unwrap();
+        let form = Dimension::flat("form", "Total", &["Inst", "Fam", "Prof"]);
+        let leaves = [
+            leaf("M1", "Inst", 3),
+            leaf("M1", "Fam", 0),
+            leaf("M1", "Prof", 7),
+            leaf("M2", "Inst", 8),
+            leaf("M2", "Fam", 9),
+            leaf("M2", "Prof", 2),
+            leaf("M4", "Inst", 12),
+            leaf("M4", "Fam", 6),
+            leaf("M4", "Prof", 11),
+            leaf("M3", "Inst", 2),
+            leaf("M3", "Fam", 14),
+            leaf("M3", "Prof", 6),
+        ];
+        Release::single("t", vec![area, form], &leaves, false).unwrap()
+    }
+
+    fn cell(r: &Release, area: &str, form: &str) -> usize {
+        (0..r.cells.len())
+            .find(|&i| r.codes(i) == [area, form])
+            .unwrap()
+    }
+
+    #[test]
+    fn equal_cells_are_found_and_share_their_status() {
+        let mut r = table();
+        let policy = Policy::frequency(5);
+        primary::apply(&mut r, &policy);
+        let equal = Equal::new(&r);
+        for form in ["Inst", "Fam", "Prof", "Total"] {
+            let (m3, k2) = (cell(&r, "M3", form), cell(&r, "K2", form));
+            assert_eq!(equal.of(m3), [k2], "a county of one municipality ({form})");
+        }
+        // M1 × Fam is empty and published: M1 × Total is M1 × Inst + M1 × Prof, not one cell.
+        assert!(equal.of(cell(&r, "M1", "Inst")).is_empty());
+        assert!(equal.of(cell(&r, "M2", "Inst")).is_empty());
+
+        let mut r = table();
+        let result = protect(&mut r, &policy).unwrap();
+        assert!(result.passed());
+        assert!(crate::audit(&r, &policy).unwrap().passed());
+        for form in ["Inst", "Fam", "Prof", "Total"] {
+            let (m3, k2) = (cell(&r, "M3", form), cell(&r, "K2", form));
+            assert_eq!(
+                r.cells[m3].status.suppressed(),
+                r.cells[k2].status.suppressed(),
+                "M3 and K2 × {form}"
+            );
+        }
+        assert!(r.cells[cell(&r, "K2", "Inst")].status.suppressed());
+    }
+
+    #[test]
+    fn a_relation_with_one_non_empty_part_makes_its_total_equal_to_it() {
+        let pairs: Vec<(String, String)> = [("M1", "K1"), ("M2", "K1"), ("K1", "T")]
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect();
+        let area = Dimension::from_parents("area", "T", &pairs).unwrap();
+        let form = Dimension::flat("form", "Total", &["Inst", "Fam"]);
+        // (A row total under 5 would withhold the empty cell as well.)
+        let leaves = [
+            leaf("M1", "Inst", 7),
+            leaf("M1", "Fam", 0),
+            leaf("M2", "Inst", 8),
+            leaf("M2", "Fam", 9),
+        ];
+        let mut r = Release::single("t", vec![area, form], &leaves, false).unwrap();
+        primary::apply(&mut r, &Policy::frequency(5));
+        let equal = Equal::new(&r);
+        let (inst, total) = (cell(&r, "M1", "Inst"), cell(&r, "M1", "Total"));
+        assert!(equal.of(inst).contains(&total));
+        // With empty cells unsafe they are withheld, and the attacker no longer knows them.
+        let mut r = Release::single("t", r.dims.clone(), &leaves, false).unwrap();
+        let policy = Policy {
+            zeros_unsafe: true,
+            ..Policy::frequency(5)
+        };
+        primary::apply(&mut r, &policy);
+        assert!(!Equal::new(&r).of(inst).contains(&total));
+    }
 }

@@ -33,6 +33,75 @@ impl Dimension {
             .unwrap_or_else(|_| unreachable!("a flat dimension is a tree"))
     }
 
+    /// A hierarchy as hierarchy files give it: (child, parent) pairs whose
+    /// top level may be one code (the grand total) or several (counties
+    /// with no parent, the grand total implied, as tau-Argus `.hrc` files
+    /// and most exports have it), in which case `total` is added above
+    /// them. Codes of `table_codes` the pairs do not name sit directly
+    /// under the top.
+    ///
+    /// # Errors
+    /// As [`Dimension::from_parents`]; also when the pairs name no top
+    /// (every code has a parent), or when several top codes are given and
+    /// one of them is already called `total`.
+    pub fn from_hierarchy(
+        name: &str,
+        total: &str,
+        pairs: &[(String, String)],
+        table_codes: &[&str],
+    ) -> Result<Dimension, SdcError> {
+        let children: std::collections::HashSet<&str> =
+            pairs.iter().map(|p| p.0.as_str()).collect();
+        let mut roots: Vec<&str> = pairs
+            .iter()
+            .map(|p| p.1.as_str())
+            .filter(|p| !children.contains(p))
+            .collect();
+        roots.sort_unstable();
+        roots.dedup();
+        let mut pairs = pairs.to_vec();
+        let top = match roots[..] {
+            [] if !pairs.is_empty() => {
+                return Err(SdcError::Definition(format!(
+                    "{name}: the hierarchy has no top code (every code has a parent)"
+                )));
+            }
+            [] => total.to_owned(),
+            [root] => root.to_owned(),
+            _ => {
+                if roots.contains(&total) {
+                    return Err(SdcError::Definition(format!(
+                        "{name}: the hierarchy has several top codes {roots:?}, one of them \
+                         the grand total {total:?}; give the others a parent"
+                    )));
+                }
+                let added: Vec<(String, String)> = roots
+                    .iter()
+                    .map(|r| ((*r).to_owned(), total.to_owned()))
+                    .collect();
+                pairs.extend(added);
+                total.to_owned()
+            }
+        };
+        let known: std::collections::HashSet<&str> = pairs
+            .iter()
+            .flat_map(|p| [p.0.as_str(), p.1.as_str()])
+            .collect();
+        let mut extra: Vec<&str> = table_codes
+            .iter()
+            .copied()
+            .filter(|c| !known.contains(c) && *c != top)
+            .collect();
+        extra.sort_unstable();
+        extra.dedup();
+        let extra: Vec<(String, String)> = extra
+            .into_iter()
+            .map(|c| (c.to_owned(), top.clone()))
+            .collect();
+        pairs.extend(extra);
+        Dimension::from_parents(name, &top, &pairs)
+    }
+
     /// A hierarchy from (child, parent) pairs; `total` is the root. Codes
     /// that appear only as parents other than the total must themselves have
     /// a parent.
@@ -538,6 +607,34 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn hierarchies_with_several_top_codes_get_the_grand_total() {
+        let pairs: Vec<(String, String)> = [("M1", "K1"), ("M2", "K1"), ("M3", "K2")]
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect();
+        let d = Dimension::from_hierarchy("m", "Total", &pairs, &["M1", "M2", "M3", "M9"]).unwrap();
+        assert_eq!(d.codes[d.total], "Total");
+        let top: Vec<&str> = d
+            .children(d.total)
+            .iter()
+            .map(|&c| d.codes[c].as_str())
+            .collect();
+        assert_eq!(top, ["K1", "K2", "M9"]);
+        // One top code is the grand total itself.
+        let mut one = pairs.clone();
+        one.extend([
+            ("K1".to_owned(), "All".to_owned()),
+            ("K2".to_owned(), "All".to_owned()),
+        ]);
+        let d = Dimension::from_hierarchy("m", "Total", &one, &["M1"]).unwrap();
+        assert_eq!(d.codes[d.total], "All");
+        // A top code named like the grand total beside others is ambiguous.
+        let mut clash = pairs;
+        clash.push(("K3".to_owned(), "Total".to_owned()));
+        assert!(Dimension::from_hierarchy("m", "Total", &clash, &[]).is_err());
     }
 
     #[test]

@@ -253,6 +253,16 @@ fn realistic_tables_are_all_released_and_pass_an_independent_attack() {
             .iter()
             .filter(|(t, parts)| parts.len() == 1 && r.cells[*t].status.suppressed())
             .count();
+        // A total of one part equals it: both withheld or both published.
+        for (t, parts) in eqs.iter().filter(|(_, parts)| parts.len() == 1) {
+            assert_eq!(
+                r.cells[*t].status.suppressed(),
+                r.cells[parts[0]].status.suppressed(),
+                "seed {seed}: {} and its one part {}",
+                r.describe(*t),
+                r.describe(parts[0])
+            );
+        }
         for (i, cell) in r.cells.iter().enumerate() {
             let Status::Primary(_) = cell.status else {
                 continue;
