@@ -264,6 +264,22 @@ fn a_package_has_its_tables_in_its_languages_a_cover_and_a_logged_release() {
             .unwrap();
         assert!(cover.contains(&report.header["title.fi"]), "{id}");
         assert!(cover.contains(&report.header["title.sv"]), "{id}");
+        // Each definition is written for the recipient in the package's
+        // languages, from the catalogues; no English paragraph.
+        let key = format!("statdef.{id}");
+        for lang in [Lang::Fi, Lang::Sv] {
+            let def = html_text(peitto_i18n::text(lang, &key));
+            assert!(cover.contains(&def), "{id}: no {lang:?} definition");
+        }
+        let en = html_text(peitto_i18n::text(Lang::En, &key));
+        assert!(
+            !cover.contains(&en),
+            "{id}: an English definition on the cover"
+        );
+    }
+    // Nothing on the cover names an internal file or section.
+    for internal in ["domain.md", ".sql", "research/", "report 2", "queries/"] {
+        assert!(!cover.contains(internal), "the cover names {internal}");
     }
     // The Swedish tables speak Swedish.
     let sv = std::fs::read_to_string(dir.join("sv/integration_outcomes.csv")).unwrap();
@@ -383,4 +399,12 @@ fn audit_verify_detects_edits_deletions_reordering_and_truncation() {
     assert!(leftovers.is_empty(), "partial output left: {leftovers:?}");
     std::fs::write(&log, original).unwrap();
     ok(&verify(&dir));
+}
+
+/// `text` as an HTML page writes it (the characters it escapes).
+fn html_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
