@@ -261,3 +261,33 @@ fn random_allowed_queries_keep_the_promises_of_the_model() {
         assert!(empty.values().flatten().all(Option::is_none), "{base}");
     }
 }
+
+#[test]
+fn peitto_tables_shows_the_model_in_the_planners_language() {
+    for (lang, not_expected) in [
+        ("fi", "a person seen"),
+        ("sv", "a person seen"),
+        ("en", "henkilö seen"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_peitto"))
+            .args(["--lang", lang, "tables"])
+            .env_remove("PEITTO_LANG")
+            .output()
+            .unwrap();
+        let listing = ok(&out);
+        for t in peitto_model::tables() {
+            assert!(
+                listing.lines().any(|l| l == t.name),
+                "{lang}: table {} not listed",
+                t.name
+            );
+            let key = format!("tables.table_{}", t.name);
+            assert!(peitto_i18n::has(&key), "{key}");
+        }
+        assert!(!listing.contains(not_expected), "{lang}: {not_expected}");
+        // Every column says what it may be used for.
+        assert!(listing.contains("person_key") && listing.contains("COUNT(DISTINCT person_key)"));
+    }
+    let out = crate::common::peitto(&["tables", "nosuchtable"]);
+    assert!(!out.status.success());
+}

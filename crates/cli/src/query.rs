@@ -161,7 +161,15 @@ pub fn tables(lang: Lang, only: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     let mut out = String::new();
     for t in catalog.iter().filter(|t| only.is_none_or(|n| n == t.name)) {
-        out.push_str(&format!("{}\n  {}\n", t.name, t.doc));
+        // The table's description in the language asked for; the model's
+        // own (Finnish term, English text) for a table the catalogues lack.
+        let key = format!("tables.table_{}", t.name);
+        let doc = if peitto_i18n::has(&key) {
+            text(lang, &key)
+        } else {
+            t.doc
+        };
+        out.push_str(&format!("{}\n  {doc}\n", t.name));
         for c in &t.columns {
             let usage = match &c.usage {
                 Use::PrivacyUnit => text(lang, "tables.use_unit").to_owned(),
