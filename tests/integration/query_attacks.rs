@@ -135,3 +135,21 @@ fn no_internal_detail_reaches_the_user() {
         );
     }
 }
+
+#[test]
+fn nothing_that_fails_where_a_condition_reaches_it_runs() {
+    // An invalid pattern or an overflow fails only where a row reaches it:
+    // each is refused before anything runs.
+    for sql in [
+        "SELECT sex, COUNT(*) AS n FROM person WHERE CASE WHEN birth_date > DATE '2010-01-01' THEN sex ~ '[' ELSE true END GROUP BY sex",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE CASE WHEN decision_date > DATE '2025-01-01' THEN (EXTRACT(YEAR FROM decision_date) - EXTRACT(YEAR FROM decision_date) - 9223372036854775807 - 1) / -1 ELSE 1 END > 0 GROUP BY domain",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE CASE WHEN decision_date > DATE '2025-01-01' THEN EXTRACT(YEAR FROM decision_date) % -1 ELSE 1 END >= 0 GROUP BY domain",
+    ] {
+        let (ok, _, err) = query(sql);
+        assert!(!ok, "{sql} ran");
+        assert!(
+            err.contains("Not released"),
+            "{sql}: not refused before running:\n{err}"
+        );
+    }
+}

@@ -243,8 +243,19 @@ fn nonzero_number(v: &ScalarValue) -> bool {
     if v.is_null() {
         return false;
     }
+    // Integer division by -1 overflows on the smallest value, and a decimal
+    // divided by a fraction can overflow its precision: either would fail
+    // on one row. Divisors are whole-sized: at least 1 in size, and not -1.
     match v.cast_to(&DataType::Float64) {
-        Ok(ScalarValue::Float64(Some(x))) => x != 0.0 && x.is_finite(),
+        Ok(ScalarValue::Float64(Some(x))) => {
+            let float = matches!(v, ScalarValue::Float32(_) | ScalarValue::Float64(_));
+            x.is_finite()
+                && (if float {
+                    x != 0.0
+                } else {
+                    x.abs() >= 1.0 && x != -1.0
+                })
+        }
         _ => false,
     }
 }
@@ -305,10 +316,6 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
                 | Operator::IsNotDistinctFrom
                 | Operator::And
                 | Operator::Or
-                | Operator::RegexMatch
-                | Operator::RegexIMatch
-                | Operator::RegexNotMatch
-                | Operator::RegexNotIMatch
                 | Operator::LikeMatch
                 | Operator::ILikeMatch
                 | Operator::NotLikeMatch
