@@ -211,6 +211,7 @@ fn every_refusal_reason_has_a_message_and_a_hint_in_three_languages() {
         "join_on_expression",
         "grid_too_large",
         "suppression_policy",
+        "join_fan_out",
     ];
     for code in codes {
         for lang in Lang::ALL {

@@ -153,3 +153,25 @@ fn nothing_that_fails_where_a_condition_reaches_it_runs() {
         );
     }
 }
+
+#[test]
+fn a_persons_rows_multiply_in_one_join_at_most() {
+    // Three invoice tables joined on the person: each person's lines to the
+    // third power, which a condition on one person could make run for
+    // minutes (the time limit would then answer the condition).
+    let (ok, _, err) = query(
+        "SELECT a.municipality_code, COUNT(DISTINCT a.person_key) AS n FROM care_invoice_line a \
+         JOIN care_invoice_line b ON b.person_key = a.person_key \
+         JOIN care_invoice_line c ON c.person_key = b.person_key GROUP BY 1",
+    );
+    assert!(!ok && err.contains("multiply"), "{err}");
+    // Through the person table or a per-person subquery, as many tables as needed.
+    let (ok, _, err) = query(
+        "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p \
+         JOIN cw_placement pl ON pl.person_key = p.person_key \
+         JOIN (SELECT person_key, COUNT(*) AS lines FROM care_invoice_line GROUP BY person_key) l ON l.person_key = p.person_key \
+         JOIN (SELECT person_key, COUNT(*) AS notifications FROM cw_notification GROUP BY person_key) nn ON nn.person_key = p.person_key \
+         GROUP BY 1",
+    );
+    assert!(ok, "{err}");
+}

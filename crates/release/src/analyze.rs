@@ -109,6 +109,10 @@ pub enum Refusal {
     /// A join with reference data on an expression.
     #[error("a join on an expression")]
     JoinOnExpression,
+    /// A second join of two inputs that each hold several rows per
+    /// person: each person's rows would multiply with every join.
+    #[error("joins that multiply each person's rows")]
+    JoinFanOut,
     /// The table would have too many cells.
     #[error("the table would have {cells} cells, more than {max}")]
     GridTooLarge {
@@ -148,6 +152,7 @@ impl Refusal {
             Refusal::AggregateOverProtected => "aggregate_over_protected",
             Refusal::TableFunction { .. } => "table_function",
             Refusal::JoinOnExpression => "join_on_expression",
+            Refusal::JoinFanOut => "join_fan_out",
             Refusal::GridTooLarge { .. } => "grid_too_large",
             Refusal::SuppressionPolicy => "suppression_policy",
         }

@@ -34,6 +34,20 @@ pub enum Level {
 struct Info {
     level: Level,
     cols: Vec<Col>,
+    fan: Fan,
+}
+
+/// How a person's rows can multiply below a node. A join of two inputs
+/// that each hold several rows per person gives each person the product of
+/// their rows; one such join is allowed, a second is refused, so that no
+/// query can make one person's rows (and the time they take) explode on a
+/// condition about that person.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fan {
+    /// At most one row per person (the person table, a per-person aggregate).
+    per_person: bool,
+    /// Joins below of two inputs with several rows per person each.
+    products: u32,
 }
 
 /// How one released measure is computed.
@@ -178,6 +192,7 @@ fn visit(
                 return Ok(Info {
                     level: Level::Public,
                     cols,
+                    fan: Fan::default(),
                 });
             }
             *person_data = true;
@@ -200,6 +215,10 @@ fn visit(
             Ok(Info {
                 level: Level::Person,
                 cols,
+                fan: Fan {
+                    per_person: table == peitto_model::tables::PERSON.name,
+                    products: 0,
+                },
             })
         }
         LogicalPlan::Projection(p) => {
@@ -208,6 +227,7 @@ fn visit(
             Ok(Info {
                 level: input.level,
                 cols,
+                fan: input.fan,
             })
         }
         LogicalPlan::Filter(f) => {
@@ -254,6 +274,7 @@ fn visit(
                 Level::Public => Ok(Info {
                     level: Level::Public,
                     cols: vec![Col::public(Role::Value); on.schema.fields().len()],
+                    fan: Fan::default(),
                 }),
             }
         }
@@ -268,6 +289,7 @@ fn visit(
                     Ok(Info {
                         level: Level::Public,
                         cols,
+                        fan: Fan::default(),
                     })
                 }
             }
@@ -313,11 +335,16 @@ fn visit(
             Ok(Info {
                 level: first.level,
                 cols,
+                fan: Fan {
+                    per_person: false,
+                    products: infos.iter().map(|i| i.fan.products).max().unwrap_or(0),
+                },
             })
         }
         LogicalPlan::EmptyRelation(_) | LogicalPlan::Values(_) => Ok(Info {
             level: Level::Public,
             cols: vec![Col::public(Role::Value); plan.schema().fields().len()],
+            fan: Fan::default(),
         }),
         LogicalPlan::Unnest(_) => Err(Refusal::TableFunction {
             name: "unnest".into(),
@@ -409,6 +436,7 @@ fn join(j: &datafusion::logical_expr::Join, left: &Info, right: &Info) -> Result
         let both = Info {
             level,
             cols: all.clone(),
+            fan: Fan::default(),
         };
         if level == Person {
             // The join's own schema is the two sides side by side.
@@ -427,7 +455,37 @@ fn join(j: &datafusion::logical_expr::Join, left: &Info, right: &Info) -> Result
         JoinType::RightSemi | JoinType::RightAnti => right.cols.clone(),
         _ => all,
     };
-    Ok(Info { level, cols })
+    let fan = if level == Person {
+        fan_of_join(j.join_type, left, right)?
+    } else {
+        Fan::default()
+    };
+    Ok(Info { level, cols, fan })
+}
+
+/// The rows per person after a join of two person-level inputs.
+fn fan_of_join(kind: JoinType, left: &Info, right: &Info) -> Result<Fan, Refusal> {
+    let (l, r) = (left.fan, right.fan);
+    // Semi and anti joins keep one side's rows as they are.
+    let fan = match kind {
+        JoinType::LeftSemi | JoinType::LeftAnti => l,
+        JoinType::RightSemi | JoinType::RightAnti => r,
+        _ if left.level != Level::Person || right.level != Level::Person => {
+            if left.level == Level::Person { l } else { r }
+        }
+        _ if l.per_person || r.per_person => Fan {
+            per_person: l.per_person && r.per_person,
+            products: l.products.max(r.products),
+        },
+        _ => Fan {
+            per_person: false,
+            products: l.products + r.products + 1,
+        },
+    };
+    if fan.products > 1 {
+        return Err(Refusal::JoinFanOut);
+    }
+    Ok(fan)
 }
 
 fn aggregate(a: &Aggregate, input: &Info, aggs: &mut Vec<OwnAggregate>) -> Result<Info, Refusal> {
@@ -440,6 +498,7 @@ fn aggregate(a: &Aggregate, input: &Info, aggs: &mut Vec<OwnAggregate>) -> Resul
             return Ok(Info {
                 level: Level::Public,
                 cols: vec![Col::public(Role::Value); a.schema.fields().len()],
+                fan: Fan::default(),
             });
         }
         Level::Person => {}
@@ -505,12 +564,26 @@ fn aggregate(a: &Aggregate, input: &Info, aggs: &mut Vec<OwnAggregate>) -> Resul
     Ok(Info {
         level: Level::Protected,
         cols,
+        fan: Fan::default(),
     })
 }
 
 /// An aggregate grouped by the person: each person's own rows summarised,
 /// still one row per person.
 fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refusal> {
+    // Grouped by the person alone: one row per person; grouped by more,
+    // a person's rows are fewer but not one.
+    let fan = if group.iter().all(|g| g.role == Role::Unit) {
+        Fan {
+            per_person: true,
+            products: 0,
+        }
+    } else {
+        Fan {
+            per_person: false,
+            products: input.fan.products,
+        }
+    };
     let mut cols = group;
     for e in &a.aggr_expr {
         let Expr::AggregateFunction(AggregateFunction { func, params }) = strip(e) else {
@@ -552,6 +625,7 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
     Ok(Info {
         level: Level::Person,
         cols,
+        fan,
     })
 }
 
