@@ -2,9 +2,9 @@
 -- title.fi: Laskennallisten korvausten täsmäytys: odotettu ja maksettu kuukausittain, saajittain ja kunnittain
 -- title.sv: Avstämning av de kalkylerade ersättningarna: förväntat och utbetalt per månad, mottagare och kommun
 -- title.en: Flat-rate compensations reconciled: expected against paid, by month, recipient and municipality
--- description: The flat-rate state compensations (laskennallinen korvaus) the municipality and the wellbeing county should receive for each month of the year under the Integration Act (kotoutumislaki 681/2023), by recipient and home municipality, against what KEHA-keskus paid. Flat rate: a twelfth of the yearly rate for each month of the person's compensation period, to the municipality that is the person's home municipality in that month (from the residence periods) and to its wellbeing county; the period starts from the person's first home municipality in Finland and lasts 2 years, 3 for quota refugees (UlkL 90 §) and their family members, when it began in 2025 or later, 3 and 4 years when it began earlier; citizenship ends it, except for victims of trafficking (UlkL 52 a §); rate by age under 7 or 7 and over. Initial assessment under the old act 1386/2010 (ALKUKARTOITUS): a fixed 700 € in the month it started. The compensations of actual costs (social assistance, interpreting, special costs, unaccompanied minors) are claimed item by item and reconciled in actual_cost_claims.
--- source: Kotoutumislaki 681/2023 as amended by 322/2024 (HE 21/2024); kotoutuminen.fi, Laskennallinen korvaus https://kotoutuminen.fi/laskennallinen-korvaus and Kenestä korvaus maksetaan https://kotoutuminen.fi/kenesta-korvaus-maksetaan
--- choices: a month is paid from the month the period starts in up to the month before the one it ends in (24 twelfths for 2 years); the month's municipality is the home municipality on the 1st of the month (on the first day of the period in its first month), else the municipality of the client record; the municipality's rates by year come from peitto.toml, the county's share is 345 € (7 and over) and 342 € (under 7) a year; a payment without a recipient is the municipality's; a payment covering several months is spread over them by days; actual-cost compensations are left out (actual_cost_claims), so that a municipality's flat-rate months can be published by municipality.
+-- description: The flat-rate state compensations (laskennallinen korvaus) the municipality and the wellbeing county should receive for each month of the year under the Integration Act (kotoutumislaki 681/2023), by recipient and home municipality, against what KEHA-keskus paid. Flat rate: a twelfth of the yearly rate for each month whose 1st day falls in the person's compensation period, to the municipality whose resident the person is on the 1st of the month (KEHA: "sille kunnalle, jonka asukkaana korvauksen piiriin kuuluva henkilö on kuukauden ensimmäisenä päivänä"; from the residence periods) and to its wellbeing county; no month is paid without a registered home municipality on its 1st; the period starts from the person's first home municipality in Finland and lasts 2 years, 3 for quota refugees (UlkL 90 §) and their family members, when it began in 2025 or later, 3 and 4 years when it began earlier; citizenship ends it, except for victims of trafficking (UlkL 52 a §); rate by age under 7 or 7 and over. Initial assessment under the old act 1386/2010 (ALKUKARTOITUS): a fixed 700 € in the month it started. The compensations of actual costs (social assistance, interpreting, special costs, unaccompanied minors) are claimed item by item and reconciled in actual_cost_claims.
+-- source: Kotoutumislaki 681/2023 as amended by 322/2024 (HE 21/2024); kotoutuminen.fi, Laskennallinen korvaus https://kotoutuminen.fi/laskennallinen-korvaus and Kenestä korvaus maksetaan https://kotoutuminen.fi/kenesta-korvaus-maksetaan; Maksaminen ja hakeminen https://kotoutuminen.fi/maksaminen-ja-hakeminen (the month is paid to the municipality of residence on its 1st day)
+-- choices: a month is paid when its 1st day falls in the compensation period [start, end) and the person has a home municipality on that day in the residence periods (KEHA's rule), so a period starting on 15.3. is paid from April and its last month is the one it ends in (24 twelfths for 2 years either way), and a month without a registered home municipality on its 1st (no residence period, or a gap) is not paid to anyone (the client record's municipality is not a substitute); the municipality's rates by year come from peitto.toml, the county's share is 345 € (7 and over) and 342 € (under 7) a year; a payment without a recipient is the municipality's; a payment covering several months is spread over them by days; actual-cost compensations are left out (actual_cost_claims), so that a municipality's flat-rate months can be published by municipality.
 -- unit: euros
 -- dimensions: month (1–12 > year); recipient (KUNTA, HVA > all); compensation_type (type > all types); municipality_code (municipality > wellbeing county > whole country)
 -- measures: expected_eur; paid_eur; difference = expected_eur - paid_eur
@@ -33,7 +33,6 @@ firsts AS (
         c.person_key,
         c.permit_basis,
         c.citizenship_date,
-        c.municipality_code AS client_code,
         CASE
             WHEN MIN(r.valid_from) IS NULL THEN c.home_municipality_date
             WHEN c.home_municipality_date IS NULL THEN MIN(r.valid_from)
@@ -41,36 +40,41 @@ firsts AS (
         END AS first_home
     FROM integration_client c
     LEFT JOIN person_residence r ON r.person_key = c.person_key
-    GROUP BY c.person_key, c.permit_basis, c.citizenship_date, c.municipality_code, c.home_municipality_date
+    GROUP BY c.person_key, c.permit_basis, c.citizenship_date, c.home_municipality_date
 ),
 windows AS (
     SELECT
         person_key,
-        client_code,
         first_home AS window_start,
         compensation_end(first_home, permit_basis, citizenship_date) AS window_end
     FROM firsts
     WHERE first_home IS NOT NULL
 ),
--- Per person, month and recipient: the flat rate, to the home municipality
--- of the month.
+-- Per person, month and recipient: the flat rate, to the municipality
+-- whose resident the person is on the 1st of the month (KEHA's rule). A
+-- month is paid when its 1st lies in the window and the person has a home
+-- municipality that day; compensation_month is asked about that one month
+-- alone (a window of the month itself), so it gives the month's twelfth by
+-- age and the rates of the month's year.
 flat_rate AS (
     SELECT
         m.month_start,
         rc.recipient,
         'LASKENNALLINEN' AS compensation_type,
         w.person_key,
-        COALESCE(h.municipality_code, w.client_code) AS municipality_code,
-        compensation_month(p.birth_date, m.month_start, w.window_start, w.window_end, rc.recipient) AS expected_eur,
+        h.municipality_code,
+        compensation_month(p.birth_date, m.month_start, m.month_start, m.next_month, rc.recipient) AS expected_eur,
         0.0 AS paid_eur
     FROM windows w
     JOIN person p ON p.person_key = w.person_key
     CROSS JOIN months m
     CROSS JOIN recipients rc
-    LEFT JOIN person_residence h
+    JOIN person_residence h
         ON h.person_key = w.person_key
-        AND h.valid_from <= greatest(m.month_start, w.window_start)
-        AND (h.valid_to IS NULL OR h.valid_to > greatest(m.month_start, w.window_start))
+        AND h.valid_from <= m.month_start
+        AND (h.valid_to IS NULL OR h.valid_to > m.month_start)
+    WHERE m.month_start >= w.window_start
+      AND m.month_start < w.window_end
 ),
 -- 700 € per initial assessment under the old law, in the month it started.
 assessments AS (

@@ -2,26 +2,55 @@
 -- title.fi: Lastensuojeluasioiden käsittely lakisääteisissä määräajoissa
 -- title.sv: Behandling av barnskyddsärenden inom de lagstadgade tidsfristerna
 -- title.en: Child-welfare matters handled within the statutory time limits
--- description: THL's twice-yearly follow-up of the time limits of the Child Welfare Act (LsL 26 §) for the period [from, until) (THL collects 1.4.–30.9. and 1.10.–31.3.). 7 working days: notifications received in the period and how many were decided within 7 working days (the day of receipt not counted). 3 months: service-needs assessments completed in the period, whenever the matter was opened, and how many were completed within 3 months of the day the matter was opened (the receipt of its first notification). The unit of the 3-month figure is the matter: notifications of the same child that led to one assessment count once.
--- source: Lastensuojelulaki 417/2007 26 §; THL, Lastensuojelun määräaikojen seuranta, https://thl.fi/tilastot-ja-data/ohjeet-tietojen-toimittamiseen/lastensuojelun-maaraaikojen-seuranta; Laki säädettyjen määräaikain laskemisesta 150/1930 5 §
--- choices: working days = not Saturday, Sunday or a public holiday, and not Christmas Eve or Midsummer Eve (rule EVES_OFF of working_days_after, after 150/1930 5 §; EVES_WORKING counts the Eves as working days); a matter is one child's notifications with the same assessment completion day, opened on the earliest receipt among them; a matter is counted under the municipality of its first notification; assessments opened without a notification (children needing special support, LsL 26 §) are not in the register model yet and are missing from the 3-month figure.
--- unit: notifications; matters; percent
+-- description: THL's twice-yearly follow-up of the time limits of the Child Welfare Act (LsL 26 §) for the period [from, until) (THL collects 1.4.–30.9. and 1.10.–31.3.). The unit of both figures is the child-welfare matter, not the notification. 7 working days: matters opened in the period (a notification received in it that did not arrive during an open matter of the same child) and how many of them were decided within 7 working days of the receipt (the day of receipt not counted). 3 months: service-needs assessments completed in the period, whenever the matter was opened, and how many were completed within 3 months of the day the matter was opened (the receipt of its first notification).
+-- source: Lastensuojelulaki 417/2007 26 §; THL, Lastensuojelun määräaikojen seuranta (Lastensuojelun käsittelyajat), https://thl.fi/tilastot-ja-data/ohjeet-tietojen-toimittamiseen/lastensuojelun-maaraaikojen-seuranta; quality description https://thl.fi/tilastot-ja-data/aineistot-ja-palvelut/tilastojen-laatu-ja-periaatteet/laatuselosteet/lastensuojelun-kasittelyajat; Laki säädettyjen määräaikain laskemisesta 150/1930 5 §
+-- choices: working days by the parameter working_day_rule: EVES_OFF (default) = not Saturday, Sunday or a public holiday, and not Christmas Eve or Midsummer Eve (after 150/1930 5 §); EVES_WORKING counts the Eves as working days; a release binds no value, and the default applies; any other value gives no 7-day figure (NULL), not a guess. A matter is opened by a notification unless the same child's earlier notification still had an open matter when it arrived: decided later, or undecided, or with an assessment (SELVITYS) completed later or not yet completed; such a notification belongs to that matter and is not counted again. A notification about a child who is already a child-welfare client (outcome ASIAKKUUS_JO) opens no matter: it is handled within the client relationship and is neither counted nor late, whether or not it has a decision date. A matter with no decision date is not decided within 7 working days. The 3-month matter is one child's notifications with the same assessment completion day, opened on the earliest receipt among them; a matter is counted under the municipality of its first notification; assessments opened without a notification (children needing special support, LsL 26 §) are not in the register model yet and are missing from the 3-month figure.
+-- unit: matters; percent
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
--- measures: notifications = notifications received in the period; decided_in_7 = decided within 7 working days; decided_in_7_percent; assessments_completed = matters whose assessment was completed in the period; completed_in_3_months = of them completed within 3 months; completed_in_3_months_percent
+-- measures: matters_opened = matters opened in the period; decided_in_7 = of them decided within 7 working days; decided_in_7_percent; assessments_completed = matters whose assessment was completed in the period; completed_in_3_months = of them completed within 3 months; completed_in_3_months_percent
 -- privacy_unit: person_key
 -- policy: thl
--- params: from, until
-WITH received AS (
+-- params: from, until, working_day_rule
+WITH rule AS (
+    -- A release binds a parameter it has no value for to its own name: the
+    -- default rule then applies.
+    SELECT CASE WHEN CAST($working_day_rule AS VARCHAR) = 'working_day_rule' THEN 'EVES_OFF'
+                ELSE CAST($working_day_rule AS VARCHAR) END AS name
+),
+-- Notifications that can open a matter: not about an existing client.
+candidates AS (
+    SELECT notification_id, person_key, received_date, decision_date, outcome, assessment_end, municipality_code
+    FROM cw_notification
+    WHERE outcome IS NULL OR outcome <> 'ASIAKKUUS_JO'
+),
+-- Notifications in the period that arrived while an earlier notification of
+-- the same child still had an open matter: decided after the arrival (or
+-- undecided), or with an assessment completed after it (or not yet).
+absorbed AS (
+    SELECT DISTINCT n.notification_id
+    FROM candidates n
+    JOIN candidates o ON o.person_key = n.person_key
+    WHERE n.received_date >= CAST($from AS DATE) AND n.received_date < CAST($until AS DATE)
+      AND (o.received_date < n.received_date
+           OR (o.received_date = n.received_date AND o.notification_id < n.notification_id))
+      AND CASE WHEN o.outcome = 'SELVITYS'
+               THEN COALESCE(o.assessment_end, DATE '9999-12-31') > n.received_date
+               ELSE COALESCE(o.decision_date, DATE '9999-12-31') > n.received_date END
+),
+opened AS (
     SELECT
-        person_key,
-        municipality_code,
-        1 AS notification,
-        CASE WHEN decision_date IS NOT NULL
-              AND working_days_after(received_date, decision_date, 'EVES_OFF') <= 7 THEN 1 ELSE 0 END AS decided_in_7,
+        c.person_key,
+        c.municipality_code,
+        1 AS matter,
+        CASE WHEN c.decision_date IS NOT NULL
+              AND working_days_after(c.received_date, c.decision_date, r.name) <= 7 THEN 1 ELSE 0 END AS decided_in_7,
         0 AS completed,
         0 AS completed_in_3
-    FROM cw_notification
-    WHERE received_date >= CAST($from AS DATE) AND received_date < CAST($until AS DATE)
+    FROM candidates c
+    CROSS JOIN rule r
+    LEFT JOIN absorbed a ON a.notification_id = c.notification_id
+    WHERE c.received_date >= CAST($from AS DATE) AND c.received_date < CAST($until AS DATE)
+      AND a.notification_id IS NULL
 ),
 -- One row per matter completed in the period: the child's notifications
 -- that share the assessment's completion day, opened by the earliest.
@@ -37,21 +66,25 @@ matters AS (
     GROUP BY person_key, assessment_end
 ),
 lines AS (
-    SELECT person_key, municipality_code, notification, decided_in_7, completed, completed_in_3 FROM received
+    SELECT person_key, municipality_code, matter, decided_in_7, completed, completed_in_3 FROM opened
     UNION ALL
     SELECT
         person_key, municipality_code, 0, 0, 1,
         CASE WHEN assessment_end <= add_months(opened, 3) THEN 1 ELSE 0 END
     FROM matters
 )
+-- An unknown working-day rule (working_days_after gives NULL) leaves the
+-- 7-day figure empty rather than counting every matter as late.
 SELECT
-    municipality_code,
-    SUM(notification) AS notifications,
-    SUM(decided_in_7) AS decided_in_7,
-    ROUND(100.0 * SUM(decided_in_7) / NULLIF(SUM(notification), 0), 1) AS decided_in_7_percent,
-    SUM(completed) AS assessments_completed,
-    SUM(completed_in_3) AS completed_in_3_months,
-    ROUND(100.0 * SUM(completed_in_3) / NULLIF(SUM(completed), 0), 1) AS completed_in_3_months_percent
-FROM lines
-GROUP BY municipality_code
-ORDER BY municipality_code
+    l.municipality_code,
+    SUM(l.matter) AS matters_opened,
+    CASE WHEN r.name IN ('EVES_OFF', 'EVES_WORKING') THEN SUM(l.decided_in_7) END AS decided_in_7,
+    CASE WHEN r.name IN ('EVES_OFF', 'EVES_WORKING')
+         THEN ROUND(100.0 * SUM(l.decided_in_7) / NULLIF(SUM(l.matter), 0), 1) END AS decided_in_7_percent,
+    SUM(l.completed) AS assessments_completed,
+    SUM(l.completed_in_3) AS completed_in_3_months,
+    ROUND(100.0 * SUM(l.completed_in_3) / NULLIF(SUM(l.completed), 0), 1) AS completed_in_3_months_percent
+FROM lines l
+CROSS JOIN rule r
+GROUP BY l.municipality_code, r.name
+ORDER BY l.municipality_code

@@ -3,7 +3,7 @@
 -- title.sv: Barnskyddsanmälningar och barnen de gällde
 -- title.en: Child-welfare notifications and the children they concerned
 -- description: Child-welfare notifications (lastensuojeluilmoitus, LsL 25 §) received during the year and the distinct children they concerned, by the child's home municipality on 31.12., with the population aged 0–17 on 31.12. and the children as a percentage of it. THL's summary collection reports the number of notifications and the number of children they concern, and Sotkanet the share of 0–17-year-olds with a notification.
--- source: THL, Lastensuojelu (SVT), summary collection (yhteenvetotiedonkeruu: lastensuojeluilmoitukset ja lapset, joita ne koskivat), https://thl.fi/tilastot-ja-data/tilastot-aiheittain/lapset-nuoret-ja-perheet/lastensuojelu
+-- source: THL, Lastensuojelu (SVT), summary collection (yhteenvetotiedonkeruu: lastensuojeluilmoitukset ja lapset, joita ne koskivat), https://thl.fi/tilastot-ja-data/tilastot-aiheittain/lapset-nuoret-ja-perheet/lastensuojelu/lastensuojelu; quality description https://thl.fi/tilastot-ja-data/aineistot-ja-palvelut/tilastojen-laatu-ja-periaatteet/laatuselosteet/lastensuojelu
 -- choices: a notification counts in the year it was received; area = the child's home municipality on 31.12. from the residence periods, else the municipality of the child's latest notification; no age limit on the children counted (notifications concern children), the population is those aged 0–17.
 -- unit: notifications; persons; percent of population
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)

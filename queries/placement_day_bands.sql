@@ -2,9 +2,9 @@
 -- title.fi: Sijoitettuna vietetyt päivät vuoden aikana
 -- title.sv: Dagar placerad under året
 -- title.en: Days placed during the year
--- description: Children by the number of days they were placed outside the home during the year, counted from their placements merged so that no day counts twice (overlaps and same-day transfers between forms become one stay), banded by months (under 1, 1–5, 6–10, 11 or more; a month is 365.25/12 days), with the days in each band. Placements on an after-care basis (jälkihuolto, LsL 75 §) are left out. THL's duration table, clipped to the calendar year.
--- source: THL, Lastensuojelu (SVT), placement durations within the year, https://thl.fi/tilastot-ja-data/tilastot-aiheittain/lapset-nuoret-ja-perheet/lastensuojelu
--- choices: after-care placements excluded (include_after_care = false below); days = end minus start, a same-day stay one day; a month = 365.25/12 days.
+-- description: Children aged 0–17 on 31.12. by the number of days they were placed outside the home during the year, on any legal basis (after-care of under-18s included, as in THL's table), counted from their placements merged so that no day counts twice (overlaps and same-day transfers between forms become one stay), banded by months (under 1, 1–5, 6–10, 11 or more; a month is 365.25/12 days), with the days in each band. THL's duration table of children placed during the year, clipped to the calendar year.
+-- source: THL, Lastensuojelu (SVT), placement durations within the year of the children aged 0–17 placed outside the home, https://thl.fi/tilastot-ja-data/tilastot-aiheittain/lapset-nuoret-ja-perheet/lastensuojelu/lastensuojelu; quality description https://thl.fi/tilastot-ja-data/aineistot-ja-palvelut/tilastojen-laatu-ja-periaatteet/laatuselosteet/lastensuojelu
+-- choices: age on 31.12. (age_at_year_end) 0–17 (max_age = 17 below), as in THL's indicator of children placed outside the home, so a young person who turned 18 during the year is left out; a child with no birth date in the person register is left out; placements on every legal basis count, after-care (jälkihuolto, LsL 75 §) included for the under-18s (include_after_care = true below; young adults in after-care are out by their age); days = end minus start, a same-day stay one day; a month = 365.25/12 days.
 -- unit: persons; days
 -- dimensions: band (under_1, 1_to_5, 6_to_10, 11_or_more > total)
 -- measures: children = distinct person_key; days = placement days in the year
@@ -12,7 +12,14 @@
 -- policy: thl
 -- params: year
 WITH choices AS (
-    SELECT false AS include_after_care
+    SELECT true AS include_after_care, 17 AS max_age
+),
+-- The children counted: aged 0 to max_age on 31.12.
+children AS (
+    SELECT p.person_key
+    FROM person p
+    CROSS JOIN choices ch
+    WHERE age_at_year_end(p.birth_date, CAST($year AS BIGINT)) BETWEEN 0 AND ch.max_age
 ),
 -- Each placement as a half-open span clipped to the year (a same-day stay
 -- becomes its one day).
@@ -25,6 +32,7 @@ clipped AS (
                  ELSE COALESCE(pl."end", make_date(CAST($year AS INT) + 1, 1, 1)) END,
             make_date(CAST($year AS INT) + 1, 1, 1)) AS e
     FROM cw_placement pl
+    JOIN children c ON c.person_key = pl.person_key
     LEFT JOIN cw_legal_basis b ON b.basis_id = pl.basis_id
     CROSS JOIN choices ch
     WHERE (ch.include_after_care OR b.basis IS NULL OR b.basis <> 'JALKIHUOLTO')

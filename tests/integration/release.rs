@@ -408,3 +408,53 @@ fn html_text(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[test]
+fn the_readme_lists_every_saved_report_with_its_official_statistic() {
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Saved reports and the official statistics they reproduce")
+        .nth(1)
+        .expect("the README has the section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let reports =
+        peitto_engine::report::Report::all(&crate::common::root().join("queries")).unwrap();
+    assert!(reports.len() > 10);
+    for report in &reports {
+        let row = section
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", report.id)))
+            .unwrap_or_else(|| panic!("no README row for {}", report.id));
+        // report | official statistic | source | choices
+        assert_eq!(row.matches(" | ").count(), 3, "{row}");
+    }
+    // The child-welfare reports that reproduce THL's figures link THL's
+    // definition.
+    for id in [
+        "notifications_and_children",
+        "open_care_clients",
+        "after_care_clients",
+        "placement_days_by_form",
+        "placement_day_bands",
+    ] {
+        let row = section
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{id}` |")))
+            .unwrap();
+        assert!(row.contains("](https://thl.fi/"), "{row}");
+    }
+    // The flat-rate reconciliation and the actual costs are apart, and the
+    // note on the social-assistance limit is on the actual costs' row.
+    let row = |id: &str| {
+        section
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{id}` |")))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(!row("compensation_reconciliation").contains("HE 192/2024"));
+    assert!(row("actual_cost_claims").contains("HE 192/2024"));
+    assert!(!row("open_care_clients").contains("0–20"));
+}

@@ -134,3 +134,66 @@ fn compensation_rates_come_from_peitto_toml() {
     let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
     assert!(ok(&peitto(&earlier)).contains("1955"), "the rate of 2026");
 }
+
+#[test]
+fn the_working_day_rule_is_a_parameter_with_eves_off_by_default() {
+    let (_tmp, project) = project();
+    ok(&ingest(&project, &[&sample_data()]));
+    let report = peitto_engine::report::Report::all(&root().join("queries"))
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == "notification_time_limits")
+        .unwrap();
+    assert_eq!(report.params(), vec!["from", "until", "working_day_rule"]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    // (matters opened, decided in 7 working days) over all municipalities.
+    let run = |params: std::collections::BTreeMap<String, peitto_engine::Scalar>| {
+        runtime.block_on(async {
+            let engine = peitto_engine::Engine::open(&project.join("store"))
+                .await
+                .unwrap();
+            let batches = engine.sql(&report.sql, &params).await.unwrap();
+            let sum = |column: &str| -> Option<i64> {
+                use arrow::array::{Array, AsArray};
+                let mut total = None;
+                for b in &batches {
+                    let c = b
+                        .column_by_name(column)
+                        .unwrap()
+                        .as_primitive::<arrow::datatypes::Int64Type>();
+                    for i in 0..c.len() {
+                        if c.is_valid(i) {
+                            total = Some(total.unwrap_or(0) + c.value(i));
+                        }
+                    }
+                }
+                total
+            };
+            (sum("matters_opened"), sum("decided_in_7"))
+        })
+    };
+    let with_rule = |rule: &str| {
+        let mut params = report.params_for_year(2025);
+        params.insert(
+            "working_day_rule".to_owned(),
+            peitto_engine::Scalar::Utf8(Some(rule.to_owned())),
+        );
+        run(params)
+    };
+    // A release binds what params_for_year gives: the default rule.
+    let released = run(report.params_for_year(2025));
+    let eves_off = with_rule("EVES_OFF");
+    let eves_working = with_rule("EVES_WORKING");
+    assert_eq!(released, eves_off);
+    let (Some(matters), Some(off)) = eves_off else {
+        panic!("no matters in the sample: {eves_off:?}");
+    };
+    assert!(matters > 50 && off > 0 && off <= matters, "{eves_off:?}");
+    // Counting the Eves as working days can only make decisions later.
+    assert_eq!(eves_working.0, Some(matters));
+    assert!(eves_working.1.unwrap() <= off, "{eves_working:?}");
+    // An unknown rule gives no 7-day figure.
+    assert_eq!(with_rule("EVES").1, None);
+}
