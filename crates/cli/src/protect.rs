@@ -140,33 +140,11 @@ pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
                     .filter(|(_, p)| p.len() >= 2)
                     .map(|(_, p)| (p[0].clone(), p[1].clone()))
                     .collect();
-                let children: std::collections::HashSet<&str> =
-                    pairs.iter().map(|p| p.0.as_str()).collect();
-                let mut roots: Vec<&str> = pairs
-                    .iter()
-                    .map(|p| p.1.as_str())
-                    .filter(|p| !children.contains(p))
-                    .collect();
-                roots.sort_unstable();
-                roots.dedup();
-                let [root] = roots[..] else {
-                    bail!("hierarchy {file}: needs exactly one top code, found {roots:?}");
-                };
-                // Codes in the table that the hierarchy does not name sit directly under the top.
-                let mut pairs = pairs.clone();
-                let known: std::collections::HashSet<String> = pairs
-                    .iter()
-                    .flat_map(|p| [p.0.clone(), p.1.clone()])
-                    .collect();
-                let mut extra: Vec<String> = rows
-                    .iter()
-                    .map(|(_, r)| r[c].clone())
-                    .filter(|code| !known.contains(code))
-                    .collect();
-                extra.sort();
-                extra.dedup();
-                pairs.extend(extra.into_iter().map(|code| (code, root.to_owned())));
-                Dimension::from_parents(name, root, &pairs)?
+                // Several top codes (the grand total implied, as tau-Argus .hrc
+                // files have it) get the grand total `--total` above them; codes
+                // of the table the file does not name sit directly under the top.
+                let codes: Vec<&str> = rows.iter().map(|(_, r)| r[c].as_str()).collect();
+                Dimension::from_hierarchy(name, req.total, &pairs, &codes)?
             }
             None => {
                 let mut codes: Vec<&str> = rows.iter().map(|(_, r)| r[c].as_str()).collect();

@@ -74,8 +74,11 @@ pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError
 /// withheld or published as one: found once, up front, so that no
 /// deviation or trimming has to find it out from the LPs.
 struct Equal {
-    /// The other cells of each cell's class (empty for most cells).
-    mates: Vec<Vec<usize>>,
+    /// Each cell's class, by index into `classes` (`usize::MAX` for a cell
+    /// equal to no other).
+    class_of: Vec<usize>,
+    /// Classes of two or more cells, each in cell order.
+    classes: Vec<Vec<usize>>,
 }
 
 impl Equal {
@@ -98,28 +101,37 @@ impl Equal {
                 root[a.max(b)] = a.min(b);
             }
         }
-        let mut classes: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut size = vec![0usize; n];
+        for i in 0..n {
+            size[find(&mut root, i)] += 1;
+        }
+        let mut class_of = vec![usize::MAX; n];
+        let mut classes: Vec<Vec<usize>> = Vec::new();
         for i in 0..n {
             let r = find(&mut root, i);
-            classes.entry(r).or_default().push(i);
-        }
-        let mut mates = vec![Vec::new(); n];
-        for class in classes.into_values().filter(|c| c.len() > 1) {
-            for &i in &class {
-                mates[i] = class.iter().copied().filter(|&m| m != i).collect();
+            if size[r] < 2 {
+                continue;
             }
+            if class_of[r] == usize::MAX {
+                class_of[r] = classes.len();
+                classes.push(Vec::new());
+            }
+            class_of[i] = class_of[r];
+            classes[class_of[r]].push(i);
         }
-        Equal { mates }
+        Equal { class_of, classes }
     }
 
-    /// The other cells of `i`'s class.
+    /// The cells of `i`'s class, `i` included; empty when `i` equals no other cell.
     fn of(&self, i: usize) -> &[usize] {
-        &self.mates[i]
+        self.classes
+            .get(self.class_of[i])
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Withholds every published cell of `i`'s class.
     fn hide_with(&self, release: &mut Release, i: usize) {
-        for &m in &self.mates[i] {
+        for &m in self.of(i) {
             if !release.cells[m].status.suppressed() {
                 release.cells[m].status = Status::Secondary;
             }
@@ -258,7 +270,10 @@ fn trim(
         {
             continue;
         }
-        let class: Vec<usize> = equal.of(s).iter().copied().chain([s]).collect();
+        let class: Vec<usize> = match equal.of(s) {
+            [] => vec![s],
+            cells => cells.to_vec(),
+        };
         let mut affected: Vec<usize> = shown
             .iter()
             .filter(|(_, sides)| {
@@ -601,7 +616,11 @@ mod tests {
         let equal = Equal::new(&r);
         for form in ["Inst", "Fam", "Prof", "Total"] {
             let (m3, k2) = (cell(&r, "M3", form), cell(&r, "K2", form));
-            assert_eq!(equal.of(m3), [k2], "a county of one municipality ({form})");
+            assert_eq!(
+                equal.of(m3),
+                [m3.min(k2), m3.max(k2)],
+                "a county of one municipality ({form})"
+            );
         }
         // M1 × Fam is empty and published: M1 × Total is M1 × Inst + M1 × Prof, not one cell.
         assert!(equal.of(cell(&r, "M1", "Inst")).is_empty());
