@@ -1,7 +1,7 @@
 //! Queries that try to get a person out of `peitto query`. Each is refused
 //! with the message of its reason, or returns only protected cells.
 
-use crate::common::{ok, on_sample, sample_project};
+use crate::common::{measures, ok, on_sample, sample_project};
 use peitto_i18n::{Lang, text};
 use serde_json::Value;
 
@@ -226,28 +226,6 @@ fn every_refusal_reason_has_a_message_and_a_hint_in_three_languages() {
 fn released(sql: &str) -> Value {
     let out = on_sample(&["query", sql, "--format", "json"]);
     serde_json::from_str(&ok(&out)).expect("JSON")
-}
-
-/// Measure cells of a JSON release: (status, value).
-fn measures(doc: &Value) -> Vec<(String, Option<f64>)> {
-    let roles: Vec<bool> = doc["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["role"] == "measure")
-        .collect();
-    let mut out = Vec::new();
-    for row in doc["rows"].as_array().unwrap() {
-        for (cell, measure) in row.as_array().unwrap().iter().zip(&roles) {
-            if *measure {
-                out.push((
-                    cell["status"].as_str().unwrap().to_owned(),
-                    cell["value"].as_f64(),
-                ));
-            }
-        }
-    }
-    out
 }
 
 /// Counts never show 1 or 2 persons, and withheld cells carry no value.

@@ -119,3 +119,25 @@ pub fn on_sample(args: &[&str]) -> Output {
     all.extend_from_slice(args);
     peitto(&all)
 }
+
+/// (status, value) of every measure cell of a JSON release, row by row.
+pub fn measures(doc: &serde_json::Value) -> Vec<(String, Option<f64>)> {
+    let roles: Vec<bool> = doc["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"] == "measure")
+        .collect();
+    let mut out = Vec::new();
+    for row in doc["rows"].as_array().unwrap() {
+        for (cell, measure) in row.as_array().unwrap().iter().zip(&roles) {
+            if *measure {
+                out.push((
+                    cell["status"].as_str().unwrap().to_owned(),
+                    cell["value"].as_f64(),
+                ));
+            }
+        }
+    }
+    out
+}

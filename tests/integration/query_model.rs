@@ -3,7 +3,7 @@
 //! Every attempt is refused for its rule, or returns only cells of the
 //! declared grid, protected. No message carries a stored value.
 
-use crate::common::{ok, on_sample, sample_project};
+use crate::common::{measures, ok, on_sample, sample_project};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -98,28 +98,6 @@ fn assert_clean(sql: &str, message: &str) {
             );
         }
     }
-}
-
-/// (status, value) of every measure cell.
-fn measures(doc: &Value) -> Vec<(String, Option<f64>)> {
-    let roles: Vec<bool> = doc["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["role"] == "measure")
-        .collect();
-    let mut out = Vec::new();
-    for row in doc["rows"].as_array().unwrap() {
-        for (cell, m) in row.as_array().unwrap().iter().zip(&roles) {
-            if *m {
-                out.push((
-                    cell["status"].as_str().unwrap().to_owned(),
-                    cell["value"].as_f64(),
-                ));
-            }
-        }
-    }
-    out
 }
 
 /// The dimension values of every row, as text.

@@ -45,7 +45,7 @@ use datafusion::common::{Column, ScalarValue};
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::functions_aggregate::expr_fn::{count, sum};
 use datafusion::logical_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, cast as cast_expr, col, lit, when,
+    Aggregate, Expr, LogicalPlan, LogicalPlanBuilder, cast as cast_expr, col, lit, when,
 };
 use datafusion::optimizer::decorrelate_predicate_subquery::DecorrelatePredicateSubquery;
 use datafusion::optimizer::eliminate_cross_join::EliminateCrossJoin;
@@ -225,6 +225,30 @@ pub(crate) fn put_back(
         .data)
 }
 
+/// The output names of an aggregate's grouping columns.
+pub(crate) fn group_names(node: &Aggregate) -> impl Iterator<Item = String> + '_ {
+    node.schema
+        .fields()
+        .iter()
+        .take(node.group_expr.len())
+        .map(|f| f.name().clone())
+}
+
+/// Runs `plan` with its release aggregates replaced by their protected
+/// cells, and reads the result as a [`Table`] (`dims`: the dimension columns).
+pub(crate) async fn run_protected(
+    ctx: &datafusion::prelude::SessionContext,
+    plan: LogicalPlan,
+    substitutions: &[(LogicalPlan, LogicalPlan)],
+    dims: &BTreeSet<String>,
+) -> Result<Table, ReleaseError> {
+    let rewritten = put_back(plan, substitutions)?;
+    let frame = ctx.execute_logical_plan(rewritten).await?;
+    let schema = frame.schema().as_arrow().clone();
+    let batches = frame.collect().await?;
+    to_table(&schema, &batches, dims)
+}
+
 /// Plans `sql`, refuses it or releases it protected.
 ///
 /// # Errors
@@ -253,23 +277,12 @@ pub async fn release(
         };
         protect_seconds += protecting.elapsed().as_secs_f64();
         totals.add(&cells.counts);
-        dims.extend(
-            agg.node
-                .schema
-                .fields()
-                .iter()
-                .take(agg.node.group_expr.len())
-                .map(|f| f.name().clone()),
-        );
+        dims.extend(group_names(&agg.node));
         let replacement = substitute(agg, &cells, n)?;
         substitutions.push((LogicalPlan::Aggregate(agg.node.clone()), replacement));
     }
-    let rewritten = put_back(plan, &substitutions)?;
-    let frame = ctx.execute_logical_plan(rewritten).await?;
-    let schema = frame.schema().as_arrow().clone();
-    let batches = frame.collect().await?;
     Ok(Released {
-        table: to_table(&schema, &batches, &dims)?,
+        table: run_protected(ctx, plan, &substitutions, &dims).await?,
         method: spec.policy.method,
         cells: totals.cells,
         suppressed: totals.suppressed,

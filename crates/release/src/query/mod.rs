@@ -178,28 +178,13 @@ async fn run(
         .await?;
         protect_seconds += protecting.elapsed().as_secs_f64();
         totals.add(&cells.counts);
-        dims.extend(
-            agg.node
-                .schema
-                .fields()
-                .iter()
-                .take(agg.node.group_expr.len())
-                .map(|f| f.name().clone()),
-        );
+        dims.extend(crate::group_names(&agg.node));
         let replacement = crate::substitute(&release, &cells, n).map_err(|e| running_error(&e))?;
         substitutions.push((LogicalPlan::Aggregate(agg.node.clone()), replacement));
     }
-    let rewritten = crate::put_back(plan, &substitutions).map_err(|e| running_error(&e))?;
-    let frame = ctx
-        .execute_logical_plan(rewritten)
+    let table = crate::run_protected(ctx, plan, &substitutions, &dims)
         .await
-        .map_err(|e| running_error(&e.into()))?;
-    let schema = frame.schema().as_arrow().clone();
-    let batches = frame
-        .collect()
-        .await
-        .map_err(|e| running_error(&e.into()))?;
-    let table = crate::to_table(&schema, &batches, &dims).map_err(|e| running_error(&e))?;
+        .map_err(|e| running_error(&e))?;
     Ok(Released {
         table,
         method: policy.method,

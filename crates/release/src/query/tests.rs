@@ -52,12 +52,27 @@ fn engine(persons: &[(&str, &str, i32)]) -> Engine {
     engine
 }
 
-fn verdict(sql: &str) -> Result<grammar::Checked, QueryError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// An engine whose `person` holds seven women and two men.
+fn seven_women_two_men() -> Engine {
+    let persons: Vec<(String, &str, i32)> = (0..9)
+        .map(|i| (format!("p{i}"), if i < 7 { "2" } else { "1" }, 14_000 + i))
+        .collect();
+    let borrowed: Vec<(&str, &str, i32)> = persons
+        .iter()
+        .map(|(k, s, d)| (k.as_str(), *s, *d))
+        .collect();
+    engine(&borrowed)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(check(&engine(&[]), sql, &BTreeMap::new()))
+        .unwrap()
+}
+
+fn verdict(sql: &str) -> Result<grammar::Checked, QueryError> {
+    runtime().block_on(check(&engine(&[]), sql, &BTreeMap::new()))
 }
 
 fn refusal(sql: &str) -> &'static str {
@@ -168,18 +183,8 @@ fn nothing_runs_over_released_rows_but_per_row_arithmetic() {
 #[test]
 fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
     // Seven women and two men.
-    let persons: Vec<(String, &str, i32)> = (0..9)
-        .map(|i| (format!("p{i}"), if i < 7 { "2" } else { "1" }, 14_000 + i))
-        .collect();
-    let borrowed: Vec<(&str, &str, i32)> = persons
-        .iter()
-        .map(|(k, s, d)| (k.as_str(), *s, *d))
-        .collect();
-    let engine = engine(&borrowed);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let engine = seven_women_two_men();
+    let rt = runtime();
     let policy = Policy::builtin("adhoc").unwrap();
     let released = rt
         .block_on(query(
@@ -290,18 +295,8 @@ fn engine_errors_never_reach_the_message() {
 fn a_cell_a_saved_report_withheld_is_withheld_in_an_own_query_too() {
     // Seven women and two men: a report under suppression withholds the
     // men (2) and, to protect them, the women (7) beside the published total.
-    let persons: Vec<(String, &str, i32)> = (0..9)
-        .map(|i| (format!("p{i}"), if i < 7 { "2" } else { "1" }, 14_000 + i))
-        .collect();
-    let borrowed: Vec<(&str, &str, i32)> = persons
-        .iter()
-        .map(|(k, s, d)| (k.as_str(), *s, *d))
-        .collect();
-    let engine = engine(&borrowed);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let engine = seven_women_two_men();
+    let rt = runtime();
     let sql = "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex";
     let spec = crate::Spec {
         policy: Policy::builtin("thl").unwrap(),
