@@ -57,13 +57,12 @@ groups AS (
 ),
 counted AS (
     SELECT
-        g.g,
         g.age_group,
         COUNT(DISTINCT CASE WHEN c.urgent = 1 THEN c.person_key END) AS urgent,
         COUNT(DISTINCT CASE WHEN c.new_order = 1 THEN c.person_key END) AS new_care_orders
     FROM groups g
     LEFT JOIN children c ON c.age BETWEEN g.lo AND g.hi
-    GROUP BY g.g, g.age_group
+    GROUP BY g.age_group
 ),
 -- Population of each 0–17 group and of all of them (the total row).
 pop AS (
@@ -73,7 +72,9 @@ pop AS (
     WHERE g.hi <= 17
     GROUP BY GROUPING SETS ((g.age_group), ())
 )
+-- The age group is the only dimension (its order comes from groups).
 SELECT c.age_group, c.urgent, c.new_care_orders, pop.population
 FROM counted c
 LEFT JOIN pop ON pop.age_group IS NOT DISTINCT FROM c.age_group
-ORDER BY c.g
+LEFT JOIN groups o ON o.age_group = c.age_group
+ORDER BY o.g NULLS LAST

@@ -100,7 +100,11 @@ fn encoding_rs_encode(text: &str) -> Vec<u8> {
 pub fn sample_project() -> &'static Path {
     static PROJECT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     PROJECT.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sample-project");
+        // One per checkout: clones that share a target folder (CI beside a
+        // working tree) must not rebuild each other's project mid-run.
+        let checkout = peitto_auditlog::sha256(root().to_string_lossy().as_bytes());
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("sample-project-{}", &checkout[..12]));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).unwrap();
         }
