@@ -124,14 +124,19 @@ const PAGES: &[PageSpec] = &[
     PageSpec {
         id: "costs",
         headline: &[
-            ("care_costs", "euros"),
-            ("care_costs", "billed_days"),
-            ("care_costs", "euros_per_day"),
+            ("care_costs_by_form", "euros"),
+            ("care_costs_by_form", "billed_days"),
+            ("care_costs_by_form", "euros_per_day"),
         ],
         blocks: &[
-            block("care_costs", Trend, "year", &["euros"]),
-            block("care_costs", Breakdown, "form", &["euros", "billed_days"]),
-            block("care_costs", Breakdown, "month", &["euros"]),
+            block("care_costs_by_form", Trend, "year", &["euros"]),
+            block(
+                "care_costs_by_form",
+                Breakdown,
+                "form",
+                &["euros", "billed_days"],
+            ),
+            block("care_costs_by_form", Breakdown, "month", &["euros"]),
         ],
     },
 ];

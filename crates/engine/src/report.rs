@@ -172,6 +172,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../queries/care_costs.sql"),
     ),
     (
+        "care_costs_by_form",
+        include_str!("../../../queries/care_costs_by_form.sql"),
+    ),
+    (
         "children_in_care",
         include_str!("../../../queries/children_in_care.sql"),
     ),
