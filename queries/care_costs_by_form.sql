@@ -12,18 +12,25 @@
 -- policy: thl
 -- params: year
 WITH
--- Relative family care within family care, as THL counts it.
-billed AS (
+-- Relative family care within family care, as THL counts it. The form and
+-- the month are named before the aggregate, so that their totals (all
+-- forms, the year) are found by name.
+lines AS (
     SELECT
+        il.person_key,
         CASE WHEN pl.form = 'SUKULAISPERHEHOITO' THEN 'PERHEHOITO' ELSE pl.form END AS form,
         make_date(CAST($year AS INT), CAST(EXTRACT(MONTH FROM il.period_start) AS INT), 1) AS month,
-        SUM(il.billed_days) AS billed_days,
-        SUM(il.amount_eur) AS euros
+        il.billed_days,
+        il.amount_eur
     FROM care_invoice_line il
     JOIN cw_placement pl ON pl.placement_id = il.placement_id
     WHERE il.period_start >= make_date(CAST($year AS INT), 1, 1)
       AND il.period_start < make_date(CAST($year AS INT) + 1, 1, 1)
-    GROUP BY 1, 2
+),
+billed AS (
+    SELECT form, month, SUM(billed_days) AS billed_days, SUM(amount_eur) AS euros
+    FROM lines
+    GROUP BY form, month
 )
 SELECT
     form,
