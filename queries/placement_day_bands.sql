@@ -70,18 +70,20 @@ banded AS (
         person_key,
         days,
         CASE
-            WHEN days * 12.0 / 365.25 < 1 THEN 1
-            WHEN days * 12.0 / 365.25 < 6 THEN 2
-            WHEN days * 12.0 / 365.25 < 11 THEN 3
-            ELSE 4
-        END AS band_order
+            WHEN days * 12.0 / 365.25 < 1 THEN 'under_1'
+            WHEN days * 12.0 / 365.25 < 6 THEN '1_to_5'
+            WHEN days * 12.0 / 365.25 < 11 THEN '6_to_10'
+            ELSE '11_or_more'
+        END AS band
     FROM days
     WHERE days > 0
 )
+-- Grouped by the band's label, so that its total is found by name; the
+-- order is the bands' own.
 SELECT
-    CASE band_order WHEN 1 THEN 'under_1' WHEN 2 THEN '1_to_5' WHEN 3 THEN '6_to_10' ELSE '11_or_more' END AS band,
+    band,
     COUNT(*) AS children,
     SUM(days) AS days
 FROM banded
-GROUP BY band_order
-ORDER BY band_order
+GROUP BY band
+ORDER BY CASE band WHEN 'under_1' THEN 1 WHEN '1_to_5' THEN 2 WHEN '6_to_10' THEN 3 WHEN '11_or_more' THEN 4 ELSE 5 END

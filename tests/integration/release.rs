@@ -326,6 +326,27 @@ fn every_released_column_has_a_label_in_three_languages() {
                 assert_ne!(peitto_i18n::text(lang, &key), key);
             }
         }
+        // Every total the header declares (`name (… > total)`) is
+        // published as a row of its own, whatever the SQL calls the
+        // column on the way to the output.
+        let declared = report.header.get("dimensions").cloned().unwrap_or_default();
+        for item in declared.split(';').map(str::trim) {
+            let name = item.split([' ', '(']).next().unwrap_or_default();
+            if name.is_empty() || !item.contains('>') || item.contains("wellbeing county") {
+                continue;
+            }
+            let columns = doc["columns"].as_array().unwrap();
+            let Some(i) = columns.iter().position(|c| c["name"] == name) else {
+                panic!("{}: no column {name}", report.id);
+            };
+            let totals = doc["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r[i]["status"] == "total")
+                .count();
+            assert!(totals > 0, "{}: no total of {name}", report.id);
+        }
     }
 }
 

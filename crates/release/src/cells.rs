@@ -115,6 +115,7 @@ pub(crate) fn suppress(
     agg: &ReleaseAggregate,
     partials: &Partials,
     spec: &Spec,
+    aliases: &HashMap<String, String>,
 ) -> Result<Cells, ReleaseError> {
     let names: Vec<String> = agg
         .node
@@ -143,13 +144,28 @@ pub(crate) fn suppress(
         .map(|(d, name)| {
             let leaves: Vec<String> = codes[d].keys().cloned().collect();
             // A grouping such as COALESCE(l.form, 'MUU') is known by its column.
-            let totals = spec.totals.get(name).or_else(|| {
-                let cols = agg.node.group_expr[d].column_refs();
-                match cols.iter().next() {
-                    Some(c) if cols.len() == 1 => spec.totals.get(&c.name),
-                    _ => None,
-                }
-            });
+            let totals = spec
+                .totals
+                .get(name)
+                .or_else(|| {
+                    // Through each name the column is given on the way out.
+                    let mut alias = aliases.get(name);
+                    for _ in 0..8 {
+                        let a = alias?;
+                        if let Some(t) = spec.totals.get(a) {
+                            return Some(t);
+                        }
+                        alias = aliases.get(a);
+                    }
+                    None
+                })
+                .or_else(|| {
+                    let cols = agg.node.group_expr[d].column_refs();
+                    match cols.iter().next() {
+                        Some(c) if cols.len() == 1 => spec.totals.get(&c.name),
+                        _ => None,
+                    }
+                });
             dim_plan(name, &leaves, totals)
         })
         .collect::<Result<_, _>>()?;

@@ -225,6 +225,27 @@ pub(crate) fn put_back(
         .data)
 }
 
+/// The names the plan gives to columns it passes on unchanged
+/// (`make_date(…) AS month`): a report's header declares the totals of a
+/// dimension by its name in the output, while the aggregate knows it by
+/// its expression.
+pub(crate) fn output_aliases(plan: &LogicalPlan) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let _ = plan.apply(|node| {
+        if let LogicalPlan::Projection(p) = node {
+            for e in &p.expr {
+                if let Expr::Alias(a) = e
+                    && let Expr::Column(c) = a.expr.as_ref()
+                {
+                    out.entry(c.name.clone()).or_insert_with(|| a.name.clone());
+                }
+            }
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    });
+    out
+}
+
 /// The output names of an aggregate's grouping columns.
 pub(crate) fn group_names(node: &Aggregate) -> impl Iterator<Item = String> + '_ {
     node.schema
@@ -264,6 +285,7 @@ pub async fn release(
     let mut protect_seconds = 0.0;
     let plan = plan(engine, sql, params).await?;
     let analysis = analyze::analyze(&plan)?;
+    let aliases = output_aliases(&plan);
     let ctx = engine.context();
     let mut substitutions: Vec<(LogicalPlan, LogicalPlan)> = Vec::new();
     let mut totals = Counts::default();
@@ -272,7 +294,7 @@ pub async fn release(
         let partials = partials(ctx, agg).await?;
         let protecting = std::time::Instant::now();
         let cells = match spec.policy.method {
-            Method::Suppression => suppress(agg, &partials, spec)?,
+            Method::Suppression => suppress(agg, &partials, spec, &aliases)?,
             Method::CellKey | Method::Rounding => perturb(agg, &partials, &spec.policy)?,
         };
         protect_seconds += protecting.elapsed().as_secs_f64();

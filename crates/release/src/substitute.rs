@@ -129,8 +129,12 @@ fn value(v: &ScalarValue, dimension: bool) -> Value {
         ScalarValue::UInt16(Some(x)) => Value::Int(i64::from(*x)),
         ScalarValue::UInt32(Some(x)) => Value::Int(i64::from(*x)),
         ScalarValue::UInt64(Some(x)) => Value::Int(i64::try_from(*x).unwrap_or(i64::MAX)),
-        ScalarValue::Float32(Some(x)) => Value::Number(f64::from(*x)),
         ScalarValue::Float64(Some(x)) if dimension => Value::Text(x.to_string()),
+        // A ratio of empty cells (0 / 0 euros per day) has no number to
+        // show: it is given the symbol, never NaN.
+        ScalarValue::Float32(Some(x)) if !x.is_finite() => Value::Suppressed,
+        ScalarValue::Float64(Some(x)) if !x.is_finite() => Value::Suppressed,
+        ScalarValue::Float32(Some(x)) => Value::Number(f64::from(*x)),
         ScalarValue::Float64(Some(x)) => Value::Number(*x),
         ScalarValue::Decimal128(Some(x), _, s) => {
             #[allow(clippy::cast_precision_loss)]
