@@ -307,32 +307,11 @@ fn sql_after_the_aggregate_sees_only_protected_values() {
 /// Birth dates (as `YYYY-MM-DD`) that exactly one person of `table` has,
 /// with that person's sex, in a stable order, from the store itself.
 fn unique_birth_dates(table: &str) -> Vec<(String, String)> {
-    use arrow::array::AsArray;
-    let store = sample_project().join("store");
-    let batches = peitto_store::read_table(&store, table).unwrap();
-    let in_table: std::collections::BTreeSet<String> =
-        crate::common::strings(&batches, "person_key")
-            .into_iter()
-            .flatten()
-            .collect();
-    let persons = peitto_store::read_table(&store, "person").unwrap();
+    let in_table = crate::common::keys_in(table);
     let mut by_date: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for b in &persons {
-        let keys = b.column_by_name("person_key").unwrap().as_string::<i32>();
-        let sexes = b.column_by_name("sex").unwrap().as_string::<i32>();
-        let dates = arrow::compute::cast(
-            b.column_by_name("birth_date").unwrap(),
-            &arrow::datatypes::DataType::Utf8,
-        )
-        .unwrap();
-        let dates = dates.as_string::<i32>();
-        for i in 0..b.num_rows() {
-            if in_table.contains(keys.value(i)) {
-                by_date
-                    .entry(dates.value(i).to_owned())
-                    .or_default()
-                    .push(sexes.value(i).to_owned());
-            }
+    for p in crate::common::persons() {
+        if in_table.contains(&p.key) {
+            by_date.entry(p.birth_date).or_default().push(p.sex);
         }
     }
     by_date
@@ -378,15 +357,7 @@ fn repeating_a_query_returns_the_same_numbers() {
 
 /// Persons with placements, in a stable order, from the store itself.
 fn placed_persons() -> Vec<String> {
-    let batches =
-        peitto_store::read_table(&sample_project().join("store"), "cw_placement").unwrap();
-    let mut keys: Vec<String> = crate::common::strings(&batches, "person_key")
-        .into_iter()
-        .flatten()
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
+    crate::common::keys_in("cw_placement").into_iter().collect()
 }
 
 #[test]
@@ -429,21 +400,10 @@ fn differencing_two_overlapping_sums_does_not_reveal_the_amount() {
         .1
         .unwrap();
     // The true amount billed for each birth date, read from the store.
-    let persons = peitto_store::read_table(&store, "person").unwrap();
-    let mut date_of: std::collections::BTreeMap<String, String> = Default::default();
-    for b in &persons {
-        use arrow::array::AsArray;
-        let keys = b.column_by_name("person_key").unwrap().as_string::<i32>();
-        let dates = arrow::compute::cast(
-            b.column_by_name("birth_date").unwrap(),
-            &arrow::datatypes::DataType::Utf8,
-        )
-        .unwrap();
-        let dates = dates.as_string::<i32>();
-        for i in 0..b.num_rows() {
-            date_of.insert(keys.value(i).to_owned(), dates.value(i).to_owned());
-        }
-    }
+    let date_of: std::collections::BTreeMap<String, String> = crate::common::persons()
+        .into_iter()
+        .map(|p| (p.key, p.birth_date))
+        .collect();
     let batches = peitto_store::read_table(&store, "care_invoice_line").unwrap();
     let mut by_date: std::collections::BTreeMap<String, f64> = Default::default();
     for b in &batches {

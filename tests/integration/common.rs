@@ -145,3 +145,45 @@ pub fn measures(doc: &serde_json::Value) -> Vec<(String, Option<f64>)> {
     }
     out
 }
+
+/// A person of the shared sample project's store: pseudonym, birth date
+/// (`YYYY-MM-DD`) and sex.
+pub struct Person {
+    pub key: String,
+    pub birth_date: String,
+    pub sex: String,
+}
+
+/// Every person of the shared sample project, read from its store.
+pub fn persons() -> Vec<Person> {
+    let mut out = Vec::new();
+    for b in peitto_store::read_table(&sample_project().join("store"), "person").unwrap() {
+        let dates = arrow::compute::cast(
+            b.column_by_name("birth_date").unwrap(),
+            &arrow::datatypes::DataType::Utf8,
+        )
+        .unwrap();
+        let dates = dates.as_string::<i32>();
+        let keys = b.column_by_name("person_key").unwrap().as_string::<i32>();
+        let sexes = b.column_by_name("sex").unwrap().as_string::<i32>();
+        for i in 0..b.num_rows() {
+            out.push(Person {
+                key: keys.value(i).to_owned(),
+                birth_date: dates.value(i).to_owned(),
+                sex: sexes.value(i).to_owned(),
+            });
+        }
+    }
+    out
+}
+
+/// The pseudonyms with rows in `table` of the shared sample project.
+pub fn keys_in(table: &str) -> std::collections::BTreeSet<String> {
+    strings(
+        &peitto_store::read_table(&sample_project().join("store"), table).unwrap(),
+        "person_key",
+    )
+    .into_iter()
+    .flatten()
+    .collect()
+}

@@ -1,7 +1,7 @@
 //! Attacks a black-box attacker found against the closed query model, kept
 //! as tests: each must now give nothing beyond the protected grid.
 
-use crate::common::{on_sample, sample_project};
+use crate::common::on_sample;
 
 /// (exit status, stdout, stderr) of a query on the sample project.
 fn query(sql: &str) -> (bool, String, String) {
@@ -22,29 +22,12 @@ fn table(sql: &str) -> String {
 
 /// A birth date exactly one person of the sample has, with a service decision.
 fn lone_client() -> String {
-    use arrow::array::AsArray;
-    let store = sample_project().join("store");
-    let clients: std::collections::BTreeSet<String> = crate::common::strings(
-        &peitto_store::read_table(&store, "service_decision").unwrap(),
-        "person_key",
-    )
-    .into_iter()
-    .flatten()
-    .collect();
+    let clients = crate::common::keys_in("service_decision");
     let mut by_date: std::collections::BTreeMap<String, (usize, bool)> = Default::default();
-    for b in peitto_store::read_table(&store, "person").unwrap() {
-        let keys = b.column_by_name("person_key").unwrap().as_string::<i32>();
-        let dates = arrow::compute::cast(
-            b.column_by_name("birth_date").unwrap(),
-            &arrow::datatypes::DataType::Utf8,
-        )
-        .unwrap();
-        let dates = dates.as_string::<i32>();
-        for i in 0..b.num_rows() {
-            let e = by_date.entry(dates.value(i).to_owned()).or_default();
-            e.0 += 1;
-            e.1 |= clients.contains(keys.value(i));
-        }
+    for p in crate::common::persons() {
+        let e = by_date.entry(p.birth_date).or_default();
+        e.0 += 1;
+        e.1 |= clients.contains(&p.key);
     }
     by_date
         .into_iter()

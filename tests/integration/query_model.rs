@@ -318,17 +318,9 @@ fn nothing_that_can_fail_on_data_runs_and_no_engine_text_is_shown() {
 
 /// A birth date that belongs to exactly one person of the sample.
 fn unique_birth_date() -> String {
-    let batches = peitto_store::read_table(&sample_project().join("store"), "person").unwrap();
     let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
-    for b in &batches {
-        let d = arrow::compute::cast(
-            b.column_by_name("birth_date").unwrap(),
-            &arrow::datatypes::DataType::Utf8,
-        )
-        .unwrap();
-        for v in arrow::array::AsArray::as_string::<i32>(&d).iter().flatten() {
-            *seen.entry(v.to_owned()).or_default() += 1;
-        }
+    for p in crate::common::persons() {
+        *seen.entry(p.birth_date).or_default() += 1;
     }
     seen.into_iter()
         .find(|(_, n)| *n == 1)

@@ -267,23 +267,6 @@ fn nonzero_number(v: &ScalarValue) -> bool {
 /// The refusal for the first operation that is not on the allowlist.
 pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refusal> {
     let person = |e: &Expr| -> Result<Col, Refusal> { role_of(e, schema, cols) };
-    let derived = |parts: &[Col], role: Role| -> Result<Col, Refusal> {
-        let person = parts.iter().any(|c| c.person);
-        if person && let Some(id) = parts.iter().find(|c| is_identifier(&c.role)) {
-            return Err(Refusal::IdentifierExpression {
-                column: id.from.clone(),
-            });
-        }
-        Ok(Col {
-            role,
-            person,
-            from: parts
-                .iter()
-                .find(|c| c.person)
-                .map(|c| c.from.clone())
-                .unwrap_or_default(),
-        })
-    };
     if folds_at_check(expr) {
         // An expression of constants alone is computed now: one that fails
         // would fail only where the rows around it reach it (a CASE branch,
@@ -439,6 +422,26 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
     }
 }
 
+/// A value computed from `parts`: about a person if any part is, and never
+/// from an identifier of a person's row.
+fn derived(parts: &[Col], role: Role) -> Result<Col, Refusal> {
+    let person = parts.iter().any(|c| c.person);
+    if person && let Some(id) = parts.iter().find(|c| is_identifier(&c.role)) {
+        return Err(Refusal::IdentifierExpression {
+            column: id.from.clone(),
+        });
+    }
+    Ok(Col {
+        role,
+        person,
+        from: parts
+            .iter()
+            .find(|c| c.person)
+            .map(|c| c.from.clone())
+            .unwrap_or_default(),
+    })
+}
+
 /// Whether a role is an identifier that no expression may be computed from.
 pub fn is_identifier(role: &Role) -> bool {
     matches!(role, Role::Unit | Role::Key(_))
@@ -528,43 +531,24 @@ fn case(
     if let Some(e) = &c.else_expr {
         results.push(e.as_ref());
     }
-    let mut literals = Vec::new();
-    for r in &results {
-        match literal(r) {
-            Some(v) if !v.is_null() => literals.push(v.clone()),
-            Some(_) => {}
-            None => literals.clear(),
-        }
-        if literal(r).is_none() {
-            literals.clear();
-            break;
-        }
-    }
     for r in &results {
         parts.push(role_of(r, schema, cols)?);
     }
+    // A CASE of literals only is a dimension with those labels.
     let all_literal = results.iter().all(|r| literal(r).is_some());
+    let mut literals: Vec<ScalarValue> = results
+        .iter()
+        .filter_map(|r| literal(r))
+        .filter(|v| !v.is_null())
+        .cloned()
+        .collect();
     let role = if all_literal && !literals.is_empty() {
         literals.dedup();
         Role::Dim(Domain::Literals(literals))
     } else {
         Role::Value
     };
-    let person = parts.iter().any(|p| p.person);
-    if person && let Some(id) = parts.iter().find(|c| is_identifier(&c.role)) {
-        return Err(Refusal::IdentifierExpression {
-            column: id.from.clone(),
-        });
-    }
-    Ok(Col {
-        role,
-        person,
-        from: parts
-            .iter()
-            .find(|p| p.person)
-            .map(|p| p.from.clone())
-            .unwrap_or_default(),
-    })
+    derived(&parts, role)
 }
 
 fn cast(
