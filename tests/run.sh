@@ -13,7 +13,7 @@ cargo fmt --all --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== crates the browser needs build for wasm32-unknown-unknown"
-cargo build --quiet --target wasm32-unknown-unknown -p peitto-model -p peitto-hetu -p peitto-i18n -p peitto-mapping -p peitto-sdc -p peitto-domain -p peitto-chart
+cargo build --quiet --target wasm32-unknown-unknown -p peitto-model -p peitto-hetu -p peitto-i18n -p peitto-mapping -p peitto-sdc -p peitto-domain -p peitto-chart -p peitto-table
 echo "== the dashboard viewer (WebAssembly), size checked against the 2 MB target"
 bash web/build.sh
 size=$(wc -c < web/dist/peitto_viewer_bg.wasm)

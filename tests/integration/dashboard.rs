@@ -140,7 +140,7 @@ fn the_bundle_holds_no_pseudonym_no_henkilotunnus_and_no_withheld_value() {
             for year in [2024, 2025] {
                 let params = report.params_for_year(year);
                 let spec = peitto_release::Spec {
-                    policy: peitto_sdc::Policy::builtin(&report.header["policy"]).unwrap(),
+                    policy: peitto_sdc::Policy::builtin(&report.header.policy).unwrap(),
                     totals: peitto_release::report_totals(report, &areas),
                 };
                 let r = peitto_release::release(&engine, &report.sql, &params, &spec)

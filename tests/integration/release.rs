@@ -262,8 +262,8 @@ fn a_package_has_its_tables_in_its_languages_a_cover_and_a_logged_release() {
             .into_iter()
             .find(|r| r.id == id)
             .unwrap();
-        assert!(cover.contains(&report.header["title.fi"]), "{id}");
-        assert!(cover.contains(&report.header["title.sv"]), "{id}");
+        assert!(cover.contains(&report.header.titles.fi), "{id}");
+        assert!(cover.contains(&report.header.titles.sv), "{id}");
         // Each definition is written for the recipient in the package's
         // languages, from the catalogues; no English paragraph.
         let key = format!("statdef.{id}");
@@ -329,12 +329,11 @@ fn every_released_column_has_a_label_in_three_languages() {
         // Every total the header declares (`name (… > total)`) is
         // published as a row of its own, whatever the SQL calls the
         // column on the way to the output.
-        let declared = report.header.get("dimensions").cloned().unwrap_or_default();
-        for item in declared.split(';').map(str::trim) {
-            let name = item.split([' ', '(']).next().unwrap_or_default();
-            if name.is_empty() || !item.contains('>') || item.contains("wellbeing county") {
+        for dim in &report.header.dimensions {
+            if dim.rollup != peitto_engine::report::Rollup::Total {
                 continue;
             }
+            let name = dim.name.as_str();
             let columns = doc["columns"].as_array().unwrap();
             let Some(i) = columns.iter().position(|c| c["name"] == name) else {
                 panic!("{}: no column {name}", report.id);

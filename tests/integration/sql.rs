@@ -57,7 +57,7 @@ fn saved_reports_run_on_the_sample_store_with_bound_parameters() {
     assert!(!reports.is_empty());
     let report = reports.iter().find(|r| r.id == "placed_children").unwrap();
     assert_eq!(report.params(), vec!["year"]);
-    assert_eq!(report.header["policy"], "thl");
+    assert_eq!(report.header.policy, "thl");
     let out = ok(&peitto(&[
         "--project",
         project.to_str().unwrap(),

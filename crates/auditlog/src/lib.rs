@@ -5,6 +5,7 @@
 //! user, with which command, the SHA-256 of the SQL and of the policy, the
 //! SHA-256 of every file released, and how many cells were withheld or
 //! perturbed. Never an identifier, a pseudonym or a cell value.
+//! [`operator`] names the user from the system's user database.
 //!
 //! Each entry carries the hash of the one before it and its own hash over
 //! both, so an edited, deleted or reordered entry breaks the chain. A
@@ -496,5 +497,40 @@ mod tests {
                 "unexpected field {k}"
             );
         }
+    }
+}
+
+/// The operating-system user running this process: the name the system's
+/// user database (`/etc/passwd`, LDAP, any NSS source) gives the real uid,
+/// else the uid itself. Environment variables are not asked: anyone can
+/// set them.
+#[must_use]
+pub fn operator() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let uid = nix::unistd::getuid();
+        Some(match nix::unistd::User::from_uid(uid) {
+            Ok(Some(user)) => user.name,
+            _ => format!("uid {uid}"),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+#[cfg(test)]
+mod operator_tests {
+    #[cfg(unix)]
+    #[test]
+    fn the_operator_is_the_name_id_gives() {
+        let out = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap();
+        let name = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        assert!(!name.is_empty());
+        assert_eq!(super::operator().as_deref(), Some(name.as_str()));
     }
 }

@@ -1,376 +1,75 @@
-//! `peitto protect`: disclosure control for a table that already exists, as
-//! tau-Argus users do it: the most detailed cells in a CSV file, hierarchy
-//! files for the dimensions that have one, a policy; out comes the whole
-//! table with totals, each cell published or shown as the policy's symbol.
+//! `peitto protect`: disclosure control for a table that already exists.
 
-use anyhow::{Context, bail};
-use peitto_i18n::{Lang, text};
-use peitto_sdc::table::Leaf;
-use peitto_sdc::{Dimension, Policy, Release, Status};
-use std::collections::BTreeMap;
-use std::path::Path;
+use crate::args::{Cli, Command};
+use crate::messages::job_error;
+use crate::{language, open_project};
+use peitto_i18n::{format as tr, text};
+use std::process::ExitCode;
 
-/// What the command was asked.
-pub struct Request<'a> {
-    pub cells: &'a Path,
-    pub hierarchies: &'a [String],
-    pub policy: Policy,
-    pub policy_name: &'a str,
-    pub count: &'a str,
-    pub value: Option<&'a str>,
-    pub contributors: Option<&'a str>,
-    pub top: &'a [String],
-    pub total: &'a str,
-    pub json: bool,
-    /// Audit this suppression pattern (another tool's) instead of choosing one.
-    pub pattern: Option<&'a Path>,
-    /// Whether JSON output carries each withheld cell's exact attacker interval.
-    pub intervals: bool,
-}
-
-/// The protected table and how it was written.
-pub struct Done {
-    pub cells: usize,
-    pub primary: usize,
-    pub secondary: usize,
-    pub output: Vec<u8>,
-}
-
-/// Data rows with their line numbers.
-type Rows = Vec<(u64, Vec<String>)>;
-
-/// Reads a CSV file the way ingest does (delimiter and encoding detected),
-/// with each data row's line number.
-fn read_csv(path: &Path) -> anyhow::Result<(Vec<String>, Rows)> {
-    use peitto_ingest::read::{self, FileKind};
-    let mut opened = read::open(path, FileKind::Csv, None)?;
-    let headers = opened.headers.clone();
-    let mut rows = Vec::new();
-    while let Some(chunk) = opened.next_chunk()? {
-        for row in chunk.iter().filter(|r| !r.is_blank()) {
-            if row.len() != headers.len() {
-                bail!(
-                    "{}: row {}: {} fields, the header has {}",
-                    path.display(),
-                    row.line,
-                    row.len(),
-                    headers.len()
-                );
-            }
-            rows.push((
-                row.line,
-                row.iter().map(|f| read::trim(f).to_owned()).collect(),
-            ));
-        }
-    }
-    Ok((headers, rows))
-}
-
-fn number(raw: &str, file: &Path, row: usize, column: &str) -> anyhow::Result<f64> {
-    let cleaned: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .replace(',', ".");
-    cleaned
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .with_context(|| {
-            format!(
-                "{}: row {row}, column {column}: {raw:?} is not a number",
-                file.display()
-            )
-        })
-}
-
-/// Reads, protects and formats.
-pub fn run(req: &Request<'_>) -> anyhow::Result<Done> {
-    let (headers, rows) = read_csv(req.cells)?;
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let count_col = col(req.count)
-        .with_context(|| format!("{}: no column {:?}", req.cells.display(), req.count))?;
-    let value_col = req
-        .value
-        .map(|v| col(v).with_context(|| format!("no column {v:?}")))
-        .transpose()?;
-    let contributors_col = req
-        .contributors
-        .map(|c| col(c).with_context(|| format!("no column {c:?}")))
-        .transpose()?;
-    let top_cols: Vec<usize> = req
-        .top
-        .iter()
-        .map(|t| col(t).with_context(|| format!("no column {t:?}")))
-        .collect::<Result<_, _>>()?;
-    let magnitude = value_col.is_some();
-    let measure_cols: Vec<usize> = [Some(count_col), value_col, contributors_col]
-        .into_iter()
-        .flatten()
-        .chain(top_cols.iter().copied())
-        .collect();
-    let dim_cols: Vec<usize> = (0..headers.len())
-        .filter(|i| !measure_cols.contains(i))
-        .collect();
-    if dim_cols.is_empty() {
-        bail!(
-            "{}: no dimension columns besides {:?}",
-            req.cells.display(),
-            req.count
-        );
-    }
-    let mut hierarchy_files: BTreeMap<&str, &str> = BTreeMap::new();
-    for h in req.hierarchies {
-        let (dim, file) = h
-            .split_once('=')
-            .with_context(|| format!("--hierarchy {h:?}: write it as DIMENSION=FILE"))?;
-        if col(dim).is_none() {
-            bail!("--hierarchy {dim}: the table has no column {dim:?}");
-        }
-        hierarchy_files.insert(dim, file);
-    }
-    let mut dims = Vec::new();
-    for &c in &dim_cols {
-        let name = headers[c].as_str();
-        let dim = match hierarchy_files.get(name) {
-            Some(file) => {
-                let (_, pairs) = read_csv(Path::new(file))?;
-                let pairs: Vec<(String, String)> = pairs
-                    .into_iter()
-                    .filter(|(_, p)| p.len() >= 2)
-                    .map(|(_, p)| (p[0].clone(), p[1].clone()))
-                    .collect();
-                // Several top codes (the grand total implied, as tau-Argus .hrc
-                // files have it) get the grand total `--total` above them; codes
-                // of the table the file does not name sit directly under the top.
-                let codes: Vec<&str> = rows.iter().map(|(_, r)| r[c].as_str()).collect();
-                Dimension::from_hierarchy(name, req.total, &pairs, &codes)?
-            }
-            None => {
-                let mut codes: Vec<&str> = rows.iter().map(|(_, r)| r[c].as_str()).collect();
-                codes.sort_unstable();
-                codes.dedup();
-                Dimension::flat(name, req.total, &codes)
-            }
-        };
-        dims.push(dim);
-    }
-    let mut leaves = Vec::new();
-    for (line, row) in &rows {
-        let line = usize::try_from(*line).unwrap_or(usize::MAX);
-        let count = number(&row[count_col], req.cells, line, req.count)?;
-        let value = match value_col {
-            Some(v) => number(&row[v], req.cells, line, &headers[v])?,
-            None => count,
-        };
-        let contributors = match contributors_col {
-            Some(c) => number(&row[c], req.cells, line, &headers[c])?,
-            None => count,
-        };
-        let mut top = Vec::new();
-        for &t in &top_cols {
-            if !row[t].is_empty() {
-                top.push(number(&row[t], req.cells, line, &headers[t])?);
-            }
-        }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let contributors = contributors.max(0.0).round() as u64;
-        leaves.push(Leaf {
-            codes: dim_cols.iter().map(|&c| row[c].clone()).collect(),
-            value,
-            contributors,
-            top,
-        });
-    }
-    let mut release = Release::single(req.policy_name, dims, &leaves, magnitude)?;
-    if let Some(pattern) = req.pattern {
-        return check_pattern(&mut release, &req.policy, pattern);
-    }
-    let mut audit = peitto_sdc::protect(&mut release, &req.policy)?;
-    if req.intervals && req.json {
-        // protect() proves the pattern; the exact intervals of every withheld cell take a full audit.
-        audit = peitto_sdc::audit(&release, &req.policy)?;
-        if !audit.passed() {
-            // The two must agree; if they do not, nothing is released.
-            return Err(peitto_sdc::SdcError::CannotProtect(
-                release.describe(audit.failures[0].cell),
-            )
-            .into());
-        }
-    } else {
-        audit.intervals.iter_mut().for_each(|iv| *iv = None);
-    }
-    let primary = release
-        .cells
-        .iter()
-        .filter(|c| matches!(c.status, Status::Primary(_)))
-        .count();
-    let secondary = release
-        .cells
-        .iter()
-        .filter(|c| c.status == Status::Secondary)
-        .count();
-    let dim_names: Vec<&str> = release.dims.iter().map(|d| d.name.as_str()).collect();
-    let output = if req.json {
-        let cells: Vec<serde_json::Value> = (0..release.cells.len())
-            .map(|i| {
-                let cell = &release.cells[i];
-                let dims: serde_json::Map<String, serde_json::Value> =
-                    dim_names.iter().zip(release.codes(i)).map(|(d, c)| ((*d).to_owned(), c.into())).collect();
-                let mut v = serde_json::json!({
-                    "dimensions": dims,
-                    "status": cell.status.as_str(),
-                    "published": if cell.status.suppressed() { serde_json::Value::Null } else { cell.value.into() },
-                });
-                if let Status::Primary(reason) = cell.status {
-                    v["rule"] = reason.as_str().into();
-                }
-                if let Some(iv) = audit.intervals[i] {
-                    v["lower"] = iv.lower.into();
-                    v["upper"] = if iv.upper.is_finite() { iv.upper.into() } else { serde_json::Value::Null };
-                }
-                v
-            })
-            .collect();
-        let legend: serde_json::Map<String, serde_json::Value> = Lang::ALL
-            .iter()
-            .map(|l| {
-                (
-                    l.code().to_owned(),
-                    serde_json::json!({
-                        req.policy.symbol.clone(): text(*l, "legend.suppressed"),
-                        "-": text(*l, "legend.nil"),
-                    }),
-                )
-            })
-            .collect();
-        let doc = serde_json::json!({
-            "policy": req.policy_name,
-            "symbol": req.policy.symbol,
-            "legend": legend,
-            "audit": { "passed": audit.passed() },
-            "cells": cells,
-        });
-        let mut bytes = serde_json::to_vec_pretty(&doc)?;
-        bytes.push(b'\n');
-        bytes
-    } else {
-        let mut writer = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(Vec::new());
-        let mut header: Vec<&str> = dim_names.clone();
-        header.push(if magnitude {
-            req.value.unwrap_or("value")
-        } else {
-            req.count
-        });
-        writer.write_record(&header)?;
-        for i in 0..release.cells.len() {
-            let cell = &release.cells[i];
-            let shown = if cell.status.suppressed() {
-                req.policy.symbol.clone()
-            } else if cell.value == 0.0 {
-                "-".to_owned()
-            } else {
-                format_number(cell.value)
-            };
-            let mut record: Vec<String> =
-                release.codes(i).iter().map(|c| (*c).to_owned()).collect();
-            record.push(shown);
-            writer.write_record(&record)?;
-        }
-        writer
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!(e.to_string()))?
+/// `peitto protect`.
+pub fn protect(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let Command::Protect {
+        cells,
+        hierarchies,
+        policy,
+        count,
+        value,
+        contributors,
+        top,
+        total,
+        format,
+        out,
+        check_pattern,
+        no_intervals,
+    } = &cli.command
+    else {
+        unreachable!("called for protect only");
     };
-    Ok(Done {
-        cells: release.cells.len(),
-        primary,
-        secondary,
-        output,
-    })
-}
-
-/// A number as Finnish tables print it: decimal comma, no needless decimals.
-fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        #[allow(clippy::cast_possible_truncation)]
-        let whole = v as i64;
-        whole.to_string()
-    } else {
-        format!("{v:.2}").replace('.', ",")
-    }
-}
-
-/// Audits another tool's pattern: a CSV with the table's dimension columns
-/// and a `status` column (`S`/`U`/`M`/`E` as tau-Argus writes them, or
-/// `safe`/`primary`/`secondary`). Prints a JSON verdict.
-fn check_pattern(release: &mut Release, policy: &Policy, pattern: &Path) -> anyhow::Result<Done> {
-    peitto_sdc::primary::apply(release, policy);
-    let (headers, rows) = read_csv(pattern)?;
-    let status_col = headers
-        .iter()
-        .position(|h| h == "status")
-        .context("the pattern has no status column")?;
-    let dim_cols: Vec<usize> = release
-        .dims
-        .iter()
-        .map(|d| {
-            headers
-                .iter()
-                .position(|h| *h == d.name)
-                .with_context(|| format!("the pattern has no column {}", d.name))
-        })
-        .collect::<Result<_, _>>()?;
-    let mut listed = 0;
-    for (_, row) in &rows {
-        let codes: Vec<&str> = dim_cols.iter().map(|&c| row[c].as_str()).collect();
-        let Some(i) = release.find(&codes) else {
-            bail!(
-                "{}: the pattern names a cell the table does not have: {codes:?}",
-                pattern.display()
-            );
-        };
-        listed += 1;
-        let hidden = matches!(
-            row[status_col].as_str(),
-            "U" | "M" | "primary" | "secondary" | "P"
-        );
-        let cell = &mut release.cells[i];
-        if hidden && !cell.status.suppressed() {
-            cell.status = Status::Secondary;
-        } else if !hidden && cell.status.suppressed() {
-            // An unsafe cell the other tool publishes: disclosed outright.
-            cell.status = Status::Safe;
-            cell.protection = (f64::INFINITY, 0.0);
+    let project = open_project(cli).ok();
+    let lang = language(cli.lang.as_deref(), project.as_ref());
+    let fail = |e: peitto_jobs::JobError| job_error(lang, &e, 0);
+    let chosen =
+        peitto_jobs::protect::suppression_policy(project.as_ref(), policy).map_err(fail)?;
+    let request = peitto_jobs::protect::Request {
+        cells,
+        hierarchies,
+        policy: chosen,
+        policy_name: policy,
+        count,
+        value: value.as_deref(),
+        contributors: contributors.as_deref(),
+        top,
+        total,
+        json: format == "json",
+        pattern: check_pattern.as_deref(),
+        intervals: !*no_intervals,
+    };
+    let (done, hash) =
+        peitto_jobs::protect::publish(project.as_ref(), &request, out.as_deref()).map_err(fail)?;
+    match out {
+        Some(path) => eprintln!(
+            "{}",
+            tr(
+                lang,
+                "protect.written",
+                &[
+                    ("path", &path.display()),
+                    ("cells", &done.cells),
+                    ("primary", &done.primary),
+                    ("secondary", &done.secondary)
+                ]
+            )
+        ),
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&done.output)?;
         }
     }
-    let published_unsafe = release
-        .cells
-        .iter()
-        .filter(|c| !c.status.suppressed() && c.protection.0.is_infinite())
-        .count();
-    // The verdict only: exact where a cell is not shown protected, so the
-    // count of under-protected cells is exact too.
-    let audit = peitto_sdc::check(release, policy)?;
-    let secondary: Vec<usize> = (0..release.cells.len())
-        .filter(|&i| release.cells[i].status == Status::Secondary)
-        .collect();
-    let doc = serde_json::json!({
-        "cells_listed": listed,
-        "passed": audit.passed() && published_unsafe == 0,
-        "published_unsafe": published_unsafe,
-        "underprotected": audit.failures.len(),
-        "suppressed": release.suppressed().len(),
-        "secondary": secondary.len(),
-        "secondary_value": secondary.iter().map(|&i| release.cells[i].value).sum::<f64>(),
-    });
-    let mut output = serde_json::to_vec_pretty(&doc)?;
-    output.push(b'\n');
-    Ok(Done {
-        cells: release.cells.len(),
-        primary: 0,
-        secondary: secondary.len(),
-        output,
-    })
+    if check_pattern.is_none() {
+        eprintln!("{}", text(lang, "protect.audit"));
+    }
+    if let Some(hash) = hash {
+        eprintln!("{}", tr(lang, "report.audit", &[("hash", &hash)]));
+    }
+    Ok(ExitCode::SUCCESS)
 }

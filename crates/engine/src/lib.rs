@@ -7,7 +7,8 @@
 //! `placement_episode` table of merged placements, and peitto's domain
 //! functions (care days, age at 31.12., working days…) as SQL functions.
 //! It knows nothing about disclosure control: results leave through the
-//! release path, or, for report authors only, through `peitto sql`.
+//! release path, or, for report authors only, through `peitto sql`. Saved
+//! reports ([`report`]) are parsed here, their headers into typed fields.
 
 pub mod functions;
 pub mod report;

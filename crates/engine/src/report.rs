@@ -13,10 +13,125 @@ use std::path::Path;
 pub struct Report {
     /// Stable id (the file stem).
     pub id: String,
-    /// Header fields by key (`title.fi`, `dimensions`, `policy`, …).
-    pub header: BTreeMap<String, String>,
+    /// The header, parsed.
+    pub header: Header,
     /// The SQL.
     pub sql: String,
+}
+
+/// Titles in the three languages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Titles {
+    /// Finnish.
+    pub fi: String,
+    /// Swedish.
+    pub sv: String,
+    /// English.
+    pub en: String,
+}
+
+impl Titles {
+    /// The title in the language with this code (`fi`, `sv`, `en`).
+    #[must_use]
+    pub fn get(&self, code: &str) -> Option<&str> {
+        match code {
+            "fi" => Some(&self.fi),
+            "sv" => Some(&self.sv),
+            "en" => Some(&self.en),
+            _ => None,
+        }
+    }
+}
+
+/// What totals a dimension publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rollup {
+    /// None: the dimension's categories only.
+    None,
+    /// One total over all categories (`form (… > total)`).
+    Total,
+    /// Areas: municipality, wellbeing county (hyvinvointialue), whole
+    /// country (`municipality_code (municipality > wellbeing county >
+    /// whole country)`), from the organisation register.
+    Areas,
+}
+
+/// A dimension as the header declares it:
+/// `name (members > total level > …)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dimension {
+    /// The output column.
+    pub name: String,
+    /// Its categories as the header describes them (`1–12`,
+    /// `PERHEHOITO, …`); empty where the header lists none.
+    pub members: String,
+    /// The totals published above the categories.
+    pub rollup: Rollup,
+}
+
+/// The area hierarchy's levels above the municipality, as headers write them.
+const AREA_LEVELS: [&str; 2] = ["wellbeing county", "whole country"];
+
+impl Dimension {
+    fn parse(item: &str) -> Result<Dimension, String> {
+        let (name, inner) = match item.split_once('(') {
+            Some((name, rest)) => (
+                name.trim(),
+                rest.trim_end()
+                    .strip_suffix(')')
+                    .ok_or_else(|| format!("{item:?}: no closing parenthesis"))?,
+            ),
+            None => (item.trim(), ""),
+        };
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(format!("{item:?}: a dimension is a column name"));
+        }
+        let mut levels = inner.split('>').map(str::trim);
+        let members = levels.next().unwrap_or_default().to_owned();
+        let above: Vec<&str> = levels.collect();
+        let rollup = match above.as_slice() {
+            [] => Rollup::None,
+            [_] => Rollup::Total,
+            levels if levels == AREA_LEVELS => Rollup::Areas,
+            _ => {
+                return Err(format!(
+                    "{item:?}: the hierarchies are `… > total` and `municipality > {}`",
+                    AREA_LEVELS.join(" > ")
+                ));
+            }
+        };
+        Ok(Dimension {
+            name: name.to_owned(),
+            members,
+            rollup,
+        })
+    }
+}
+
+/// A saved report's header, parsed once: every field a report must have,
+/// typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Header {
+    /// Titles.
+    pub titles: Titles,
+    /// Definition and source, in English.
+    pub description: String,
+    /// Units of the measures (`persons; euros`).
+    pub unit: String,
+    /// Dimensions, in output order.
+    pub dimensions: Vec<Dimension>,
+    /// The measures as the header describes them.
+    pub measures: String,
+    /// The column that identifies a person.
+    pub privacy_unit: String,
+    /// The disclosure policy it is released under.
+    pub policy: String,
+    /// Parameter names.
+    pub params: Vec<String>,
+    /// The official statistic it follows, with a link.
+    pub source: String,
+    /// Every choice the report makes where the definition leaves one.
+    pub choices: String,
 }
 
 /// Header keys every report must have.
@@ -34,13 +149,67 @@ pub const REQUIRED: &[&str] = &[
     "params",
 ];
 
+/// Header keys a report may have besides.
+pub const OPTIONAL: &[&str] = &["source", "choices"];
+
+impl Header {
+    fn parse(id: &str, mut fields: BTreeMap<String, String>) -> Result<Header, EngineError> {
+        let bad = |detail: String| EngineError::Report(format!("report {id}: {detail}"));
+        for key in REQUIRED {
+            if !fields.contains_key(*key) {
+                return Err(bad(format!("the header lacks {key:?}")));
+            }
+        }
+        if let Some(key) = fields
+            .keys()
+            .find(|k| !REQUIRED.contains(&k.as_str()) && !OPTIONAL.contains(&k.as_str()))
+        {
+            return Err(bad(format!("the header has an unknown field {key:?}")));
+        }
+        if fields.get("id").map(String::as_str) != Some(id) {
+            return Err(bad(format!("its id line says {:?}", fields.get("id"))));
+        }
+        let mut take = |key: &str| fields.remove(key).unwrap_or_default();
+        let dimensions = take("dimensions")
+            .split(';')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(Dimension::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        let params = take("params")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Header {
+            titles: Titles {
+                fi: take("title.fi"),
+                sv: take("title.sv"),
+                en: take("title.en"),
+            },
+            description: take("description"),
+            unit: take("unit"),
+            dimensions,
+            measures: take("measures"),
+            privacy_unit: take("privacy_unit"),
+            policy: take("policy"),
+            params,
+            source: take("source"),
+            choices: take("choices"),
+        })
+    }
+}
+
 impl Report {
     /// Parses a report's text.
     ///
     /// # Errors
-    /// If a required header key is missing or the id differs from `id`.
+    /// If a required header key is missing, a key is unknown, a dimension
+    /// is malformed, or the id differs from `id`.
     pub fn parse(id: &str, text: &str) -> Result<Report, EngineError> {
-        let mut header = BTreeMap::new();
+        let mut fields = BTreeMap::new();
         let mut sql = String::new();
         // The header is the leading run of `-- key: value` lines whose key is
         // a name (`title.fi`, `privacy_unit`); the first other line, such as
@@ -54,7 +223,7 @@ impl Report {
                 .filter(|(k, _)| is_header_key(k.trim()));
             match field {
                 Some((k, v)) if in_header => {
-                    header.insert(k.trim().to_owned(), v.trim().to_owned());
+                    fields.insert(k.trim().to_owned(), v.trim().to_owned());
                 }
                 _ => {
                     in_header &= line.trim().is_empty();
@@ -63,22 +232,9 @@ impl Report {
                 }
             }
         }
-        for key in REQUIRED {
-            if !header.contains_key(*key) {
-                return Err(EngineError::Report(format!(
-                    "report {id}: the header lacks {key:?}"
-                )));
-            }
-        }
-        if header.get("id").map(String::as_str) != Some(id) {
-            return Err(EngineError::Report(format!(
-                "report {id}: its id line says {:?}",
-                header.get("id")
-            )));
-        }
         Ok(Report {
             id: id.to_owned(),
-            header,
+            header: Header::parse(id, fields)?,
             sql: sql.trim().to_owned(),
         })
     }
@@ -135,15 +291,7 @@ impl Report {
     /// Names of the parameters the report takes.
     #[must_use]
     pub fn params(&self) -> Vec<&str> {
-        self.header
-            .get("params")
-            .map(|p| {
-                p.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.header.params.iter().map(String::as_str).collect()
     }
 }
 
@@ -252,8 +400,6 @@ mod tests {
     fn a_comment_in_prose_after_the_header_is_part_of_the_sql() {
         let text = format!("{HEADER}-- Note: the months as VALUES\nSELECT 1\n-- later: x\n");
         let report = Report::parse("r", &text).unwrap();
-        assert!(!report.header.contains_key("Note"));
-        assert!(!report.header.contains_key("later"));
         assert_eq!(report.params(), vec!["year"]);
         assert!(
             report.sql.starts_with("-- Note: the months"),
@@ -265,26 +411,63 @@ mod tests {
 
     #[test]
     fn every_builtin_report_names_its_source_and_choices() {
-        let known: Vec<&str> = REQUIRED
-            .iter()
-            .copied()
-            .chain(["source", "choices"])
-            .collect();
         for report in builtin().unwrap() {
-            for key in report.header.keys() {
-                assert!(known.contains(&key.as_str()), "{}: {key}", report.id);
-            }
             // The SQL starts with a statement, so that it can be given to
             // `peitto sql` as it is (an argument starting with `--` reads as
             // an option).
             assert!(!report.sql.starts_with('-'), "{}", report.id);
-            for key in ["source", "choices"] {
-                assert!(
-                    report.header.get(key).is_some_and(|v| !v.is_empty()),
-                    "{}: no {key}",
-                    report.id
-                );
-            }
+            let h = &report.header;
+            assert!(!h.source.is_empty(), "{}: no source", report.id);
+            assert!(!h.choices.is_empty(), "{}: no choices", report.id);
+            assert!(!h.dimensions.is_empty(), "{}: no dimensions", report.id);
+            assert_eq!(h.privacy_unit, "person_key", "{}", report.id);
+            assert!(["thl", "ely"].contains(&h.policy.as_str()), "{}", report.id);
+        }
+    }
+
+    #[test]
+    fn dimensions_are_parsed_with_their_totals() {
+        let text = HEADER.replace(
+            "-- dimensions: d\n",
+            "-- dimensions: month (1–12 > year); provider_id; municipality_code \
+             (municipality > wellbeing county > whole country)\n",
+        );
+        let r = Report::parse("r", &format!("{text}SELECT 1")).unwrap();
+        let dims: Vec<(&str, &str, Rollup)> = r
+            .header
+            .dimensions
+            .iter()
+            .map(|d| (d.name.as_str(), d.members.as_str(), d.rollup))
+            .collect();
+        assert_eq!(
+            dims,
+            vec![
+                ("month", "1–12", Rollup::Total),
+                ("provider_id", "", Rollup::None),
+                ("municipality_code", "municipality", Rollup::Areas),
+            ]
+        );
+        assert_eq!(r.header.titles.get("sv"), Some("T"));
+    }
+
+    #[test]
+    fn a_malformed_header_is_refused_with_what_is_wrong() {
+        let cases = [
+            (HEADER.replace("-- policy: thl\n", ""), "lacks \"policy\""),
+            (format!("{HEADER}-- polcy: thl\n"), "unknown field"),
+            (
+                HEADER.replace("-- dimensions: d\n", "-- dimensions: area (a > b > c)\n"),
+                "hierarchies",
+            ),
+            (
+                HEADER.replace("-- dimensions: d\n", "-- dimensions: form (a > total\n"),
+                "parenthesis",
+            ),
+            (HEADER.replace("-- id: r\n", "-- id: s\n"), "id line"),
+        ];
+        for (text, expected) in cases {
+            let e = Report::parse("r", &format!("{text}SELECT 1")).unwrap_err();
+            assert!(e.to_string().contains(expected), "{e}");
         }
     }
 }

@@ -7,7 +7,12 @@
 //! missing from a language falls back to English, then to the key itself, so a
 //! gap shows up as a visible key rather than a blank. A test keeps the three
 //! catalogues in step. Builds for `wasm32-unknown-unknown`: the dashboard uses
-//! the same catalogues.
+//! the same catalogues. Numbers are written by one formatter,
+//! [`format_number`], for files, pages and the terminal alike.
+
+mod number;
+
+pub use number::{Style, format_number};
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
@@ -124,6 +129,18 @@ pub fn text(lang: Lang, key: &str) -> &str {
 #[must_use]
 pub fn has(key: &str) -> bool {
     catalogue(Lang::En).contains_key(key)
+}
+
+/// A column's heading: the catalogue's `column.NAME`, else the name as
+/// the SQL gives it.
+#[must_use]
+pub fn column_label(lang: Lang, column: &str) -> String {
+    let key = format!("column.{column}");
+    if has(&key) {
+        text(lang, &key).to_owned()
+    } else {
+        column.to_owned()
+    }
 }
 
 /// The message for `key` with `{name}` placeholders replaced by `args`.

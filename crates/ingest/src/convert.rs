@@ -257,7 +257,6 @@ impl DateCache {
         packed[..bytes.len()].copy_from_slice(bytes);
         let text = u128::from_le_bytes(packed);
         // Truncation intended: the halves are folded, the top bits taken.
-        #[allow(clippy::cast_possible_truncation)]
         let slot = (((text as u64) ^ ((text >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
             >> 56) as usize;
         if self.slots.is_empty() {

@@ -943,7 +943,6 @@ fn cell_text(cell: &DataRef<'_>, out: &mut String) {
         }
         DataRef::Float(f) => {
             if f.fract() == 0.0 && f.abs() < 1e15 {
-                #[allow(clippy::cast_possible_truncation)]
                 let whole = *f as i64;
                 let _ = write!(out, "{whole}");
             } else {

@@ -1,6 +1,6 @@
 //! Output files of protected tables.
 //!
-//! This crate owns how a protected table ([`peitto_release::Table`]) is
+//! This crate owns how a protected table ([`peitto_table::Table`]) is
 //! written for people and programs: CSV as Finnish Excel opens it (`;`,
 //! decimal comma, UTF-8 BOM) and as RFC 4180 describes it, XLSX with typed
 //! numbers and a legend sheet, JSON with each cell's status, PX (PC-Axis,
@@ -8,11 +8,26 @@
 //! fi/sv/en texts, and plain text for the terminal. It only renders: a
 //! withheld value is never in its input, only the fact that it is withheld,
 //! shown as the policy's symbol with the legend.
+//!
+//! It also owns how a release goes out: [`Publication`] writes and hashes
+//! each file, enters the release in the log (the only caller of
+//! [`peitto_auditlog::append`]) and then puts the files in place; the
+//! statutory [`PACKAGES`] and their cover pages. It does not compile
+//! DataFusion: its input is a [`peitto_table::Table`].
 
 use peitto_i18n::{Lang, text};
-use peitto_release::{Table, Value};
+use peitto_table::{Table, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+
+mod cover;
+mod package;
+mod publication;
+
+pub use cover::{Cover, cover, file_names};
+use cover::{definition, unit_text};
+pub use package::{PACKAGES, Package};
+pub use publication::{Log, Publication, PublicationError, Staging, Target};
 
 /// What the files say about a table besides its cells.
 #[derive(Debug, Clone, Default)]
@@ -75,12 +90,7 @@ pub enum Dialect {
 /// A column's heading: the catalogue's label, else the SQL name.
 #[must_use]
 pub fn label(lang: Lang, column: &str) -> String {
-    let key = format!("column.{column}");
-    if peitto_i18n::has(&key) {
-        text(lang, &key).to_owned()
-    } else {
-        column.to_owned()
-    }
+    peitto_i18n::column_label(lang, column)
 }
 
 /// The legend lines: the symbol, nil and (when used) perturbation.
@@ -100,16 +110,7 @@ pub fn legend(meta: &Meta, lang: Lang) -> Vec<(String, String)> {
 }
 
 fn number(v: f64, decimal_comma: bool) -> String {
-    let mut s = if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    };
-    if decimal_comma {
-        s = s.replace('.', ",");
-    }
-    s
+    peitto_i18n::format_number(v, peitto_i18n::Style::File { decimal_comma })
 }
 
 /// A value as text: the symbol for a withheld value, `-` for nil, the
@@ -303,11 +304,9 @@ pub fn xlsx(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishEr
                 Value::Text(s) => {
                     sheet.write_string(r, c, s)?;
                 }
-                #[allow(clippy::cast_precision_loss)]
                 Value::Int(i) if col.dimension => {
                     sheet.write_number(r, c, *i as f64)?;
                 }
-                #[allow(clippy::cast_precision_loss)]
                 Value::Int(i) => {
                     sheet.write_number(r, c, *i as f64)?;
                 }
@@ -523,258 +522,6 @@ pub fn all_formats(
         (format!("{}.json", meta.id), json(table, meta, lang)?),
         (format!("{}.px", meta.id), px(table, meta, created)),
     ])
-}
-
-/// A release folder being written: files go to a hidden folder beside the
-/// destination, which replaces the destination in one rename when all are
-/// written. Dropped without [`Staging::commit`], it is removed: a failed
-/// run leaves no partial output.
-#[derive(Debug)]
-pub struct Staging {
-    dir: std::path::PathBuf,
-    dest: std::path::PathBuf,
-    committed: bool,
-}
-
-impl Staging {
-    /// Starts writing the folder `out/name`.
-    ///
-    /// # Errors
-    /// If the staging folder cannot be made.
-    pub fn new(out: &std::path::Path, name: &str) -> std::io::Result<Staging> {
-        std::fs::create_dir_all(out)?;
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = out.join(format!(".staging-{name}-{}-{n}", std::process::id()));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
-        }
-        std::fs::create_dir_all(&dir)?;
-        Ok(Staging {
-            dir,
-            dest: out.join(name),
-            committed: false,
-        })
-    }
-
-    /// Writes one file (path relative to the release folder).
-    ///
-    /// # Errors
-    /// If it cannot be written.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(path, bytes)
-    }
-
-    /// Puts the folder in place, replacing an older one of the same name.
-    ///
-    /// # Errors
-    /// If the rename fails (the staging folder is then removed).
-    pub fn commit(mut self) -> std::io::Result<std::path::PathBuf> {
-        let old = self.dest.with_file_name(format!(
-            ".old-{}-{}",
-            self.dest
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("release"),
-            std::process::id()
-        ));
-        let had_old = self.dest.exists();
-        if had_old {
-            std::fs::rename(&self.dest, &old)?;
-        }
-        if let Err(e) = std::fs::rename(&self.dir, &self.dest) {
-            if had_old {
-                let _ = std::fs::rename(&old, &self.dest);
-            }
-            return Err(e);
-        }
-        self.committed = true;
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        Ok(self.dest.clone())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-/// The files [`all_formats`] writes for a table, as a package lays them
-/// out: one folder per language, the PX once.
-#[must_use]
-pub fn file_names(id: &str, languages: &[Lang]) -> Vec<String> {
-    let mut out = Vec::new();
-    for l in languages {
-        let sub = if languages.len() > 1 {
-            format!("{}/", l.code())
-        } else {
-            String::new()
-        };
-        for ext in ["csv", "rfc4180.csv", "xlsx", "json"] {
-            out.push(format!("{sub}{id}.{ext}"));
-        }
-    }
-    out.push(format!("{id}.px"));
-    out
-}
-
-/// What a package's cover page lists.
-#[derive(Debug)]
-pub struct Cover<'a> {
-    /// Package name.
-    pub package: &'a str,
-    /// Catalogue key of the recipient.
-    pub recipient_key: &'a str,
-    /// Statistical year.
-    pub year: i32,
-    /// Languages of the tables.
-    pub languages: &'a [Lang],
-    /// Each table's metadata and files.
-    pub tables: &'a [(Meta, Vec<String>)],
-    /// Hash of the release's audit-log entry.
-    pub audit_hash: &'a str,
-    /// When it was made.
-    pub created: &'a str,
-}
-
-/// A report's definition for its recipients in `lang`: the catalogue's
-/// text (`statdef.ID`, written for the recipient and citing the law or
-/// THL's definition) where there is one, else the report header's.
-fn definition(meta: &Meta, lang: Lang) -> String {
-    let key = format!("statdef.{}", meta.id);
-    if peitto_i18n::has(&key) {
-        text(lang, &key).to_owned()
-    } else {
-        meta.description.clone()
-    }
-}
-
-/// A report's unit in `lang` (`statdef.ID_unit`), else the header's.
-fn unit_text(meta: &Meta, lang: Lang) -> String {
-    let key = format!("statdef.{}_unit", meta.id);
-    if peitto_i18n::has(&key) {
-        text(lang, &key).to_owned()
-    } else {
-        meta.unit.clone()
-    }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The cover page (HTML): in each language of the package, the tables with
-/// their definitions and files, the policy, the legend and the audit-log
-/// entry's hash.
-#[must_use]
-pub fn cover(c: &Cover<'_>) -> String {
-    let mut h =
-        String::from("<!DOCTYPE html>\n<html lang=\"fi\">\n<head>\n<meta charset=\"utf-8\">\n");
-    let first = c.languages.first().copied().unwrap_or(Lang::Fi);
-    let heading = |lang: Lang| {
-        esc(&peitto_i18n::format(
-            lang,
-            "cover.package",
-            &[("package", &c.package), ("year", &c.year)],
-        ))
-    };
-    let _ = writeln!(h, "<title>{}</title>", heading(first));
-    h.push_str("<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2rem .5rem;text-align:left}code{word-break:break-all}</style>\n</head>\n<body>\n");
-    for &lang in c.languages {
-        let t = |k: &str| esc(text(lang, k));
-        let _ = writeln!(h, "<section lang=\"{}\">", lang.code());
-        let _ = writeln!(h, "<h1>{}</h1>", heading(lang));
-        let _ = writeln!(
-            h,
-            "<p><b>{}:</b> {}</p>",
-            t("cover.recipient"),
-            t(c.recipient_key)
-        );
-        let _ = writeln!(h, "<h2>{}</h2>", t("cover.tables"));
-        for (meta, files) in c.tables {
-            let _ = writeln!(
-                h,
-                "<h3 id=\"{}-{}\">{}</h3>",
-                esc(&meta.id),
-                lang.code(),
-                esc(meta.title(lang))
-            );
-            let _ = writeln!(
-                h,
-                "<p><b>{}:</b> {}</p>",
-                t("cover.description"),
-                esc(&definition(meta, lang))
-            );
-            let _ = writeln!(
-                h,
-                "<p><b>{}:</b> {}</p>",
-                t("cover.unit"),
-                esc(&unit_text(meta, lang))
-            );
-            let _ = writeln!(
-                h,
-                "<p><b>{}:</b> {}</p>",
-                t("cover.policy"),
-                esc(&meta.policy)
-            );
-            let links: Vec<String> = files
-                .iter()
-                .filter(|f| {
-                    f.ends_with(".px")
-                        || !f.contains('/')
-                        || f.starts_with(&format!("{}/", lang.code()))
-                })
-                .map(|f| format!("<a href=\"{}\">{}</a>", esc(f), esc(f)))
-                .collect();
-            let _ = writeln!(
-                h,
-                "<p><b>{}:</b> {}</p>",
-                t("cover.files"),
-                links.join(" · ")
-            );
-        }
-        let _ = writeln!(h, "<h2>{}</h2>\n<table>", t("cover.legend"));
-        let perturbed = c.tables.iter().any(|(m, _)| m.perturbed);
-        let symbol = c.tables.first().map_or("..", |(m, _)| m.symbol.as_str());
-        let probe = Meta {
-            symbol: symbol.to_owned(),
-            perturbed,
-            ..Meta::default()
-        };
-        for (s, m) in legend(&probe, lang) {
-            let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&s), esc(&m));
-        }
-        h.push_str("</table>\n");
-        let _ = writeln!(
-            h,
-            "<p><b>{}:</b> <code>{}</code></p>",
-            t("cover.audit"),
-            esc(c.audit_hash)
-        );
-        let _ = writeln!(
-            h,
-            "<p>{}</p>\n</section>\n<hr>",
-            esc(&peitto_i18n::format(
-                lang,
-                "cover.generated",
-                &[("date", &c.created)]
-            ))
-        );
-    }
-    h.push_str("</body>\n</html>\n");
-    h
 }
 
 /// The report's main chart: the first dimension along the axis, the rows

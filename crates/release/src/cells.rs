@@ -2,7 +2,6 @@
 //! dimension plans with their totals, suppression with the audit, and the
 //! cell key method's perturbation of counts and magnitudes.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 #[derive(Debug, Default)]
@@ -110,7 +109,7 @@ fn dim_plan(name: &str, leaves: &[String], totals: Option<&Totals>) -> Result<Di
 
 /// Suppression with the audit over every published total. Dimensions whose
 /// totals are not published split the table into independent slices.
-#[allow(clippy::too_many_lines)] // one pass: dimensions, slices, protection, pattern
+// one pass: dimensions, slices, protection, pattern
 pub(crate) fn suppress(
     agg: &ReleaseAggregate,
     partials: &Partials,
@@ -512,9 +511,7 @@ pub(crate) fn perturb(
                 if *part == Part::Sum && contributions.iter().any(|&c| c != 0.0 && c != 1.0) {
                     perturb_magnitude(value, &contributions, key, ptable.modulus)
                 } else {
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     let count = value.round().max(0.0) as u64;
-                    #[allow(clippy::cast_precision_loss)]
                     match policy.method {
                         Method::Rounding => cellkey::round_base3(count, key, ptable.modulus) as f64,
                         _ => ptable.perturb(count, key) as f64,
@@ -533,7 +530,6 @@ pub(crate) fn perturb(
 /// much as the p% rule protects.
 fn perturb_magnitude(value: f64, contributions: &[f64], key: u64, modulus: u64) -> f64 {
     let largest = contributions.iter().fold(0.0_f64, |a, c| a.max(c.abs()));
-    #[allow(clippy::cast_precision_loss)]
     let u = (key % modulus) as f64 / modulus as f64;
     let sign = if u < 0.5 { -1.0 } else { 1.0 };
     let size = 0.1 + 0.2 * ((u * 2.0).fract());

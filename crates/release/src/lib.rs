@@ -25,6 +25,10 @@ mod cells;
 mod partials;
 pub mod query;
 mod substitute;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
 pub mod withheld;
 
 pub(crate) use cells::{Cells, Counts, perturb, suppress};
@@ -108,51 +112,7 @@ pub struct Spec {
     pub totals: BTreeMap<String, Totals>,
 }
 
-/// One value of the released table.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// A dimension code or a text.
-    Text(String),
-    /// A whole number.
-    Int(i64),
-    /// A number with decimals.
-    Number(f64),
-    /// The total of a dimension.
-    Total,
-    /// Withheld: shown as the policy's symbol.
-    Suppressed,
-}
-
-impl Value {
-    /// The published number, if this is one (not a text, total or withheld value).
-    #[must_use]
-    pub fn number(&self) -> Option<f64> {
-        match self {
-            #[allow(clippy::cast_precision_loss)] // counts are far below 2^52
-            Value::Int(i) => Some(*i as f64),
-            Value::Number(x) => Some(*x),
-            _ => None,
-        }
-    }
-}
-
-/// A column of the released table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutColumn {
-    /// Name, as the SQL named it.
-    pub name: String,
-    /// Dimension (classifies cells) or measure (a number).
-    pub dimension: bool,
-}
-
-/// A protected table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Table {
-    /// Columns.
-    pub columns: Vec<OutColumn>,
-    /// Rows.
-    pub rows: Vec<Vec<Value>>,
-}
+pub use peitto_table::{OutColumn, Table, Value};
 
 /// A protected result.
 #[derive(Debug, Clone)]
@@ -348,41 +308,34 @@ pub async fn plan(
     Ok(Optimizer::with_rules(rules).optimize(plan, &state, |_, _| {})?)
 }
 
-/// Totals a saved report's header declares: `name (… > …)` publishes the
-/// dimension's total; a municipality dimension (`… > wellbeing county > …`)
-/// rolls up to wellbeing counties (`areas`: municipality → `HV` + county,
+/// Totals a saved report's header declares: `name (… > total)` publishes
+/// the dimension's total; an area dimension ([`peitto_engine::report::Rollup::Areas`]) rolls up to wellbeing counties (`areas`: municipality → `HV` + county,
 /// from the organisation register) and all areas (`SSS`).
 #[must_use]
 pub fn report_totals(
     report: &peitto_engine::report::Report,
     areas: &[(String, String)],
 ) -> BTreeMap<String, Totals> {
+    use peitto_engine::report::Rollup;
     let mut out = BTreeMap::new();
-    let dims = report.header.get("dimensions").cloned().unwrap_or_default();
-    for item in dims.split(';') {
-        let item = item.trim();
-        let name = item
-            .split(|c: char| c.is_whitespace() || c == '(')
-            .next()
-            .unwrap_or_default();
-        if name.is_empty() || !item.contains('>') {
-            continue;
-        }
-        let totals = if item.contains("wellbeing county") {
-            let mut parents: Vec<(String, String)> = areas.to_vec();
-            let counties: BTreeSet<String> = areas.iter().map(|(_, p)| p.clone()).collect();
-            parents.extend(counties.into_iter().map(|c| (c, "SSS".to_owned())));
-            Totals {
-                total: "SSS".to_owned(),
-                parents,
+    for dim in &report.header.dimensions {
+        let totals = match dim.rollup {
+            Rollup::None => continue,
+            Rollup::Areas => {
+                let mut parents: Vec<(String, String)> = areas.to_vec();
+                let counties: BTreeSet<String> = areas.iter().map(|(_, p)| p.clone()).collect();
+                parents.extend(counties.into_iter().map(|c| (c, "SSS".to_owned())));
+                Totals {
+                    total: "SSS".to_owned(),
+                    parents,
+                }
             }
-        } else {
-            Totals {
+            Rollup::Total => Totals {
                 total: TOTAL.to_owned(),
                 parents: Vec::new(),
-            }
+            },
         };
-        out.insert(name.to_owned(), totals);
+        out.insert(dim.name.clone(), totals);
     }
     out
 }

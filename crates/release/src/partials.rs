@@ -2,7 +2,6 @@
 //! aggregate's input grouped by leaf and person, so that each cell knows its
 //! persons and each person's contribution.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 /// Person-level partials of one release aggregate: per leaf (the grouping
@@ -237,7 +236,7 @@ pub(crate) fn parts(agg: &ReleaseAggregate) -> Vec<(usize, Part)> {
 pub(crate) fn contribution(part: Part, (sum, rows): (f64, u64)) -> f64 {
     match part {
         Part::Sum => sum,
-        #[allow(clippy::cast_precision_loss)] // row counts are far below 2^52
+        // row counts are far below 2^52
         Part::Rows => rows as f64,
         Part::Present => f64::from(u8::from(rows > 0)),
     }

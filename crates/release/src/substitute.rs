@@ -1,7 +1,6 @@
 //! Protected cells back into the plan: the memory table that stands in
 //! for a release aggregate, and the released rows as a [`Table`].
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 /// The plan that stands in for the aggregate: its protected cells in a
@@ -137,7 +136,6 @@ fn value(v: &ScalarValue, dimension: bool) -> Value {
         ScalarValue::Float32(Some(x)) => Value::Number(f64::from(*x)),
         ScalarValue::Float64(Some(x)) => Value::Number(*x),
         ScalarValue::Decimal128(Some(x), _, s) => {
-            #[allow(clippy::cast_precision_loss)]
             let f = *x as f64 / 10f64.powi(i32::from(*s));
             Value::Number(f)
         }

@@ -30,7 +30,6 @@ pub fn dominance_level(total: f64, top: &[f64], n: usize, k: f64) -> Option<f64>
 /// statuses are reset.
 pub fn apply(release: &mut Release, policy: &Policy) {
     let n = policy.min_frequency;
-    #[allow(clippy::cast_precision_loss)]
     let threshold = n as f64;
     for cell in &mut release.cells {
         cell.status = Status::Safe;

@@ -4,7 +4,6 @@ use peitto_sdc::table::Leaf;
 use peitto_sdc::{Dimension, Policy, Release, Status, audit, protect};
 
 fn leaf(codes: &[&str], value: f64) -> Leaf {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let contributors = value as u64;
     Leaf {
         codes: codes.iter().map(|c| (*c).to_owned()).collect(),

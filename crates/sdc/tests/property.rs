@@ -134,7 +134,6 @@ fn no_primary_cell_is_disclosed_in_random_hierarchical_tables() {
                     2..=4 => rng.random_range(1..5),
                     _ => rng.random_range(5..40),
                 };
-                #[allow(clippy::cast_precision_loss)]
                 let value = v as f64;
                 Leaf {
                     codes,

@@ -84,7 +84,6 @@ fn leaves(counts: &BTreeMap<Vec<String>, u64>, keep: &[usize]) -> Vec<Leaf> {
     }
     sums.into_iter()
         .map(|(codes, v)| {
-            #[allow(clippy::cast_precision_loss)]
             let value = v as f64;
             Leaf {
                 codes,

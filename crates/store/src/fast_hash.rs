@@ -47,7 +47,6 @@ impl Hasher for FxHasher {
     #[inline]
     fn write_u128(&mut self, i: u128) {
         // Truncation intended: the two halves are mixed in turn.
-        #[allow(clippy::cast_possible_truncation)]
         self.add(i as u64);
         self.add((i >> 64) as u64);
     }

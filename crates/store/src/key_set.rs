@@ -110,7 +110,6 @@ impl KeySet {
     /// hash of both halves, so that keys that differ in any bit spread.
     fn home(&self, key: u128) -> usize {
         // Truncation intended: the halves are folded together.
-        #[allow(clippy::cast_possible_truncation)]
         let folded = (key as u64) ^ ((key >> 64) as u64);
         let bits = self.slots.len().trailing_zeros();
         (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize

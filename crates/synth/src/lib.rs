@@ -243,7 +243,6 @@ fn random_date(rng: &mut ChaCha8Rng, from: Date, to: Date) -> Date {
 fn scaled(rng: &mut ChaCha8Rng, base: f64, scale: u32) -> usize {
     let mean = base * f64::from(scale);
     let jitter = rng.random_range(0.9..1.1);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let n = (mean * jitter).round() as usize;
     n.max(1)
 }
@@ -301,7 +300,6 @@ impl MunicipalityGen<'_> {
         Sink::create(self.out, self.dir, self.mapping, tm)
     }
 
-    #[allow(clippy::too_many_lines)]
     fn run(&mut self) -> Result<Vec<FileEntry>, SynthError> {
         let m = *self.m;
         let muni = V::Muni(m.code);
@@ -716,7 +714,7 @@ impl MunicipalityGen<'_> {
                             );
                         month = peitto_domain::add_months(month, 1);
                     }
-                    #[allow(clippy::cast_possible_truncation)] // a year's rate in cents
+                    // a year's rate in cents
                     let claimed = cents.round() as i64;
                     if claimed == 0 {
                         continue;
@@ -972,7 +970,6 @@ fn population_11re(
         for by_age in by_year.iter_mut() {
             for (age, by_sex) in by_age.iter_mut().enumerate() {
                 // A gently ageing population: fewer children and more over-65s than the mean.
-                #[allow(clippy::cast_precision_loss)]
                 let share = if age < 85 {
                     0.0125 - (age as f64 - 42.0).abs() * 0.00004
                 } else {
@@ -981,7 +978,6 @@ fn population_11re(
                 for n in by_sex.iter_mut() {
                     let mean = f64::from(m.population) * f64::from(scale) * share / 2.0;
                     let noise = rng.random_range(0.92..1.08);
-                    #[allow(clippy::cast_possible_truncation)]
                     let value = (mean * noise).round() as i64;
                     *n = value.max(0);
                 }

@@ -255,13 +255,11 @@ impl Sink {
                 DateStyle::Finnish => d.to_finnish(),
                 DateStyle::Iso => d.to_string(),
             }),
-            #[allow(clippy::cast_precision_loss)]
             V::Int(v) if xlsx => Cell::Number(*v as f64),
             V::Int(v) => match code_list_of(spec) {
                 Some(list) => text(self.mapping.encode_code(list, &v.to_string()).to_owned()),
                 None => text(v.to_string()),
             },
-            #[allow(clippy::cast_precision_loss)]
             V::Euro(c) if xlsx => Cell::Number(*c as f64 / 100.0),
             V::Euro(c) => {
                 let sign = if *c < 0 { "-" } else { "" };

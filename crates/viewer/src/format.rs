@@ -3,38 +3,11 @@
 use peitto_i18n::Lang;
 
 /// A number as the language writes it: fi and sv `1 234,5` (no-break
-/// space), en `1,234.5`; up to two decimals.
+/// space), en `1,234.5`; up to two decimals (the one formatter of
+/// `peitto_i18n`, which files use too).
 #[must_use]
 pub fn format_number(lang: Lang, v: f64) -> String {
-    let negative = v < 0.0;
-    let rounded = (v.abs() * 100.0).round() / 100.0;
-    let mut whole = format!("{:.0}", rounded.trunc());
-    let frac = format!("{:.2}", rounded.fract());
-    let frac = frac
-        .trim_start_matches('0')
-        .trim_start_matches('.')
-        .trim_end_matches('0')
-        .to_owned();
-    let (group, point) = match lang {
-        Lang::En => (",", "."),
-        Lang::Fi | Lang::Sv => ("\u{a0}", ","),
-    };
-    let mut grouped = String::new();
-    while whole.len() > 3 {
-        let tail = whole.split_off(whole.len() - 3);
-        grouped = format!("{group}{tail}{grouped}");
-    }
-    let sign = if negative && (whole != "0" || !frac.is_empty() || !grouped.is_empty()) {
-        "-"
-    } else {
-        ""
-    };
-    let mut out = format!("{sign}{whole}{grouped}");
-    if !frac.is_empty() {
-        out.push_str(point);
-        out.push_str(&frac);
-    }
-    out
+    peitto_i18n::format_number(v, peitto_i18n::Style::Display(lang))
 }
 
 /// A change as the language writes it, always signed (`+12`, `-3,5`).

@@ -9,7 +9,8 @@
 //! breakdowns by category, each as a chart and a table with names (from the
 //! code lists and the organisation register, carried in the manifest)
 //! instead of codes, numbers written the language's way and every withheld
-//! value marked with the policy's symbol and a one-line explanation.
+//! value marked with the policy's symbol and a one-line explanation. The
+//! bundle is written here too ([`bundle`]), beside the code that reads it.
 //!
 //! It only *selects* among precomputed, protected cells: it never adds
 //! cells up or derives a figure that could reveal a withheld one. The one
@@ -17,6 +18,7 @@
 //! published cells of the same series shown beside both, and never with a
 //! withheld value. No DataFusion: the module stays small.
 
+pub mod bundle;
 mod csv;
 mod format;
 mod svg;

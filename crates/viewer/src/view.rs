@@ -409,7 +409,7 @@ impl Bundle {
         (all, String::new())
     }
 
-    #[allow(clippy::too_many_lines)] // one pass: select, title, charts, table, CSV
+    // one pass: select, title, charts, table, CSV
     fn section(
         &self,
         t: &Loaded,

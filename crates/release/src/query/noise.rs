@@ -53,7 +53,7 @@ pub fn publish(
     ptable: &PTable,
 ) -> (Option<f64>, f64) {
     let contributors: Vec<&Contribution<'_>> = persons.iter().filter(|c| c.rows > 0).collect();
-    #[allow(clippy::cast_precision_loss)] // counts are far below 2^52
+    // counts are far below 2^52
     let values: Vec<f64> = contributors
         .iter()
         .map(|c| match quantity {
@@ -72,7 +72,6 @@ pub fn publish(
         .map(|c| cellkey::record_key(c.name.as_bytes(), ptable.modulus))
         .collect();
     let cell_key = cellkey::cell_key(keys.iter().copied(), ptable.modulus);
-    #[allow(clippy::cast_precision_loss)]
     let count = ptable.perturb(n, cell_key) as f64;
     let first = values[0];
     if values
@@ -111,17 +110,14 @@ fn round(x: f64) -> f64 {
 fn magnitude_key(keys: &[u64], values: &[f64], largest: f64) -> f64 {
     let mut acc: u64 = 0;
     for (k, v) in keys.iter().zip(values) {
-        #[allow(clippy::cast_possible_truncation)]
         let q = if largest > 0.0 {
             (v / largest * 1_000_000.0).round() as i64
         } else {
             0
         };
-        #[allow(clippy::cast_sign_loss)]
         let mixed = splitmix(k ^ (q as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         acc = acc.wrapping_add(mixed);
     }
-    #[allow(clippy::cast_precision_loss)]
     let u = (splitmix(acc) >> 11) as f64 / (1_u64 << 53) as f64;
     u
 }

@@ -1,0 +1,147 @@
+//! Bringing in a register system peitto has no mapping for: a draft
+//! mapping from an extract, and a trial ingest of a mapping that stores
+//! nothing.
+
+use peitto_ingest::read::{FileKind, open};
+use peitto_mapping::draft::Sample;
+use peitto_mapping::{Encoding, Mapping};
+use std::path::{Path, PathBuf};
+
+/// Distinct values kept per column: enough for every code a system uses,
+/// bounded so an identifier column does not fill memory.
+const DISTINCT: usize = 200;
+
+/// Why a mapping could not be drafted or tried.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingJobError {
+    /// Not a file type peitto reads.
+    #[error("{0}: not a CSV or XLSX file")]
+    FileType(PathBuf),
+    /// No such model table.
+    #[error("no source table {0:?} in the model")]
+    Table(String),
+    /// The extract could not be read.
+    #[error("{file}: {source}")]
+    Read {
+        /// The extract.
+        file: PathBuf,
+        /// Why.
+        source: peitto_ingest::read::ReadError,
+    },
+    /// The trial ingest failed.
+    #[error(transparent)]
+    Ingest(#[from] peitto_ingest::IngestError),
+    /// The scratch folder could not be made.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A mapping to edit, as TOML, for the extract `file` holding the model
+/// table `table`: headers matched to the model, code values listed,
+/// personal data dropped. `id` defaults to the file's name.
+///
+/// # Errors
+/// If the table is unknown or the file cannot be read.
+pub fn draft(
+    file: &Path,
+    table: &str,
+    sheet: Option<&str>,
+    id: Option<&str>,
+) -> Result<String, MappingJobError> {
+    let read_error = |source| MappingJobError::Read {
+        file: file.to_path_buf(),
+        source,
+    };
+    let spec = peitto_model::table(table)
+        .filter(|t| t.from_source)
+        .ok_or_else(|| MappingJobError::Table(table.to_owned()))?;
+    let kind = FileKind::of(file)
+        .filter(|k| *k != FileKind::Parquet)
+        .ok_or_else(|| MappingJobError::FileType(file.to_owned()))?;
+    let mut opened = open(file, kind, sheet).map_err(read_error)?;
+    let mut sample = Sample {
+        headers: opened.headers.clone(),
+        values: vec![Vec::new(); opened.headers.len()],
+        delimiter: opened.info.delimiter,
+        encoding: opened
+            .info
+            .encoding
+            .and_then(|e| e.parse::<Encoding>().ok()),
+        workbook: kind == FileKind::Xlsx,
+    };
+    while let Some(chunk) = opened.next_chunk().map_err(read_error)? {
+        for row in &chunk {
+            for (c, values) in sample.values.iter_mut().enumerate() {
+                let Some(v) = row.get(c).map(str::trim).filter(|v| !v.is_empty()) else {
+                    continue;
+                };
+                if values.len() < DISTINCT && !values.iter().any(|x| x == v) {
+                    values.push(v.to_owned());
+                }
+            }
+        }
+        opened.recycle(chunk);
+    }
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("extract")
+        .to_owned();
+    let id = id.map_or_else(
+        || {
+            stem.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        },
+        str::to_owned,
+    );
+    Ok(peitto_mapping::draft::draft(spec, &id, &stem, &sample))
+}
+
+/// What ingesting `extracts` with `mapping` would store and reject,
+/// without storing anything: a throwaway store and quarantine, removed
+/// before this returns (rejected rows are personal data), so the report
+/// names no quarantine file.
+///
+/// # Errors
+/// If the trial ingest fails.
+pub fn check(
+    mapping: &Mapping,
+    extracts: &[PathBuf],
+) -> Result<peitto_ingest::IngestReport, MappingJobError> {
+    let scratch = std::env::temp_dir().join(format!(
+        "peitto-mapping-check-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let result = (|| -> Result<peitto_ingest::IngestReport, MappingJobError> {
+        std::fs::create_dir_all(scratch.join("store"))?;
+        std::fs::create_dir_all(scratch.join("quarantine"))?;
+        let ingester = peitto_ingest::Ingester::new(
+            vec![mapping.clone()],
+            // Pseudonyms made here are thrown away with the store.
+            peitto_project::Key::from_bytes([7; 32]),
+            scratch.join("store"),
+            scratch.join("quarantine"),
+            peitto_ingest::Options {
+                mapping: Some(mapping.id.clone()),
+                ..peitto_ingest::Options::default()
+            },
+        );
+        Ok(ingester.ingest(extracts)?)
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    let mut report = result?;
+    for f in &mut report.files {
+        f.quarantine = None;
+    }
+    Ok(report)
+}

@@ -1,0 +1,117 @@
+//! A planner's own query under the closed query model: the project's
+//! limits and the cells saved reports withheld, then one release to the
+//! terminal, logged.
+
+use crate::{JobError, open_engine, params, policy, release_log, withheld_path};
+use peitto_i18n::Lang;
+use peitto_project::Project;
+use peitto_publish::{Publication, Target};
+use peitto_release::Released;
+use peitto_release::query::{Limits, QueryError};
+use std::time::Duration;
+
+/// The limits of `[query]` in peitto.toml (the year domain ending this
+/// year unless the project says otherwise), and the memory a query may use.
+#[must_use]
+pub fn limits(project: &Project, now_seconds: u64) -> (Limits, Option<usize>) {
+    let q = &project.config.query;
+    let this_year = crate::last_complete_year(now_seconds) + 1;
+    let memory = usize::try_from(q.memory_limit_mib.saturating_mul(1 << 20)).ok();
+    (
+        Limits {
+            time: Duration::from_secs(q.time_limit_s.max(1)),
+            first_year: q.first_year,
+            last_year: q.last_year.unwrap_or(this_year),
+            max_cells: q.max_cells,
+        },
+        memory,
+    )
+}
+
+/// Output of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A text table.
+    Text,
+    /// RFC 4180 CSV.
+    Csv,
+    /// JSON with each cell's status.
+    Json,
+}
+
+/// A query's answer: the bytes to print, the release, the log entry's hash.
+#[derive(Debug)]
+pub struct Answer {
+    /// The output.
+    pub output: Vec<u8>,
+    /// The protected result.
+    pub released: Released,
+    /// The release-log entry's hash.
+    pub hash: String,
+}
+
+/// Runs `sql` under the closed query model and logs the answer.
+///
+/// # Errors
+/// A refusal, a limit, a failure (never the engine's text), or a log that
+/// cannot take the entry (nothing is shown then).
+pub fn run(
+    project: &Project,
+    lang: Lang,
+    sql: &str,
+    raw_params: &[String],
+    policy_name: &str,
+    format: Format,
+) -> Result<Answer, JobError> {
+    let chosen = policy(Some(project), policy_name)?;
+    let bound = params(raw_params)?;
+    let (limits, memory) = limits(project, crate::now_seconds());
+    let withheld =
+        peitto_release::Withheld::load(&withheld_path(project)).map_err(JobError::Withheld)?;
+    let runtime = crate::runtime()?;
+    let released = runtime.block_on(async {
+        let engine = open_engine(project, memory)
+            .await
+            .map_err(|_| QueryError::Failed)?;
+        peitto_release::query::query(&engine, sql, &bound, &chosen, &limits, &withheld).await
+    });
+    // Tasks still running after a limit are not waited for.
+    runtime.shutdown_background();
+    let released = released?;
+    let meta = peitto_publish::Meta {
+        id: "query".to_owned(),
+        policy: policy_name.to_owned(),
+        symbol: chosen.symbol.clone(),
+        perturbed: released.perturbed > 0,
+        params: raw_params.join(", "),
+        ..peitto_publish::Meta::default()
+    };
+    let table = &released.table;
+    let output = match format {
+        Format::Json => peitto_publish::json(table, &meta, lang)?,
+        Format::Csv => peitto_publish::csv(table, &meta, lang, peitto_publish::Dialect::Rfc4180),
+        Format::Text => peitto_publish::text_table(table, &meta, lang),
+    };
+    let mut publication = Publication::new(Target::Stdout)?;
+    publication.add("stdout", &output)?;
+    let (entry, _) = publication.commit(
+        Some(&release_log(project)),
+        peitto_auditlog::Release {
+            command: "query".into(),
+            subject: "stdout".into(),
+            sql_sha256: peitto_auditlog::sha256(sql.as_bytes()),
+            policy_sha256: peitto_auditlog::sha256(format!("{chosen:?}").as_bytes()),
+            policy: policy_name.to_owned(),
+            files: Vec::new(),
+            cells: released.cells as u64,
+            suppressed: released.suppressed as u64,
+            perturbed: released.perturbed as u64,
+        },
+        |_, _| Ok(()),
+    )?;
+    Ok(Answer {
+        output,
+        released,
+        hash: entry.map(|e| e.hash).unwrap_or_default(),
+    })
+}

@@ -1,0 +1,293 @@
+//! Saved reports and statutory packages, from the store to a published
+//! folder: each report released under its policy (or its package's), its
+//! withheld cells recorded for `query`, its files in every language the
+//! package asks for, the cover page, one release-log entry.
+
+use crate::{JobError, Progress, open_engine, policy, release_log, withheld_path};
+use peitto_engine::Engine;
+use peitto_engine::report::Report;
+use peitto_i18n::Lang;
+use peitto_project::Project;
+use peitto_publish::{Package, Publication, Target};
+use peitto_release::{Released, Spec};
+use peitto_sdc::Policy;
+use std::path::PathBuf;
+
+/// What to release.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Report ids.
+    pub ids: &'a [String],
+    /// Every saved report.
+    pub all: bool,
+    /// A statutory package instead.
+    pub package: Option<&'a str>,
+    /// The statistical year.
+    pub year: i32,
+    /// The language of a release that is not a package.
+    pub lang: Lang,
+}
+
+/// One report released.
+#[derive(Debug)]
+pub struct Done {
+    /// The report.
+    pub report: Report,
+    /// Its protected table and counts.
+    pub released: Released,
+    /// The policy's name.
+    pub policy_name: String,
+    /// The policy.
+    pub policy: Policy,
+    /// Seconds spent writing its files.
+    pub file_seconds: f64,
+}
+
+/// A published release of reports.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The reports, in order.
+    pub done: Vec<Done>,
+    /// The folder written.
+    pub path: PathBuf,
+    /// The release-log entry's hash.
+    pub hash: String,
+}
+
+/// The reports a request names, and its package.
+///
+/// # Errors
+/// An unknown package or report, or no report named.
+pub fn chosen(req: &Request<'_>) -> Result<(Vec<Report>, Option<&'static Package>), JobError> {
+    let package = req
+        .package
+        .map(|name| {
+            Package::named(name).ok_or_else(|| JobError::NoPackage {
+                name: name.to_owned(),
+                known: peitto_publish::PACKAGES
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            })
+        })
+        .transpose()?;
+    let all = peitto_engine::report::builtin()?;
+    let chosen = if let Some(p) = package {
+        p.reports
+            .iter()
+            .filter_map(|id| all.iter().find(|r| r.id == *id).cloned())
+            .collect()
+    } else if req.all {
+        all
+    } else {
+        if req.ids.is_empty() {
+            return Err(JobError::NoReportNamed);
+        }
+        req.ids
+            .iter()
+            .map(|id| {
+                all.iter()
+                    .find(|r| &r.id == id)
+                    .cloned()
+                    .ok_or_else(|| JobError::NoReport {
+                        id: id.clone(),
+                        known: all
+                            .iter()
+                            .map(|r| r.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    Ok((chosen, package))
+}
+
+/// How a saved report is released: the named policy, and the totals its
+/// header declares (areas roll up through `areas`: municipality → county).
+///
+/// # Errors
+/// If the policy is unknown.
+pub fn spec(
+    project: &Project,
+    report: &Report,
+    policy_name: &str,
+    areas: &[(String, String)],
+) -> Result<Spec, JobError> {
+    Ok(Spec {
+        policy: policy(Some(project), policy_name)?,
+        totals: peitto_release::report_totals(report, areas),
+    })
+}
+
+/// A saved report released for `year`. The cells it withheld are recorded
+/// first, so that `query` never publishes one of them (recording more than
+/// is finally written only ever withholds more).
+///
+/// # Errors
+/// A refusal or failure, naming the report.
+pub async fn release_saved(
+    project: &Project,
+    engine: &Engine,
+    report: &Report,
+    spec: &Spec,
+    year: i32,
+) -> Result<Released, JobError> {
+    let released =
+        peitto_release::release(engine, &report.sql, &report.params_for_year(year), spec)
+            .await
+            .map_err(|source| JobError::Release {
+                report: report.id.clone(),
+                source,
+            })?;
+    peitto_release::Withheld::record(&withheld_path(project), &released.withheld_sets)
+        .map_err(JobError::Withheld)?;
+    Ok(released)
+}
+
+/// What the files say about a released report.
+#[must_use]
+pub fn meta(
+    report: &Report,
+    policy_name: &str,
+    policy: &Policy,
+    released: &Released,
+    year: i32,
+) -> peitto_publish::Meta {
+    peitto_publish::Meta {
+        id: report.id.clone(),
+        titles: Lang::ALL
+            .iter()
+            .map(|l| {
+                let title = report.header.titles.get(l.code()).unwrap_or_default();
+                (*l, title.to_owned())
+            })
+            .collect(),
+        description: report.header.description.clone(),
+        unit: report.header.unit.clone(),
+        policy: policy_name.to_owned(),
+        symbol: policy.symbol.clone(),
+        perturbed: released.perturbed > 0,
+        params: format!("year={year}"),
+    }
+}
+
+/// Releases the reports a request names and publishes them in
+/// `project/out/NAME` (`PACKAGE-YEAR`, `REPORT-YEAR` or `reports-YEAR`).
+///
+/// # Errors
+/// If a report is refused or cannot be protected, or the files or the log
+/// cannot be written: nothing is published then.
+pub fn run(
+    project: &Project,
+    req: &Request<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, JobError> {
+    let (chosen, package) = chosen(req)?;
+    let languages: Vec<Lang> = package.map_or_else(|| vec![req.lang], |p| p.languages.to_vec());
+    let mut done = Vec::new();
+    crate::runtime()?.block_on(async {
+        let engine = open_engine(project, None).await?;
+        let areas = engine.municipality_counties().await?;
+        progress.begin("steps.reports", chosen.len() as u64);
+        for report in &chosen {
+            progress.step(&report.id);
+            let policy_name =
+                package.map_or_else(|| report.header.policy.clone(), |p| p.policy.to_owned());
+            let spec = spec(project, report, &policy_name, &areas)?;
+            let released = release_saved(project, &engine, report, &spec, req.year).await?;
+            done.push(Done {
+                report: report.clone(),
+                released,
+                policy_name,
+                policy: spec.policy,
+                file_seconds: 0.0,
+            });
+        }
+        progress.end();
+        Ok::<_, JobError>(())
+    })?;
+    let name = match (package, chosen.as_slice()) {
+        (Some(p), _) => format!("{}-{}", p.name, req.year),
+        (None, [one]) if !req.all => format!("{}-{}", one.id, req.year),
+        _ => format!("reports-{}", req.year),
+    };
+    let mut publication = Publication::new(Target::Folder {
+        out: project.out_dir(),
+        name: name.clone(),
+    })?;
+    let created = peitto_auditlog::now();
+    for d in &mut done {
+        let writing = std::time::Instant::now();
+        let meta = meta(&d.report, &d.policy_name, &d.policy, &d.released, req.year);
+        for (i, l) in languages.iter().enumerate() {
+            let sub = if languages.len() > 1 {
+                format!("{}/", l.code())
+            } else {
+                String::new()
+            };
+            let mut outputs = peitto_publish::all_formats(&d.released.table, &meta, *l, &created)?;
+            outputs.extend(peitto_publish::charts(&d.released.table, &meta, *l)?);
+            for (file, bytes) in outputs {
+                // PX carries every language: written once.
+                if file.ends_with(".px") && i > 0 {
+                    continue;
+                }
+                let rel = if file.ends_with(".px") {
+                    file
+                } else {
+                    format!("{sub}{file}")
+                };
+                publication.add(&rel, &bytes)?;
+            }
+        }
+        d.file_seconds = writing.elapsed().as_secs_f64();
+    }
+    let join =
+        |f: &dyn Fn(&Done) -> String, sep: &str| done.iter().map(f).collect::<Vec<_>>().join(sep);
+    let policies: std::collections::BTreeSet<&str> =
+        done.iter().map(|d| d.policy_name.as_str()).collect();
+    let release = peitto_auditlog::Release {
+        command: "report".into(),
+        subject: format!("{name}: {}", join(&|d| d.report.id.clone(), ",")),
+        sql_sha256: peitto_auditlog::sha256(join(&|d| d.report.sql.clone(), "\n;\n").as_bytes()),
+        policy_sha256: peitto_auditlog::sha256(
+            join(&|d| format!("{}={:?}", d.policy_name, d.policy), "\n").as_bytes(),
+        ),
+        policy: policies.into_iter().collect::<Vec<_>>().join(","),
+        files: Vec::new(),
+        cells: done.iter().map(|d| d.released.cells as u64).sum(),
+        suppressed: done.iter().map(|d| d.released.suppressed as u64).sum(),
+        perturbed: done.iter().map(|d| d.released.perturbed as u64).sum(),
+    };
+    let (entry, path) = publication.commit(Some(&release_log(project)), release, |p, entry| {
+        // The cover names the log entry: written after it, not in it.
+        let (Some(package), Some(entry)) = (package, entry) else {
+            return Ok(());
+        };
+        let tables: Vec<(peitto_publish::Meta, Vec<String>)> = done
+            .iter()
+            .map(|d| {
+                let meta = meta(&d.report, &d.policy_name, &d.policy, &d.released, req.year);
+                let files = peitto_publish::file_names(&meta.id, &languages);
+                (meta, files)
+            })
+            .collect();
+        let cover = peitto_publish::cover(&peitto_publish::Cover {
+            package: package.name,
+            recipient_key: package.recipient,
+            year: req.year,
+            languages: &languages,
+            tables: &tables,
+            audit_hash: &entry.hash,
+            created: &created,
+        });
+        p.write("index.html", cover.as_bytes())
+    })?;
+    Ok(Outcome {
+        done,
+        path: path.unwrap_or_default(),
+        hash: entry.map(|e| e.hash).unwrap_or_default(),
+    })
+}

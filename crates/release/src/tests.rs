@@ -1,0 +1,88 @@
+//! Saved reports' release path on an in-memory engine: what the plan
+//! analysis refuses, and what a suppression release publishes.
+
+use super::*;
+use crate::test_support::{runtime, seven_women_two_men};
+use peitto_sdc::Policy;
+
+fn spec(totals: &[&str]) -> Spec {
+    Spec {
+        policy: Policy::builtin("thl").unwrap(),
+        totals: totals
+            .iter()
+            .map(|d| {
+                (
+                    (*d).to_owned(),
+                    Totals {
+                        total: TOTAL.to_owned(),
+                        parents: Vec::new(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+fn released(sql: &str, totals: &[&str]) -> Result<Released, ReleaseError> {
+    runtime().block_on(release(
+        &seven_women_two_men(),
+        sql,
+        &BTreeMap::new(),
+        &spec(totals),
+    ))
+}
+
+fn refused(sql: &str) -> Refusal {
+    match released(sql, &[]) {
+        Err(ReleaseError::Refused(r)) => r,
+        Err(other) => panic!("{sql}: {other}"),
+        Ok(_) => panic!("{sql}: released"),
+    }
+}
+
+#[test]
+fn row_level_and_one_person_results_are_refused_before_anything_runs() {
+    assert!(matches!(
+        refused("SELECT person_key, sex FROM person"),
+        Refusal::RowLevel
+    ));
+    let r = refused("SELECT person_key, COUNT(*) FROM person GROUP BY person_key");
+    assert!(
+        matches!(r, Refusal::GroupsByIdentifier { .. } | Refusal::RowLevel),
+        "{r:?}"
+    );
+    assert!(matches!(
+        refused("SELECT sex, MAX(birth_date) FROM person GROUP BY sex"),
+        Refusal::PersonValueAggregate { .. }
+    ));
+    // LIMIT choosing persons is refused; LIMIT over protected rows is not.
+    assert!(matches!(
+        refused("SELECT sex, COUNT(*) FROM (SELECT * FROM person LIMIT 1) GROUP BY sex"),
+        Refusal::Limit
+    ));
+    assert!(released("SELECT sex, COUNT(*) FROM person GROUP BY sex LIMIT 1", &[]).is_ok());
+}
+
+#[test]
+fn a_small_cell_and_the_cell_that_would_give_it_away_are_both_withheld() {
+    let r = released(
+        "SELECT sex, COUNT(DISTINCT person_key) AS persons FROM person GROUP BY sex",
+        &["sex"],
+    )
+    .unwrap();
+    // Two men (under THL's threshold) are withheld; seven women alone
+    // would give the men away through the published total, so one more
+    // cell goes.
+    let shown: Vec<Option<f64>> = r.table.rows.iter().map(|row| row[1].number()).collect();
+    assert_eq!(r.table.rows.len(), 3, "{:?}", r.table.rows);
+    assert!(!shown.contains(&Some(2.0)), "{shown:?}");
+    assert!(r.suppressed >= 2, "{}", r.suppressed);
+    let total = r
+        .table
+        .rows
+        .iter()
+        .find(|row| row[0] == Value::Total)
+        .unwrap();
+    assert_eq!(total[1].number(), Some(9.0));
+    assert!(!r.withheld_sets.is_empty());
+}
