@@ -118,8 +118,8 @@ fn magnitude_key(keys: &[u64], values: &[f64], largest: f64) -> f64 {
         let mixed = splitmix(k ^ (q as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         acc = acc.wrapping_add(mixed);
     }
-    let u = (splitmix(acc) >> 11) as f64 / (1_u64 << 53) as f64;
-    u
+    // 53 random bits: exact in an f64.
+    (splitmix(acc) >> 11) as f64 / (1_u64 << 53) as f64
 }
 
 fn splitmix(mut z: u64) -> u64 {
