@@ -23,7 +23,6 @@ use hmac::{Hmac, KeyInit, Mac};
 use peitto_project::Key;
 use peitto_store::fast_hash::FxHashMap;
 use sha2::Sha256;
-use sha2::block_api::compress256;
 
 /// A pseudonym as stored: 32 lower-case hex digits (the first 128 bits of the MAC).
 pub type Pseudonym = [u8; 32];
@@ -40,82 +39,6 @@ const RECORD_CIPHER_DOMAIN: &[u8] = b"peitto/record-cipher/v1\0";
 /// Longest record id that is enciphered: one byte of the block is left for
 /// the padding that keeps ids of different lengths apart.
 const CIPHER_MAX_ID: usize = 15;
-const _: () = assert!(PERSON_DOMAIN.len() + 11 <= PadStates::MAX_MESSAGE);
-
-/// SHA-256's initial state (FIPS 180-4, 5.3.3).
-const SHA256_H0: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-
-/// HMAC-SHA256 (RFC 2104) of one key with the key's inner and outer pad
-/// blocks compressed once: a message of up to 55 bytes, every henkilötunnus
-/// and nearly every record id, then costs exactly two compressions and no
-/// copies of hasher state.
-#[derive(Clone)]
-struct PadStates {
-    inner: [u32; 8],
-    outer: [u32; 8],
-}
-
-impl PadStates {
-    /// Longest message that fits the one block after the inner pad.
-    const MAX_MESSAGE: usize = 55;
-
-    /// States for `key`, which must be at most one block (peitto's keys are 32 bytes).
-    fn new(key: &[u8; 32]) -> PadStates {
-        let mut ipad = [0x36u8; 64];
-        let mut opad = [0x5cu8; 64];
-        for (i, &k) in key.iter().enumerate() {
-            ipad[i] ^= k;
-            opad[i] ^= k;
-        }
-        let (mut inner, mut outer) = (SHA256_H0, SHA256_H0);
-        compress256(&mut inner, &[ipad]);
-        compress256(&mut outer, &[opad]);
-        PadStates { inner, outer }
-    }
-
-    /// The MAC of `parts` one after another, or `None` when they are
-    /// longer than [`PadStates::MAX_MESSAGE`].
-    fn mac(&self, parts: &[&[u8]]) -> Option<[u8; 32]> {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        if len > Self::MAX_MESSAGE {
-            return None;
-        }
-        // Inner hash: the message, 0x80, zeros, and the bit length of pad block and message.
-        let mut block = [0u8; 64];
-        let mut at = 0;
-        for part in parts {
-            block[at..at + part.len()].copy_from_slice(part);
-            at += part.len();
-        }
-        block[len] = 0x80;
-        block[56..].copy_from_slice(&((64 + len as u64) * 8).to_be_bytes());
-        let mut inner = self.inner;
-        compress256(&mut inner, &[block]);
-        // Outer hash: the inner digest, padded the same way.
-        let mut block = [0u8; 64];
-        for (i, word) in inner.iter().enumerate() {
-            block[4 * i..4 * i + 4].copy_from_slice(&word.to_be_bytes());
-        }
-        block[32] = 0x80;
-        block[56..].copy_from_slice(&((64 + 32u64) * 8).to_be_bytes());
-        let mut outer = self.outer;
-        compress256(&mut outer, &[block]);
-        let mut digest = [0u8; 32];
-        for (i, word) in outer.iter().enumerate() {
-            digest[4 * i..4 * i + 4].copy_from_slice(&word.to_be_bytes());
-        }
-        Some(digest)
-    }
-}
 
 /// The keys of one namespace of record ids, derived from the project key.
 #[derive(Clone)]
@@ -125,7 +48,6 @@ struct NamespaceKeys {
     /// Keyed with `HMAC(key, domain ‖ system ‖ entity)`: the per-row
     /// message is then the id alone and nearly always fits one SHA-256 block.
     mac: Hmac<Sha256>,
-    pads: PadStates,
     /// Keyed with `HMAC(key, cipher domain ‖ system ‖ entity)`, for ids of
     /// up to [`CIPHER_MAX_ID`] bytes.
     cipher: Aes256,
@@ -135,7 +57,6 @@ struct NamespaceKeys {
 #[derive(Clone)]
 pub struct Pseudonymiser {
     mac: Hmac<Sha256>,
-    pads: PadStates,
     persons: FxHashMap<[u8; 11], Pseudonym>,
     records: FxHashMap<Vec<u8>, Pseudonym>,
     namespaces: Vec<NamespaceKeys>,
@@ -168,7 +89,6 @@ impl Pseudonymiser {
             .unwrap_or_else(|_| unreachable!());
         Pseudonymiser {
             mac,
-            pads: PadStates::new(key.bytes()),
             persons: FxHashMap::default(),
             records: FxHashMap::default(),
             namespaces: Vec::new(),
@@ -183,11 +103,16 @@ impl Pseudonymiser {
         if let Some(p) = self.persons.get(&code) {
             return *p;
         }
-        // 17 + 11 bytes always fit one block (checked at compile time below).
-        let digest = self
-            .pads
-            .mac(&[PERSON_DOMAIN, &code])
-            .unwrap_or_else(|| unreachable!());
+        // The keyed state holds the key's pad blocks already compressed: a
+        // clone and one more block per message.
+        let digest: [u8; 32] = self
+            .mac
+            .clone()
+            .chain_update(PERSON_DOMAIN)
+            .chain_update(code)
+            .finalize()
+            .into_bytes()
+            .into();
         let p = hex(&digest);
         if self.persons.len() >= PERSON_CACHE_LIMIT {
             self.persons.clear();
@@ -242,14 +167,13 @@ impl Pseudonymiser {
     }
 
     fn record_mac(&self, namespace: Namespace, id: &str) -> Pseudonym {
-        let NamespaceKeys { mac, pads, .. } = &self.namespaces[namespace.0];
-        let digest = pads.mac(&[id.as_bytes()]).unwrap_or_else(|| {
-            mac.clone()
-                .chain_update(id.as_bytes())
-                .finalize()
-                .into_bytes()
-                .into()
-        });
+        let digest: [u8; 32] = self.namespaces[namespace.0]
+            .mac
+            .clone()
+            .chain_update(id.as_bytes())
+            .finalize()
+            .into_bytes()
+            .into();
         hex(&digest)
     }
 }
@@ -292,7 +216,6 @@ impl Pseudonymiser {
                 self.namespaces.push(NamespaceKeys {
                     name: format!("{system}\0{entity}"),
                     mac,
-                    pads: PadStates::new(&sub_key),
                     cipher,
                 });
                 self.namespaces.len() - 1
@@ -340,37 +263,6 @@ mod tests {
         let other =
             Hetu::parse(&peitto_hetu::compose(hetu.birth_date(), '-', 903).unwrap()).unwrap();
         assert_ne!(pa, a.person(&other));
-    }
-
-    #[test]
-    fn two_compression_mac_is_hmac_sha256() {
-        let key = [0x5au8; 32];
-        let pads = PadStates::new(&key);
-        let message: Vec<u8> = (0..=80u8).map(|i| i.wrapping_mul(37)).collect();
-        for len in 0..=message.len() {
-            let expected: [u8; 32] = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
-                .unwrap()
-                .chain_update(&message[..len])
-                .finalize()
-                .into_bytes()
-                .into();
-            let (a, b) = message[..len].split_at(len / 3);
-            match pads.mac(&[a, b]) {
-                Some(ours) => assert_eq!(ours, expected, "length {len}"),
-                None => assert!(len > PadStates::MAX_MESSAGE, "length {len}"),
-            }
-        }
-        // RFC 4231 test case 2 has a 4-byte key; ours are 32 bytes, zero-padded the same way.
-        let mut jefe = [0u8; 32];
-        jefe[..4].copy_from_slice(b"Jefe");
-        let mac = PadStates::new(&jefe)
-            .mac(&[b"what do ya want ", b"for nothing?"])
-            .unwrap();
-        assert_eq!(
-            hex(&mac),
-            *b"5bdcc146bf60754e6a042426089575c7",
-            "RFC 4231 case 2, first 128 bits"
-        );
     }
 
     /// The record pseudonym the `hmac` crate gives for `id` in `ns`.
