@@ -72,43 +72,7 @@ pub enum Command {
         params: Vec<String>,
     },
     /// Protect an existing table (most detailed cells in a CSV file): totals, primary and secondary suppression, audit.
-    Protect {
-        /// CSV file: dimension columns, a count column, optional value, contributor and top-contribution columns.
-        cells: PathBuf,
-        /// A dimension's hierarchy as DIMENSION=FILE (CSV of child,parent codes); repeat for more.
-        #[arg(long = "hierarchy")]
-        hierarchies: Vec<String>,
-        /// Disclosure policy: thl, ely, public, adhoc, or one defined in peitto.toml.
-        #[arg(long, default_value = "thl")]
-        policy: String,
-        /// Column holding the number of persons in the cell.
-        #[arg(long, default_value = "count")]
-        count: String,
-        /// Column holding a magnitude (such as euros); makes the table a magnitude table.
-        #[arg(long)]
-        value: Option<String>,
-        /// Column holding distinct contributors, if not the count.
-        #[arg(long)]
-        contributors: Option<String>,
-        /// Columns holding the largest contributions, largest first (for p% and dominance).
-        #[arg(long)]
-        top: Vec<String>,
-        /// Code of the total for dimensions without a hierarchy file.
-        #[arg(long, default_value = "Total")]
-        total: String,
-        /// Output format.
-        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
-        format: String,
-        /// Write to this file (atomically) instead of the terminal.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Instead of protecting, audit this suppression pattern (CSV with the dimension columns and a status column).
-        #[arg(long)]
-        check_pattern: Option<PathBuf>,
-        /// Leave out of the JSON output the exact interval an attacker can derive for each withheld cell (finding it takes a full audit, two LPs per withheld cell, on top of the protection).
-        #[arg(long)]
-        no_intervals: bool,
-    },
+    Protect(ProtectArgs),
     /// Your own question in SQL, released protected (a cell-key policy: the frequency rule and cell key perturbation over the persons behind each number). `peitto tables` lists what you can use.
     Query {
         /// The SQL: an aggregate over persons (COUNT, COUNT(DISTINCT person_key), SUM, AVG); parameters as $name.
@@ -233,4 +197,44 @@ pub enum MappingAction {
         /// Extracts to try it on.
         extracts: Vec<PathBuf>,
     },
+}
+
+/// What `peitto protect` is asked.
+#[derive(clap::Args, Debug)]
+pub struct ProtectArgs {
+    /// CSV file: dimension columns, a count column, optional value, contributor and top-contribution columns.
+    pub cells: PathBuf,
+    /// A dimension's hierarchy as DIMENSION=FILE (CSV of child,parent codes); repeat for more.
+    #[arg(long = "hierarchy")]
+    pub hierarchies: Vec<String>,
+    /// Disclosure policy: thl, ely, public, adhoc, or one defined in peitto.toml.
+    #[arg(long, default_value = "thl")]
+    pub policy: String,
+    /// Column holding the number of persons in the cell.
+    #[arg(long, default_value = "count")]
+    pub count: String,
+    /// Column holding a magnitude (such as euros); makes the table a magnitude table.
+    #[arg(long)]
+    pub value: Option<String>,
+    /// Column holding distinct contributors, if not the count.
+    #[arg(long)]
+    pub contributors: Option<String>,
+    /// Columns holding the largest contributions, largest first (for p% and dominance).
+    #[arg(long)]
+    pub top: Vec<String>,
+    /// Code of the total for dimensions without a hierarchy file.
+    #[arg(long, default_value = "Total")]
+    pub total: String,
+    /// Output format.
+    #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+    pub format: String,
+    /// Write to this file (atomically) instead of the terminal.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Instead of protecting, audit this suppression pattern (CSV with the dimension columns and a status column).
+    #[arg(long)]
+    pub check_pattern: Option<PathBuf>,
+    /// Leave out of the JSON output the exact interval an attacker can derive for each withheld cell (finding it takes a full audit, two LPs per withheld cell, on top of the protection).
+    #[arg(long)]
+    pub no_intervals: bool,
 }

@@ -114,7 +114,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Status => store::status(cli),
         Command::Sql { query, params } => store::sql(cli, query, params),
         Command::Demo { data, out, year } => report::demo(cli, data, out, *year),
-        Command::Protect { .. } => protect::protect(cli),
+        Command::Protect(args) => protect::protect(cli, args),
         Command::Query {
             query,
             params,

@@ -1,14 +1,14 @@
 //! `peitto protect`: disclosure control for a table that already exists.
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, ProtectArgs};
 use crate::messages::job_error;
 use crate::{language, open_project};
 use peitto_i18n::{format as tr, text};
 use std::process::ExitCode;
 
 /// `peitto protect`.
-pub fn protect(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let Command::Protect {
+pub fn protect(cli: &Cli, args: &ProtectArgs) -> anyhow::Result<ExitCode> {
+    let ProtectArgs {
         cells,
         hierarchies,
         policy,
@@ -21,10 +21,7 @@ pub fn protect(cli: &Cli) -> anyhow::Result<ExitCode> {
         out,
         check_pattern,
         no_intervals,
-    } = &cli.command
-    else {
-        unreachable!("called for protect only");
-    };
+    } = args;
     let project = open_project(cli).ok();
     let lang = language(cli.lang.as_deref(), project.as_ref());
     let fail = |e: peitto_jobs::JobError| job_error(lang, &e, 0);
