@@ -27,37 +27,62 @@ fi
 DUCKDB_VERSION=$("$WORK/venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 cat > "$WORK/duck_folder.py" <<'PY'
 # One process, one COPY per CSV file of the folder, each to its own Parquet
-# file; a file DuckDB's detection refuses (Windows-1252 bytes) is read as
-# latin-1, as a user would retry it.
-import pathlib, sys, duckdb
-src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+# file, with the read_csv options a user finds each file needs (found by
+# `discover`, untimed): DuckDB's detection as it is, else latin-1 for the
+# Windows-1252 files, else skipping the rows it cannot split (the extracts'
+# dirty rows, which peitto quarantines instead).
+import json, pathlib, sys, duckdb
+TRIES = ["", ", encoding='latin-1'", ", ignore_errors=true, null_padding=true",
+         ", encoding='latin-1', ignore_errors=true, null_padding=true"]
+mode, src, dst, plan = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
 dst.mkdir(parents=True, exist_ok=True)
 con = duckdb.connect()
-for i, f in enumerate(sorted(src.rglob("*.csv"))):
-    out = dst / f"{i}.parquet"
-    try:
-        con.execute(f"COPY (SELECT * FROM read_csv('{f}')) TO '{out}' (FORMAT parquet)")
-    except duckdb.Error:
-        con.execute(f"COPY (SELECT * FROM read_csv('{f}', encoding='latin-1')) TO '{out}' (FORMAT parquet)")
+files = sorted(src.rglob("*.csv"))
+if mode == "discover":
+    chosen = {}
+    for i, f in enumerate(files):
+        for options in TRIES:
+            try:
+                con.execute(f"COPY (SELECT * FROM read_csv('{f}'{options})) TO '{dst}/{i}.parquet' (FORMAT parquet)")
+                chosen[str(f)] = options
+                break
+            except duckdb.Error:
+                continue
+        else:
+            sys.exit(f"{f}: DuckDB reads it with none of the options")
+    plan.write_text(json.dumps(chosen, indent=1))
+else:
+    chosen = json.loads(plan.read_text())
+    for i, f in enumerate(files):
+        con.execute(f"COPY (SELECT * FROM read_csv('{f}'{chosen[str(f)]})) TO '{dst}/{i}.parquet' (FORMAT parquet)")
 PY
-timed() { # label command... → "label wall cpu peak_kib"
+RESULTS="$WORK/folder-results-$SCALE.tsv"
+: > "$RESULTS"
+timed() { # label command... → appends "label wall cpu peak_kib" to $RESULTS
   local label=$1; shift
   sync
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/t.txt" "$@" >/dev/null 2>&1 || { echo "$label failed" >&2; exit 1; }
-  awk -v l="$label" '{ printf "%s\t%s\t%.2f\t%s\n", l, $1, $2 + $3, $4 }' "$WORK/t.txt"
+  awk -v l="$label" '{ printf "%s\t%s\t%.2f\t%s\n", l, $1, $2 + $3, $4 }' "$WORK/t.txt" >> "$RESULTS"
 }
 PROJECT="$WORK/folder-project-$SCALE"
-rm -rf "$PROJECT" "$WORK/duck-folder"
-"$PEITTO" --lang en init "$PROJECT" >/dev/null
-results=$(
-  timed "peitto ingest (folder)" "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA"
+if [ "${SKIP_PEITTO:-}" != 1 ]; then
+  rm -rf "$PROJECT"
+  "$PEITTO" --lang en init "$PROJECT" >/dev/null
+fi
+rm -rf "$WORK/duck-folder"
+PLAN="$WORK/duck-options-$SCALE.json"
+[ -f "$PLAN" ] || "$WORK/venv/bin/python" "$WORK/duck_folder.py" discover "$DATA" "$WORK/duck-folder" "$PLAN"
+if [ "${SKIP_PEITTO:-}" != 1 ]; then
+  timed "peitto ingest (folder: CSV and XLSX)" "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA"
   timed "peitto ingest (same folder again)" "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA"
-  timed "DuckDB COPY per CSV file" "$WORK/venv/bin/python" "$WORK/duck_folder.py" "$DATA" "$WORK/duck-folder"
-)
+fi
+timed "DuckDB COPY per CSV file" "$WORK/venv/bin/python" "$WORK/duck_folder.py" run "$DATA" "$WORK/duck-folder" "$PLAN"
 csv_bytes=$(find "$DATA" -name '*.csv' -printf '%s\n' | awk '{s += $1} END {print s}')
 all_bytes=$(du -sb "$DATA" | cut -f1)
 echo "National folder, scale $SCALE: $(find "$DATA" -type f \( -name '*.csv' -o -name '*.xlsx' \) | wc -l) extracts, $((all_bytes / 1000000)) MB ($((csv_bytes / 1000000)) MB CSV), $(nproc) cores, DuckDB $DUCKDB_VERSION"
 echo
+echo "DuckDB options per file: $(grep -c '": ""' "$PLAN") as detected, $(grep -c latin "$PLAN") latin-1, $(grep -c ignore_errors "$PLAN") skipping rows it cannot split"
+echo
 echo "| run | wall | CPU (user + sys) | peak memory |"
 echo "|---|---:|---:|---:|"
-echo "$results" | awk -F'\t' '{ printf "| %s | %.1f s | %.1f s | %.0f MB |\n", $1, $2, $3, $4 / 1024 }'
+awk -F'\t' '{ printf "| %s | %.1f s | %.1f s | %.0f MB |\n", $1, $2, $3, $4 / 1024 }' "$RESULTS"

@@ -2,7 +2,8 @@
 # Shows that two peitto binaries give the same outputs on the sample
 # project: `peitto demo` with each, then every file under out/ compared
 # byte for byte, except what differs between any two runs of one binary
-# (creation times, release-log hashes, the XLSX document properties).
+# (creation times, release-log hashes, the XLSX document properties); then
+# what each printed, and the files each release-log entry names.
 #
 #   tests/demo-identical.sh OLD_PEITTO [NEW_PEITTO]
 #
@@ -22,6 +23,17 @@ for which in old new; do
 done
 python3 tests/tools/normalise_outputs.py "$work/old/project/out" > "$work/old.txt"
 python3 tests/tools/normalise_outputs.py "$work/new/project/out" > "$work/new.txt"
+for which in old new; do
+  {
+    echo "== printed"
+    sed -e "s|$work/$which|PROJECT|g" -e 's/ingest-[0-9]*-[0-9]*\.json/ingest-N.json/' -e 's/[0-9a-f]\{64\}/<hash>/g' "$work/$which.log"
+    echo "== release log: command, subject, files"
+    python3 -c 'import json,sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    print(e["command"], e["subject"], e["cells"], e["suppressed"], [f["name"] for f in e["files"]])' "$work/$which/project/audit/releases.jsonl"
+  } >> "$work/$which.txt"
+done
 if diff -u "$work/old.txt" "$work/new.txt" > "$work/diff"; then
   echo "demo outputs identical: $(grep -c '^== ' "$work/new.txt") files"
 else

@@ -44,7 +44,7 @@ pub fn build(
 ) -> anyhow::Result<ExitCode> {
     let (project, lang) = project_and_language(cli)?;
     let year = report_year(lang, year);
-    let span: Vec<i32> = ((year - years.max(1) + 1)..=year).collect();
+    let span = peitto_jobs::dashboard::years(year, years);
     build_site(&project, lang, out, &span, viewer)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -108,7 +108,8 @@ pub fn demo(cli: &Cli, data: &Path, out: &Path, year: i32) -> anyhow::Result<Exi
         std::slice::from_ref(&data.to_path_buf()),
     )?;
     // The whole path: every saved report, then both statutory packages.
-    for package in [None, Some("thl-lastensuojelu"), Some("ely-kotoutuminen")] {
+    let packages = peitto_jobs::report::PACKAGES.iter().map(|p| Some(p.name));
+    for package in std::iter::once(None).chain(packages) {
         let req = peitto_jobs::report::Request {
             ids: &[],
             all: package.is_none(),
@@ -124,7 +125,7 @@ pub fn demo(cli: &Cli, data: &Path, out: &Path, year: i32) -> anyhow::Result<Exi
     let viewer = dist.join("peitto_viewer_bg.wasm").is_file().then_some(dist);
     let site = project.out_dir().join("dashboard");
     if viewer.is_some() || viewer_assets::embedded() {
-        let span: Vec<i32> = ((year - 2)..=year).collect();
+        let span = peitto_jobs::dashboard::years(year, 3);
         crate::dashboard::build_site(&project, lang, &site, &span, viewer)?;
         println!(
             "{}",

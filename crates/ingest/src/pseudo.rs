@@ -248,6 +248,21 @@ mod tests {
     use super::*;
     use peitto_hetu::Hetu;
 
+    /// Pseudonyms link persons across every ingest of a project: their
+    /// values are pinned to HMAC-SHA256 as Python's `hmac` computes it.
+    #[test]
+    fn pseudonyms_are_hmac_sha256_known_answers() {
+        let mut p = Pseudonymiser::new(&Key::from_bytes([7; 32]));
+        let hetu = Hetu::parse("010594Y9032").unwrap();
+        assert_eq!(&p.person(&hetu), b"2d935c49a2d36a5fe607dd5eb1b15f57");
+        // An id over 15 bytes: HMAC under the namespace's derived key.
+        let id = "LINE-0000000000000042";
+        assert_eq!(
+            &p.record("pro_consona", "invoice_line", id, false),
+            b"a7cdafc0f367b1aecca77c0b22ac4935"
+        );
+    }
+
     #[test]
     fn same_key_links_different_keys_do_not() {
         let hetu = Hetu::parse("010594Y9032").unwrap();

@@ -73,8 +73,9 @@ pub enum JobError {
     /// A parameter not written `NAME=VALUE`.
     #[error("--param {0:?}: write NAME=VALUE")]
     Param(String),
-    /// A saved report was refused or could not be protected.
-    #[error("{report}: {source}")]
+    /// A saved report was refused or could not be protected. The message
+    /// never carries the engine's text (it can carry stored values).
+    #[error("{report}: {}", without_engine_text(source))]
     Release {
         /// The report.
         report: String,
@@ -84,8 +85,10 @@ pub enum JobError {
     /// A planner's query released nothing.
     #[error(transparent)]
     Query(#[from] peitto_release::query::QueryError),
-    /// The engine failed (opening the store, a report author's SQL).
-    #[error(transparent)]
+    /// The engine failed (opening the store, a report author's SQL). The
+    /// message names the store's problem but never the engine's text; a
+    /// report author's front end may show the source itself.
+    #[error("{}", engine_message(.0))]
     Engine(#[from] EngineError),
     /// Output files could not be made.
     #[error(transparent)]
@@ -108,9 +111,13 @@ pub enum JobError {
     /// The dashboard's viewer is missing.
     #[error(transparent)]
     Assets(#[from] dashboard::AssetError),
-    /// Ingest failed.
+    /// Ingest failed: the store is as it was.
     #[error(transparent)]
     Ingest(#[from] peitto_ingest::IngestError),
+    /// The store took the extracts, but the ingest report could not be
+    /// written to the audit folder.
+    #[error("writing the ingest report: {0}")]
+    IngestReport(peitto_ingest::IngestError),
     /// The store could not be read.
     #[error(transparent)]
     Store(#[from] peitto_store::StoreError),
@@ -120,6 +127,24 @@ pub enum JobError {
     /// A file or the async runtime failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// A release failure's message: DataFusion's own text is replaced, since
+/// it can quote stored values.
+fn without_engine_text(e: &ReleaseError) -> String {
+    match e {
+        ReleaseError::Engine(engine) => engine_message(engine),
+        ReleaseError::DataFusion(_) => "the query could not run".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// An engine failure's message without DataFusion's text.
+fn engine_message(e: &EngineError) -> String {
+    match e {
+        EngineError::Sql(_) => "the query could not run".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// Steps of long work, for a front end to show.
@@ -305,7 +330,8 @@ pub fn ingest(
     if report.files.is_empty() {
         return Ok((report, None));
     }
-    let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))?;
+    let path = peitto_ingest::write_report(&report, &project.audit_dir().join("ingest"))
+        .map_err(JobError::IngestReport)?;
     Ok((report, Some(path)))
 }
 
@@ -348,6 +374,27 @@ mod tests {
         assert_eq!(p["area"], Scalar::Utf8(Some("091".into())));
         assert_eq!(p["x"], Scalar::Utf8(Some("a=b".into())));
         assert!(matches!(params(&["year".into()]), Err(JobError::Param(_))));
+    }
+
+    #[test]
+    fn no_message_carries_the_engines_text() {
+        let df = datafusion::error::DataFusionError::Plan("secret 010594Y9032".into());
+        let e = JobError::Release {
+            report: "r".into(),
+            source: ReleaseError::DataFusion(df),
+        };
+        assert!(!e.to_string().contains("secret"), "{e}");
+        let e = JobError::Engine(EngineError::Sql(datafusion::error::DataFusionError::Plan(
+            "secret".into(),
+        )));
+        assert!(!e.to_string().contains("secret"), "{e}");
+        let e = JobError::Release {
+            report: "r".into(),
+            source: ReleaseError::Engine(EngineError::Sql(
+                datafusion::error::DataFusionError::Plan("secret".into()),
+            )),
+        };
+        assert_eq!(e.to_string(), "r: the query could not run");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use peitto_engine::Engine;
 use peitto_engine::report::Report;
 use peitto_i18n::Lang;
 use peitto_project::Project;
+pub use peitto_publish::PACKAGES;
 use peitto_publish::{Package, Publication, Target};
 use peitto_release::{Released, Spec};
 use peitto_sdc::Policy;

@@ -27,7 +27,7 @@ mod publication;
 pub use cover::{Cover, cover, file_names};
 use cover::{definition, unit_text};
 pub use package::{PACKAGES, Package};
-pub use publication::{Log, Publication, PublicationError, Staging, Target};
+pub use publication::{Log, Publication, PublicationError, Target};
 
 /// What the files say about a table besides its cells.
 #[derive(Debug, Clone, Default)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// written. Dropped without [`Staging::commit`], it is removed: a failed
 /// run leaves no partial output.
 #[derive(Debug)]
-pub struct Staging {
+pub(crate) struct Staging {
     dir: PathBuf,
     dest: PathBuf,
     committed: bool,
@@ -20,7 +20,7 @@ impl Staging {
     ///
     /// # Errors
     /// If the staging folder cannot be made.
-    pub fn new(out: &Path, name: &str) -> std::io::Result<Staging> {
+    pub(crate) fn new(out: &Path, name: &str) -> std::io::Result<Staging> {
         std::fs::create_dir_all(out)?;
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -40,7 +40,7 @@ impl Staging {
     ///
     /// # Errors
     /// If it cannot be written.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -52,7 +52,7 @@ impl Staging {
     ///
     /// # Errors
     /// If the rename fails (the staging folder is then removed).
-    pub fn commit(mut self) -> std::io::Result<PathBuf> {
+    pub(crate) fn commit(mut self) -> std::io::Result<PathBuf> {
         let old = self.dest.with_file_name(format!(
             ".old-{}-{}",
             self.dest
@@ -87,26 +87,55 @@ impl Drop for Staging {
     }
 }
 
-/// Writes `path` whole or not at all: a temporary file beside it, synced,
-/// renamed over it.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
+/// A single file being written: a temporary file beside the destination,
+/// synced, renamed over it on commit; removed when dropped uncommitted.
+#[derive(Debug)]
+struct StagedFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl StagedFile {
+    fn new(dest: &Path, bytes: &[u8]) -> std::io::Result<StagedFile> {
+        use std::io::Write as _;
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let staged = StagedFile {
+            tmp,
+            dest: dest.to_path_buf(),
+            committed: false,
+        };
+        let mut file = std::fs::File::create(&staged.tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        Ok(staged)
     }
-    result
+
+    fn commit(mut self) -> std::io::Result<PathBuf> {
+        std::fs::rename(&self.tmp, &self.dest)?;
+        self.committed = true;
+        // The rename itself is durable once the folder is synced.
+        let dir = self
+            .dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(dir).and_then(|d| d.sync_all())?;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Where a publication goes.
@@ -140,6 +169,10 @@ pub enum PublicationError {
     /// cannot be logged).
     #[error("the audit log: {0}")]
     Log(#[from] peitto_auditlog::AuditError),
+    /// A single-file publication was given a second file, a file that
+    /// would not be in the log entry, or none at all.
+    #[error("a publication to one file or the terminal has exactly one logged output")]
+    OneOutput,
 }
 
 /// The release log a publication is entered in: the project's audit folder
@@ -164,7 +197,8 @@ impl Log {
 }
 
 /// One release's files on their way out: each is written (to a staging
-/// folder) and hashed as it is added; [`Publication::commit`] enters them
+/// folder, or a temporary file beside the one destination) and hashed as
+/// it is added; [`Publication::commit`] enters them
 /// in the release log and then puts them in place. This is the only place
 /// that appends to the release log.
 #[derive(Debug)]
@@ -172,8 +206,8 @@ pub struct Publication {
     target: Target,
     stage: Option<Staging>,
     files: Vec<FileHash>,
-    /// The single file's bytes, for [`Target::File`].
-    single: Option<Vec<u8>>,
+    /// The one file of a [`Target::File`], staged beside its destination.
+    single: Option<StagedFile>,
 }
 
 impl Publication {
@@ -216,32 +250,47 @@ impl Publication {
     /// # Errors
     /// If it cannot be written.
     pub fn add(&mut self, rel: &str, bytes: &[u8]) -> Result<(), PublicationError> {
+        match &self.target {
+            Target::Folder { .. } => self.write(rel, bytes)?,
+            Target::File(path) => {
+                if !self.files.is_empty() {
+                    return Err(PublicationError::OneOutput);
+                }
+                self.single =
+                    Some(
+                        StagedFile::new(path, bytes).map_err(|source| PublicationError::Io {
+                            path: path.clone(),
+                            source,
+                        })?,
+                    );
+            }
+            Target::Stdout if !self.files.is_empty() => return Err(PublicationError::OneOutput),
+            Target::Stdout => {}
+        }
         self.files.push(FileHash {
             name: self.logged_name(rel),
             sha256: peitto_auditlog::sha256(bytes),
         });
-        self.write(rel, bytes)
+        Ok(())
     }
 
-    /// Writes a file that is not in the log entry: one that carries the
-    /// entry's own hash (a cover page, the dashboard's manifest), or the
-    /// page and viewer of a site.
+    /// Writes a file of a folder that is not in the log entry: one that
+    /// carries the entry's own hash (a cover page, the dashboard's
+    /// manifest), or the page and viewer of a site.
     ///
     /// # Errors
-    /// If it cannot be written.
+    /// If it cannot be written, or the publication is not a folder (its
+    /// one output is logged).
     pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), PublicationError> {
-        match &self.stage {
-            Some(stage) => stage
-                .write(rel, bytes)
-                .map_err(|source| PublicationError::Io {
-                    path: PathBuf::from(rel),
-                    source,
-                }),
-            None => {
-                self.single = Some(bytes.to_vec());
-                Ok(())
-            }
-        }
+        let (Some(stage), Target::Folder { out, name }) = (&self.stage, &self.target) else {
+            return Err(PublicationError::OneOutput);
+        };
+        stage
+            .write(rel, bytes)
+            .map_err(|source| PublicationError::Io {
+                path: out.join(name).join(rel),
+                source,
+            })
     }
 
     /// Enters the release in the log (`release.files` are this
@@ -259,6 +308,14 @@ impl Publication {
         release: Release,
         after: impl FnOnce(&mut Publication, Option<&Entry>) -> Result<(), PublicationError>,
     ) -> Result<(Option<Entry>, Option<PathBuf>), PublicationError> {
+        let one_output = match self.target {
+            Target::Folder { .. } => true,
+            Target::File(_) => self.single.is_some(),
+            Target::Stdout => self.files.len() == 1,
+        };
+        if !one_output {
+            return Err(PublicationError::OneOutput);
+        }
         let entry = match log {
             Some(log) => Some(peitto_auditlog::append(
                 &log.dir,
@@ -278,12 +335,11 @@ impl Publication {
                     source,
                 })?)
             }
-            (Target::File(path), _, Some(bytes)) => {
-                write_atomic(path, &bytes).map_err(|source| PublicationError::Io {
+            (Target::File(path), _, Some(staged)) => {
+                Some(staged.commit().map_err(|source| PublicationError::Io {
                     path: path.clone(),
                     source,
-                })?;
-                Some(path.clone())
+                })?)
             }
             _ => None,
         };
@@ -370,6 +426,47 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_cannot_be_written_is_not_logged() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::for_operator(&dir.path().join("audit"));
+        let mut p =
+            Publication::new(Target::File(dir.path().join("no/such/folder/t.csv"))).unwrap();
+        assert!(p.add("t.csv", b"1").is_err());
+        // Whoever goes on regardless logs nothing: there is no output.
+        assert!(matches!(
+            p.commit(Some(&log), release(), |_, _| Ok(())),
+            Err(PublicationError::OneOutput)
+        ));
+        assert!(!dir.path().join("audit").join(peitto_auditlog::LOG).exists());
+    }
+
+    #[test]
+    fn one_file_publications_take_exactly_one_logged_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("t.csv");
+        let mut p = Publication::new(Target::File(out.clone())).unwrap();
+        p.add("t.csv", b"1").unwrap();
+        assert!(matches!(
+            p.add("t.csv", b"2"),
+            Err(PublicationError::OneOutput)
+        ));
+        assert!(matches!(
+            p.write("x", b"3"),
+            Err(PublicationError::OneOutput)
+        ));
+        drop(p);
+        assert!(!out.exists());
+        let leftover: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(leftover.is_empty(), "temporary file left: {leftover:?}");
+        let mut s = Publication::new(Target::Stdout).unwrap();
+        s.add("stdout", b"1").unwrap();
+        assert!(matches!(
+            s.add("stdout", b"2"),
+            Err(PublicationError::OneOutput)
+        ));
+    }
+
+    #[test]
     fn a_file_is_written_atomically_and_stdout_only_logged() {
         let dir = tempfile::tempdir().unwrap();
         let log = Log::for_operator(&dir.path().join("audit"));
@@ -388,10 +485,9 @@ mod tests {
         let (entry, path) = s.commit(Some(&log), release(), |_, _| Ok(())).unwrap();
         assert!(path.is_none());
         assert_eq!(entry.unwrap().release.files[0].name, "stdout");
-        let (entry, _) = Publication::new(Target::Stdout)
-            .unwrap()
-            .commit(None, release(), |_, _| Ok(()))
-            .unwrap();
+        let mut unlogged = Publication::new(Target::Stdout).unwrap();
+        unlogged.add("stdout", b"3").unwrap();
+        let (entry, _) = unlogged.commit(None, release(), |_, _| Ok(())).unwrap();
         assert!(entry.is_none());
     }
 }

@@ -88,6 +88,13 @@ impl Assets {
     }
 }
 
+/// The `count` years (at least one) ending with `last`, oldest first: the
+/// span of the dashboard's time series.
+#[must_use]
+pub fn years(last: i32, count: i32) -> Vec<i32> {
+    ((last - count.max(1) + 1)..=last).collect()
+}
+
 /// A built site.
 #[derive(Debug)]
 pub struct Built {
@@ -273,4 +280,13 @@ pub fn build(
         path: path.unwrap_or_default(),
         hash: entry.map(|e| e.hash).unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_span_ends_with_the_last_year() {
+        assert_eq!(super::years(2025, 3), vec![2023, 2024, 2025]);
+        assert_eq!(super::years(2025, 0), vec![2025]);
+    }
 }
