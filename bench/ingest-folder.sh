@@ -77,7 +77,7 @@ if [ "${SKIP_PEITTO:-}" != 1 ]; then
   timed "peitto ingest (same folder again)" "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA"
 fi
 timed "DuckDB COPY per CSV file" "$WORK/venv/bin/python" "$WORK/duck_folder.py" run "$DATA" "$WORK/duck-folder" "$PLAN"
-csv_bytes=$(find "$DATA" -name '*.csv' -printf '%s\n' | awk '{s += $1} END {print s}')
+csv_bytes=$(find "$DATA" -name '*.csv' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 all_bytes=$(du -sb "$DATA" | cut -f1)
 echo "National folder, scale $SCALE: $(find "$DATA" -type f \( -name '*.csv' -o -name '*.xlsx' \) | wc -l) extracts, $((all_bytes / 1000000)) MB ($((csv_bytes / 1000000)) MB CSV), $(nproc) cores, DuckDB $DUCKDB_VERSION"
 echo
