@@ -10,20 +10,8 @@
 #   SCALE=50 bash bench/ingest-folder.sh       # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALE=${SCALE:-1340}
-WORK=${WORK:-bench/work}
-TARGET=${CARGO_TARGET_DIR:-target}
-mkdir -p "$WORK"
-cargo build --release --quiet
-PEITTO="$TARGET/release/peitto"
-DATA="$WORK/national-$SCALE"
-if [ ! -f "$DATA/synth-manifest.json" ]; then
-  "$PEITTO" --lang en synth --seed 7 --scale "$SCALE" --out "$DATA" >/dev/null
-fi
-if [ ! -x "$WORK/venv/bin/python" ]; then
-  python3 -m venv "$WORK/venv"
-  "$WORK/venv/bin/pip" install --quiet duckdb
-fi
+source bench/national.sh
+duckdb_venv
 DUCKDB_VERSION=$("$WORK/venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 cat > "$WORK/duck_folder.py" <<'PY'
 # One process, one COPY per CSV file of the folder, each to its own Parquet
@@ -64,6 +52,8 @@ timed() { # label command... → appends "label wall cpu peak_kib" to $RESULTS
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/t.txt" "$@" >/dev/null 2>&1 || { echo "$label failed" >&2; exit 1; }
   awk -v l="$label" '{ printf "%s\t%s\t%.2f\t%s\n", l, $1, $2 + $3, $4 }' "$WORK/t.txt" >> "$RESULTS"
 }
+# A project of its own: the national project the other benchmarks share
+# is kept.
 PROJECT="$WORK/folder-project-$SCALE"
 if [ "${SKIP_PEITTO:-}" != 1 ]; then
   rm -rf "$PROJECT"

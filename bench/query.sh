@@ -11,22 +11,9 @@
 #   SCALE=50 bash bench/query.sh         # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALE=${SCALE:-1340}
 RUNS=${RUNS:-3}
-WORK=${WORK:-bench/work}
-TARGET=${CARGO_TARGET_DIR:-target}
-mkdir -p "$WORK"
-cargo build --release --quiet
-PEITTO="$TARGET/release/peitto"
-DATA="$WORK/national-$SCALE"
-PROJECT="$WORK/national-project-$SCALE"
-if [ ! -f "$DATA/synth-manifest.json" ]; then
-  "$PEITTO" --lang en synth --seed 7 --scale "$SCALE" --out "$DATA" >/dev/null
-fi
-if [ ! -f "$PROJECT/peitto.toml" ]; then
-  "$PEITTO" --lang en init "$PROJECT" >/dev/null
-  "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA" >/dev/null
-fi
+source bench/national.sh
+national_project
 # The benchmark's user may run `peitto sql` in its own project.
 sed -i "s/^users = \[\]/users = [\"$(id -un)\"]/" "$PROJECT/peitto.toml"
 QUESTIONS="$WORK/questions.txt"

@@ -14,28 +14,12 @@
 #   SCALE=50 bash bench/report.sh        # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALE=${SCALE:-1340}
 RUNS=${RUNS:-3}
 YEAR=${YEAR:-2025}
-WORK=${WORK:-bench/work}
-TARGET=${CARGO_TARGET_DIR:-target}
-mkdir -p "$WORK"
-cargo build --release --quiet
-PEITTO="$TARGET/release/peitto"
-DATA="$WORK/national-$SCALE"
-PROJECT="$WORK/national-project-$SCALE"
-if [ ! -f "$DATA/synth-manifest.json" ]; then
-  "$PEITTO" --lang en synth --seed 7 --scale "$SCALE" --out "$DATA" >/dev/null
-fi
-if [ ! -f "$PROJECT/peitto.toml" ]; then
-  "$PEITTO" --lang en init "$PROJECT" >/dev/null
-  "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA" >/dev/null
-fi
+source bench/national.sh
+national_project
 "$PEITTO" --lang en --project "$PROJECT" status
-if [ ! -x "$WORK/venv/bin/python" ] || ! "$WORK/venv/bin/python" -c 'import duckdb' 2>/dev/null; then
-  python3 -m venv "$WORK/venv"
-  "$WORK/venv/bin/pip" install --quiet duckdb
-fi
+duckdb_venv
 echo
 echo "Saved reports' SQL, peitto against DuckDB (median of $RUNS runs):"
 echo

@@ -6,8 +6,8 @@ use peitto_ingest::IngestError;
 use peitto_jobs::JobError;
 use peitto_jobs::dashboard::AssetError;
 use peitto_project::ProjectError;
-use peitto_release::ReleaseError;
 use peitto_release::query::QueryError;
+use peitto_release::{Refusal, ReleaseError};
 use std::path::Path;
 
 /// A failed job in the user's language; `memory_mib` is the query memory
@@ -36,18 +36,21 @@ fn asset_error(lang: Lang, e: &AssetError) -> String {
     }
 }
 
+/// Which rule refused the SQL, and what to write instead.
+fn refusal(lang: Lang, r: &Refusal) -> String {
+    let why = tr(
+        lang,
+        &format!("refusal.{}", r.code()),
+        &[("detail", &r.detail())],
+    );
+    let hint = text(lang, &format!("refusal.{}_hint", r.code())).to_owned();
+    tr(lang, "query.refused", &[("why", &why), ("hint", &hint)])
+}
+
 /// A refusal or failure in the planner's language.
 fn release_error(lang: Lang, e: &ReleaseError) -> String {
     match e {
-        ReleaseError::Refused(r) => {
-            let why = tr(
-                lang,
-                &format!("refusal.{}", r.code()),
-                &[("detail", &r.detail())],
-            );
-            let hint = text(lang, &format!("refusal.{}_hint", r.code())).to_owned();
-            tr(lang, "query.refused", &[("why", &why), ("hint", &hint)])
-        }
+        ReleaseError::Refused(r) => refusal(lang, r),
         // Engine text can carry stored values: it is never shown.
         ReleaseError::Engine(_) | ReleaseError::DataFusion(_) => {
             text(lang, "query.run_failed").to_owned()
@@ -60,15 +63,7 @@ fn release_error(lang: Lang, e: &ReleaseError) -> String {
 /// instead; never the engine's own text.
 fn query_error(lang: Lang, e: &QueryError, memory_mib: u64) -> String {
     match e {
-        QueryError::Refused(r) => {
-            let why = tr(
-                lang,
-                &format!("refusal.{}", r.code()),
-                &[("detail", &r.detail())],
-            );
-            let hint = text(lang, &format!("refusal.{}_hint", r.code())).to_owned();
-            tr(lang, "query.refused", &[("why", &why), ("hint", &hint)])
-        }
+        QueryError::Refused(r) => refusal(lang, r),
         QueryError::Syntax { line, column } => {
             tr(lang, "query.syntax", &[("line", line), ("column", column)])
         }
