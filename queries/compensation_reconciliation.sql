@@ -2,9 +2,9 @@
 -- title.fi: Laskennallisten korvausten täsmäytys: odotettu ja maksettu kuukausittain, saajittain ja kunnittain
 -- title.sv: Avstämning av de kalkylerade ersättningarna: förväntat och utbetalt per månad, mottagare och kommun
 -- title.en: Flat-rate compensations reconciled: expected against paid, by month, recipient and municipality
--- description: The flat-rate state compensations (laskennallinen korvaus) the municipality and the wellbeing county should receive for each month of the year under the Integration Act (kotoutumislaki 681/2023), by recipient and home municipality, against what KEHA-keskus paid. Flat rate: a twelfth of the yearly rate for each month whose 1st day falls in the person's compensation period, to the municipality whose resident the person is on the 1st of the month (KEHA: "sille kunnalle, jonka asukkaana korvauksen piiriin kuuluva henkilö on kuukauden ensimmäisenä päivänä"; from the residence periods) and to its wellbeing county; no month is paid without a registered home municipality on its 1st; the period starts from the person's first home municipality in Finland and lasts 2 years, 3 for quota refugees (UlkL 90 §) and their family members, when it began in 2025 or later, 3 and 4 years when it began earlier; citizenship ends it, except for victims of trafficking (UlkL 52 a §); rate by age under 7 or 7 and over. Initial assessment under the old act 1386/2010 (ALKUKARTOITUS): a fixed 700 € in the month it started. The compensations of actual costs (social assistance, interpreting, special costs, unaccompanied minors) are claimed item by item and reconciled in actual_cost_claims.
+-- description: The flat-rate state compensations (laskennallinen korvaus) the municipality and the wellbeing county should receive for each month of the year under the Integration Act (kotoutumislaki 681/2023), by recipient and home municipality, against what KEHA-keskus paid. Flat rate: a twelfth of the yearly rate for each month whose 1st day falls in the person's compensation period, to the municipality whose resident the person is on the 1st of the month (KEHA: "sille kunnalle, jonka asukkaana korvauksen piiriin kuuluva henkilö on kuukauden ensimmäisenä päivänä"; from the residence periods) and to its wellbeing county; no month is paid without a registered home municipality on its 1st; the period starts from the person's first home municipality in Finland and lasts 2 years, 3 for quota refugees (UlkL 90 §) and their family members, when it began in 2025 or later, 3 and 4 years when it began earlier; a family member with a permit for family ties (UlkL 114 § 1 mom, 115 §) has the period of the sponsor's basis (sponsor_permit_basis); citizenship ends it, except for victims of trafficking (UlkL 52 a §); rate by age under 7 or 7 and over. Initial assessment under the old act 1386/2010 50 § (ALKUKARTOITUS): 700 € per person, once, for an assessment the municipality arranged (not one the TE office made for a registered jobseeker), in the month the first one started. The compensations of actual costs (social assistance, interpreting, special costs, unaccompanied minors) are claimed item by item and reconciled in actual_cost_claims.
 -- source: Kotoutumislaki 681/2023 as amended by 322/2024 (HE 21/2024); kotoutuminen.fi, Laskennallinen korvaus https://kotoutuminen.fi/laskennallinen-korvaus and Kenestä korvaus maksetaan https://kotoutuminen.fi/kenesta-korvaus-maksetaan; Maksaminen ja hakeminen https://kotoutuminen.fi/maksaminen-ja-hakeminen (the month is paid to the municipality of residence on its 1st day)
--- choices: a month is paid when its 1st day falls in the compensation period [start, end) and the person has a home municipality on that day in the residence periods (KEHA's rule), so a period starting on 15.3. is paid from April and its last month is the one it ends in (24 twelfths for 2 years either way), and a month without a registered home municipality on its 1st (no residence period, or a gap) is not paid to anyone (the client record's municipality is not a substitute); the municipality's rates by year come from peitto.toml, the county's share is 345 € (7 and over) and 342 € (under 7) a year; a payment without a recipient is the municipality's; a payment covering several months is spread over them by days; actual-cost compensations are left out (actual_cost_claims), so that a municipality's flat-rate months can be published by municipality.
+-- choices: the lengths in force are chosen by the day the period began (a period begun before 1.1.2025 keeps 4 and 3 years: our reading of the transitional provision of 322/2024, not confirmed from its text); a family member (114, 115 §) whose sponsor's basis is not recorded gets the period of everyone else (2 or 3 years), never the quota refugees' longer one; an initial assessment counts as the municipality's unless the service record marks the person a jobseeker; a month is paid when its 1st day falls in the compensation period [start, end) and the person has a home municipality on that day in the residence periods (KEHA's rule), so a period starting on 15.3. is paid from April and its last month is the one it ends in (24 twelfths for 2 years either way), and a month without a registered home municipality on its 1st (no residence period, or a gap) is not paid to anyone (the client record's municipality is not a substitute); the municipality's rates by year come from peitto.toml, the county's share is 345 € (7 and over) and 342 € (under 7) a year; a payment without a recipient is the municipality's; a payment covering several months is spread over them by days; actual-cost compensations are left out (actual_cost_claims), so that a municipality's flat-rate months can be published by municipality.
 -- unit: euros
 -- dimensions: month (1–12 > year); recipient (KUNTA, HVA > all); compensation_type (type > all types); municipality_code (municipality > wellbeing county > whole country)
 -- measures: expected_eur; paid_eur; difference = expected_eur - paid_eur
@@ -32,6 +32,7 @@ firsts AS (
     SELECT
         c.person_key,
         c.permit_basis,
+        c.sponsor_permit_basis,
         c.citizenship_date,
         CASE
             WHEN MIN(r.valid_from) IS NULL THEN c.home_municipality_date
@@ -40,13 +41,13 @@ firsts AS (
         END AS first_home
     FROM integration_client c
     LEFT JOIN person_residence r ON r.person_key = c.person_key
-    GROUP BY c.person_key, c.permit_basis, c.citizenship_date, c.home_municipality_date
+    GROUP BY c.person_key, c.permit_basis, c.sponsor_permit_basis, c.citizenship_date, c.home_municipality_date
 ),
 windows AS (
     SELECT
         person_key,
         first_home AS window_start,
-        compensation_end(first_home, permit_basis, citizenship_date) AS window_end
+        compensation_end(first_home, permit_basis, citizenship_date, sponsor_permit_basis) AS window_end
     FROM firsts
     WHERE first_home IS NOT NULL
 ),
@@ -76,21 +77,37 @@ flat_rate AS (
     WHERE m.month_start >= w.window_start
       AND m.month_start < w.window_end
 ),
--- 700 € per initial assessment under the old law, in the month it started.
-assessments AS (
-    SELECT
-        make_date(CAST($year AS INT), CAST(EXTRACT(MONTH FROM s.start) AS INT), 1) AS month_start,
-        'KUNTA' AS recipient,
-        'ALKUKARTOITUS' AS compensation_type,
-        s.person_key,
-        s.municipality_code,
-        700.0 AS expected_eur,
-        0.0 AS paid_eur
+-- 700 € per person for an initial assessment under the old law (1386/2010
+-- 50 §) that the municipality arranged, once only, in the month the first
+-- one started: the TE office assessed registered jobseekers, and those
+-- earned the municipality nothing.
+first_assessments AS (
+    SELECT s.person_key, MIN(s.start) AS start
     FROM integration_service s
     WHERE s.kind = 'ALKUKARTOITUS'
       AND s.law = '1386/2010'
-      AND s.start >= make_date(CAST($year AS INT), 1, 1)
-      AND s.start < make_date(CAST($year AS INT) + 1, 1, 1)
+      AND NOT COALESCE(s.jobseeker, FALSE)
+    GROUP BY s.person_key
+),
+assessments AS (
+    SELECT
+        make_date(CAST($year AS INT), CAST(EXTRACT(MONTH FROM f.start) AS INT), 1) AS month_start,
+        'KUNTA' AS recipient,
+        'ALKUKARTOITUS' AS compensation_type,
+        f.person_key,
+        MIN(s.municipality_code) AS municipality_code,
+        700.0 AS expected_eur,
+        0.0 AS paid_eur
+    FROM first_assessments f
+    JOIN integration_service s
+        ON s.person_key = f.person_key
+        AND s.start = f.start
+        AND s.kind = 'ALKUKARTOITUS'
+        AND s.law = '1386/2010'
+        AND NOT COALESCE(s.jobseeker, FALSE)
+    WHERE f.start >= make_date(CAST($year AS INT), 1, 1)
+      AND f.start < make_date(CAST($year AS INT) + 1, 1, 1)
+    GROUP BY f.person_key, f.start
 ),
 -- KEHA's payments of the flat rate and of initial assessments, each spread
 -- over the months its period (both ends counted) covers, in proportion to

@@ -10,6 +10,7 @@ mod planner_questions;
 mod privacy;
 mod protect;
 mod query_attacks;
+mod query_conditions;
 mod query_model;
 mod release;
 mod report_year;

@@ -178,7 +178,7 @@ const SOURCES: &[Source] = &[
             "\"end\" IS NULL",
             "form <> 'MUU'",
         ],
-        nobody: "start > DATE '2100-01-01'",
+        nobody: "start >= DATE '2100-01-01'",
     },
     Source {
         table: "cw_notification",
@@ -192,13 +192,13 @@ const SOURCES: &[Source] = &[
             "decision_date IS NOT NULL",
             "working_days_after(received_date, decision_date) > 7",
         ],
-        nobody: "received_date > DATE '2100-01-01'",
+        nobody: "received_date >= DATE '2100-01-01'",
     },
     Source {
         table: "service_decision",
         dims: &["domain", "result", "municipality_code"],
         filters: &["decision_date < DATE '2025-07-01'", "result = 'MYONTEINEN'"],
-        nobody: "decision_date > DATE '2100-01-01'",
+        nobody: "decision_date >= DATE '2100-01-01'",
     },
 ];
 

@@ -20,46 +20,54 @@ fn table(sql: &str) -> String {
     out.split("\n\n").next().unwrap_or_default().to_owned()
 }
 
-/// A birth date exactly one person of the sample has, with a service decision.
+/// A month of birth exactly one person of the sample has, with a service
+/// decision, as a condition on `{b}` (the birth date column to use):
+/// the finest way a query may single out a person by birth.
 fn lone_client() -> String {
     let clients = crate::common::keys_in("service_decision");
-    let mut by_date: std::collections::BTreeMap<String, (usize, bool)> = Default::default();
+    let mut by_month: std::collections::BTreeMap<String, (usize, bool)> = Default::default();
     for p in crate::common::persons() {
-        let e = by_date.entry(p.birth_date).or_default();
+        let e = by_month.entry(p.birth_date[..7].to_owned()).or_default();
         e.0 += 1;
         e.1 |= clients.contains(&p.key);
     }
-    by_date
+    let month = by_month
         .into_iter()
         .find(|(_, (n, client))| *n == 1 && *client)
-        .map(|(d, _)| d)
-        .unwrap()
+        .map(|(m, _)| m)
+        .unwrap();
+    let (y, m) = month.split_once('-').unwrap();
+    let (y, m): (i32, u32) = (y.parse().unwrap(), m.parse().unwrap());
+    let last = peitto_model::date::days_in_month(y, m);
+    format!("{{b}} >= DATE '{y:04}-{m:02}-01' AND {{b}} <= DATE '{y:04}-{m:02}-{last:02}'")
 }
 
 #[test]
 fn a_union_below_the_aggregate_is_protected_like_its_branches() {
-    let d = lone_client();
+    let lone = lone_client();
+    let d = lone.replace("{b}", "p.birth_date");
+    let bare = lone.replace("{b}", "birth_date");
     // The same rows with and without an empty UNION branch: the same
     // protected answer, never the raw aggregate.
     for (plain, with_union) in [
         (
-            format!("SELECT SUM(amount_eur) AS eur, COUNT(*) AS n FROM service_decision s JOIN person p ON p.person_key = s.person_key WHERE p.birth_date = DATE '{d}'"),
-            format!("SELECT SUM(amount_eur) AS eur, COUNT(*) AS n FROM (SELECT s.person_key, s.amount_eur FROM service_decision s JOIN person p ON p.person_key = s.person_key WHERE p.birth_date = DATE '{d}' UNION ALL SELECT s.person_key, s.amount_eur FROM service_decision s WHERE FALSE) t"),
+            format!("SELECT SUM(amount_eur) AS eur, COUNT(*) AS n FROM service_decision s JOIN person p ON p.person_key = s.person_key WHERE {d}"),
+            format!("SELECT SUM(amount_eur) AS eur, COUNT(*) AS n FROM (SELECT s.person_key, s.amount_eur FROM service_decision s JOIN person p ON p.person_key = s.person_key WHERE {d} UNION ALL SELECT s.person_key, s.amount_eur FROM service_decision s WHERE FALSE) t"),
         ),
         (
             "SELECT municipality_code, domain, COUNT(*) AS n, COUNT(DISTINCT person_key) AS persons FROM service_decision WHERE EXTRACT(YEAR FROM decision_date) = 2025 GROUP BY 1, 2".to_owned(),
             "SELECT municipality_code, domain, COUNT(*) AS n, COUNT(DISTINCT person_key) AS persons FROM (SELECT person_key, municipality_code, domain, decision_date FROM service_decision WHERE EXTRACT(YEAR FROM decision_date) = 2025 UNION ALL SELECT person_key, municipality_code, domain, decision_date FROM service_decision WHERE FALSE) t GROUP BY 1, 2".to_owned(),
         ),
         (
-            format!("SELECT sex, COUNT(*) AS n FROM person WHERE birth_date = DATE '{d}' GROUP BY sex"),
-            format!("SELECT sex, COUNT(*) AS n FROM (SELECT person_key, sex FROM person WHERE birth_date = DATE '{d}' UNION SELECT person_key, sex FROM person WHERE birth_date = DATE '1800-01-01') t GROUP BY sex"),
+            format!("SELECT sex, COUNT(*) AS n FROM person WHERE {bare} GROUP BY sex"),
+            format!("SELECT sex, COUNT(*) AS n FROM (SELECT person_key, sex FROM person WHERE {bare} UNION SELECT person_key, sex FROM person WHERE birth_date < DATE '1800-01-01') t GROUP BY sex"),
         ),
     ] {
         assert_eq!(table(&with_union), table(&plain), "{with_union}");
     }
     // One person's cell stays withheld through a UNION.
     let one = table(&format!(
-        "SELECT COUNT(*) AS n FROM (SELECT person_key FROM person WHERE birth_date = DATE '{d}' UNION ALL SELECT person_key FROM person WHERE FALSE) t"
+        "SELECT COUNT(*) AS n FROM (SELECT person_key FROM person WHERE {bare} UNION ALL SELECT person_key FROM person WHERE FALSE) t"
     ));
     assert!(
         one.lines().nth(1).is_some_and(|l| l.trim() == ".."),
@@ -69,14 +77,14 @@ fn a_union_below_the_aggregate_is_protected_like_its_branches() {
 
 #[test]
 fn values_a_query_makes_up_give_null_not_a_failure() {
-    let d = lone_client();
+    let d = lone_client().replace("{b}", "p.birth_date");
     // A month count that would overflow, a span of 8 000 years, a year far
     // out: each is NULL, so the query runs the same whether or not the
     // condition on one person holds.
     for template in [
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE add_months(p.birth_date, CASE WHEN p.birth_date = DATE '{d}' AND s.amount_eur > {t} THEN 2147483647 ELSE 0 END) > DATE '1900-01-01'",
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE working_days_after(DATE '0001-01-01', CASE WHEN p.birth_date = DATE '{d}' AND s.amount_eur > {t} THEN DATE '9999-12-31' ELSE DATE '0001-01-02' END) IS NULL",
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE age_at_year_end(p.birth_date, CASE WHEN p.birth_date = DATE '{d}' AND s.amount_eur > {t} THEN 2147483647 ELSE 2025 END) >= 0",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE add_months(p.birth_date, CASE WHEN {d} AND s.amount_eur > {t} THEN 2147483647 ELSE 0 END) >= DATE '1900-01-01'",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE working_days_after(DATE '0001-01-01', CASE WHEN {d} AND s.amount_eur > {t} THEN DATE '9999-12-31' ELSE DATE '0001-01-02' END) IS NULL",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE age_at_year_end(p.birth_date, CASE WHEN {d} AND s.amount_eur > {t} THEN 2147483647 ELSE 2025 END) >= 0",
     ] {
         for t in ["-1", "100000000"] {
             let sql = template.replace("{d}", &d).replace("{t}", t);

@@ -89,7 +89,15 @@ pub fn tables(cli: &Cli, only: Option<&str>) -> anyhow::Result<ExitCode> {
                     "tables.use_dimension",
                     &[("domain", &domain(lang, d))],
                 ),
-                Use::Measure(b) => tr(lang, "tables.use_measure", &[("lo", &b.lo), ("hi", &b.hi)]),
+                Use::Measure(b) => tr(
+                    lang,
+                    "tables.use_measure",
+                    &[
+                        ("lo", &b.lo),
+                        ("hi", &b.hi),
+                        ("edges", &b.grain.edges_text()),
+                    ],
+                ),
                 Use::Date => text(lang, "tables.use_date").to_owned(),
                 Use::Filter => text(lang, "tables.use_filter").to_owned(),
                 Use::Public => text(lang, "tables.use_public").to_owned(),

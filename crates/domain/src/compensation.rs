@@ -26,17 +26,40 @@ impl Default for Durations {
     }
 }
 
-/// The compensation window `[start, end)` from the home-municipality date,
-/// ended early by citizenship (except for victims of trafficking, 52 a §).
+/// Family members' permit bases (UlkL 114 § 1 mom, 115 §), whose
+/// compensation period follows their sponsor's basis.
+pub const FAMILY_BASES: [&str; 2] = ["114", "115"];
+
+/// The basis whose period applies: a family member's follows the
+/// sponsor's ("Neljän vuoden korvausaika koskee myös kiintiöpakolaisen
+/// perheenyhdistämisen kautta Suomeen saapunutta perheenjäsentä",
+/// kotoutuminen.fi); a family member whose sponsor's basis is not recorded
+/// gets the period of everyone else.
+#[must_use]
+pub fn period_basis<'a>(permit_basis: &'a str, sponsor: Option<&'a str>) -> &'a str {
+    if FAMILY_BASES.contains(&permit_basis) {
+        sponsor.unwrap_or(permit_basis)
+    } else {
+        permit_basis
+    }
+}
+
+/// The compensation window `[start, end)` from the first home-municipality
+/// date, ended early by citizenship (except for victims of trafficking,
+/// 52 a §). A family member's (114, 115 §) length follows the sponsor's
+/// basis ([`period_basis`]). Which lengths apply is decided by the day the
+/// window starts: a window begun before the change keeps the old lengths
+/// (the reading of 322/2024's transitional provision this code makes).
 #[must_use]
 pub fn window(
     home_municipality: Date,
     permit_basis: &str,
+    sponsor: Option<&str>,
     citizenship: Option<Date>,
     durations: &Durations,
 ) -> (Date, Date) {
     let new_rules = home_municipality >= durations.change;
-    let (old, new) = if permit_basis == "90" {
+    let (old, new) = if period_basis(permit_basis, sponsor) == "90" {
         durations.quota
     } else {
         durations.other
@@ -110,24 +133,16 @@ impl RateTable {
     }
 }
 
-/// The 1st of the month `date` falls in.
-fn first_of_month(date: Date) -> Date {
-    let (y, m, _) = date.ymd();
-    Date::from_ymd(y, m, 1).unwrap_or(date)
-}
-
 /// Whether calendar month `month_start` (the 1st of a month) is a paid
-/// month of `window`: the month the window starts in is paid, the month it
-/// ends in is not, so a window of n years pays exactly 12 × n twelfths
-/// whatever day it starts on (a window ending on the 1st ends before its
-/// month). The law pays a yearly sum for the years of the window (681/2023
-/// as amended by 322/2024); how KEHA rounds a window to months is not
-/// published, so this is the documented choice of the reports.
+/// month of `window`: KEHA pays a month when its 1st day falls in the
+/// compensation period (to the municipality whose resident the person is on
+/// that day, kotoutuminen.fi, Maksaminen ja hakeminen), so a window
+/// starting on 15.3. is paid from April and its last paid month is the one
+/// it ends in; a window of n years pays exactly 12 × n twelfths whatever
+/// day it starts on.
 #[must_use]
 pub fn is_paid_month(month_start: Date, window: (Date, Date)) -> bool {
-    let first = first_of_month(window.0);
-    let past = first_of_month(window.1);
-    month_start >= first && month_start < past
+    month_start >= window.0 && month_start < window.1
 }
 
 /// Expected compensation for calendar month `month_start` (the 1st of a
@@ -158,29 +173,58 @@ mod tests {
     fn windows_before_and_after_2025() {
         let rules = Durations::default();
         assert_eq!(
-            window(d(2024, 6, 15), "90", None, &rules),
+            window(d(2024, 6, 15), "90", None, None, &rules),
             (d(2024, 6, 15), d(2028, 6, 15))
         );
         assert_eq!(
-            window(d(2024, 6, 15), "87", None, &rules),
+            window(d(2024, 6, 15), "87", None, None, &rules),
             (d(2024, 6, 15), d(2027, 6, 15))
         );
         assert_eq!(
-            window(d(2025, 1, 1), "90", None, &rules),
+            window(d(2025, 1, 1), "90", None, None, &rules),
             (d(2025, 1, 1), d(2028, 1, 1))
         );
         assert_eq!(
-            window(d(2025, 3, 1), "110", None, &rules),
+            window(d(2025, 3, 1), "110", None, None, &rules),
             (d(2025, 3, 1), d(2027, 3, 1))
         );
         // Citizenship ends it, except for victims of trafficking.
         assert_eq!(
-            window(d(2025, 3, 1), "87", Some(d(2026, 1, 1)), &rules).1,
+            window(d(2025, 3, 1), "87", None, Some(d(2026, 1, 1)), &rules).1,
             d(2026, 1, 1)
         );
         assert_eq!(
-            window(d(2025, 3, 1), "52A", Some(d(2026, 1, 1)), &rules).1,
+            window(d(2025, 3, 1), "52A", None, Some(d(2026, 1, 1)), &rules).1,
             d(2027, 3, 1)
+        );
+    }
+
+    #[test]
+    fn a_family_member_follows_the_sponsors_basis() {
+        let rules = Durations::default();
+        // A quota refugee's family member: the quota refugee's period.
+        assert_eq!(
+            window(d(2025, 2, 1), "114", Some("90"), None, &rules).1,
+            d(2028, 2, 1)
+        );
+        assert_eq!(
+            window(d(2024, 2, 1), "114", Some("90"), None, &rules).1,
+            d(2028, 2, 1)
+        );
+        // An asylum seeker's family member, or a sponsor not recorded:
+        // everyone else's.
+        assert_eq!(
+            window(d(2025, 2, 1), "115", Some("87"), None, &rules).1,
+            d(2027, 2, 1)
+        );
+        assert_eq!(
+            window(d(2025, 2, 1), "114", None, None, &rules).1,
+            d(2027, 2, 1)
+        );
+        // The sponsor's basis says nothing for a person's own basis.
+        assert_eq!(
+            window(d(2025, 2, 1), "87", Some("90"), None, &rules).1,
+            d(2027, 2, 1)
         );
     }
 
@@ -188,8 +232,10 @@ mod tests {
     fn monthly_amounts_follow_the_age_band() {
         let w = (d(2025, 3, 15), d(2027, 3, 15));
         let child = d(2019, 5, 1);
+        // The 1st of March is before the window: paid from April.
+        assert_eq!(monthly(child, d(2025, 3, 1), w, MUNICIPAL_2023), 0.0);
         assert_eq!(
-            monthly(child, d(2025, 3, 1), w, MUNICIPAL_2023),
+            monthly(child, d(2025, 4, 1), w, MUNICIPAL_2023),
             6503.0 / 12.0
         );
         // Turns 7 on 1.5.2026: the 7-and-over rate from May.
@@ -206,8 +252,12 @@ mod tests {
             monthly(child, d(2027, 2, 1), w, MUNICIPAL_2023),
             1955.0 / 12.0
         );
-        // The month the window ends in is not paid: 24 twelfths, not 25.
-        assert_eq!(monthly(child, d(2027, 3, 1), w, MUNICIPAL_2023), 0.0);
+        // The month the window ends in is paid (its 1st is inside), the
+        // next is not: 24 twelfths, not 25.
+        assert_eq!(
+            monthly(child, d(2027, 3, 1), w, MUNICIPAL_2023),
+            1955.0 / 12.0
+        );
         assert_eq!(monthly(child, d(2027, 4, 1), w, MUNICIPAL_2023), 0.0);
     }
 

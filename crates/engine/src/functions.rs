@@ -9,7 +9,7 @@
 //! | `working_days_after(start, end[, rule])` | Finnish working days after `start` up to `end` (LsL 26 §: the day of receipt does not count); rule `EVES_OFF` (default: Christmas and Midsummer Eve are not working days, 150/1930 5 §) or `EVES_WORKING` |
 //! | `add_working_days(date, n)` | the `n`th working day after `date` |
 //! | `add_months(date, n)` | `date` plus `n` months, clamped to month end |
-//! | `compensation_end(home_date, permit_basis, citizenship_date)` | end (exclusive) of the flat-rate compensation window |
+//! | `compensation_end(home_date, permit_basis, citizenship_date[, sponsor_basis])` | end (exclusive) of the flat-rate compensation window; a family member's (114, 115 §) follows the sponsor's basis |
 //! | `compensation_month(birth, month_start, window_start, window_end[, recipient])` | the expected flat-rate compensation for that month, €: a twelfth of the yearly rate for each month from the one the window starts in to the one before it ends in; recipient `KUNTA` (default: the municipality's rates of the month's year, `[[compensation.rates]]` in peitto.toml) or `HVA` (the wellbeing county's share) |
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
@@ -136,10 +136,12 @@ fn compensation_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     let rules = peitto_domain::compensation::Durations::default();
     per_row::<Date32Type>(args, |a, i| {
         let basis = text_at(&a[1], i).unwrap_or_default();
+        let sponsor = a.get(3).and_then(|s| text_at(s, i));
         in_range(
             peitto_domain::compensation::window(
                 date_at(&a[0], i)?,
                 basis,
+                sponsor,
                 date_at(&a[2], i),
                 &rules,
             )
@@ -240,12 +242,14 @@ pub fn register(ctx: &SessionContext) {
         add_working_days,
     );
     udf("add_months", vec![Date32, Int64], Date32, add_months);
-    udf(
-        "compensation_end",
-        vec![Date32, Utf8, Date32],
-        Date32,
-        compensation_end,
-    );
+    ctx.register_udf(ScalarUDF::new_from_impl(
+        SimpleScalarUDF::new_with_signature(
+            "compensation_end",
+            with_optional_text(vec![Date32, Utf8, Date32]),
+            Date32,
+            Arc::new(compensation_end),
+        ),
+    ));
     register_compensation(ctx, peitto_domain::compensation::RateTable::default());
 }
 

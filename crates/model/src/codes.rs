@@ -184,6 +184,11 @@ code_list!(
             "110",
             "Tilapäinen suojelu: temporary protection with a home municipality, UlkL 110 §"
         ),
+        (
+            "114",
+            "Perheside: family member of a person granted protection, UlkL 114 § 1 mom"
+        ),
+        ("115", "Perheside: family member, UlkL 115 §"),
     ]
 );
 
@@ -285,6 +290,18 @@ code_list!(
         (
             "ILMAN_HUOLTAJAA",
             "Ilman huoltajaa tulleet: unaccompanied minors"
+        ),
+        (
+            "VASTAANOTTOON_VARAUTUMINEN",
+            "Kiintiöpakolaisten vastaanottoon varautuminen: preparing to receive quota refugees"
+        ),
+        (
+            "PALUUMUUTTOAVUSTUS",
+            "Paluumuuttoavustus: return-migration grant"
+        ),
+        (
+            "IHMISKAUPPA",
+            "Ihmiskaupan uhrit: compensation for victims of trafficking"
         ),
     ]
 );

@@ -514,6 +514,13 @@ pub static INTEGRATION_CLIENT: TableSpec = TableSpec {
             "Perheenjäsen: family member of a person with that basis",
         ),
         col(
+            "sponsor_permit_basis",
+            Kind::Code(&codes::PERMIT_BASIS),
+            A,
+            false,
+            "Perheenkokoajan oleskeluluvan peruste: the basis of the family member's sponsor, for permits under UlkL 114 and 115 §",
+        ),
+        col(
             "first_permit_date",
             Kind::Date,
             QI,

@@ -124,6 +124,12 @@ pub enum Refusal {
     /// A suppression policy asked for a planner's own query.
     #[error("own queries are released under cell-key policies only")]
     SuppressionPolicy,
+    /// A condition on person data finer than a declared classification.
+    #[error("{what}: a condition on person data compares only declared classes")]
+    FineCondition {
+        /// What is compared.
+        what: String,
+    },
 }
 
 impl Refusal {
@@ -155,6 +161,7 @@ impl Refusal {
             Refusal::JoinFanOut => "join_fan_out",
             Refusal::GridTooLarge { .. } => "grid_too_large",
             Refusal::SuppressionPolicy => "suppression_policy",
+            Refusal::FineCondition { .. } => "fine_condition",
         }
     }
 
@@ -168,7 +175,8 @@ impl Refusal {
             Refusal::PersonValueAggregate { function } => function.clone(),
             Refusal::Unsupported(what)
             | Refusal::MayFail { what }
-            | Refusal::NotAllowed { what } => what.clone(),
+            | Refusal::NotAllowed { what }
+            | Refusal::FineCondition { what } => what.clone(),
             Refusal::NoDomain { expr } | Refusal::MeasureNotDeclared { expr } => expr.clone(),
             Refusal::TableFunction { name } => name.clone(),
             Refusal::GridTooLarge { cells, max } => format!("{cells} > {max}"),

@@ -693,8 +693,21 @@ fn verdict(
             .map(|(found, _)| found)
         });
         for (k, found) in computed.into_iter().enumerate() {
+            let s = singles[k];
             for (&p, interval) in neighbours[k].iter().zip(found?) {
-                if !protects(release, p, interval) {
+                // What the singleton's person knows before anything is
+                // published: a cell holding theirs is at least their value.
+                // An interval no tighter than that tells them nothing, even
+                // if it is narrower than the protection asks (the rest of
+                // the cell is one small contribution): hiding more could
+                // not widen it.
+                let apriori = if is_within(release, s, p) {
+                    release.cells[s].value.max(lower_bound(release, policy, p))
+                } else {
+                    lower_bound(release, policy, p)
+                };
+                let down_ok = !short(release, p, interval, false) || interval.lower <= apriori;
+                if short(release, p, interval, true) || !down_ok {
                     failures.push(Failure {
                         cell: p,
                         interval,

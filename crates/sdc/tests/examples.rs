@@ -398,3 +398,42 @@ fn linked_tables_share_their_margin_cells_and_are_protected_together() {
         Err(peitto_sdc::SdcError::Inconsistent { .. })
     ));
 }
+
+#[test]
+fn a_cell_of_a_big_and_a_tiny_contribution_is_released_withheld() {
+    // Row A holds two persons: 1 000 € and 5 €. The first knows that the
+    // row holds at least their 1 000 € before anything is published, so no
+    // pattern can keep them from bounding it below by 1 000; withholding
+    // tells them nothing more, and the table is released withheld instead
+    // of "cannot be protected".
+    let rows = Dimension::flat("row", "Total", &["A", "B"]);
+    let cols = Dimension::flat("col", "Total", &["x", "y"]);
+    let one = |codes: &[&str], value: f64| Leaf {
+        codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+        value,
+        contributors: 1,
+        top: vec![value],
+    };
+    let many = |codes: &[&str], value: f64| Leaf {
+        codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+        value,
+        contributors: 20,
+        top: vec![value / 10.0, value / 12.0, value / 15.0],
+    };
+    let leaves = vec![
+        one(&["A", "x"], 1000.0),
+        one(&["A", "y"], 5.0),
+        many(&["B", "x"], 20_000.0),
+        many(&["B", "y"], 30_000.0),
+    ];
+    let mut r = Release::single("big-and-tiny", vec![rows, cols], &leaves, true).unwrap();
+    let policy = Policy::builtin("ely").unwrap();
+    let result = protect(&mut r, &policy).unwrap();
+    assert!(result.passed());
+    for codes in [["A", "x"], ["A", "y"], ["A", "Total"]] {
+        let i = r.find(&codes).unwrap();
+        assert!(r.cells[i].status.suppressed(), "{codes:?} published");
+    }
+    // The grand total is published and the audit agrees.
+    assert!(audit(&r, &policy).unwrap().passed());
+}

@@ -570,21 +570,33 @@ impl MunicipalityGen<'_> {
         for _ in 0..newcomers {
             let birth = random_date(self.rng, date(1960, 1, 1), date(2024, 1, 1));
             let person = self.factory.person(self.rng, birth, 0.0);
-            self.residence(&mut residence, &person, muni.clone())?;
             let permit = random_date(
                 self.rng,
                 date(2020, 6, 1).max(birth),
                 date(LAST_YEAR, 10, 1),
             );
             let home = permit.add_days(self.rng.random_range(10..120));
+            // A newcomer's first home municipality in Finland is this one,
+            // from the day recorded on the client record.
+            self.residence_from(&mut residence, &person, muni.clone(), home)?;
             let basis = pick(self.rng, &PERMIT_BASES);
             let family_member = self.rng.random_bool(0.3);
+            // A family member's own permit is for family ties (UlkL 114 §
+            // for the family of a person granted protection, 115 § for
+            // others); the sponsor's basis decides the compensation
+            // period. Temporary protection covers the family itself.
+            let (own_basis, sponsor) = match basis {
+                _ if !family_member || basis == "110" => (basis, V::Null),
+                "87" | "88" | "90" | "93" => ("114", V::Code(basis)),
+                _ => ("115", V::Code(basis)),
+            };
             clients.row(
                 self.rng,
                 &[
                     ("person_key", V::Hetu(person.hetu.clone())),
-                    ("permit_basis", V::Code(basis)),
+                    ("permit_basis", V::Code(own_basis)),
                     ("family_member", V::Bool(family_member)),
+                    ("sponsor_permit_basis", sponsor),
                     ("first_permit_date", V::Date(permit)),
                     ("home_municipality_date", V::Date(home)),
                     ("citizenship_date", V::Null),
@@ -686,14 +698,30 @@ impl MunicipalityGen<'_> {
             // actual-cost claims for some clients.
             let window = peitto_domain::compensation::window(
                 home,
-                basis,
+                own_basis,
+                Some(basis),
                 None,
                 &peitto_domain::compensation::Durations::default(),
             );
-            let mut year = home.ymd().0;
+            // KEHA pays the months whose 1st day falls in the window, so a
+            // year's payment covers its first to its last paid month.
+            let first_paid = {
+                let (y, m, d) = window.0.ymd();
+                let first = date(y, m, 1);
+                if d == 1 {
+                    first
+                } else {
+                    peitto_domain::add_months(first, 1)
+                }
+            };
+            let last_paid_end = {
+                let (y, m, _) = window.1.add_days(-1).ymd();
+                peitto_domain::add_months(date(y, m, 1), 1).add_days(-1)
+            };
+            let mut year = first_paid.ymd().0;
             while year <= LAST_YEAR {
-                let from = date(year, 1, 1).max(date(home.ymd().0, home.ymd().1, 1));
-                let to = date(year, 12, 31).min(window.1.add_days(-1));
+                let from = date(year, 1, 1).max(first_paid);
+                let to = date(year, 12, 31).min(last_paid_end);
                 if from > to || from >= period_end() {
                     break;
                 }
@@ -825,6 +853,17 @@ impl MunicipalityGen<'_> {
         let from = person
             .birth
             .max(random_date(self.rng, date(2000, 1, 1), date(2024, 1, 1)));
+        self.residence_from(sink, person, muni, from)
+    }
+
+    /// A residence period in `muni` from `from`, open-ended.
+    fn residence_from(
+        &mut self,
+        sink: &mut Sink,
+        person: &Person,
+        muni: V,
+        from: Date,
+    ) -> Result<(), SynthError> {
         sink.row(
             self.rng,
             &[

@@ -614,12 +614,23 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
             ("min" | "max", Some(Role::Date)) => Role::Date,
             ("min" | "max", Some(Role::Dim(d))) => Role::Dim(d.clone()),
             ("bool_and" | "bool_or", _) => Role::Dim(Domain::Bool),
+            // A person's number of records: a whole count, cut like days.
+            ("count", _) => Role::Measure(super::roles::Bounds {
+                lo: 0.0,
+                hi: super::ROW_CAP,
+                grain: super::conditions::Grain::Days,
+            }),
             _ => Role::Value,
         };
+        let from = parts
+            .first()
+            .map(|p| p.from.clone())
+            .filter(|f| !f.is_empty())
+            .unwrap_or_else(|| format!("{name}(…)"));
         cols.push(Col {
             role,
             person: true,
-            from: parts.first().map(|p| p.from.clone()).unwrap_or_default(),
+            from,
         });
     }
     Ok(Info {

@@ -6,6 +6,8 @@
 //! - [`roles`] owns the vocabulary: what each stored column may be used
 //!   for (dimension with a declared domain, measure with declared bounds,
 //!   date, join key) and the allowlist of total expressions over them;
+//! - [`conditions`] owns what a condition on person data may compare:
+//!   declared classes only (a month's start, a measure's bin edges);
 //! - [`grammar`] owns the grammar: which plan nodes may appear below,
 //!   at and above an aggregate over persons, and which measures it computes;
 //! - [`grid`] enumerates a released table's rows from the dimensions'
@@ -17,6 +19,7 @@
 //! time) and turns every failure into a [`QueryError`] that carries no
 //! text from DataFusion or Arrow: such text can hold stored values.
 
+pub mod conditions;
 pub mod grammar;
 pub mod grid;
 pub mod noise;
@@ -40,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 /// Most rows one person adds to one cell of a row count.
-const ROW_CAP: f64 = 10_000.0;
+pub(crate) const ROW_CAP: f64 = 10_000.0;
 
 /// Why a planner's query released nothing. No variant carries text from
 /// the engine.

@@ -10,6 +10,7 @@
 //! value), and anything not on the list is refused before the query runs.
 
 use super::Refusal;
+use super::conditions::{Grain, check_comparison};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{DFSchema, ScalarValue};
@@ -58,13 +59,16 @@ pub enum Domain {
     Literals(Vec<ScalarValue>),
 }
 
-/// Per-person contribution bounds of a measure.
+/// Per-person contribution bounds of a measure, and the bins a condition
+/// may cut it at.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
     /// Smallest contribution of one person to one cell.
     pub lo: f64,
     /// Largest contribution of one person to one cell.
     pub hi: f64,
+    /// Bin edges of conditions on it.
+    pub grain: Grain,
 }
 
 /// What a column or expression may be used for.
@@ -120,6 +124,7 @@ pub const MEASURES: &[(&str, &str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 1_000_000.0,
+            grain: Grain::Euros,
         },
     ),
     (
@@ -128,6 +133,7 @@ pub const MEASURES: &[(&str, &str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 3660.0,
+            grain: Grain::Days,
         },
     ),
     (
@@ -136,6 +142,7 @@ pub const MEASURES: &[(&str, &str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 10_000.0,
+            grain: Grain::Euros,
         },
     ),
     (
@@ -144,6 +151,7 @@ pub const MEASURES: &[(&str, &str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 1_000_000.0,
+            grain: Grain::Euros,
         },
     ),
     (
@@ -152,6 +160,7 @@ pub const MEASURES: &[(&str, &str, Bounds)] = &[
         Bounds {
             lo: -1_000_000.0,
             hi: 1_000_000.0,
+            grain: Grain::Euros,
         },
     ),
 ];
@@ -164,6 +173,7 @@ const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 3660.0,
+            grain: Grain::Days,
         },
     ),
     (
@@ -171,6 +181,7 @@ const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 3660.0,
+            grain: Grain::Days,
         },
     ),
     (
@@ -178,6 +189,7 @@ const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 100_000.0,
+            grain: Grain::Euros,
         },
     ),
 ];
@@ -348,12 +360,29 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
                     });
                 }
             };
-            derived(&[l, r], role)
+            let col = derived(&[l.clone(), r.clone()], role)?;
+            if !matches!(
+                b.op,
+                Operator::And
+                    | Operator::Or
+                    | Operator::Plus
+                    | Operator::Minus
+                    | Operator::Multiply
+                    | Operator::Divide
+                    | Operator::Modulo
+                    | Operator::IntegerDivide
+                    | Operator::StringConcat
+            ) {
+                check_comparison(b.op, &b.left, &b.right, &l, &r)?;
+            }
+            Ok(col)
         }
         Expr::Like(l) | Expr::SimilarTo(l) => {
             let a = person(&l.expr)?;
             let p = person(&l.pattern)?;
-            derived(&[a, p], Role::Dim(Domain::Bool))
+            let col = derived(&[a.clone(), p.clone()], Role::Dim(Domain::Bool))?;
+            check_comparison(Operator::LikeMatch, &l.expr, &l.pattern, &a, &p)?;
+            Ok(col)
         }
         Expr::IsNull(e) | Expr::IsNotNull(e) => {
             // Whether a key is set is harmless; it is still no expression of it.
@@ -380,14 +409,21 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
         }
         Expr::Between(b) => {
             let parts = [person(&b.expr)?, person(&b.low)?, person(&b.high)?];
-            derived(&parts, Role::Dim(Domain::Bool))
+            let col = derived(&parts, Role::Dim(Domain::Bool))?;
+            check_comparison(Operator::GtEq, &b.expr, &b.low, &parts[0], &parts[1])?;
+            check_comparison(Operator::LtEq, &b.expr, &b.high, &parts[0], &parts[2])?;
+            Ok(col)
         }
         Expr::InList(l) => {
             let mut parts = vec![person(&l.expr)?];
             for item in &l.list {
                 parts.push(person(item)?);
             }
-            derived(&parts, Role::Dim(Domain::Bool))
+            let col = derived(&parts, Role::Dim(Domain::Bool))?;
+            for (item, c) in l.list.iter().zip(&parts[1..]) {
+                check_comparison(Operator::Eq, &l.expr, item, &parts[0], c)?;
+            }
+            Ok(col)
         }
         Expr::Case(c) => case(c, schema, cols),
         Expr::Cast(c) => cast(&c.expr, c.field.data_type(), false, schema, cols),
@@ -520,12 +556,21 @@ fn case(
     cols: &[Col],
 ) -> Result<Col, Refusal> {
     let mut parts = Vec::new();
-    if let Some(e) = &c.expr {
-        parts.push(role_of(e, schema, cols)?);
+    let base = match &c.expr {
+        Some(e) => Some((e.as_ref(), role_of(e, schema, cols)?)),
+        None => None,
+    };
+    if let Some((_, b)) = &base {
+        parts.push(b.clone());
     }
     let mut results = Vec::new();
     for (when, then) in &c.when_then_expr {
-        parts.push(role_of(when, schema, cols)?);
+        let w = role_of(when, schema, cols)?;
+        // `CASE x WHEN v` compares x with v.
+        if let Some((e, b)) = &base {
+            check_comparison(Operator::Eq, e, when, b, &w)?;
+        }
+        parts.push(w);
         results.push(then.as_ref());
     }
     if let Some(e) = &c.else_expr {

@@ -90,8 +90,16 @@ fn operations_that_can_fail_on_data_are_refused_before_running() {
     ] {
         assert_eq!(refusal(sql), "may_fail", "{sql}");
     }
-    verdict("SELECT municipality_code, COUNT(*) FROM care_invoice_line WHERE billed_days / 7 > 1 GROUP BY 1").unwrap();
-    verdict("SELECT municipality_code, COUNT(*) FROM cw_placement WHERE TRY_CAST(provider_id AS INT) > 1 GROUP BY 1").unwrap();
+    // Total, so they cannot fail; but a condition on them is finer than a
+    // declared class (billed_days / 7 > 1.3 is billed_days > 9.1).
+    for sql in [
+        "SELECT municipality_code, COUNT(*) FROM care_invoice_line WHERE billed_days / 7 > 1 GROUP BY 1",
+        "SELECT municipality_code, COUNT(*) FROM cw_placement WHERE TRY_CAST(provider_id AS INT) > 1 GROUP BY 1",
+    ] {
+        assert_eq!(refusal(sql), "fine_condition", "{sql}");
+    }
+    verdict("SELECT municipality_code, COUNT(*) FROM care_invoice_line WHERE billed_days > 7 GROUP BY 1").unwrap();
+    verdict("SELECT municipality_code, COUNT(*) FROM cw_placement WHERE provider_id IS NOT NULL GROUP BY 1").unwrap();
 }
 
 #[test]
@@ -142,7 +150,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
     let none = rt
         .block_on(query(
             &engine,
-            "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date > DATE '2100-01-01' GROUP BY sex",
+            "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date >= DATE '2100-01-01' GROUP BY sex",
             &BTreeMap::new(),
             &policy,
             &Limits::default(),

@@ -1,0 +1,436 @@
+//! What a condition on person data may compare: declared classifications
+//! only, the way a table builder lets users filter.
+//!
+//! Noise keyed by the persons of a cell makes "the same persons give the
+//! same number" true, and that is itself an answer: a cell padded with
+//! known persons, plus a target only when a condition holds, changes or
+//! not. A condition at any precision (an amount above 1 234 €, a birth
+//! date on a given day) would turn that into a search for one person's
+//! value. So a condition over person data may only say which class of a
+//! declared classification a value is in: a code, a year, quarter, month
+//! or age; a date on or past the start of a month; a measure past one of
+//! its declared bin edges ([`Grain`]); a date against another date moved
+//! by whole months or a day count on the grid. Days and weeks of a date
+//! are for grouping (the grid withholds small cells), not for conditions. What a padded query can
+//! then learn is whether a combination of declared classes is empty, the
+//! most a table builder on classifications discloses.
+
+use super::Refusal;
+use super::roles::{Col, Domain, Role, literal, strip};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::logical_expr::{Expr, Operator};
+use peitto_model::Date;
+
+/// The bins a measure may be cut at in a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// Counts of days: each day up to a month, then [`DAY_EDGES`].
+    Days,
+    /// Euros: 0 and 1, 2 and 5 times a power of ten (either sign).
+    Euros,
+}
+
+/// Day counts past a month that conditions may cut at: the statutory
+/// limits (LsL 26 §: 7 working days, 3 months) and the usual durations.
+pub const DAY_EDGES: &[i64] = &[
+    42, 45, 60, 90, 120, 150, 180, 270, 365, 540, 730, 1095, 1461, 1826, 3653,
+];
+
+impl Grain {
+    /// Whether `x` is a bin edge of this grain.
+    #[must_use]
+    pub fn is_edge(self, x: f64) -> bool {
+        if !x.is_finite() {
+            return false;
+        }
+        match self {
+            Grain::Days => x.fract() == 0.0 && day_edge(x as i64),
+            Grain::Euros => {
+                let a = x.abs();
+                if a == 0.0 {
+                    return true;
+                }
+                let mut scale = 1.0;
+                while scale <= 1e9 {
+                    if [1.0, 2.0, 5.0].iter().any(|m| (m * scale - a).abs() < 1e-9) {
+                        return true;
+                    }
+                    scale *= 10.0;
+                }
+                false
+            }
+        }
+    }
+
+    /// The edges in a form any language reads: for `peitto tables`.
+    #[must_use]
+    pub fn edges_text(self) -> String {
+        match self {
+            Grain::Days => {
+                let rest: Vec<String> = DAY_EDGES.iter().map(ToString::to_string).collect();
+                format!("0–31, {}", rest.join(", "))
+            }
+            Grain::Euros => "0, ±1·10ⁿ, ±2·10ⁿ, ±5·10ⁿ".to_owned(),
+        }
+    }
+
+    /// The edges nearest `x`, for the refusal's hint.
+    #[must_use]
+    pub fn near(self, x: f64) -> (f64, f64) {
+        let mut below = f64::NEG_INFINITY;
+        let mut above = f64::INFINITY;
+        let candidates: Vec<f64> = match self {
+            Grain::Days => (0..=31)
+                .chain(DAY_EDGES.iter().copied())
+                .map(|d| d as f64)
+                .collect(),
+            Grain::Euros => {
+                let mut v = vec![0.0];
+                let mut scale = 1.0;
+                while scale <= 1e9 {
+                    for m in [1.0, 2.0, 5.0] {
+                        v.push(m * scale);
+                        v.push(-m * scale);
+                    }
+                    scale *= 10.0;
+                }
+                v
+            }
+        };
+        for c in candidates {
+            if c <= x && c > below {
+                below = c;
+            }
+            if c >= x && c < above {
+                above = c;
+            }
+        }
+        (below, above)
+    }
+}
+
+fn day_edge(d: i64) -> bool {
+    (0..=31).contains(&d) || DAY_EDGES.contains(&d)
+}
+
+fn refuse(what: String) -> Refusal {
+    Refusal::FineCondition { what }
+}
+
+/// Whether a comparison `left op right` may stand where person data is
+/// compared (a `WHERE`, `FILTER`, `CASE WHEN`, `BETWEEN`, `IN` or join
+/// condition).
+///
+/// # Errors
+/// [`Refusal::FineCondition`] naming what is compared too finely.
+pub fn check_comparison(
+    op: Operator,
+    left: &Expr,
+    right: &Expr,
+    l: &Col,
+    r: &Col,
+) -> Result<(), Refusal> {
+    if !l.person && !r.person {
+        return Ok(());
+    }
+    // Two dates of a person against each other give a duration: it may be
+    // moved by whole months or by days on the grid. Anything else compared
+    // with a constant or a class may be moved by whole months only: a date
+    // moved by 14 days and compared with the 1st of a month is compared
+    // with the 18th.
+    let duration = l.person && r.person && l.role == Role::Date && r.role == Role::Date;
+    // Name what is compared by the query's own words where no stored
+    // column stands behind it.
+    let named = |c: &Col, e: &Expr| Col {
+        from: if c.from.is_empty() {
+            e.schema_name().to_string()
+        } else {
+            c.from.clone()
+        },
+        ..c.clone()
+    };
+    let (l, r) = (&named(l, left), &named(r, right));
+    for (c, e) in [(l, left), (r, right)] {
+        if !c.person {
+            continue;
+        }
+        if finer_than_a_month(&c.role) {
+            return Err(refuse(format!(
+                "{} (days and weeks of a date are grouped by, not compared)",
+                c.from
+            )));
+        }
+        if !dates_on_month_edges(e) {
+            return Err(refuse(format!(
+                "{} with a date that is not the first or last day of a month",
+                c.from
+            )));
+        }
+        let shifts_ok = if duration {
+            shifts_on_grid(e)
+        } else {
+            !shifts_by_days(e)
+        };
+        if !shifts_ok {
+            return Err(refuse(format!("{} moved by days or by a constant", c.from)));
+        }
+    }
+    if is_dim(&l.role) && is_dim(&r.role) {
+        return Ok(());
+    }
+    match (l.person, r.person) {
+        (true, true) if duration => Ok(()),
+        (true, true) => Err(refuse(format!("{} against {}", l.from, r.from))),
+        (true, false) => against_constant(op, right, l),
+        (false, true) => against_constant(mirror(op), left, r),
+        (false, false) => Ok(()),
+    }
+}
+
+/// `op` with its sides swapped.
+fn mirror(op: Operator) -> Operator {
+    match op {
+        Operator::Lt => Operator::Gt,
+        Operator::LtEq => Operator::GtEq,
+        Operator::Gt => Operator::Lt,
+        Operator::GtEq => Operator::LtEq,
+        other => other,
+    }
+}
+
+fn is_dim(role: &Role) -> bool {
+    matches!(role, Role::Dim(_))
+}
+
+/// Date parts that, with the year and month, give the day itself (a birth
+/// date): a grid may be cut by them, where small cells are withheld, but a
+/// condition on them would pick out one day's persons.
+fn finer_than_a_month(role: &Role) -> bool {
+    matches!(
+        role,
+        Role::Dim(Domain::Days | Domain::Weeks | Domain::Weekdays { .. })
+    )
+}
+
+/// A person-level value `p` compared with the public side `other`.
+fn against_constant(op: Operator, other: &Expr, p: &Col) -> Result<(), Refusal> {
+    match &p.role {
+        Role::Dim(_) => Ok(()),
+        Role::Date => {
+            let Some(day) = date_of(other) else {
+                return Err(refuse(format!(
+                    "{} against a value that is not a date",
+                    p.from
+                )));
+            };
+            let (y, m, d) = day.ymd();
+            let ok = match op {
+                Operator::Lt | Operator::GtEq => d == 1,
+                Operator::LtEq | Operator::Gt => last_of_month(day),
+                _ => false,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(refuse(format!(
+                    "{} {op} {y:04}-{m:02}-{d:02} (a date is compared only at the start or end of a month)",
+                    p.from
+                )))
+            }
+        }
+        Role::Measure(b) => {
+            let x = value_of(other, &DataType::Float64).and_then(|v| match v {
+                ScalarValue::Float64(Some(x)) => Some(x),
+                _ => None,
+            });
+            match x {
+                Some(x) if b.grain.is_edge(x) => Ok(()),
+                Some(x) => {
+                    let (lo, hi) = b.grain.near(x);
+                    Err(refuse(format!(
+                        "{} {op} {x} (bin edges near it: {lo} and {hi})",
+                        p.from
+                    )))
+                }
+                None => Err(refuse(format!(
+                    "{} against a value that is not a number",
+                    p.from
+                ))),
+            }
+        }
+        _ => Err(refuse(p.from.clone())),
+    }
+}
+
+fn last_of_month(day: Date) -> bool {
+    let (y, m, d) = day.ymd();
+    d == peitto_model::date::days_in_month(y, m)
+}
+
+/// The calendar day a constant expression is, if it is a whole day (a
+/// timestamp past midnight is not).
+fn date_of(expr: &Expr) -> Option<Date> {
+    let v = value_of(expr, &DataType::Date32)?;
+    let ScalarValue::Date32(Some(d)) = v else {
+        return None;
+    };
+    let original = constant_of(expr)?;
+    if matches!(
+        original.data_type(),
+        DataType::Timestamp(..) | DataType::Date64
+    ) {
+        let back = ScalarValue::Date32(Some(d))
+            .cast_to(&original.data_type())
+            .ok()?;
+        if back != original {
+            return None;
+        }
+    }
+    Some(Date(d))
+}
+
+/// Whether every date written in `expr` is the first or last day of a
+/// month (`age_at(birth_date, DATE '2025-03-17')` would cut at a day).
+fn dates_on_month_edges(expr: &Expr) -> bool {
+    !expr
+        .exists(|e| {
+            Ok(match e {
+                Expr::Literal(v, _) => match v {
+                    ScalarValue::Date32(Some(d)) => {
+                        let day = Date(*d);
+                        day.ymd().2 != 1 && !last_of_month(day)
+                    }
+                    ScalarValue::Date64(_)
+                    | ScalarValue::TimestampSecond(..)
+                    | ScalarValue::TimestampMillisecond(..)
+                    | ScalarValue::TimestampMicrosecond(..)
+                    | ScalarValue::TimestampNanosecond(..) => true,
+                    _ => false,
+                },
+                _ => false,
+            })
+        })
+        .unwrap_or(true)
+}
+
+/// Whether `expr` moves something by days (an interval with days, a whole
+/// number added or taken, working days).
+fn shifts_by_days(expr: &Expr) -> bool {
+    expr.exists(|e| {
+        Ok(match e {
+            Expr::BinaryExpr(b) if matches!(b.op, Operator::Plus | Operator::Minus) => {
+                [&b.left, &b.right]
+                    .iter()
+                    .filter_map(|s| literal(s))
+                    .any(|v| match v {
+                        ScalarValue::IntervalYearMonth(_) => false,
+                        ScalarValue::IntervalMonthDayNano(Some(x)) => {
+                            x.days != 0 || x.nanoseconds != 0
+                        }
+                        _ => true,
+                    })
+            }
+            Expr::ScalarFunction(f) => f.func.name().eq_ignore_ascii_case("add_working_days"),
+            _ => false,
+        })
+    })
+    .unwrap_or(true)
+}
+
+/// The value of a constant expression.
+fn constant_of(expr: &Expr) -> Option<ScalarValue> {
+    use datafusion::logical_expr::simplify::SimplifyContext;
+    use datafusion::optimizer::simplify_expressions::ExprSimplifier;
+    let v = match literal(expr) {
+        Some(v) => v.clone(),
+        None => match ExprSimplifier::new(SimplifyContext::default()).simplify(expr.clone()) {
+            Ok(Expr::Literal(v, _)) => v,
+            _ => return None,
+        },
+    };
+    (!v.is_null()).then_some(v)
+}
+
+/// The value of a constant expression, converted to `to`.
+fn value_of(expr: &Expr, to: &DataType) -> Option<ScalarValue> {
+    constant_of(expr)?.cast_to(to).ok()
+}
+
+/// Whether every shift of a date inside `expr` is by whole months or by a
+/// day count on the grid ([`Grain::Days`]).
+fn shifts_on_grid(expr: &Expr) -> bool {
+    !strip(expr)
+        .exists(|e| {
+            Ok(match e {
+                Expr::BinaryExpr(b) if matches!(b.op, Operator::Plus | Operator::Minus) => {
+                    [&b.left, &b.right]
+                        .iter()
+                        .filter_map(|s| literal(s))
+                        .any(|v| !shift_on_grid(v))
+                }
+                Expr::ScalarFunction(f)
+                    if f.func.name().eq_ignore_ascii_case("add_working_days") =>
+                {
+                    f.args
+                        .get(1)
+                        .and_then(literal)
+                        .and_then(|v| v.cast_to(&DataType::Int64).ok())
+                        .is_none_or(|v| !matches!(v, ScalarValue::Int64(Some(n)) if day_edge(n)))
+                }
+                _ => false,
+            })
+        })
+        .unwrap_or(true)
+}
+
+/// Whether a literal a date is moved by is whole months or days on the grid.
+fn shift_on_grid(v: &ScalarValue) -> bool {
+    match v {
+        ScalarValue::IntervalYearMonth(Some(_)) => true,
+        ScalarValue::IntervalDayTime(Some(x)) => {
+            x.milliseconds == 0 && day_edge(i64::from(x.days).abs())
+        }
+        ScalarValue::IntervalMonthDayNano(Some(x)) => {
+            x.nanoseconds == 0
+                && (x.days == 0 || (x.months == 0 && day_edge(i64::from(x.days).abs())))
+        }
+        ScalarValue::Int8(Some(_))
+        | ScalarValue::Int16(Some(_))
+        | ScalarValue::Int32(Some(_))
+        | ScalarValue::Int64(Some(_)) => v
+            .cast_to(&DataType::Int64)
+            .ok()
+            .is_some_and(|n| matches!(n, ScalarValue::Int64(Some(n)) if day_edge(n.abs()))),
+        // Numbers added to a measure (not a date) are not shifts of a date.
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn euro_edges_are_one_two_five_series() {
+        for x in [0.0, 1.0, 2.0, 5.0, 10.0, 500.0, 1000.0, -2000.0, 50_000.0] {
+            assert!(Grain::Euros.is_edge(x), "{x}");
+        }
+        for x in [3.0, 1234.0, 999.0, 0.5, 1500.0, f64::NAN] {
+            assert!(!Grain::Euros.is_edge(x), "{x}");
+        }
+        assert_eq!(Grain::Euros.near(1234.0), (1000.0, 2000.0));
+    }
+
+    #[test]
+    fn day_edges_are_each_day_of_a_month_then_the_usual_durations() {
+        for x in [0.0, 7.0, 14.0, 31.0, 90.0, 365.0] {
+            assert!(Grain::Days.is_edge(x), "{x}");
+        }
+        for x in [32.0, 89.0, 7.5, 366.0] {
+            assert!(!Grain::Days.is_edge(x), "{x}");
+        }
+        assert_eq!(Grain::Days.near(100.0), (90.0, 120.0));
+    }
+}

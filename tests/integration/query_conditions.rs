@@ -1,0 +1,115 @@
+//! Conditions on person data say only which declared class a value is in.
+//!
+//! The cell key method gives the same persons the same number, so a cell
+//! padded with known persons, plus a target only when a condition holds,
+//! answers whether the condition holds: the published number changes or
+//! not. With conditions of any precision that searches one person's value
+//! (an amount to the euro in a few dozen queries). These attacks try every
+//! form of a fine condition; the coarse forms a planner needs still run.
+
+use crate::query_model::{assert_refused, run, unique_birth_date};
+
+#[test]
+fn the_padding_search_for_one_persons_amount_is_refused() {
+    let d = unique_birth_date();
+    for t in ["1234", "1234.5", "999"] {
+        // Five or more known persons (a municipality's) published either
+        // way, and the target added only when its amount passes t.
+        assert_refused(
+            &format!(
+                "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE s.municipality_code = '285' OR (p.birth_date = DATE '{d}' AND s.amount_eur > {t})"
+            ),
+            &[],
+            &["fine_condition"],
+        );
+        // The same search in a measure's filter or a CASE.
+        assert_refused(
+            &format!(
+                "SELECT COUNT(DISTINCT s.person_key) FILTER (WHERE s.municipality_code = '285' OR s.amount_eur > {t}) AS n FROM service_decision s"
+            ),
+            &[],
+            &["fine_condition"],
+        );
+        assert_refused(
+            &format!(
+                "SELECT CASE WHEN amount_eur > {t} THEN 'a' ELSE 'b' END AS bin, COUNT(DISTINCT person_key) AS n FROM service_decision GROUP BY 1"
+            ),
+            &[],
+            &["fine_condition"],
+        );
+    }
+}
+
+#[test]
+fn dates_are_compared_only_at_month_boundaries() {
+    let d = unique_birth_date();
+    for sql in [
+        format!("SELECT sex, COUNT(*) AS n FROM person WHERE birth_date = DATE '{d}' GROUP BY sex"),
+        format!("SELECT sex, COUNT(*) AS n FROM person WHERE birth_date <= DATE '{d}' GROUP BY sex"),
+        "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date < DATE '2012-03-17' GROUP BY sex".into(),
+        "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date BETWEEN DATE '2012-03-01' AND DATE '2012-03-17' GROUP BY sex".into(),
+        "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date IN (DATE '2012-03-01') GROUP BY sex".into(),
+        "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date <> DATE '2012-03-01' GROUP BY sex".into(),
+        // A day of the month, a week or a weekday picks out days.
+        "SELECT sex, COUNT(*) AS n FROM person WHERE EXTRACT(DAY FROM birth_date) = 17 GROUP BY sex".into(),
+        "SELECT sex, COUNT(*) AS n FROM person WHERE EXTRACT(WEEK FROM birth_date) = 11 AND EXTRACT(DOW FROM birth_date) = 3 GROUP BY sex".into(),
+        // Moved by a day count off the grid, then compared.
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE received_date + INTERVAL '33 days' > decision_date GROUP BY 1".into(),
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE add_working_days(received_date, 33) > decision_date GROUP BY 1".into(),
+    ] {
+        assert_refused(&sql, &[], &["fine_condition"]);
+    }
+    // What planners write: years, months, periods overlapping a year.
+    for sql in [
+        "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date >= DATE '2010-01-01' AND birth_date <= DATE '2012-12-31' GROUP BY sex",
+        "SELECT form, COUNT(*) AS n FROM cw_placement WHERE start <= DATE '2025-12-31' AND (\"end\" IS NULL OR \"end\" >= DATE '2025-01-01') GROUP BY form",
+        "SELECT form, COUNT(*) AS n FROM cw_placement WHERE start BETWEEN DATE '2025-01-01' AND DATE '2025-06-30' GROUP BY form",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE received_date + INTERVAL '7 days' > decision_date GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_months(received_date, 3) GROUP BY 1",
+        "SELECT EXTRACT(MONTH FROM received_date) AS m, COUNT(*) AS n FROM cw_notification WHERE EXTRACT(YEAR FROM received_date) = 2025 GROUP BY 1",
+        // Days are grouped by; the grid withholds the small cells.
+        "SELECT EXTRACT(DOW FROM received_date) AS d, COUNT(*) AS n FROM cw_notification GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
+
+#[test]
+fn measures_are_cut_only_at_their_bin_edges() {
+    for sql in [
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur > 1234 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur BETWEEN 100 AND 250 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur IN (1234.5, 100) GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur >= 1000.01 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE CAST(amount_eur AS DOUBLE) > 300 GROUP BY 1",
+        // Arithmetic would move the edge: 3 × amount > 1000 is amount > 333.3.
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur * 3 > 1000 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur + 766 > 2000 GROUP BY 1",
+        // Two values of a person against each other.
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.amount_eur > l.unit_price GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 33 GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 33 GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    for sql in [
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur > 1000 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur BETWEEN 100 AND 200 GROUP BY 1",
+        "SELECT domain, CASE WHEN amount_eur < 500 THEN 'small' WHEN amount_eur < 5000 THEN 'medium' ELSE 'large' END AS size, COUNT(*) AS n FROM service_decision GROUP BY 1, 2",
+        "SELECT outcome, COUNT(*) FILTER (WHERE working_days_after(received_date, decision_date) <= 7) AS n FROM cw_notification GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 30 GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
+
+#[test]
+fn a_refusal_for_a_fine_condition_does_not_depend_on_the_data() {
+    // The same condition on a birth date one person has and on one nobody
+    // has: the same refusal, only the date in it differs.
+    let d = unique_birth_date();
+    let sql = "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date = DATE '{d}' GROUP BY sex";
+    let present = run(&sql.replace("{d}", &d), &[]).unwrap_err();
+    let absent = run(&sql.replace("{d}", "1901-01-01"), &[]).unwrap_err();
+    assert_eq!(present.replace(&d, "D"), absent.replace("1901-01-01", "D"));
+}
