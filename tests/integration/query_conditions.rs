@@ -89,6 +89,11 @@ fn measures_are_cut_only_at_their_bin_edges() {
         "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.amount_eur > l.unit_price GROUP BY 1",
         "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 33 GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 33 GROUP BY 1",
+        // Each day is not a class: an isolated person's 6 billed days
+        // would be read exactly (found by a black-box attacker).
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days = 6 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 5 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur = 1000 GROUP BY 1",
     ] {
         assert_refused(sql, &[], &["fine_condition"]);
     }
@@ -98,6 +103,8 @@ fn measures_are_cut_only_at_their_bin_edges() {
         "SELECT domain, CASE WHEN amount_eur < 500 THEN 'small' WHEN amount_eur < 5000 THEN 'medium' ELSE 'large' END AS size, COUNT(*) AS n FROM service_decision GROUP BY 1, 2",
         "SELECT outcome, COUNT(*) FILTER (WHERE working_days_after(received_date, decision_date) <= 7) AS n FROM cw_notification GROUP BY 1",
         "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 30 GROUP BY 1",
+        // A person's number of records is a class of its own.
+        "SELECT CASE WHEN n = 1 THEN 'one' WHEN n = 2 THEN 'two' ELSE 'more' END AS placements, COUNT(*) AS children FROM (SELECT person_key, COUNT(*) AS n FROM cw_placement GROUP BY person_key) t GROUP BY 1",
     ] {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
     }

@@ -9,7 +9,7 @@
 //! value. So a condition over person data may only say which class of a
 //! declared classification a value is in: a code, a year, quarter, month
 //! or age; a date on or past the start of a month; a measure past one of
-//! its declared bin edges ([`Grain`]); a date against another date moved
+//! its declared bin edges ([`Grain`], never equal to a value); a date against another date moved
 //! by whole months or a day count on the grid. Days and weeks of a date
 //! are for grouping (the grid withholds small cells), not for conditions. What a padded query can
 //! then learn is whether a combination of declared classes is empty, the
@@ -26,16 +26,23 @@ use peitto_model::Date;
 /// The bins a measure may be cut at in a condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grain {
-    /// Counts of days: each day up to a month, then [`DAY_EDGES`].
+    /// Counts of days: weeks up to a month, then the usual durations
+    /// ([`DAY_EDGES`]).
     Days,
     /// Euros: 0 and 1, 2 and 5 times a power of ten (either sign).
     Euros,
+    /// A person's number of records: each number up to ten, then 1, 2 and 5
+    /// times a power of ten; the only grain that may be compared for
+    /// equality (children by their number of placements).
+    Count,
 }
 
-/// Day counts past a month that conditions may cut at: the statutory
-/// limits (LsL 26 §: 7 working days, 3 months) and the usual durations.
+/// Day counts conditions may cut at: the statutory limits (LsL 26 §: 7
+/// working days, 3 months) and the usual durations. Not every day: an
+/// isolated person's 6 billed days would be read exactly.
 pub const DAY_EDGES: &[i64] = &[
-    42, 45, 60, 90, 120, 150, 180, 270, 365, 540, 730, 1095, 1461, 1826, 3653,
+    0, 7, 14, 21, 28, 30, 31, 42, 45, 60, 90, 120, 150, 180, 270, 365, 540, 730, 1095, 1461, 1826,
+    3653,
 ];
 
 impl Grain {
@@ -45,22 +52,20 @@ impl Grain {
         if !x.is_finite() {
             return false;
         }
-        match self {
-            Grain::Days => x.fract() == 0.0 && day_edge(x as i64),
-            Grain::Euros => {
-                let a = x.abs();
-                if a == 0.0 {
+        let one_two_five = |a: f64| {
+            let mut scale = 1.0;
+            while scale <= 1e9 {
+                if [1.0, 2.0, 5.0].iter().any(|m| (m * scale - a).abs() < 1e-9) {
                     return true;
                 }
-                let mut scale = 1.0;
-                while scale <= 1e9 {
-                    if [1.0, 2.0, 5.0].iter().any(|m| (m * scale - a).abs() < 1e-9) {
-                        return true;
-                    }
-                    scale *= 10.0;
-                }
-                false
+                scale *= 10.0;
             }
+            false
+        };
+        match self {
+            Grain::Days => x.fract() == 0.0 && day_edge(x as i64),
+            Grain::Euros => x == 0.0 || one_two_five(x.abs()),
+            Grain::Count => x.fract() == 0.0 && ((0.0..=10.0).contains(&x) || one_two_five(x)),
         }
     }
 
@@ -69,10 +74,11 @@ impl Grain {
     pub fn edges_text(self) -> String {
         match self {
             Grain::Days => {
-                let rest: Vec<String> = DAY_EDGES.iter().map(ToString::to_string).collect();
-                format!("0–31, {}", rest.join(", "))
+                let all: Vec<String> = DAY_EDGES.iter().map(ToString::to_string).collect();
+                all.join(", ")
             }
             Grain::Euros => "0, ±1·10ⁿ, ±2·10ⁿ, ±5·10ⁿ".to_owned(),
+            Grain::Count => "0–10, 1·10ⁿ, 2·10ⁿ, 5·10ⁿ".to_owned(),
         }
     }
 
@@ -82,9 +88,13 @@ impl Grain {
         let mut below = f64::NEG_INFINITY;
         let mut above = f64::INFINITY;
         let candidates: Vec<f64> = match self {
-            Grain::Days => (0..=31)
-                .chain(DAY_EDGES.iter().copied())
-                .map(|d| d as f64)
+            Grain::Days => DAY_EDGES.iter().map(|&d| d as f64).collect(),
+            Grain::Count => (0..=10)
+                .map(f64::from)
+                .chain((1..=9).flat_map(|k| {
+                    let scale = 10f64.powi(k);
+                    [scale, 2.0 * scale, 5.0 * scale]
+                }))
                 .collect(),
             Grain::Euros => {
                 let mut v = vec![0.0];
@@ -112,7 +122,7 @@ impl Grain {
 }
 
 fn day_edge(d: i64) -> bool {
-    (0..=31).contains(&d) || DAY_EDGES.contains(&d)
+    DAY_EDGES.contains(&d)
 }
 
 fn refuse(what: String) -> Refusal {
@@ -241,6 +251,16 @@ fn against_constant(op: Operator, other: &Expr, p: &Col) -> Result<(), Refusal> 
             }
         }
         Role::Measure(b) => {
+            let ranged = matches!(
+                op,
+                Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq
+            );
+            if !ranged && b.grain != Grain::Count {
+                return Err(refuse(format!(
+                    "{} {op} (a measure is cut at its bin edges with <, <=, > or >=, not compared for equality)",
+                    p.from
+                )));
+            }
             let x = value_of(other, &DataType::Float64).and_then(|v| match v {
                 ScalarValue::Float64(Some(x)) => Some(x),
                 _ => None,
@@ -424,11 +444,11 @@ mod tests {
     }
 
     #[test]
-    fn day_edges_are_each_day_of_a_month_then_the_usual_durations() {
+    fn day_edges_are_weeks_then_the_usual_durations() {
         for x in [0.0, 7.0, 14.0, 31.0, 90.0, 365.0] {
             assert!(Grain::Days.is_edge(x), "{x}");
         }
-        for x in [32.0, 89.0, 7.5, 366.0] {
+        for x in [5.0, 6.0, 32.0, 89.0, 7.5, 366.0] {
             assert!(!Grain::Days.is_edge(x), "{x}");
         }
         assert_eq!(Grain::Days.near(100.0), (90.0, 120.0));

@@ -614,11 +614,11 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
             ("min" | "max", Some(Role::Date)) => Role::Date,
             ("min" | "max", Some(Role::Dim(d))) => Role::Dim(d.clone()),
             ("bool_and" | "bool_or", _) => Role::Dim(Domain::Bool),
-            // A person's number of records: a whole count, cut like days.
+            // A person's number of records: a whole count.
             ("count", _) => Role::Measure(super::roles::Bounds {
                 lo: 0.0,
                 hi: super::ROW_CAP,
-                grain: super::conditions::Grain::Days,
+                grain: super::conditions::Grain::Count,
             }),
             _ => Role::Value,
         };

@@ -57,7 +57,7 @@ fn identifiers_only_join_and_count() {
 #[test]
 fn measures_are_declared_and_classified() {
     let checked = verdict(
-        "SELECT municipality_code, COUNT(DISTINCT person_key) AS a, COUNT(*) AS b, SUM(CASE WHEN billed_days > 5 THEN 10 ELSE 0 END) AS c, SUM(amount_eur) AS d, AVG(unit_price) FILTER (WHERE billed_days > 0) AS e FROM care_invoice_line GROUP BY 1",
+        "SELECT municipality_code, COUNT(DISTINCT person_key) AS a, COUNT(*) AS b, SUM(CASE WHEN billed_days > 7 THEN 10 ELSE 0 END) AS c, SUM(amount_eur) AS d, AVG(unit_price) FILTER (WHERE billed_days > 0) AS e FROM care_invoice_line GROUP BY 1",
     )
     .unwrap();
     let m: Vec<&Measure> = checked.aggregates[0]
