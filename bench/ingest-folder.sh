@@ -4,7 +4,9 @@
 # beside DuckDB reading the same CSV files into Parquet (one COPY per file,
 # in one process). Then the same folder again (each file recognised as
 # already in the store). Wall time, CPU time (user + sys) and peak resident
-# memory of each; prints a Markdown table for BENCHMARKS.md.
+# memory of each, and the serial end of each peitto run (commit, person
+# merge, flushes: the report's `timings`) as a share of its wall time;
+# prints a Markdown table for BENCHMARKS.md.
 #
 #   bash bench/ingest-folder.sh                # scale 1340 (about 3.4 GB)
 #   SCALE=50 bash bench/ingest-folder.sh       # a quick look
@@ -46,6 +48,15 @@ else:
 PY
 RESULTS="$WORK/folder-results-$SCALE.tsv"
 : > "$RESULTS"
+SERIAL="$WORK/folder-serial-$SCALE.tsv"
+: > "$SERIAL"
+# label → appends "label files supersede persons durable serial_end" (seconds)
+# from the newest ingest report of $PROJECT to $SERIAL
+serial_end() {
+  local report
+  report=$(ls -t "$PROJECT"/audit/ingest/ingest-*.json | head -1)
+  jq -r --arg l "$1" '.timings | [$l, .files_s, .supersede_s, .persons_s, .durable_s, .serial_end_s] | @tsv' "$report" >> "$SERIAL"
+}
 timed() { # label command... → appends "label wall cpu peak_kib" to $RESULTS
   local label=$1; shift
   sync
@@ -64,7 +75,16 @@ PLAN="$WORK/duck-options-$SCALE.json"
 [ -f "$PLAN" ] || "$WORK/venv/bin/python" "$WORK/duck_folder.py" discover "$DATA" "$WORK/duck-folder" "$PLAN"
 if [ "${SKIP_PEITTO:-}" != 1 ]; then
   timed "peitto ingest (folder: CSV and XLSX)" "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA"
+  serial_end "peitto ingest (folder: CSV and XLSX)"
+  # The same, one file after another (as before files were converted in
+  # parallel), into a project of its own, for the gain on this machine now.
+  rm -rf "$PROJECT-serial"
+  "$PEITTO" --lang en init "$PROJECT-serial" >/dev/null
+  PEITTO_INGEST_FILES_AT_ONCE=1 timed "peitto ingest (folder, one file at a time)" "$PEITTO" --lang en --project "$PROJECT-serial" ingest "$DATA"
+  PROJECT="$PROJECT-serial" serial_end "peitto ingest (folder, one file at a time)"
+  rm -rf "$PROJECT-serial"
   timed "peitto ingest (same folder again)" "$PEITTO" --lang en --project "$PROJECT" ingest "$DATA"
+  serial_end "peitto ingest (same folder again)"
 fi
 timed "DuckDB COPY per CSV file" "$WORK/venv/bin/python" "$WORK/duck_folder.py" run "$DATA" "$WORK/duck-folder" "$PLAN"
 csv_bytes=$(find "$DATA" -name '*.csv' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
@@ -76,3 +96,12 @@ echo
 echo "| run | wall | CPU (user + sys) | peak memory |"
 echo "|---|---:|---:|---:|"
 awk -F'\t' '{ printf "| %s | %.1f s | %.1f s | %.0f MB |\n", $1, $2, $3, $4 / 1024 }' "$RESULTS"
+if [ -s "$SERIAL" ]; then
+  echo
+  echo "Serial end of each peitto run (from its report's timings; share of the run's wall time above):"
+  echo
+  echo "| run | files | commit: supersede | persons | durable | serial end | share of wall |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' 'NR == FNR { wall[$1] = $2; next }
+    { printf "| %s | %.1f s | %.2f s | %.2f s | %.2f s | %.2f s | %.1f %% |\n", $1, $2, $3, $4, $5, $6, 100 * $6 / wall[$1] }' "$RESULTS" "$SERIAL"
+fi

@@ -255,5 +255,21 @@ mod tests {
         let reference: HashSet<u128> = parts.iter().flatten().copied().collect();
         assert_eq!(merged.len(), reference.len());
         assert!(reference.iter().all(|&k| merged.contains(k)));
+        // As the commit merges staged parts: each part's keys kept as a
+        // list in its set's slot order, and added to one growing set.
+        let lists: Vec<Vec<u128>> = sets.iter().map(|s| s.iter().collect()).collect();
+        drop(sets);
+        let started = std::time::Instant::now();
+        let mut extended = KeySet::new();
+        for list in lists.into_iter().rev() {
+            extended.extend(list);
+        }
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(20),
+            "adding the lists took {took:?}"
+        );
+        assert_eq!(extended.len(), reference.len());
+        assert!(reference.iter().all(|&k| extended.contains(k)));
     }
 }
