@@ -21,32 +21,16 @@ fn table(sql: &str) -> String {
 }
 
 /// A month of birth exactly one person of the sample has, with a service
-/// decision, as a condition on `{b}` (the birth date column to use):
-/// the finest way a query may single out a person by birth.
-fn lone_client() -> String {
-    let clients = crate::common::keys_in("service_decision");
-    let mut by_month: std::collections::BTreeMap<String, (usize, bool)> = Default::default();
-    for p in crate::common::persons() {
-        let e = by_month.entry(p.birth_date[..7].to_owned()).or_default();
-        e.0 += 1;
-        e.1 |= clients.contains(&p.key);
-    }
-    let month = by_month
-        .into_iter()
-        .find(|(_, (n, client))| *n == 1 && *client)
-        .map(|(m, _)| m)
-        .unwrap();
-    let (y, m) = month.split_once('-').unwrap();
-    let (y, m): (i32, u32) = (y.parse().unwrap(), m.parse().unwrap());
-    let last = peitto_model::date::days_in_month(y, m);
-    format!("{{b}} >= DATE '{y:04}-{m:02}-01' AND {{b}} <= DATE '{y:04}-{m:02}-{last:02}'")
+/// decision, as a condition on the birth date column `col`: the finest way
+/// a query may single out a person by birth.
+fn lone_client(col: &str) -> String {
+    crate::query_model::lone_birth_month("service_decision", col)
 }
 
 #[test]
 fn a_union_below_the_aggregate_is_protected_like_its_branches() {
-    let lone = lone_client();
-    let d = lone.replace("{b}", "p.birth_date");
-    let bare = lone.replace("{b}", "birth_date");
+    let d = lone_client("p.birth_date");
+    let bare = lone_client("birth_date");
     // The same rows with and without an empty UNION branch: the same
     // protected answer, never the raw aggregate.
     for (plain, with_union) in [
@@ -77,7 +61,7 @@ fn a_union_below_the_aggregate_is_protected_like_its_branches() {
 
 #[test]
 fn values_a_query_makes_up_give_null_not_a_failure() {
-    let d = lone_client().replace("{b}", "p.birth_date");
+    let d = lone_client("p.birth_date");
     // A month count that would overflow, a span of 8 000 years, a year far
     // out: each is NULL, so the query runs the same whether or not the
     // condition on one person holds.

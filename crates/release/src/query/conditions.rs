@@ -16,7 +16,7 @@
 //! most a table builder on classifications discloses.
 
 use super::Refusal;
-use super::roles::{Col, Domain, Role, literal, strip};
+use super::roles::{Col, Domain, Role, folded, literal, strip};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::TreeNode;
@@ -361,15 +361,7 @@ fn shifts_by_days(expr: &Expr) -> bool {
 
 /// The value of a constant expression.
 fn constant_of(expr: &Expr) -> Option<ScalarValue> {
-    use datafusion::logical_expr::simplify::SimplifyContext;
-    use datafusion::optimizer::simplify_expressions::ExprSimplifier;
-    let v = match literal(expr) {
-        Some(v) => v.clone(),
-        None => match ExprSimplifier::new(SimplifyContext::default()).simplify(expr.clone()) {
-            Ok(Expr::Literal(v, _)) => v,
-            _ => return None,
-        },
-    };
+    let v = literal(expr).cloned().or_else(|| folded(expr))?;
     (!v.is_null()).then_some(v)
 }
 

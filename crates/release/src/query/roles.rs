@@ -539,14 +539,21 @@ fn folds_at_check(expr: &Expr) -> bool {
 /// simplifier would; one it cannot compute (it fails, or it is volatile
 /// such as `random()`) is refused.
 fn constant(expr: &Expr) -> Result<Col, Refusal> {
-    use datafusion::logical_expr::simplify::SimplifyContext;
-    use datafusion::optimizer::simplify_expressions::ExprSimplifier;
-    let simplifier = ExprSimplifier::new(SimplifyContext::default());
-    match simplifier.simplify(expr.clone()) {
-        Ok(Expr::Literal(v, _)) => Ok(Col::public(Role::Dim(Domain::Literals(vec![v])))),
-        _ => Err(Refusal::MayFail {
+    match folded(expr) {
+        Some(v) => Ok(Col::public(Role::Dim(Domain::Literals(vec![v])))),
+        None => Err(Refusal::MayFail {
             what: "an expression of constants that cannot be computed".into(),
         }),
+    }
+}
+
+/// The literal an expression of constants simplifies to, if it does.
+pub(super) fn folded(expr: &Expr) -> Option<ScalarValue> {
+    use datafusion::logical_expr::simplify::SimplifyContext;
+    use datafusion::optimizer::simplify_expressions::ExprSimplifier;
+    match ExprSimplifier::new(SimplifyContext::default()).simplify(expr.clone()) {
+        Ok(Expr::Literal(v, _)) => Some(v),
+        _ => None,
     }
 }
 
