@@ -11,6 +11,7 @@ mod privacy;
 mod protect;
 mod query_attacks;
 mod query_conditions;
+mod query_differencing;
 mod query_model;
 mod release;
 mod report_year;

@@ -23,6 +23,7 @@ pub fn job_error(lang: Lang, e: &JobError, memory_mib: u64) -> anyhow::Error {
         JobError::NotAuthor { user } => tr(lang, "sql.refused", &[("user", user)]),
         JobError::Assets(a) => asset_error(lang, a),
         JobError::Protect(p) => tr(lang, "protect.failed", &[("error", p)]),
+        JobError::Ledger(io) => tr(lang, "query.ledger", &[("error", io)]),
         other => other.to_string(),
     };
     anyhow::anyhow!("{message}")

@@ -99,6 +99,10 @@ pub enum JobError {
     /// The record of withheld cells could not be read or written.
     #[error("the cells saved reports withheld: {0}")]
     Withheld(std::io::Error),
+    /// The ledger of released cells could not be read or written: the
+    /// answer is not shown.
+    #[error("the record of released cells: {0}")]
+    Ledger(std::io::Error),
     /// `peitto sql` by someone who is not a report author.
     #[error("{user} is not a report author")]
     NotAuthor {
@@ -246,6 +250,13 @@ pub async fn open_engine(project: &Project, memory: Option<usize>) -> Result<Eng
 #[must_use]
 pub fn release_log(project: &Project) -> peitto_publish::Log {
     peitto_publish::Log::for_operator(&project.audit_dir())
+}
+
+/// Where the differencing ledger of planners' answers is kept
+/// ([`peitto_release::query::ledger`]).
+#[must_use]
+pub fn ledger_path(project: &Project) -> PathBuf {
+    project.audit_dir().join("released-cells")
 }
 
 /// Where the person-set hashes of cells saved reports withheld are kept.

@@ -1,8 +1,9 @@
 //! A planner's own query under the closed query model: the project's
-//! limits and the cells saved reports withheld, then one release to the
-//! terminal, logged.
+//! limits, the cells saved reports withheld and the ledger of earlier
+//! answers (locked for the query), then one release to the terminal,
+//! logged.
 
-use crate::{JobError, open_engine, params, policy, release_log, withheld_path};
+use crate::{JobError, ledger_path, open_engine, params, policy, release_log, withheld_path};
 use peitto_i18n::Lang;
 use peitto_project::Project;
 use peitto_publish::{Publication, Target};
@@ -54,7 +55,8 @@ pub struct Answer {
 ///
 /// # Errors
 /// A refusal, a limit, a failure (never the engine's text), or a log that
-/// cannot take the entry (nothing is shown then).
+/// cannot take the entry, or a ledger that cannot be read or written
+/// (nothing is shown then).
 pub fn run(
     project: &Project,
     lang: Lang,
@@ -68,16 +70,30 @@ pub fn run(
     let (limits, memory) = limits(project, crate::now_seconds());
     let withheld =
         peitto_release::Withheld::load(&withheld_path(project)).map_err(JobError::Withheld)?;
+    // Locked until the new answers are appended: one query at a time.
+    let mut ledger =
+        peitto_release::query::Ledger::open(&ledger_path(project)).map_err(JobError::Ledger)?;
     let runtime = crate::runtime()?;
     let released = runtime.block_on(async {
         let engine = open_engine(project, memory)
             .await
             .map_err(|_| QueryError::Failed)?;
-        peitto_release::query::query(&engine, sql, &bound, &chosen, &limits, &withheld).await
+        peitto_release::query::query(
+            &engine,
+            sql,
+            &bound,
+            &chosen,
+            &limits,
+            &withheld,
+            &mut ledger,
+        )
+        .await
     });
     // Tasks still running after a limit are not waited for.
     runtime.shutdown_background();
     let released = released?;
+    ledger.save().map_err(JobError::Ledger)?;
+    drop(ledger);
     let meta = peitto_publish::Meta {
         id: "query".to_owned(),
         policy: policy_name.to_owned(),

@@ -17,8 +17,11 @@
 //! aggregate; `cells` protects them (suppression with the audit, or the
 //! cell key method); `substitute` puts them back into the plan. [`query`]
 //! is the closed model for planners' own SQL: a grammar of allowed plans,
-//! dimensions with declared domains, declared measures with bounds, and
-//! noise keyed by the persons behind each number.
+//! dimensions with declared domains, declared measures with bounds, noise
+//! keyed by the persons behind each number, and a differencing ledger
+//! ([`query::ledger`]): a cell whose persons differ by one to four from an
+//! earlier answer's in the project gets that earlier answer. [`withheld`]
+//! keeps the persons of cells saved reports withheld.
 
 pub mod analyze;
 mod cells;

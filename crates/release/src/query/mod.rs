@@ -13,7 +13,11 @@
 //! - [`grid`] enumerates a released table's rows from the dimensions'
 //!   domains, never from the data;
 //! - [`noise`] owns the protection: the frequency rule and the cell key
-//!   method over the persons contributing to each measure.
+//!   method over the persons contributing to each measure;
+//! - [`ledger`] owns the differencing ledger: a cell whose persons differ
+//!   by one to four from an earlier answer's in the project (by anyone)
+//!   gets that earlier answer, so differencing, padding and repeating
+//!   tell nothing new.
 //!
 //! This module runs them in order under the query's limits (memory and
 //! time) and turns every failure into a [`QueryError`] that carries no
@@ -22,12 +26,14 @@
 pub mod conditions;
 pub mod grammar;
 pub mod grid;
+pub mod ledger;
 pub mod noise;
 pub mod roles;
 #[cfg(test)]
 mod tests;
 
 pub use crate::analyze::{PRIVACY_UNIT, Refusal};
+pub use ledger::Ledger;
 
 use crate::analyze::{MeasureKind, ReleaseAggregate};
 use crate::{Cells, Counts, Part, Released, Withheld};
@@ -101,7 +107,9 @@ impl Default for Limits {
     }
 }
 
-/// Releases the answer to a planner's own `sql` under a cell-key policy.
+/// Releases the answer to a planner's own `sql` under a cell-key policy,
+/// each cell compared with the answers in `ledger` (and new ones added to
+/// it in memory: the caller saves them before showing the answer).
 ///
 /// # Errors
 /// A refusal, a limit reached, or a failure: nothing is released.
@@ -112,6 +120,7 @@ pub async fn query(
     policy: &Policy,
     limits: &Limits,
     withheld: &Withheld,
+    ledger: &mut Ledger,
 ) -> Result<Released, QueryError> {
     if policy.method == Method::Suppression {
         return Err(Refusal::SuppressionPolicy.into());
@@ -120,7 +129,7 @@ pub async fn query(
     let started = Instant::now();
     match tokio::time::timeout(
         limits.time,
-        run(engine, sql, params, policy, limits, withheld),
+        run(engine, sql, params, policy, limits, (withheld, ledger)),
     )
     .await
     {
@@ -151,7 +160,7 @@ async fn run(
     params: &BTreeMap<String, ScalarValue>,
     policy: &Policy,
     limits: &Limits,
-    withheld: &Withheld,
+    (withheld, ledger): (&Withheld, &mut Ledger),
 ) -> Result<Released, QueryError> {
     let started = Instant::now();
     let plan = crate::plan(engine, sql, params)
@@ -176,6 +185,7 @@ async fn run(
             &release,
             &partials,
             (policy, &ptable, withheld),
+            ledger,
             limits,
         )
         .await?;
@@ -231,6 +241,7 @@ async fn protect(
     release: &ReleaseAggregate,
     partials: &crate::Partials,
     (policy, ptable, withheld): (&Policy, &PTable, &Withheld),
+    ledger: &mut Ledger,
     limits: &Limits,
 ) -> Result<Cells, QueryError> {
     let mut dims = Vec::new();
@@ -247,6 +258,12 @@ async fn protect(
         .map(|(i, (k, _))| (k.as_slice(), i))
         .collect();
     let quantities = crate::parts(release);
+    // Each person's hash once, for the ledger and the withheld sets.
+    let hashes: Vec<u64> = partials
+        .names
+        .iter()
+        .map(|n| crate::withheld::person_hash(n))
+        .collect();
     let mut counts = Counts::default();
     let mut rows = Vec::with_capacity(keys.len());
     for key in keys {
@@ -254,31 +271,27 @@ async fn protect(
         let mut values = Vec::with_capacity(quantities.len());
         for &(j, part) in &quantities {
             let quantity = quantity(&agg.measures[j].measure, part);
-            let contributions: Vec<Contribution<'_>> = persons
+            let (contributions, who): (Vec<Contribution<'_>>, Vec<u64>) = persons
                 .map(|p| {
                     p.persons()
-                        .map(|(id, m)| Contribution {
-                            name: &partials.names[id as usize],
-                            sum: m[j].0,
-                            rows: m[j].1,
+                        .map(|(id, m)| {
+                            (
+                                Contribution {
+                                    name: &partials.names[id as usize],
+                                    sum: m[j].0,
+                                    rows: m[j].1,
+                                },
+                                hashes[id as usize],
+                            )
                         })
-                        .collect()
+                        .unzip()
                 })
                 .unwrap_or_default();
-            let (mut published, truth) = noise::publish(quantity, &contributions, policy, ptable);
-            // A cell of exactly the persons of a cell a saved report
-            // withheld stays withheld here too.
-            if published.is_some() && !withheld.is_empty() {
-                let set = crate::withheld::set_hash(
-                    contributions
-                        .iter()
-                        .filter(|c| c.rows > 0)
-                        .map(|c| crate::withheld::person_hash(c.name)),
-                );
-                if withheld.contains(set) {
-                    published = None;
-                }
-            }
+            // The frequency rule, the ledger's earlier answers, the cell
+            // key method, and the sets saved reports withheld (a cell of
+            // exactly such persons stays withheld here too).
+            let (published, truth) =
+                ledger.protect(quantity, &contributions, &who, (policy, ptable, withheld));
             counts.cells += 1;
             match published {
                 Some(_) => counts.perturbed += 1,

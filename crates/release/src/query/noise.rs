@@ -53,15 +53,7 @@ pub fn publish(
     ptable: &PTable,
 ) -> (Option<f64>, f64) {
     let contributors: Vec<&Contribution<'_>> = persons.iter().filter(|c| c.rows > 0).collect();
-    // counts are far below 2^52
-    let values: Vec<f64> = contributors
-        .iter()
-        .map(|c| match quantity {
-            Quantity::Person => 1.0,
-            Quantity::Rows { scale, cap } => (c.rows as f64).min(cap) * scale,
-            Quantity::Sum { lo, hi } => c.sum.clamp(lo, hi),
-        })
-        .collect();
+    let values: Vec<f64> = contributors.iter().map(|c| value(quantity, c)).collect();
     let truth: f64 = values.iter().sum();
     let n = contributors.len() as u64;
     if n < policy.min_frequency.max(1) {
@@ -73,11 +65,7 @@ pub fn publish(
         .collect();
     let cell_key = cellkey::cell_key(keys.iter().copied(), ptable.modulus);
     let count = ptable.perturb(n, cell_key) as f64;
-    let first = values[0];
-    if values
-        .iter()
-        .all(|v| (v - first).abs() <= f64::EPSILON * first.abs().max(1.0))
-    {
+    if let Some(first) = constant(&values) {
         // Every contributor adds the same: a count times that value, and
         // exactly the published count times it, so that a sum of a
         // constant and a count never disagree.
@@ -101,7 +89,28 @@ pub fn publish(
     (Some(published), truth)
 }
 
-fn round(x: f64) -> f64 {
+/// What one contributor adds to `quantity`: 1, their capped rows times
+/// the row's value, or their clamped sum.
+pub(crate) fn value(quantity: Quantity, c: &Contribution<'_>) -> f64 {
+    // counts are far below 2^52
+    match quantity {
+        Quantity::Person => 1.0,
+        Quantity::Rows { scale, cap } => (c.rows as f64).min(cap) * scale,
+        Quantity::Sum { lo, hi } => c.sum.clamp(lo, hi),
+    }
+}
+
+/// The value every contributor adds, when they all add the same: the
+/// published value is then that value times the persons' perturbed count.
+pub(crate) fn constant(values: &[f64]) -> Option<f64> {
+    let first = *values.first()?;
+    values
+        .iter()
+        .all(|v| (v - first).abs() <= f64::EPSILON * first.abs().max(1.0))
+        .then_some(first)
+}
+
+pub(crate) fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
@@ -122,7 +131,7 @@ fn magnitude_key(keys: &[u64], values: &[f64], largest: f64) -> f64 {
     (splitmix(acc) >> 11) as f64 / (1_u64 << 53) as f64
 }
 
-fn splitmix(mut z: u64) -> u64 {
+pub(crate) fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -135,6 +135,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
             &policy,
             &Limits::default(),
             &Withheld::default(),
+            &mut Ledger::default(),
         ))
         .unwrap();
     let rows = &released.table.rows;
@@ -155,6 +156,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
             &policy,
             &Limits::default(),
             &Withheld::default(),
+            &mut Ledger::default(),
         ))
         .unwrap();
     assert_eq!(none.table.rows.len(), 2);
@@ -173,6 +175,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
             &policy,
             &Limits::default(),
             &Withheld::default(),
+            &mut Ledger::default(),
         ))
         .unwrap();
     assert_eq!(women.table.rows.len(), 1);
@@ -186,6 +189,7 @@ fn a_release_lists_the_whole_grid_and_withholds_small_cells() {
         &thl,
         &Limits::default(),
         &Withheld::default(),
+        &mut Ledger::default(),
     ));
     assert!(matches!(
         refused,
@@ -212,6 +216,7 @@ fn a_query_past_its_time_limit_releases_nothing() {
         &Policy::builtin("adhoc").unwrap(),
         &limits,
         &Withheld::default(),
+        &mut Ledger::default(),
     ));
     assert!(matches!(out, Err(QueryError::TimeLimit(_))), "{out:?}");
 }
@@ -271,6 +276,7 @@ fn a_cell_a_saved_report_withheld_is_withheld_in_an_own_query_too() {
             &adhoc,
             &Limits::default(),
             withheld,
+            &mut Ledger::default(),
         ))
         .unwrap()
     };

@@ -1,0 +1,563 @@
+//! The differencing ledger: a released cell whose persons lie near an
+//! earlier answer's gets that earlier answer.
+//!
+//! The cell key method gives the same persons the same number, and that
+//! alone is an oracle: a pad of five or more persons, plus a target only
+//! when a condition holds (`WHERE pad OR (target's class AND secret)`),
+//! publishes the pad's number exactly when the condition is false; a
+//! municipality's count less a class of one person differences the person
+//! out; a withheld pad of one to four persons plus the target tells the
+//! pad's size. So every cell-measure with contributors is compared with
+//! the *anchors* of this project (the earlier fresh answers, by anyone):
+//!
+//! - the contributors give a set of elements, one per person, of a *kind*
+//!   (see [`identity`]): sets are compared only with sets of their kind;
+//! - fewer persons than the policy's minimum: withheld as always, and kept
+//!   as an anchor without a value when no anchor of its kind lies within
+//!   [`NEAR`] persons of it;
+//! - otherwise, the earliest anchor of the kind whose symmetric difference
+//!   with the set has at most [`NEAR`] elements gives its value (none:
+//!   withheld); when there is none the fresh value is published and the
+//!   set becomes an anchor with that value.
+//!
+//! Only fresh sets become anchors, so anchors of a kind are at least
+//! `NEAR + 1` apart and "the earliest anchor within `NEAR`" does not move:
+//! repeats and rewrites of one query get the same answer, whatever ran in
+//! between. A cell of exactly the persons of a cell a saved report
+//! withheld stays withheld (and is kept without a value).
+//!
+//! **Kinds.** What the cell key method publishes depends on the persons
+//! and, unless every contributor adds the same, on their contributions.
+//! A cell whose contributors all add the same value `c` (every count of
+//! persons, rows when everyone has as many, a sum of a constant) is of
+//! the one *count* kind, its elements the persons, and keeps the persons'
+//! perturbed count: it publishes `c` times it, exactly as the cell key
+//! method would, so that a count and a sum of a constant never disagree,
+//! whichever measure made the anchor. Other cells are of their quantity's
+//! kind (rows with their cap, a sum with its bounds), each element mixing
+//! the person with their capped rows or clamped sum: a filter that changes
+//! contributions gives a far set, adding or removing one person's
+//! contribution moves the set by one or two.
+//!
+//! **Records.** No person is stored. An anchor keeps its kind, size,
+//! value, its five smallest elements, and a sketch: its characteristic
+//! polynomial `∏(z − x)` over GF(2⁶¹ − 1) at twelve fixed points. Two sets
+//! with sketches `a` and `b` differ by `P = ∏(A∖B)` over `Q = ∏(B∖A)`, so
+//! `a·Q = b·P` at every point; the distance is the least degree `|P| + |Q|`
+//! (its parity and difference fixed by the sizes) for which that linear
+//! system has a solution. A near set is always found; a far set passes
+//! twelve equations in at most four unknowns only by chance (for pseudonyms
+//! the attacker cannot choose, at worst of the order of the sets' sizes over
+//! 2⁶¹ per comparison).
+//! Unlike an invertible Bloom lookup table, whose peeling fails for two
+//! differing persons of the same cells, this test is exact for small
+//! differences. A record is 176 bytes (kind, size, value and flag, five
+//! elements, twelve points, checksum): a national query of a few thousand
+//! fresh cells adds under a megabyte; a repeat adds nothing.
+//!
+//! **Candidates.** An inverted index maps each anchor's five smallest
+//! elements (all, for a set of fewer) to the anchor; a set looks up its
+//! own five smallest. If `|A∖B| ≤ 4` and `|B∖A| ≤ 4` and `B` has five or
+//! more elements, let `x` be the smallest element of `B` in `A`: every
+//! element of `B` below `x` lies in `B∖A`, so `x` is among `B`'s five
+//! smallest, and every element of `A` below `x` lies in `A∖B`, so `x` is
+//! among `A`'s five smallest. If `B` has fewer than five, all are indexed
+//! and `A` of five or more shares one by the same argument; two disjoint
+//! sets of fewer than five persons each are not compared, and both are
+//! withheld anyway.
+//!
+//! **File.** `audit/released-cells`: a header (magic, version) and fixed
+//! records, appended once per query after protection and before the
+//! answer is shown (`sync_all`). An exclusive lock on the file is held
+//! from loading to the append, so two planners' queries take turns. A
+//! crash mid-append leaves a partial or torn last record: it is ignored
+//! and overwritten by the next append.
+//!
+//! **What is left.** Whether an answer was snapped tells that its set lies
+//! within four persons of an earlier one: an attacker who can build sets
+//! of exactly known small size can still learn a class-level bit with
+//! more queries (for example, a pad of equal contributions moves to
+//! another kind when a target with a different contribution joins it).
+//! A per-planner privacy budget would be the next step.
+
+use super::noise::{self, Contribution, Quantity};
+use crate::Withheld;
+use peitto_sdc::Policy;
+use peitto_sdc::cellkey::PTable;
+use peitto_store::fast_hash::FxHashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+/// The most persons by which a set may differ from an anchor to get its
+/// answer.
+pub const NEAR: u64 = 4;
+
+/// Elements of an anchor indexed, and of a set looked up.
+const BOTTOM: usize = 5;
+/// Points of the characteristic polynomial kept.
+const POINTS: usize = 12;
+/// GF(2⁶¹ − 1).
+const P: u64 = (1 << 61) - 1;
+/// Elements map above the points, so that no factor is zero.
+const FIRST_ELEMENT: u64 = 16;
+
+const MAGIC: &[u8; 8] = b"PEITTOLG";
+const VERSION: u32 = 1;
+const HEADER: u64 = 16;
+/// kind, n, flags, value, bottom, sketch, checksum.
+const WORDS: usize = 4 + BOTTOM + POINTS + 1;
+const RECORD: u64 = (WORDS * 8) as u64;
+
+/// The kind of every cell whose contributors all add the same.
+const COUNT_KIND: u64 = 0x636f_756e_7473_0001;
+
+/// One earlier fresh answer.
+#[derive(Debug, Clone, PartialEq)]
+struct Anchor {
+    kind: u64,
+    n: u64,
+    /// The count (count kind, in persons), rows (rows kind, in rows) or
+    /// sum published; `None` when withheld.
+    value: Option<f64>,
+    /// The smallest elements, ascending (`min(n, 5)` of them).
+    bottom: [u64; BOTTOM],
+    sketch: [u64; POINTS],
+}
+
+/// A cell's set of elements, ready to compare.
+struct Set {
+    kind: u64,
+    n: u64,
+    bottom: [u64; BOTTOM],
+    sketch: [u64; POINTS],
+}
+
+impl Set {
+    fn new(kind: u64, mut elements: Vec<u64>) -> Set {
+        let n = elements.len() as u64;
+        let k = BOTTOM.min(elements.len());
+        if k > 0 && k < elements.len() {
+            elements.select_nth_unstable(k - 1);
+        }
+        let mut bottom = [0; BOTTOM];
+        bottom[..k].copy_from_slice(&elements[..k]);
+        bottom[..k].sort_unstable();
+        Set {
+            kind,
+            n,
+            bottom,
+            sketch: sketch(&elements),
+        }
+    }
+
+    fn smallest(&self) -> &[u64] {
+        &self.bottom[..(self.n as usize).min(BOTTOM)]
+    }
+}
+
+/// The answers released in a project, and the lock that makes one query
+/// at a time use them.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// The locked file; none for a ledger kept in memory only.
+    file: Option<File>,
+    anchors: Vec<Anchor>,
+    index: FxHashMap<(u64, u64), Vec<u32>>,
+    /// Anchors already in the file.
+    saved: usize,
+}
+
+impl Ledger {
+    /// Opens (creating) the ledger at `path`, locks it exclusively (waiting
+    /// for another query to finish), and loads its anchors. A trailing
+    /// partial or torn record is ignored.
+    ///
+    /// # Errors
+    /// On I/O errors, or a file that is not a ledger or is damaged before
+    /// its last record.
+    pub fn open(path: &Path) -> std::io::Result<Ledger> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        file.lock()?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let mut ledger = Ledger::default();
+        if (bytes.len() as u64) < HEADER {
+            // New, or a crash while the header was written.
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(&header())?;
+            file.sync_all()?;
+        } else {
+            if bytes[..HEADER as usize] != header() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "not a ledger of released cells of this version",
+                ));
+            }
+            let records: Vec<&[u8]> = bytes[HEADER as usize..]
+                .chunks_exact(RECORD as usize)
+                .collect();
+            for (i, record) in records.iter().enumerate() {
+                match decode(record) {
+                    Some(anchor) => ledger.push(anchor),
+                    // A torn last record: a crash mid-append.
+                    None if i + 1 == records.len() => break,
+                    None => {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "a damaged record of released cells",
+                        ));
+                    }
+                }
+            }
+        }
+        ledger.saved = ledger.anchors.len();
+        ledger.file = Some(file);
+        Ok(ledger)
+    }
+
+    /// How many anchors there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    /// Appends the anchors added since loading to the file and syncs it
+    /// (nothing for a ledger in memory). The lock is kept until the ledger
+    /// is dropped.
+    ///
+    /// # Errors
+    /// On I/O errors: the answer must not be shown then.
+    pub fn save(&mut self) -> std::io::Result<()> {
+        let Some(file) = &mut self.file else {
+            self.saved = self.anchors.len();
+            return Ok(());
+        };
+        if self.saved == self.anchors.len() {
+            return Ok(());
+        }
+        let start = HEADER + self.saved as u64 * RECORD;
+        // Drops a partial record a crash left.
+        if file.metadata()?.len() != start {
+            file.set_len(start)?;
+        }
+        file.seek(SeekFrom::Start(start))?;
+        let mut out = Vec::with_capacity((self.anchors.len() - self.saved) * RECORD as usize);
+        for anchor in &self.anchors[self.saved..] {
+            out.extend_from_slice(&encode(anchor));
+        }
+        file.write_all(&out)?;
+        file.sync_all()?;
+        self.saved = self.anchors.len();
+        Ok(())
+    }
+
+    /// The published value of one cell-measure (`None`: withheld) and its
+    /// true value (never published), the cell compared with the anchors
+    /// and kept as one when fresh. `hashes` are the persons' hashes
+    /// (`withheld::person_hash`), in the order of `persons`.
+    pub(crate) fn protect(
+        &mut self,
+        quantity: Quantity,
+        persons: &[Contribution<'_>],
+        hashes: &[u64],
+        (policy, ptable, withheld): (&Policy, &PTable, &Withheld),
+    ) -> (Option<f64>, f64) {
+        let (fresh, truth) = noise::publish(quantity, persons, policy, ptable);
+        let (contributors, who): (Vec<&Contribution<'_>>, Vec<u64>) = persons
+            .iter()
+            .zip(hashes)
+            .filter(|(c, _)| c.rows > 0)
+            .map(|(c, h)| (c, *h))
+            .unzip();
+        if contributors.is_empty() {
+            return (fresh, truth);
+        }
+        let reported = !withheld.is_empty()
+            && withheld.contains(crate::withheld::set_hash(who.iter().copied()));
+        let (kind, elements, unit) = identity(quantity, &contributors, who);
+        let set = Set::new(kind, elements);
+        let near = self.nearest(&set);
+        if set.n < policy.min_frequency.max(1) {
+            if near.is_none() {
+                self.add(&set, None);
+            }
+            return (None, truth);
+        }
+        if let Some(i) = near {
+            let value = self.anchors[i].value.filter(|_| !reported);
+            return (value.map(|v| unit.publish(v)), truth);
+        }
+        let published = fresh.filter(|_| !reported);
+        let kept = match unit {
+            // The persons' perturbed count: the cell key method publishes
+            // the contribution times it.
+            Unit::Times(_) => noise::publish(Quantity::Person, persons, policy, ptable).0,
+            Unit::Rows(scale) => published.map(|v| (v / scale).round()),
+            Unit::Same => published,
+        };
+        self.add(&set, kept.filter(|_| !reported));
+        (published, truth)
+    }
+
+    /// The earliest anchor of `set`'s kind within [`NEAR`] of it.
+    fn nearest(&self, set: &Set) -> Option<usize> {
+        let mut candidates: Vec<u32> = set
+            .smallest()
+            .iter()
+            .filter_map(|e| self.index.get(&(set.kind, *e)))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.into_iter().map(|i| i as usize).find(|&i| {
+            let a = &self.anchors[i];
+            distance((a.n, &a.sketch), (set.n, &set.sketch)).is_some()
+        })
+    }
+
+    fn add(&mut self, set: &Set, value: Option<f64>) {
+        self.push(Anchor {
+            kind: set.kind,
+            n: set.n,
+            value,
+            bottom: set.bottom,
+            sketch: set.sketch,
+        });
+    }
+
+    fn push(&mut self, anchor: Anchor) {
+        let id = u32::try_from(self.anchors.len()).unwrap_or(u32::MAX);
+        for e in &anchor.bottom[..(anchor.n as usize).min(BOTTOM)] {
+            self.index.entry((anchor.kind, *e)).or_default().push(id);
+        }
+        self.anchors.push(anchor);
+    }
+}
+
+/// How a kept value becomes the cell's published value.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    /// A count of persons, times what each adds.
+    Times(f64),
+    /// Rows, times a row's value.
+    Rows(f64),
+    /// The value itself.
+    Same,
+}
+
+impl Unit {
+    fn publish(self, kept: f64) -> f64 {
+        match self {
+            Unit::Times(c) => noise::round(c * kept),
+            Unit::Rows(scale) => kept * scale,
+            Unit::Same => kept,
+        }
+    }
+}
+
+/// A cell's kind, elements and unit: the count kind with the persons when
+/// every contributor adds the same, else the quantity's kind with each
+/// person mixed with their contribution.
+fn identity(
+    quantity: Quantity,
+    contributors: &[&Contribution<'_>],
+    who: Vec<u64>,
+) -> (u64, Vec<u64>, Unit) {
+    let values: Vec<f64> = contributors
+        .iter()
+        .map(|c| noise::value(quantity, c))
+        .collect();
+    if let Some(c) = noise::constant(&values) {
+        return (COUNT_KIND, who, Unit::Times(c));
+    }
+    let (kind, unit) = match quantity {
+        // Not the scale: a scaled count is the same rows.
+        Quantity::Rows { scale, cap } => (mix(&[1, cap.to_bits()]), Unit::Rows(scale)),
+        Quantity::Sum { lo, hi } => (mix(&[2, lo.to_bits(), hi.to_bits()]), Unit::Same),
+        // Every person adds one: handled above.
+        Quantity::Person => (COUNT_KIND, Unit::Times(1.0)),
+    };
+    let elements = contributors
+        .iter()
+        .zip(who)
+        .map(|(c, h)| {
+            let part = match quantity {
+                Quantity::Rows { cap, .. } => (c.rows as f64).min(cap).to_bits(),
+                Quantity::Sum { lo, hi } => c.sum.clamp(lo, hi).to_bits(),
+                Quantity::Person => 0,
+            };
+            mix(&[h, part])
+        })
+        .collect();
+    (kind, elements, unit)
+}
+
+fn mix(words: &[u64]) -> u64 {
+    words.iter().fold(0x5eed_1ed9_e700_0000, |acc, w| {
+        noise::splitmix(acc ^ noise::splitmix(*w))
+    })
+}
+
+fn mul(a: u64, b: u64) -> u64 {
+    let prod = u128::from(a) * u128::from(b);
+    let r = (prod as u64 & P) + (prod >> 61) as u64;
+    if r >= P { r - P } else { r }
+}
+
+fn add(a: u64, b: u64) -> u64 {
+    let r = a + b;
+    if r >= P { r - P } else { r }
+}
+
+fn sub(a: u64, b: u64) -> u64 {
+    add(a, P - b)
+}
+
+fn inverse(a: u64) -> u64 {
+    let (mut base, mut exp, mut acc) = (a, P - 2, 1);
+    while exp > 0 {
+        if exp & 1 == 1 {
+            acc = mul(acc, base);
+        }
+        base = mul(base, base);
+        exp >>= 1;
+    }
+    acc
+}
+
+/// The characteristic polynomial of `elements` at the points 0..12.
+fn sketch(elements: &[u64]) -> [u64; POINTS] {
+    let mut out = [1; POINTS];
+    for e in elements {
+        let x = FIRST_ELEMENT + e % (P - FIRST_ELEMENT);
+        for (z, v) in out.iter_mut().enumerate() {
+            // z < x < P: never zero.
+            *v = mul(*v, z as u64 + P - x);
+        }
+    }
+    out
+}
+
+/// The size of the symmetric difference of two sets of sizes `na`, `nb`
+/// and sketches `a`, `b`, when it is at most [`NEAR`].
+fn distance((na, a): (u64, &[u64; POINTS]), (nb, b): (u64, &[u64; POINTS])) -> Option<u64> {
+    let delta = na as i64 - nb as i64;
+    let mut d = delta.unsigned_abs();
+    while d <= NEAR {
+        // |A∖B| and |B∖A|.
+        let da = ((d as i64 + delta) / 2) as usize;
+        let db = ((d as i64 - delta) / 2) as usize;
+        if solvable(a, b, da, db) {
+            return Some(d);
+        }
+        d += 2;
+    }
+    None
+}
+
+/// Whether monic `P` of degree `da` and `Q` of degree `db` exist with
+/// `a(z)·Q(z) = b(z)·P(z)` at every point.
+fn solvable(a: &[u64; POINTS], b: &[u64; POINTS], da: usize, db: usize) -> bool {
+    let unknowns = da + db;
+    let mut rows: Vec<[u64; 2 * NEAR as usize + 1]> = Vec::with_capacity(POINTS);
+    for (z, (&az, &bz)) in a.iter().zip(b).enumerate() {
+        let z = z as u64;
+        let mut powers = [1u64; 2 * NEAR as usize + 1];
+        for j in 1..powers.len() {
+            powers[j] = mul(powers[j - 1], z);
+        }
+        let mut row = [0u64; 2 * NEAR as usize + 1];
+        // q_j·a·z^j − p_j·b·z^j = b·z^da − a·z^db
+        for j in 0..db {
+            row[j] = mul(az, powers[j]);
+        }
+        for j in 0..da {
+            row[db + j] = sub(0, mul(bz, powers[j]));
+        }
+        row[unknowns] = sub(mul(bz, powers[da]), mul(az, powers[db]));
+        rows.push(row);
+    }
+    let mut rank = 0;
+    for col in 0..unknowns {
+        let Some(pivot) = (rank..rows.len()).find(|&r| rows[r][col] != 0) else {
+            continue;
+        };
+        rows.swap(rank, pivot);
+        let inv = inverse(rows[rank][col]);
+        let pivot_row = rows[rank];
+        for (r, row) in rows.iter_mut().enumerate() {
+            if r != rank && row[col] != 0 {
+                let f = mul(row[col], inv);
+                for k in col..=unknowns {
+                    row[k] = sub(row[k], mul(f, pivot_row[k]));
+                }
+            }
+        }
+        rank += 1;
+    }
+    rows[rank..].iter().all(|row| row[unknowns] == 0)
+}
+
+fn header() -> [u8; HEADER as usize] {
+    let mut h = [0u8; HEADER as usize];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    h
+}
+
+fn encode(a: &Anchor) -> Vec<u8> {
+    let mut words = Vec::with_capacity(WORDS);
+    words.extend([
+        a.kind,
+        a.n,
+        u64::from(a.value.is_some()),
+        a.value.unwrap_or(0.0).to_bits(),
+    ]);
+    words.extend(a.bottom);
+    words.extend(a.sketch);
+    words.push(mix(&words));
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// An anchor from its record; `None` when its checksum fails.
+fn decode(record: &[u8]) -> Option<Anchor> {
+    let words: Vec<u64> = record
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+        .collect();
+    let (body, check) = words.split_at(WORDS - 1);
+    if check != [mix(body)] || body[2] > 1 {
+        return None;
+    }
+    let mut bottom = [0; BOTTOM];
+    bottom.copy_from_slice(&body[4..4 + BOTTOM]);
+    let mut sketch = [0; POINTS];
+    sketch.copy_from_slice(&body[4 + BOTTOM..]);
+    Some(Anchor {
+        kind: body[0],
+        n: body[1],
+        value: (body[2] == 1).then(|| f64::from_bits(body[3])),
+        bottom,
+        sketch,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,280 @@
+use super::*;
+
+/// A small deterministic generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(1);
+        noise::splitmix(self.0)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn random_set(rng: &mut Rng, n: usize) -> Vec<u64> {
+    (0..n).map(|_| rng.next()).collect()
+}
+
+/// `b` less `removed` of its elements plus `added` new ones.
+fn changed(rng: &mut Rng, b: &[u64], removed: usize, added: usize) -> Vec<u64> {
+    let mut a = b.to_vec();
+    for _ in 0..removed {
+        let i = rng.below(a.len() as u64) as usize;
+        a.swap_remove(i);
+    }
+    a.extend(random_set(rng, added));
+    a
+}
+
+fn dist(a: &[u64], b: &[u64]) -> Option<u64> {
+    distance((a.len() as u64, &sketch(a)), (b.len() as u64, &sketch(b)))
+}
+
+#[test]
+fn differences_of_up_to_four_are_measured_exactly_and_larger_ones_are_far() {
+    let mut rng = Rng(7);
+    for trial in 0..3000 {
+        let n = [0, 1, 3, 5, 8, 40, 300][trial % 7];
+        let b = random_set(&mut rng, n);
+        let removed = rng.below(n.min(4) as u64 + 1) as usize;
+        let added = rng.below(5 - removed as u64) as usize;
+        let a = changed(&mut rng, &b, removed, added);
+        assert_eq!(
+            dist(&a, &b),
+            Some((removed + added) as u64),
+            "{n} -{removed} +{added}"
+        );
+        assert_eq!(dist(&b, &a), Some((removed + added) as u64));
+    }
+    for trial in 0..3000 {
+        let n = [0, 2, 5, 9, 40, 300][trial % 6];
+        let b = random_set(&mut rng, n);
+        let total = 5 + rng.below(36) as usize;
+        let removed = rng.below(n.min(total) as u64 + 1) as usize;
+        let a = changed(&mut rng, &b, removed, total - removed);
+        assert_eq!(dist(&a, &b), None, "{n} -{removed} +{}", total - removed);
+    }
+}
+
+fn ledger_with(sets: &[Vec<u64>]) -> Ledger {
+    let mut ledger = Ledger::default();
+    for (i, s) in sets.iter().enumerate() {
+        ledger.add(&Set::new(COUNT_KIND, s.clone()), Some(i as f64));
+    }
+    ledger
+}
+
+#[test]
+fn a_set_within_four_of_an_anchor_always_finds_it() {
+    let mut rng = Rng(11);
+    for trial in 0..3000 {
+        let n = 1 + [0, 2, 4, 7, 30, 500][trial % 6];
+        let b = random_set(&mut rng, n);
+        // Unrelated anchors around it, recorded before and after.
+        let others: Vec<Vec<u64>> = (0..3).map(|_| random_set(&mut rng, n)).collect();
+        let mut sets = others.clone();
+        sets.insert(1, b.clone());
+        let ledger = ledger_with(&sets);
+        let removed = rng.below((n - 1).min(4) as u64 + 1) as usize;
+        let added = rng.below(5 - removed as u64) as usize;
+        let a = changed(&mut rng, &b, removed, added);
+        assert_eq!(
+            ledger.nearest(&Set::new(COUNT_KIND, a)),
+            Some(1),
+            "{n} -{removed} +{added}"
+        );
+    }
+}
+
+#[test]
+fn kinds_are_compared_only_with_their_own() {
+    let mut rng = Rng(3);
+    let b = random_set(&mut rng, 20);
+    let ledger = ledger_with(std::slice::from_ref(&b));
+    assert_eq!(ledger.nearest(&Set::new(COUNT_KIND, b.clone())), Some(0));
+    assert_eq!(ledger.nearest(&Set::new(COUNT_KIND + 1, b)), None);
+}
+
+#[test]
+fn records_round_trip_and_a_torn_last_record_is_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("audit/released-cells");
+    let mut rng = Rng(5);
+    let sets: Vec<Vec<u64>> = (0..3).map(|i| random_set(&mut rng, 3 + i * 10)).collect();
+    {
+        let mut ledger = Ledger::open(&path).unwrap();
+        assert!(ledger.is_empty());
+        ledger.add(&Set::new(COUNT_KIND, sets[0].clone()), None);
+        ledger.add(&Set::new(7, sets[1].clone()), Some(12.5));
+        ledger.save().unwrap();
+    }
+    let full = std::fs::metadata(&path).unwrap().len();
+    assert_eq!(full, HEADER + 2 * RECORD);
+    {
+        let mut ledger = Ledger::open(&path).unwrap();
+        assert_eq!(ledger.len(), 2);
+        assert_eq!(ledger.anchors[0].value, None);
+        assert_eq!(ledger.anchors[1].value, Some(12.5));
+        assert_eq!(ledger.nearest(&Set::new(7, sets[1].clone())), Some(1));
+        ledger.add(&Set::new(COUNT_KIND, sets[2].clone()), Some(1.0));
+        ledger.save().unwrap();
+    }
+    // A crash mid-append: half a record, then a whole one of zeros.
+    let f = OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(full + RECORD / 2).unwrap();
+    drop(f);
+    let mut ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.len(), 2);
+    ledger.add(&Set::new(COUNT_KIND, sets[2].clone()), Some(2.0));
+    ledger.save().unwrap();
+    drop(ledger);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), full + RECORD);
+    let f = OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(full + 2 * RECORD).unwrap();
+    drop(f);
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.len(), 3);
+    assert_eq!(ledger.anchors[2].value, Some(2.0));
+    drop(ledger);
+    // Not a ledger.
+    std::fs::write(&path, b"something else entirely").unwrap();
+    assert!(Ledger::open(&path).is_err());
+}
+
+fn persons(names: &'static [&'static str], rows: &[u64]) -> Vec<Contribution<'static>> {
+    names
+        .iter()
+        .zip(rows)
+        .map(|(n, r)| Contribution {
+            name: n,
+            sum: *r as f64 * 10.0,
+            rows: *r,
+        })
+        .collect()
+}
+
+const NAMES: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+
+fn protect(
+    ledger: &mut Ledger,
+    quantity: Quantity,
+    p: &[Contribution<'_>],
+    withheld: &Withheld,
+) -> Option<f64> {
+    let policy = Policy::builtin("adhoc").unwrap();
+    let hashes: Vec<u64> = p
+        .iter()
+        .map(|c| crate::withheld::person_hash(c.name))
+        .collect();
+    ledger
+        .protect(
+            quantity,
+            p,
+            &hashes,
+            (&policy, &PTable::peitto_v1(), withheld),
+        )
+        .0
+}
+
+#[test]
+fn near_cells_get_the_earlier_answer_and_far_ones_their_own() {
+    let none = Withheld::default();
+    let mut ledger = Ledger::default();
+    let ones = [1; 12];
+    // Seven persons, then the same six: the earlier answer.
+    let seven = protect(
+        &mut ledger,
+        Quantity::Person,
+        &persons(&NAMES[..7], &ones),
+        &none,
+    );
+    assert!(seven.is_some());
+    let six = protect(
+        &mut ledger,
+        Quantity::Person,
+        &persons(&NAMES[..6], &ones),
+        &none,
+    );
+    assert_eq!(six, seven);
+    // A row count of the same persons, one row each: the same count,
+    // and ten times it for rows worth ten.
+    let rows = Quantity::Rows {
+        scale: 10.0,
+        cap: 1e4,
+    };
+    assert_eq!(
+        protect(&mut ledger, rows, &persons(&NAMES[..6], &ones), &none),
+        seven.map(|v| v * 10.0)
+    );
+    // A person without a counted row is no contributor.
+    let mut p = persons(&NAMES[..8], &ones);
+    p[7].rows = 0;
+    assert_eq!(protect(&mut ledger, Quantity::Person, &p, &none), seven);
+    assert_eq!(ledger.len(), 1);
+    // Unequal rows are compared with unequal rows.
+    let mixed = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3];
+    let first = protect(&mut ledger, rows, &persons(&NAMES[..8], &mixed), &none);
+    assert_eq!(ledger.len(), 2);
+    assert_eq!(
+        protect(&mut ledger, rows, &persons(&NAMES[..9], &mixed), &none),
+        first
+    );
+    // Four persons: withheld and kept; with a fifth, still withheld.
+    let far = &NAMES[7..];
+    assert_eq!(
+        protect(
+            &mut ledger,
+            Quantity::Person,
+            &persons(&far[..4], &ones),
+            &none
+        ),
+        None
+    );
+    assert_eq!(
+        protect(&mut ledger, Quantity::Person, &persons(far, &ones), &none),
+        None
+    );
+    assert_eq!(ledger.len(), 3);
+    // Nobody: withheld, nothing kept.
+    assert_eq!(protect(&mut ledger, Quantity::Person, &[], &none), None);
+    assert_eq!(ledger.len(), 3);
+    // Twelve persons are five away from the seven: their own answer.
+    let twelve = protect(
+        &mut ledger,
+        Quantity::Person,
+        &persons(&NAMES, &ones),
+        &none,
+    );
+    assert_eq!(
+        twelve,
+        noise::publish(
+            Quantity::Person,
+            &persons(&NAMES, &ones),
+            &Policy::builtin("adhoc").unwrap(),
+            &PTable::peitto_v1()
+        )
+        .0
+    );
+    assert_eq!(ledger.len(), 4);
+}
+
+#[test]
+fn a_set_a_report_withheld_is_kept_withheld() {
+    let ones = [1; 12];
+    let p = persons(&NAMES[..6], &ones);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("withheld");
+    let set = crate::withheld::set_hash(p.iter().map(|c| crate::withheld::person_hash(c.name)));
+    Withheld::record(&path, &[set]).unwrap();
+    let withheld = Withheld::load(&path).unwrap();
+    let mut ledger = Ledger::default();
+    assert_eq!(protect(&mut ledger, Quantity::Person, &p, &withheld), None);
+    // The persons near it too.
+    let seven = persons(&NAMES[..7], &ones);
+    assert_eq!(
+        protect(&mut ledger, Quantity::Person, &seven, &withheld),
+        None
+    );
+}
