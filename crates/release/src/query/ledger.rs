@@ -278,7 +278,6 @@ impl Ledger {
         hashes: &[u64],
         (policy, ptable, withheld): (&Policy, &PTable, &Withheld),
     ) -> (Option<f64>, f64) {
-        let (fresh, truth) = noise::publish(quantity, persons, policy, ptable);
         let (contributors, who): (Vec<&Contribution<'_>>, Vec<u64>) = persons
             .iter()
             .zip(hashes)
@@ -286,8 +285,11 @@ impl Ledger {
             .map(|(c, h)| (c, *h))
             .unzip();
         if contributors.is_empty() {
-            return (fresh, truth);
+            return noise::publish(quantity, persons, policy, ptable);
         }
+        // The cell key method runs only for a fresh answer; a snapped or
+        // withheld cell needs only the truth (the release's accounting).
+        let truth: f64 = contributors.iter().map(|c| noise::value(quantity, c)).sum();
         let reported = !withheld.is_empty()
             && withheld.contains(crate::withheld::set_hash(who.iter().copied()));
         let (kind, elements, unit) = identity(quantity, &contributors, who);
@@ -303,8 +305,11 @@ impl Ledger {
             let value = self.anchors[i].value.filter(|_| !reported);
             return (value.map(|v| unit.publish(v)), truth);
         }
+        let (fresh, _) = noise::publish(quantity, persons, policy, ptable);
         let published = fresh.filter(|_| !reported);
         let kept = match unit {
+            // A count of persons is its own perturbed count.
+            Unit::Times(_) if quantity == Quantity::Person => fresh,
             // The persons' perturbed count: the cell key method publishes
             // the contribution times it.
             Unit::Times(_) => noise::publish(Quantity::Person, persons, policy, ptable).0,
