@@ -2,9 +2,9 @@
 -- title.fi: Lastensuojeluasioiden käsittely lakisääteisissä määräajoissa
 -- title.sv: Behandling av barnskyddsärenden inom de lagstadgade tidsfristerna
 -- title.en: Child-welfare matters handled within the statutory time limits
--- description: THL's twice-yearly follow-up of the time limits of the Child Welfare Act (LsL 26 §) for the period [from, until) (THL collects 1.4.–30.9. and 1.10.–31.3.). The unit of both figures is the child-welfare matter, not the notification. 7 working days: matters opened in the period (a notification received in it that did not arrive during an open matter of the same child) and how many of them were decided within 7 working days of the receipt (the day of receipt not counted). 3 months: service-needs assessments completed in the period, whenever the matter was opened, and how many were completed within 3 months of the day the matter was opened (the receipt of its first notification).
+-- description: THL's twice-yearly follow-up of the time limits of the Child Welfare Act (LsL 26 §) for the period [from, until) (THL collects 1.4.–30.9. and 1.10.–31.3.). The unit of both figures is the child-welfare matter, not the notification. 7 working days: matters opened in the period (a notification received in it that did not arrive during an open matter of the same child) and how many of them were decided within 7 working days of the receipt (the day of receipt not counted). 3 months: service-needs assessments completed in the period, including those of children needing special support (SHL 36 §), whenever the matter was opened, and how many were completed within 3 months of the day the matter was opened (the receipt of its first notification).
 -- source: Lastensuojelulaki 417/2007 26 §; THL, Lastensuojelun määräaikojen seuranta (Lastensuojelun käsittelyajat), https://thl.fi/tilastot-ja-data/ohjeet-tietojen-toimittamiseen/lastensuojelun-maaraaikojen-seuranta; quality description https://thl.fi/tilastot-ja-data/aineistot-ja-palvelut/tilastojen-laatu-ja-periaatteet/laatuselosteet/lastensuojelun-kasittelyajat; Laki säädettyjen määräaikain laskemisesta 150/1930 5 §
--- choices: working days by the parameter working_day_rule: EVES_OFF (default) = not Saturday, Sunday or a public holiday, and not Christmas Eve or Midsummer Eve (after 150/1930 5 §); EVES_WORKING counts the Eves as working days; a release binds no value, and the default applies; any other value gives no 7-day figure (NULL), not a guess. A matter is opened by a notification unless the same child's earlier notification still had an open matter when it arrived: decided later, or undecided, or with an assessment (SELVITYS) completed later or not yet completed; such a notification belongs to that matter and is not counted again. A notification about a child who is already a child-welfare client (outcome ASIAKKUUS_JO) opens no matter: it is handled within the client relationship and is neither counted nor late, whether or not it has a decision date. A matter with no decision date is not decided within 7 working days. The 3-month matter is one child's notifications with the same assessment completion day, opened on the earliest receipt among them; a matter is counted under the municipality of its first notification; assessments opened without a notification (children needing special support, LsL 26 §) are not in the register model yet and are missing from the 3-month figure.
+-- choices: working days by the parameter working_day_rule: EVES_OFF (default) = not Saturday, Sunday or a public holiday, and not Christmas Eve or Midsummer Eve (after 150/1930 5 §); EVES_WORKING counts the Eves as working days; a release binds no value, and the default applies; any other value gives no 7-day figure (NULL), not a guess. A matter is opened by a notification unless the same child's earlier notification still had an open matter when it arrived: decided later, or undecided, or with an assessment (SELVITYS) completed later or not yet completed; such a notification belongs to that matter and is not counted again. A notification about a child who is already a child-welfare client (outcome ASIAKKUUS_JO) opens no matter: it is handled within the client relationship and is neither counted nor late, whether or not it has a decision date. A matter with no decision date is not decided within 7 working days. The 3-month matter is one child's notifications with the same assessment completion day, opened on the earliest receipt among them; a matter is counted under the municipality of its first notification; assessments of children needing special support opened without a notification (SHL 36 §, opened_by ERITYINEN_TUKI) count in the 3-month figure, opened on their contact day, but open no child-welfare matter in the 7-day figure (THL's 7-day figure counts child-welfare matters, LsL 26 §); a matter opened by an application or another contact (MUU_YHTEYDENOTTO) counts like one opened by a notification; an empty opened_by is a notification.
 -- unit: matters; percent
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
 -- measures: matters_opened = matters opened in the period; decided_in_7 = of them decided within 7 working days; decided_in_7_percent; assessments_completed = matters whose assessment was completed in the period; completed_in_3_months = of them completed within 3 months; completed_in_3_months_percent
@@ -17,11 +17,14 @@ WITH rule AS (
     SELECT CASE WHEN CAST($working_day_rule AS VARCHAR) = 'working_day_rule' THEN 'EVES_OFF'
                 ELSE CAST($working_day_rule AS VARCHAR) END AS name
 ),
--- Notifications that can open a matter: not about an existing client.
+-- Notifications and other contacts that can open a child-welfare matter:
+-- not about an existing client, and not an assessment of a child needing
+-- special support (SHL 36 §), which is no child-welfare matter.
 candidates AS (
     SELECT notification_id, person_key, received_date, decision_date, outcome, assessment_end, municipality_code
     FROM cw_notification
-    WHERE outcome IS NULL OR outcome <> 'ASIAKKUUS_JO'
+    WHERE (outcome IS NULL OR outcome <> 'ASIAKKUUS_JO')
+      AND COALESCE(opened_by, 'ILMOITUS') <> 'ERITYINEN_TUKI'
 ),
 -- Notifications in the period that arrived while an earlier notification of
 -- the same child still had an open matter: decided after the arrival (or
@@ -53,6 +56,7 @@ opened AS (
       AND a.notification_id IS NULL
 ),
 -- One row per matter completed in the period: the child's notifications
+-- (and contacts, and assessments of children needing special support)
 -- that share the assessment's completion day, opened by the earliest.
 matters AS (
     SELECT

@@ -4,7 +4,7 @@
 -- title.en: Child-welfare notifications and the children they concerned
 -- description: Child-welfare notifications (lastensuojeluilmoitus, LsL 25 §) received during the year and the distinct children they concerned, by the child's home municipality on 31.12., with the population aged 0–17 on 31.12. and the children as a percentage of it. THL's summary collection reports the number of notifications and the number of children they concern, and Sotkanet the share of 0–17-year-olds with a notification.
 -- source: THL, Lastensuojelu (SVT), summary collection (yhteenvetotiedonkeruu: lastensuojeluilmoitukset ja lapset, joita ne koskivat), https://thl.fi/tilastot-ja-data/tilastot-aiheittain/lapset-nuoret-ja-perheet/lastensuojelu/lastensuojelu; quality description https://thl.fi/tilastot-ja-data/aineistot-ja-palvelut/tilastojen-laatu-ja-periaatteet/laatuselosteet/lastensuojelu
--- choices: a notification counts in the year it was received; area = the child's home municipality on 31.12. from the residence periods, else the municipality of the child's latest notification; no age limit on the children counted (notifications concern children), the population is those aged 0–17.
+-- choices: a notification counts in the year it was received; only notifications count (opened_by ILMOITUS or not recorded), not applications, other contacts or assessments of children needing special support (SHL 36 §); area = the child's home municipality on 31.12. from the residence periods, else the municipality of the child's latest notification; no age limit on the children counted (notifications concern children), the population is those aged 0–17.
 -- unit: notifications; persons; percent of population
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
 -- measures: notifications; children = distinct person_key; population = 0–17 on 31.12.; percent = 100 × children / population
@@ -17,7 +17,10 @@ WITH notified AS (
         COUNT(*) AS notifications,
         split_part(MAX(CAST(received_date AS VARCHAR) || chr(1) || municipality_code), chr(1), 2) AS notified_code
     FROM cw_notification
-    WHERE received_date >= make_date(CAST($year AS INT), 1, 1)
+    -- Only notifications: not applications, other contacts or assessments
+    -- of children needing special support kept in the same register.
+    WHERE COALESCE(opened_by, 'ILMOITUS') = 'ILMOITUS'
+      AND received_date >= make_date(CAST($year AS INT), 1, 1)
       AND received_date < make_date(CAST($year AS INT) + 1, 1, 1)
     GROUP BY person_key
 ),

@@ -116,6 +116,26 @@ code_list!(
 );
 
 code_list!(
+    MATTER_OPENED_BY,
+    "matter_opened_by",
+    "Vireilletulotapa: how a matter handled under the time limits of LsL 26 § or SHL 36 § was opened.",
+    [
+        (
+            "ILMOITUS",
+            "Lastensuojeluilmoitus: a child-welfare notification (LsL 25 §)"
+        ),
+        (
+            "MUU_YHTEYDENOTTO",
+            "Hakemus tai muu yhteydenotto: an application or another contact opening a child-welfare matter (LsL 26 §)"
+        ),
+        (
+            "ERITYINEN_TUKI",
+            "Erityistä tukea tarvitsevan lapsen palvelutarpeen arviointi: an assessment of a child needing special support, opened without a notification (SHL 36 §)"
+        ),
+    ]
+);
+
+code_list!(
     SERVICE_DOMAIN,
     "service_domain",
     "Palvelu: the social service a decision concerns.",
@@ -370,6 +390,7 @@ pub static ALL: &[&CodeList] = &[
     &PLACEMENT_FORM,
     &LEGAL_BASIS,
     &NOTIFICATION_OUTCOME,
+    &MATTER_OPENED_BY,
     &SERVICE_DOMAIN,
     &DECISION_RESULT,
     &PERMIT_BASIS,

@@ -243,7 +243,7 @@ pub static PERSON_RESIDENCE: TableSpec = TableSpec {
 /// Lastensuojeluilmoitus.
 pub static CW_NOTIFICATION: TableSpec = TableSpec {
     name: "cw_notification",
-    doc: "Lastensuojeluilmoitus: a child-welfare notification and its handling",
+    doc: "Lastensuojeluilmoitus: a child-welfare notification, or another contact that opens a matter, and its handling",
     columns: &[
         col(
             "notification_id",
@@ -280,6 +280,13 @@ pub static CW_NOTIFICATION: TableSpec = TableSpec {
             A,
             false,
             "What followed",
+        ),
+        col(
+            "opened_by",
+            Kind::Code(&codes::MATTER_OPENED_BY),
+            A,
+            false,
+            "Vireilletulotapa: how the matter was opened (empty: a notification)",
         ),
         MUNICIPALITY,
     ],

@@ -442,6 +442,13 @@ impl MunicipalityGen<'_> {
 
         // Child-welfare notifications in the last two years.
         let notified = scaled(self.rng, pop * 0.18 * 0.08, self.scale);
+        // Assessments of children needing special support (SHL 36 §),
+        // opened without a notification, drawn from a stream of their own
+        // and written after the notifications, so that adding them left
+        // every other generated record as it was.
+        let mut special_rng =
+            ChaCha8Rng::seed_from_u64(self.rng.clone().random::<u64>() ^ 0x5e_c1a1);
+        let mut special: Vec<(Person, Date, Date, Date)> = Vec::new();
         for _ in 0..notified {
             let birth = random_date(self.rng, date(2008, 1, 1), date(2025, 6, 1));
             let child = self.factory.person(self.rng, birth, m.swedish_share);
@@ -479,10 +486,21 @@ impl MunicipalityGen<'_> {
                                 .map_or(V::Null, V::Date),
                         ),
                         ("outcome", V::Code(outcome)),
+                        ("opened_by", V::Code("ILMOITUS")),
                         ("municipality_code", muni.clone()),
                     ],
                     &child,
                 )?;
+                if special_rng.random_bool(0.06) {
+                    let opened = random_date(
+                        &mut special_rng,
+                        date(LAST_YEAR - 1, 1, 1).max(birth),
+                        date(LAST_YEAR, 12, 20),
+                    );
+                    let started = opened.add_days(special_rng.random_range(0..10));
+                    let completed = started.add_days(special_rng.random_range(20..110));
+                    special.push((child.clone(), opened, started, completed));
+                }
                 // Some assessments lead to open-care support measures
                 // (LsL 36 §), decided like other services.
                 if let Some(from) = assessed.filter(|d| *d < period_end())
@@ -512,6 +530,29 @@ impl MunicipalityGen<'_> {
                     )?;
                 }
             }
+        }
+        for (n, (child, opened, started, completed)) in special.into_iter().enumerate() {
+            notifications.row(
+                &mut special_rng,
+                &[
+                    ("notification_id", V::Id(format!("E{:08}", n + 1))),
+                    ("person_key", V::Hetu(child.hetu.clone())),
+                    ("received_date", V::Date(opened)),
+                    ("decision_date", V::Date(started)),
+                    (
+                        "assessment_end",
+                        if completed < period_end() {
+                            V::Date(completed)
+                        } else {
+                            V::Null
+                        },
+                    ),
+                    ("outcome", V::Code("SELVITYS")),
+                    ("opened_by", V::Code("ERITYINEN_TUKI")),
+                    ("municipality_code", muni.clone()),
+                ],
+                &child,
+            )?;
         }
 
         // Adult social work: social assistance, rehabilitative work, disability services.

@@ -1,4 +1,4 @@
--- DuckDB equivalent of queries/social_assistance_25_64.sql (benchmark only),
+-- DuckDB equivalent of queries/county_social_assistance_25_64.sql (benchmark only),
 -- with care_days(…, 'STATISTICAL') > 0 and age_at_year_end written out and
 -- peitto's area_population view read straight from the 11re rows of
 -- municipalities (KU###). Parameter: $year.
