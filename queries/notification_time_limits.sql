@@ -2,9 +2,9 @@
 -- title.fi: Lastensuojeluasioiden käsittely lakisääteisissä määräajoissa
 -- title.sv: Behandling av barnskyddsärenden inom de lagstadgade tidsfristerna
 -- title.en: Child-welfare matters handled within the statutory time limits
--- description: THL's twice-yearly follow-up of the time limits of the Child Welfare Act (LsL 26 §) for the period [from, until) (THL collects 1.4.–30.9. and 1.10.–31.3.). The unit of both figures is the child-welfare matter, not the notification. 7 working days: matters opened in the period (a notification received in it that did not arrive during an open matter of the same child) and how many of them were decided within 7 working days of the receipt (the day of receipt not counted). 3 months: service-needs assessments completed in the period, including those of children needing special support (SHL 36 §), whenever the matter was opened, and how many were completed within 3 months of the day the matter was opened (the receipt of its first notification).
--- source: Lastensuojelulaki 417/2007 26 §; THL, Lastensuojelun määräaikojen seuranta (Lastensuojelun käsittelyajat), https://thl.fi/tilastot-ja-data/ohjeet-tietojen-toimittamiseen/lastensuojelun-maaraaikojen-seuranta; quality description https://thl.fi/tilastot-ja-data/aineistot-ja-palvelut/tilastojen-laatu-ja-periaatteet/laatuselosteet/lastensuojelun-kasittelyajat; Laki säädettyjen määräaikain laskemisesta 150/1930 5 §
--- choices: working days by the parameter working_day_rule: EVES_OFF (default) = not Saturday, Sunday or a public holiday, and not Christmas Eve or Midsummer Eve (after 150/1930 5 §); EVES_WORKING counts the Eves as working days; a release binds no value, and the default applies; any other value gives no 7-day figure (NULL), not a guess. A matter is opened by a notification unless the same child's earlier notification still had an open matter when it arrived: decided later, or undecided, or with an assessment (SELVITYS) completed later or not yet completed; such a notification belongs to that matter and is not counted again. A notification about a child who is already a child-welfare client (outcome ASIAKKUUS_JO) opens no matter: it is handled within the client relationship and is neither counted nor late, whether or not it has a decision date. A matter with no decision date is not decided within 7 working days. The 3-month matter is one child's notifications with the same assessment completion day, opened on the earliest receipt among them; a matter is counted under the municipality of its first notification; assessments of children needing special support opened without a notification (SHL 36 §, opened_by ERITYINEN_TUKI) count in the 3-month figure, opened on their contact day, but open no child-welfare matter in the 7-day figure (THL's 7-day figure counts child-welfare matters, LsL 26 §); a matter opened by an application or another contact (MUU_YHTEYDENOTTO) counts like one opened by a notification; an empty opened_by is a notification.
+-- description: THL's twice-yearly follow-up of the time limits of the Child Welfare Act (LsL 26 §) for the period [from, until) (THL collects 1.4.–30.9. and 1.10.–31.3.). The unit of both figures is the matter, not the notification: a child-welfare matter or the assessment of a child needing special support (SHL 36 §). 7 working days: matters opened in the period (a notification, other contact or special-support assessment received in it that did not arrive during an open matter of the same child) and how many of them were decided within 7 working days of the receipt (the day of receipt not counted). 3 months: service-needs assessments completed in the period, whenever the matter was opened, and how many were completed within 3 months of the day the matter was opened (the receipt of its first notification).
+-- source: Lastensuojelulaki 417/2007 26 §; Sosiaalihuoltolaki 1301/2014 36 §; THL, Lastensuojelun käsittelyajat, https://thl.fi/tilastot-ja-data/tilastot-aiheittain/lapset-nuoret-ja-perheet/lastensuojelu/lastensuojelun-kasittelyajat; THL, Lastensuojelun määräaikojen seuranta (Lastensuojelun käsittelyajat), https://thl.fi/tilastot-ja-data/ohjeet-tietojen-toimittamiseen/lastensuojelun-maaraaikojen-seuranta; quality description https://thl.fi/tilastot-ja-data/aineistot-ja-palvelut/tilastojen-laatu-ja-periaatteet/laatuselosteet/lastensuojelun-kasittelyajat; Laki säädettyjen määräaikain laskemisesta 150/1930 5 §
+-- choices: the 7-working-day limit by the parameter working_day_rule: STATUTORY (default) = the Act on the Calculation of Statutory Time Limits 150/1930: Saturdays, Sundays and public holidays do not count, Christmas Eve and Midsummer Eve inside the limit do (THL's handbook: "Arkipäivänä ei pidetä pyhäpäiviä eikä arkilauantaita"), and a limit whose 7th working day falls on an Eve ends on the next working day (5 §); EVES_OFF counts working days with the Eves as days off throughout, EVES_WORKING with the Eves as working days (a decision on a day off after the 7th working day then counts as in time); a release binds no value, and the default applies; any other value gives no 7-day figure (NULL), not a guess. The 3-month limit ends 3 calendar months after the matter was opened, moved to the next working day when that is a Saturday, Sunday, public holiday or Eve (150/1930 5 §). A matter is opened by a notification unless the same child's earlier notification still had an open matter when it arrived: decided later, or undecided, or with an assessment (SELVITYS) completed later or not yet completed; such a notification belongs to that matter and is not counted again. A notification about a child who is already a child-welfare client (outcome ASIAKKUUS_JO) opens no matter: it is handled within the client relationship and is neither counted nor late, whether or not it has a decision date. A matter with no decision date is not decided within 7 working days. The 3-month matter is one child's notifications with the same assessment completion day, opened on the earliest receipt among them; a matter is counted under the municipality of its first notification; assessments of children needing special support opened without a notification (SHL 36 §, opened_by ERITYINEN_TUKI) are matters in both figures, opened on their contact day, as in THL's release ("lastensuojelutarpeen tai erityistä tukea tarvitsevan lapsen palvelutarpeen arvioinnin käsittely alkoi … seitsemän arkipäivän kuluessa"); a matter opened by an application or another contact (MUU_YHTEYDENOTTO) counts like one opened by a notification; an empty opened_by is a notification.
 -- unit: matters; percent
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
 -- measures: matters_opened = matters opened in the period; decided_in_7 = of them decided within 7 working days; decided_in_7_percent; assessments_completed = matters whose assessment was completed in the period; completed_in_3_months = of them completed within 3 months; completed_in_3_months_percent
@@ -14,17 +14,16 @@
 WITH rule AS (
     -- A release binds a parameter it has no value for to its own name: the
     -- default rule then applies.
-    SELECT CASE WHEN CAST($working_day_rule AS VARCHAR) = 'working_day_rule' THEN 'EVES_OFF'
+    SELECT CASE WHEN CAST($working_day_rule AS VARCHAR) = 'working_day_rule' THEN 'STATUTORY'
                 ELSE CAST($working_day_rule AS VARCHAR) END AS name
 ),
--- Notifications and other contacts that can open a child-welfare matter:
--- not about an existing client, and not an assessment of a child needing
--- special support (SHL 36 §), which is no child-welfare matter.
+-- Notifications, other contacts and assessments of children needing
+-- special support (SHL 36 §) that can open a matter: not about an existing
+-- client.
 candidates AS (
     SELECT notification_id, person_key, received_date, decision_date, outcome, assessment_end, municipality_code
     FROM cw_notification
-    WHERE (outcome IS NULL OR outcome <> 'ASIAKKUUS_JO')
-      AND COALESCE(opened_by, 'ILMOITUS') <> 'ERITYINEN_TUKI'
+    WHERE outcome IS NULL OR outcome <> 'ASIAKKUUS_JO'
 ),
 -- Notifications in the period that arrived while an earlier notification of
 -- the same child still had an open matter: decided after the arrival (or
@@ -46,7 +45,9 @@ opened AS (
         c.municipality_code,
         1 AS matter,
         CASE WHEN c.decision_date IS NOT NULL
-              AND working_days_after(c.received_date, c.decision_date, r.name) <= 7 THEN 1 ELSE 0 END AS decided_in_7,
+              AND CASE WHEN r.name = 'STATUTORY' THEN c.decision_date <= time_limit_end(c.received_date, 7)
+                       ELSE working_days_after(c.received_date, c.decision_date, r.name) <= 7 END
+             THEN 1 ELSE 0 END AS decided_in_7,
         0 AS completed,
         0 AS completed_in_3
     FROM candidates c
@@ -74,7 +75,7 @@ lines AS (
     UNION ALL
     SELECT
         person_key, municipality_code, 0, 0, 1,
-        CASE WHEN assessment_end <= add_months(opened, 3) THEN 1 ELSE 0 END
+        CASE WHEN assessment_end <= deadline_day(add_months(opened, 3)) THEN 1 ELSE 0 END
     FROM matters
 )
 -- An unknown working-day rule (working_days_after gives NULL) leaves the
@@ -82,8 +83,8 @@ lines AS (
 SELECT
     l.municipality_code,
     SUM(l.matter) AS matters_opened,
-    CASE WHEN r.name IN ('EVES_OFF', 'EVES_WORKING') THEN SUM(l.decided_in_7) END AS decided_in_7,
-    CASE WHEN r.name IN ('EVES_OFF', 'EVES_WORKING')
+    CASE WHEN r.name IN ('STATUTORY', 'EVES_OFF', 'EVES_WORKING') THEN SUM(l.decided_in_7) END AS decided_in_7,
+    CASE WHEN r.name IN ('STATUTORY', 'EVES_OFF', 'EVES_WORKING')
          THEN ROUND(100.0 * SUM(l.decided_in_7) / NULLIF(SUM(l.matter), 0), 1) END AS decided_in_7_percent,
     SUM(l.completed) AS assessments_completed,
     SUM(l.completed_in_3) AS completed_in_3_months,

@@ -69,12 +69,13 @@ fn next_weekday(from: Date, weekday_wanted: i32) -> Date {
     from.add_days((weekday_wanted - weekday(from)).rem_euclid(7))
 }
 
-/// Which weekdays besides the public holidays are not working days when a
-/// time limit counts working days (arkipäivät). The Act on the Calculation
-/// of Statutory Time Limits (150/1930) 5 § treats Christmas Eve and
-/// Midsummer Eve like holidays, so `EvesOff` is the default; THL's
-/// delivery instructions do not say which one the county must use, so a
-/// report may choose `EvesWorking` and say so in its header.
+/// Which weekdays besides the public holidays are not working days when
+/// working days (arkipäivät) are counted. The Act on the Calculation of
+/// Statutory Time Limits (150/1930) counts Christmas Eve and Midsummer Eve
+/// inside a limit and only moves a limit whose last day falls on one (5 §):
+/// that is [`time_limit_end`]. These two rules count days: `EvesOff` takes
+/// the Eves as days off throughout (the default of the SQL function),
+/// `EvesWorking` as working days; a report names the one it uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WorkingDayRule {
     /// Saturdays, Sundays, public holidays, Christmas Eve and Midsummer Eve are off.
@@ -97,8 +98,8 @@ impl WorkingDayRule {
 }
 
 /// Days in `year` on which Finnish public offices are closed besides
-/// weekends: the public holidays of the Holidays Act, plus Midsummer Eve and
-/// Christmas Eve (150/1930 5 §).
+/// weekends: the public holidays, plus Midsummer Eve and Christmas Eve
+/// (on which no time limit ends, 150/1930 5 §).
 #[must_use]
 pub fn holidays(year: i32) -> Vec<Date> {
     holidays_under(year, WorkingDayRule::EvesOff)
@@ -197,6 +198,41 @@ pub fn add_working_days(start: Date, n: u32) -> Date {
     day
 }
 
+/// The last day of a time limit of `n` working days after `start`, as the
+/// Act on the Calculation of Statutory Time Limits (150/1930) sets it:
+/// working days are counted without Saturdays, Sundays and public holidays
+/// (THL's handbook: "Arkipäivänä ei pidetä pyhäpäiviä eikä arkilauantaita"),
+/// so an Eve inside the limit counts, and a last day that falls on
+/// Christmas Eve or Midsummer Eve moves to the next working day (5 §).
+#[must_use]
+pub fn time_limit_end(start: Date, n: u32) -> Date {
+    let mut day = start;
+    let mut left = n;
+    while left > 0 {
+        day = day.add_days(1);
+        if is_working_day_under(day, WorkingDayRule::EvesWorking) {
+            left -= 1;
+        }
+    }
+    deadline_day(day)
+}
+
+/// The day a time limit ending on `date` really ends (150/1930 5 §): `date`
+/// itself, or when it is a Saturday, Sunday, public holiday, Christmas Eve
+/// or Midsummer Eve, the first working day after it.
+#[must_use]
+pub fn deadline_day(date: Date) -> Date {
+    let mut day = date;
+    while !is_working_day(day) {
+        day = day.add_days(1);
+    }
+    day
+}
+
+fn is_working_day_under(date: Date, rule: WorkingDayRule) -> bool {
+    weekday(date) < 5 && !holidays_under(date.ymd().0, rule).contains(&date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +317,27 @@ mod tests {
         assert_eq!(working_days_after(d(2025, 3, 7), d(2025, 3, 7)), 0);
         // Across Christmas, New Year and Epiphany.
         assert_eq!(working_days_after(d(2024, 12, 23), d(2025, 1, 7)), 6);
+    }
+
+    #[test]
+    fn statutory_time_limits_count_the_eves_and_move_off_them() {
+        // Received Tue 10.6.2025: Wed 11. … Thu 19.6. is the 7th working
+        // day; Midsummer Eve (Fri 20.6.) is after it, not inside.
+        assert_eq!(time_limit_end(d(2025, 6, 10), 7), d(2025, 6, 19));
+        // Received Thu 12.6.2025: the Eve inside the limit counts, so the
+        // 7th working day is Mon 23.6. (not Tue 24.6.).
+        assert_eq!(time_limit_end(d(2025, 6, 12), 7), d(2025, 6, 23));
+        // Received Wed 11.6.2025: the 7th working day is the Eve itself,
+        // so the limit ends on the next working day, Mon 23.6.
+        assert_eq!(time_limit_end(d(2025, 6, 11), 7), d(2025, 6, 23));
+        // Christmas Eve 2025 (Wed) as the last day: Christmas and Boxing Day
+        // follow, so the limit ends on Mon 29.12.
+        assert_eq!(time_limit_end(d(2025, 12, 15), 7), d(2025, 12, 29));
+        // A 3-month limit ending on Saturday 7.6.2025 ends on Monday 9.6.;
+        // one ending on a working day stays.
+        assert_eq!(deadline_day(d(2025, 6, 7)), d(2025, 6, 9));
+        assert_eq!(deadline_day(d(2025, 6, 5)), d(2025, 6, 5));
+        assert_eq!(deadline_day(d(2025, 6, 20)), d(2025, 6, 23));
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod care;
 pub mod compensation;
 
 pub use calendar::{
-    WorkingDayRule, add_months, add_working_days, age_at, age_at_year_end, easter_sunday,
-    is_working_day, working_days_after, working_days_after_under,
+    WorkingDayRule, add_months, add_working_days, age_at, age_at_year_end, deadline_day,
+    easter_sunday, is_working_day, time_limit_end, working_days_after, working_days_after_under,
 };
 pub use care::{DayRule, Episode, care_days, merge_episodes};

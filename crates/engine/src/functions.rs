@@ -6,8 +6,10 @@
 //! | `care_days(start, end, from, until, rule)` | days of `[start, end)` in `[from, until)`; rule `STATISTICAL`, `ARRIVAL_NOT_DEPARTURE` or `INCLUSIVE`; `end` NULL while ongoing |
 //! | `age_at(birth, date)` | age in whole years on `date` |
 //! | `age_at_year_end(birth, year)` | age on 31.12. of `year` (THL's reference date) |
-//! | `working_days_after(start, end[, rule])` | Finnish working days after `start` up to `end` (LsL 26 §: the day of receipt does not count); rule `EVES_OFF` (default: Christmas and Midsummer Eve are not working days, 150/1930 5 §) or `EVES_WORKING` |
+//! | `working_days_after(start, end[, rule])` | Finnish working days after `start` up to `end` (LsL 26 §: the day of receipt does not count); rule `EVES_OFF` (default: Christmas and Midsummer Eve are not working days) or `EVES_WORKING` |
 //! | `add_working_days(date, n)` | the `n`th working day after `date` |
+//! | `time_limit_end(date, n)` | the last day of a limit of `n` working days after `date` under 150/1930: Saturdays, Sundays and public holidays do not count, the Eves do, and a last day on an Eve moves to the next working day (5 §) |
+//! | `deadline_day(date)` | the day a limit ending on `date` really ends: the first working day on or after it (not a weekend, holiday or Eve; 150/1930 5 §) |
 //! | `add_months(date, n)` | `date` plus `n` months, clamped to month end |
 //! | `compensation_end(home_date, permit_basis, citizenship_date[, sponsor_basis])` | end (exclusive) of the flat-rate compensation window; a family member's (114, 115 §) follows the sponsor's basis |
 //! | `compensation_month(birth, month_start, window_start, window_end[, recipient])` | the expected flat-rate compensation for that month, €: a twelfth of the yearly rate for each month from the one the window starts in to the one before it ends in; recipient `KUNTA` (default: the municipality's rates of the month's year, `[[compensation.rates]]` in peitto.toml) or `HVA` (the wellbeing county's share) |
@@ -120,6 +122,21 @@ fn add_working_days(args: &[ColumnarValue]) -> Result<ColumnarValue> {
             date_at(&a[0], i)?,
             u32::try_from(int_at(&a[1], i, 0..=1000)?).ok()?,
         ))
+    })
+}
+
+fn time_limit_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+    per_row::<Date32Type>(args, |a, i| {
+        in_range(peitto_domain::time_limit_end(
+            date_at(&a[0], i)?,
+            u32::try_from(int_at(&a[1], i, 0..=1000)?).ok()?,
+        ))
+    })
+}
+
+fn deadline_day(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+    per_row::<Date32Type>(args, |a, i| {
+        in_range(peitto_domain::deadline_day(date_at(&a[0], i)?))
     })
 }
 
@@ -241,6 +258,13 @@ pub fn register(ctx: &SessionContext) {
         Date32,
         add_working_days,
     );
+    udf(
+        "time_limit_end",
+        vec![Date32, Int64],
+        Date32,
+        time_limit_end,
+    );
+    udf("deadline_day", vec![Date32], Date32, deadline_day);
     udf("add_months", vec![Date32, Int64], Date32, add_months);
     ctx.register_udf(ScalarUDF::new_from_impl(
         SimpleScalarUDF::new_with_signature(
