@@ -184,7 +184,10 @@ code_list!(
             "88",
             "Toissijainen suojelu: subsidiary protection, UlkL 88 §"
         ),
-        ("89", "Humanitaarinen suojelu: UlkL 89 §"),
+        (
+            "89",
+            "Poissulkemislauseke: a permit when international protection is excluded, UlkL 89 §"
+        ),
         ("90", "Kiintiöpakolainen: quota refugee, UlkL 90 §"),
         (
             "93",
