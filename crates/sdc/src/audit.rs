@@ -5,10 +5,10 @@
 //! least one person. It does not look at how the pattern was chosen.
 
 use crate::SdcError;
-use crate::lp::{Bound, INF, Lp};
+use crate::attack::{capped_point, optimum_point, reach_together};
+use crate::boxes::{self, Costs, Grid};
 use crate::policy::Policy;
 use crate::table::{Relation, Release, Status};
-use microlp::Variable;
 use std::collections::{HashMap, HashSet};
 
 /// The values an attacker cannot rule out for a withheld cell.
@@ -62,6 +62,8 @@ pub(crate) fn lower_bound(release: &Release, policy: &Policy, i: usize) -> f64 {
 /// each LP touches only the relations of its own cells.
 pub(crate) struct Links {
     of: Vec<Vec<usize>>,
+    /// Cells by key, for the box searches (none for a sparse release).
+    pub(crate) grid: Option<Grid>,
 }
 
 impl Links {
@@ -75,7 +77,10 @@ impl Links {
         for list in &mut of {
             list.dedup();
         }
-        Links { of }
+        Links {
+            of,
+            grid: Grid::new(release),
+        }
     }
 
     /// The relations cell `c` takes part in.
@@ -130,6 +135,9 @@ fn component(release: &Release, links: &Links, hidden: &[bool], target: usize) -
 const NEAR_CAP: usize = 200;
 /// Size of the breadth-first ball tried when [`near`] is not enough.
 const BALL: usize = 150;
+/// Size of the last ball tried before the LP over the whole connected
+/// part of the table (thousands of cells in a dense pattern, seconds per LP).
+const WIDE_BALL: usize = 1000;
 
 /// A small set of hidden cells around `target`: those sharing a relation
 /// with it, then (twice) those tied to the set by two or more relations,
@@ -218,75 +226,6 @@ pub(crate) fn ball(
     out
 }
 
-/// The attacker's LP over the hidden cells `members` (every other cell
-/// keeps its published or known value): variables in the order of
-/// `members`, one equation per relation they take part in.
-fn attacker_lp(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    members: &[usize],
-    maximise: bool,
-    objective: impl Fn(usize) -> f64,
-) -> (Lp, HashMap<usize, Variable>) {
-    let mut lp = Lp::new(maximise);
-    let mut vars = HashMap::with_capacity(members.len());
-    for &i in members {
-        vars.insert(
-            i,
-            lp.var(objective(i), lower_bound(release, policy, i), INF),
-        );
-    }
-    for r in links.touching(members) {
-        let mut terms = Vec::new();
-        let mut rhs = 0.0;
-        for (cell, coef) in release.relations[r].terms() {
-            match vars.get(&cell) {
-                Some(&v) => terms.push((v, coef)),
-                None => rhs -= coef * release.cells[cell].value,
-            }
-        }
-        lp.eq(&terms, rhs);
-    }
-    (lp, vars)
-}
-
-fn contradiction(release: &Release, target: usize) -> SdcError {
-    SdcError::Definition(format!(
-        "the published values of the table contradict each other around {}",
-        release.describe(target)
-    ))
-}
-
-/// The attacker's exact smallest or largest value of `target`, with the
-/// cells the optimal point moves from their values (`None` when the
-/// optimum is unbounded: no point to show).
-fn optimum_point(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    members: &[usize],
-    target: usize,
-    maximise: bool,
-) -> Result<(f64, Option<Vec<usize>>), SdcError> {
-    let (lp, vars) = attacker_lp(release, policy, links, members, maximise, |i| {
-        if i == target { 1.0 } else { 0.0 }
-    });
-    let order: Vec<Variable> = members.iter().map(|i| vars[i]).collect();
-    match lp.solve_bound(vars[&target], &order)? {
-        (Bound::Value(v), point) => Ok((v, Some(moved_cells(release, members, &point)))),
-        (Bound::Unbounded, _) => Ok((
-            if maximise {
-                INF
-            } else {
-                lower_bound(release, policy, target)
-            },
-            None,
-        )),
-        (Bound::Infeasible, _) => Err(contradiction(release, target)),
-    }
-}
-
 /// Exact bounds of cell `target` given everything published plus the cells in `known`.
 pub(crate) fn bounds(
     release: &Release,
@@ -310,53 +249,8 @@ pub(crate) fn bounds(
     })
 }
 
-/// How far each of `open` (indices into `targets`) can be moved at once,
-/// up or down, capped at what its protection asks: one LP for many cells.
-/// `y_t ≤ ±(x_t − value_t)`, `y_t ≤ protection_t`, maximise `Σ y_t`.
-fn reach_together(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    members: &[usize],
-    open: &[usize],
-    up: bool,
-) -> Result<(Vec<f64>, Vec<usize>), SdcError> {
-    let (mut lp, vars) = attacker_lp(release, policy, links, members, true, |_| 0.0);
-    let sign = if up { 1.0 } else { -1.0 };
-    let mut ys = Vec::with_capacity(open.len());
-    for &t in open {
-        let y = lp.var(1.0, f64::NEG_INFINITY, need(release, t, up));
-        lp.le(
-            &[(y, 1.0), (vars[&t], -sign)],
-            -sign * release.cells[t].value,
-        );
-        ys.push(y);
-    }
-    let mut all = ys.clone();
-    all.extend(members.iter().map(|i| vars[i]));
-    let (_, values) = lp
-        .solve(&all)?
-        .ok_or_else(|| contradiction(release, open[0]))?;
-    let moved = moved_cells(release, members, &values[ys.len()..]);
-    Ok((values[..ys.len()].to_vec(), moved))
-}
-
-/// The cells of `members` that `point` (their values, in order) moves
-/// from their published or true values.
-fn moved_cells(release: &Release, members: &[usize], point: &[f64]) -> Vec<usize> {
-    members
-        .iter()
-        .zip(point)
-        .filter(|&(&i, x)| {
-            let value = release.cells[i].value;
-            (x - value).abs() > 1e-7 * value.abs().max(1.0)
-        })
-        .map(|(&i, _)| i)
-        .collect()
-}
-
 /// How far cell `t`'s protection needs the attacker to be able to move it, up or down.
-fn need(release: &Release, t: usize, up: bool) -> f64 {
+pub(crate) fn need(release: &Release, t: usize, up: bool) -> f64 {
     let (upward, downward) = release.cells[t].protection;
     if up { upward } else { downward }
 }
@@ -463,13 +357,28 @@ pub(crate) fn verify_shown(
     let nearby = par_map(&index, |n| {
         let (k, up) = needs[n];
         let t = targets[k];
+        // A box of hidden cells is a point of the attacker's that moves
+        // the target as far as its protection needs: no LP.
+        if let Some(cells) = hidden_box(release, policy, links, &hidden, t, up) {
+            return Ok((need(release, t, up), Some(cells)));
+        }
         let mut moved = 0.0;
         let mut point = None;
-        for set in [
-            near(release, links, &hidden, t),
-            ball(release, links, &hidden, t, BALL),
-        ] {
-            let (v, cells) = optimum_point(release, policy, links, &set, t, up)?;
+        // Growing sets, each tried only if larger than the one before;
+        // the wide ball only where the answer must be settled (it spares
+        // most LPs over the whole connected part).
+        let caps: &[usize] = if settle { &[BALL, WIDE_BALL] } else { &[BALL] };
+        let sets = std::iter::once(near(release, links, &hidden, t)).chain(
+            caps.iter()
+                .map(|&cap| ball(release, links, &hidden, t, cap)),
+        );
+        let mut tried = 0;
+        for set in sets {
+            if set.len() <= tried {
+                continue;
+            }
+            tried = set.len();
+            let (v, cells) = capped_point(release, policy, links, &set, t, up)?;
             moved = shift(release, t, up, v);
             if reaches(release, t, up, moved) {
                 point = cells;
@@ -545,6 +454,27 @@ pub(crate) fn verify_shown(
         }
     }
     Ok((out, shown))
+}
+
+/// The cells of a box (see [`crate::boxes`]) of `hidden` cells alone
+/// that moves `t` by its protection, up or down, if one is found.
+fn hidden_box(
+    release: &Release,
+    policy: &Policy,
+    links: &Links,
+    hidden: &[bool],
+    t: usize,
+    up: bool,
+) -> Option<Vec<usize>> {
+    let costs = Costs {
+        release,
+        policy,
+        links,
+        grid: links.grid.as_ref()?,
+        cost: &|i| if hidden[i] { 1.0 } else { f64::INFINITY },
+    };
+    let direction = if up { 1.0 } else { -1.0 };
+    boxes::cheapest(&costs, t, direction, need(release, t, up), None)
 }
 
 /// Whether `interval` protects cell `i` as its requirement says.

@@ -20,8 +20,11 @@
 //! It has no DataFusion dependency and builds for `wasm32-unknown-unknown`
 //! (the LP solver, `microlp`, is pure Rust).
 
+mod attack;
 pub mod audit;
+mod boxes;
 pub mod cellkey;
+mod deviation;
 mod lp;
 pub mod policy;
 pub mod primary;

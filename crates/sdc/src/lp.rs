@@ -56,16 +56,12 @@ impl Lp {
     }
 
     /// Solves, telling unbounded from infeasible; with a finite optimum,
-    /// also the values of `vars` there.
-    pub fn solve_bound(
-        &self,
-        var: Variable,
-        vars: &[Variable],
-    ) -> Result<(Bound, Vec<f64>), SdcError> {
+    /// the objective and the values of `vars` there.
+    pub fn solve_bound(&self, vars: &[Variable]) -> Result<(Bound, Vec<f64>), SdcError> {
         match self.problem.solve() {
             Ok(outcome) => match outcome.into_solution() {
                 Ok(solution) => Ok((
-                    Bound::Value(solution.var_value(var)),
+                    Bound::Value(solution.objective()),
                     vars.iter().map(|v| solution.var_value(*v)).collect(),
                 )),
                 Err(_) => Err(SdcError::Solver("interrupted".into())),

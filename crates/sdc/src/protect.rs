@@ -13,30 +13,15 @@
 //! Same input, same pattern: the order and the solver are deterministic.
 
 use crate::SdcError;
-use crate::audit::{
-    Audit, Links, ShownBy, ball, check_shown, hidden_cells, lower_bound, members, par_map,
-    protects, ties, verify_shown,
-};
-use crate::lp::{INF, Lp};
-use crate::policy::{CostKind, Policy};
+use crate::audit::{Audit, Links, ShownBy, check_shown, members, par_map, protects, verify_shown};
+use crate::deviation::{cheapest_box, cost, deviation};
+use crate::policy::Policy;
 use crate::primary;
 use crate::table::{Release, Status};
-use std::collections::HashMap;
 
 /// Rounds of fixing before the table is declared unprotectable (primaries
 /// and singleton pairs are fixed in separate rounds).
 const MAX_ROUNDS: usize = 8;
-/// Cost of routing a deviation through a cell that is already withheld.
-const HIDDEN_COST: f64 = 1e-3;
-/// A deviation smaller than this does not count as touching a cell.
-const TOUCH: f64 = 1e-7;
-/// How many of the cheapest cells of each of the primary's relations the
-/// first, small deviation LPs may use (with every withheld cell); the whole
-/// table comes last.
-const NEAR_WIDTHS: [usize; 2] = [8, 40];
-/// How many withheld cells around the primary (reached through withheld
-/// cells) the small deviation LPs may route through.
-const HIDDEN_NEAR: usize = 1000;
 /// Primaries whose deviations are solved side by side (a constant, not the
 /// number of cores, so the pattern does not depend on the machine).
 const FIX_BATCH: usize = 2;
@@ -184,11 +169,12 @@ fn iterate(
 /// `shown` shows any more gets the cheapest deviation, which is hidden and
 /// kept in `shown` as the point that shows the side. Routes through cells
 /// already withheld cost next to nothing, so a primary that earlier
-/// deviations protect adds nothing. [`FIX_BATCH`] primaries at a time, far
-/// apart in the order, are
-/// solved side by side (on both cores) from the same pattern: a deviation
-/// stays a valid proof whatever else is hidden, it may only cost a little
-/// more. Returns whether any deviation was needed.
+/// deviations protect adds nothing; where a box through withheld cells
+/// alone shows that, it is taken at once, without an LP. The sides that
+/// need an LP are solved [`FIX_BATCH`] at a time, side by side (on both
+/// cores), from the same pattern: a deviation stays a valid proof whatever
+/// else is hidden, it may only cost a little more. Returns whether any
+/// deviation was needed.
 fn fix(
     release: &mut Release,
     policy: &Policy,
@@ -198,45 +184,71 @@ fn fix(
     shown: &mut ShownBy,
 ) -> Result<bool, SdcError> {
     let mut changed = false;
-    // Batches take primaries far apart in the order (cells far apart in
-    // the table), whose deviations rarely share cells.
+    // Primaries far apart in the order (cells far apart in the table)
+    // alternate, so the deviations solved side by side mostly lie far
+    // apart and rarely share cells.
     let stride = targets.len().div_ceil(FIX_BATCH);
-    for start in 0..stride {
-        let mut open: Vec<(usize, Option<usize>, usize, f64, f64)> = Vec::new();
-        for &(p, known) in targets.iter().skip(start).step_by(stride) {
-            let (up, down) = release.cells[p].protection;
-            for (side, direction, amount) in [(0, 1.0, up), (1, -1.0, down)] {
-                let valid = shown
-                    .get(&p)
-                    .and_then(|sides| sides[side].as_ref())
-                    .is_some_and(|moved| {
-                        moved
-                            .iter()
-                            .all(|&m| release.cells[m].status.suppressed() && Some(m) != known)
-                    });
-                if amount > 0.0 && !valid {
-                    open.push((p, known, side, direction, amount));
+    let order = (0..stride).flat_map(|start| targets.iter().skip(start).step_by(stride));
+    let mut open: Vec<Side> = Vec::new();
+    for (n, &(p, known)) in order.enumerate() {
+        let (up, down) = release.cells[p].protection;
+        for (side, direction, amount) in [(0, 1.0, up), (1, -1.0, down)] {
+            let valid = shown
+                .get(&p)
+                .and_then(|sides| sides[side].as_ref())
+                .is_some_and(|moved| {
+                    moved
+                        .iter()
+                        .all(|&m| release.cells[m].status.suppressed() && Some(m) != known)
+                });
+            if amount <= 0.0 || valid {
+                continue;
+            }
+            changed = true;
+            match cheapest_box(release, policy, links, p, direction, amount, known) {
+                Some(cells) if cells.iter().all(|&i| release.cells[i].status.suppressed()) => {
+                    shown.entry(p).or_insert([None, None])[side] = Some(cells);
                 }
+                _ => open.push((p, known, side, direction, amount)),
             }
         }
-        let index: Vec<usize> = (0..open.len()).collect();
-        let found = par_map(&index, |k| {
-            let (p, known, _, direction, amount) = open[k];
-            deviation(release, policy, links, p, direction, amount, known)
-        });
-        for (&(p, _, side, _, _), touched) in open.iter().zip(found) {
-            let touched = touched?.ok_or_else(|| SdcError::CannotProtect(release.describe(p)))?;
-            for &i in &touched {
-                if !release.cells[i].status.suppressed() {
-                    release.cells[i].status = Status::Secondary;
-                }
-                equal.hide_with(release, i);
-            }
-            shown.entry(p).or_insert([None, None])[side] = Some(touched);
-            changed = true;
+        if open.len() >= FIX_BATCH || (n + 1 == targets.len() && !open.is_empty()) {
+            hide_deviations(release, policy, links, equal, &open, shown)?;
+            open.clear();
         }
     }
     Ok(changed)
+}
+
+/// A side of a primary to protect: the primary, the singleton its attacker
+/// knows, the side (0 up, 1 down), its direction and amount.
+type Side = (usize, Option<usize>, usize, f64, f64);
+
+/// Finds the deviations of `open` side by side and hides them.
+fn hide_deviations(
+    release: &mut Release,
+    policy: &Policy,
+    links: &Links,
+    equal: &Equal,
+    open: &[Side],
+    shown: &mut ShownBy,
+) -> Result<(), SdcError> {
+    let index: Vec<usize> = (0..open.len()).collect();
+    let found = par_map(&index, |k| {
+        let (p, known, _, direction, amount) = open[k];
+        deviation(release, policy, links, p, direction, amount, known)
+    });
+    for (&(p, _, side, _, _), touched) in open.iter().zip(found) {
+        let touched = touched?.ok_or_else(|| SdcError::CannotProtect(release.describe(p)))?;
+        for &i in &touched {
+            if !release.cells[i].status.suppressed() {
+                release.cells[i].status = Status::Secondary;
+            }
+            equal.hide_with(release, i);
+        }
+        shown.entry(p).or_insert([None, None])[side] = Some(touched);
+    }
+    Ok(())
 }
 
 /// Publishes again, costliest first, each secondary cell no primary needs:
@@ -399,160 +411,6 @@ fn grand_total(release: &Release) -> Option<usize> {
         .cells
         .iter()
         .position(|c| c.key.iter().zip(&release.dims).all(|(&k, d)| k == d.total))
-}
-
-fn cost(release: &Release, policy: &Policy, i: usize) -> f64 {
-    let cell = &release.cells[i];
-    if cell.status.suppressed() {
-        return HIDDEN_COST;
-    }
-    match policy.cost {
-        CostKind::Value => cell.value.abs() + 1.0,
-        CostKind::Count => 1.0,
-    }
-}
-
-/// The cells a cheapest feasible deviation moving `p` by `direction ×
-/// amount` touches. Small neighbourhoods are tried first: a deviation that
-/// is feasible there (every other cell unmoved) is feasible in the whole
-/// table, so only its cost, never the protection, depends on the search.
-fn deviation(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    p: usize,
-    direction: f64,
-    amount: f64,
-    known: Option<usize>,
-) -> Result<Option<Vec<usize>>, SdcError> {
-    let mut tried = 0;
-    for width in NEAR_WIDTHS {
-        let scope = neighbourhood(release, policy, links, p, width, known);
-        if scope.len() == tried {
-            continue;
-        }
-        tried = scope.len();
-        if let Some(touched) = deviate(release, policy, links, &scope, p, direction, amount, known)?
-        {
-            return Ok(Some(touched));
-        }
-    }
-    let all: Vec<usize> = (0..release.cells.len()).collect();
-    if all.len() == tried {
-        return Ok(None);
-    }
-    deviate(release, policy, links, &all, p, direction, amount, known)
-}
-
-/// The withheld cells around `p` ([`HIDDEN_NEAR`] of them, reached through
-/// withheld cells: routes through them cost next to nothing), the
-/// `width` cheapest cells of each relation of `p`, then (twice) the cells
-/// that close a cycle: tied by two relations to that set, one of them
-/// through a cell added last. In two dimensions that closes rectangles
-/// (and longer cycles through withheld cells), in three, boxes.
-fn neighbourhood(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    p: usize,
-    width: usize,
-    known: Option<usize>,
-) -> Vec<usize> {
-    let by_cost = |a: &usize, b: &usize| {
-        cost(release, policy, *a)
-            .total_cmp(&cost(release, policy, *b))
-            .then(a.cmp(b))
-    };
-    let mut inside = vec![false; release.cells.len()];
-    let hidden = hidden_cells(release, known.as_slice());
-    for c in ball(release, links, &hidden, p, HIDDEN_NEAR) {
-        inside[c] = true;
-    }
-    inside[p] = true;
-    let mut frontier = vec![p];
-    for &r in links.of(p) {
-        let mut cells: Vec<usize> = members(release, r)
-            .filter(|&m| m != p && Some(m) != known && !inside[m])
-            .collect();
-        cells.sort_by(by_cost);
-        cells.truncate(width);
-        for c in cells {
-            inside[c] = true;
-            frontier.push(c);
-        }
-    }
-    for _ in 0..2 {
-        let mut added: Vec<usize> = ties(release, links, &frontier, |m| !inside[m])
-            .into_iter()
-            .filter(|(m, rs)| {
-                rs.len() >= 2
-                    || links
-                        .of(*m)
-                        .iter()
-                        .any(|r| !rs.contains(r) && members(release, *r).any(|c| inside[c]))
-            })
-            .map(|(m, _)| m)
-            .collect();
-        if added.is_empty() {
-            break;
-        }
-        added.sort_unstable();
-        for &m in &added {
-            inside[m] = true;
-        }
-        frontier = added;
-    }
-    (0..release.cells.len()).filter(|&i| inside[i]).collect()
-}
-
-/// The cheapest deviation over the cells in `scope` (all others stay put).
-#[allow(clippy::too_many_arguments)]
-fn deviate(
-    release: &Release,
-    policy: &Policy,
-    links: &Links,
-    scope: &[usize],
-    p: usize,
-    direction: f64,
-    amount: f64,
-    known: Option<usize>,
-) -> Result<Option<Vec<usize>>, SdcError> {
-    let mut lp = Lp::new(false);
-    let mut vars = HashMap::with_capacity(scope.len());
-    let mut all = Vec::with_capacity(2 * scope.len());
-    for &i in scope {
-        let c = cost(release, policy, i);
-        let fixed = known == Some(i);
-        let room_down = (release.cells[i].value - lower_bound(release, policy, i)).max(0.0);
-        let up = lp.var(c, 0.0, if fixed { 0.0 } else { INF });
-        let down = lp.var(c, 0.0, if fixed { 0.0 } else { room_down });
-        vars.insert(i, (up, down));
-        all.push(up);
-        all.push(down);
-    }
-    for r in links.touching(scope) {
-        let mut terms = Vec::new();
-        for (cell, sign) in release.relations[r].terms() {
-            if let Some(&(up, down)) = vars.get(&cell) {
-                terms.push((up, sign));
-                terms.push((down, -sign));
-            }
-        }
-        lp.eq(&terms, 0.0);
-    }
-    let (up, down) = vars[&p];
-    lp.ge(&[(up, direction), (down, -direction)], amount);
-    let Some((_, values)) = lp.solve(&all)? else {
-        return Ok(None);
-    };
-    Ok(Some(
-        scope
-            .iter()
-            .enumerate()
-            .filter(|&(k, _)| values[2 * k] + values[2 * k + 1] > TOUCH)
-            .map(|(_, &i)| i)
-            .collect(),
-    ))
 }
 
 #[cfg(test)]
