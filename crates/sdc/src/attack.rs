@@ -12,8 +12,9 @@
 //! stall never decides a verdict.
 
 use crate::SdcError;
-use crate::audit::{Links, lower_bound, need};
+use crate::audit::{lower_bound, need};
 use crate::lp::{Bound, INF, Lp};
+use crate::neighbourhood::Links;
 use crate::policy::Policy;
 use crate::table::Release;
 use microlp::Variable;

@@ -14,7 +14,8 @@
 //! a valid deviation whatever the structure of the release (linked tables
 //! included); where none is found the caller falls back to the LPs.
 
-use crate::audit::{Links, lower_bound};
+use crate::audit::lower_bound;
+use crate::neighbourhood::Links;
 use crate::policy::Policy;
 use crate::table::{Dimension, Release};
 

@@ -7,9 +7,10 @@
 //! whole table, follow where it is not enough.
 
 use crate::SdcError;
-use crate::audit::{Links, ball, hidden_cells, lower_bound, members, ties};
+use crate::audit::lower_bound;
 use crate::boxes::{self, Costs};
 use crate::lp::{INF, Lp};
+use crate::neighbourhood::{Links, ball, hidden_cells, members, ties};
 use crate::policy::{CostKind, Policy};
 use crate::table::Release;
 use std::collections::HashMap;

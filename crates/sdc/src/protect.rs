@@ -13,8 +13,9 @@
 //! Same input, same pattern: the order and the solver are deterministic.
 
 use crate::SdcError;
-use crate::audit::{Audit, Links, ShownBy, check_shown, members, par_map, protects, verify_shown};
+use crate::audit::{Audit, ShownBy, check_shown, par_map, protects, verify_shown};
 use crate::deviation::{cheapest_box, cost, deviation};
+use crate::neighbourhood::{Links, members};
 use crate::policy::Policy;
 use crate::primary;
 use crate::table::{Release, Status};
