@@ -206,15 +206,16 @@ pub fn add_working_days(start: Date, n: u32) -> Date {
 /// Christmas Eve or Midsummer Eve moves to the next working day (5 §).
 #[must_use]
 pub fn time_limit_end(start: Date, n: u32) -> Date {
+    let mut days_off = DaysOff::default();
     let mut day = start;
     let mut left = n;
     while left > 0 {
         day = day.add_days(1);
-        if is_working_day_under(day, WorkingDayRule::EvesWorking) {
+        if days_off.working(day, WorkingDayRule::EvesWorking) {
             left -= 1;
         }
     }
-    deadline_day(day)
+    deadline_day_with(day, &mut days_off)
 }
 
 /// The day a time limit ending on `date` really ends (150/1930 5 §): `date`
@@ -222,15 +223,45 @@ pub fn time_limit_end(start: Date, n: u32) -> Date {
 /// or Midsummer Eve, the first working day after it.
 #[must_use]
 pub fn deadline_day(date: Date) -> Date {
+    deadline_day_with(date, &mut DaysOff::default())
+}
+
+fn deadline_day_with(date: Date, days_off: &mut DaysOff) -> Date {
     let mut day = date;
-    while !is_working_day(day) {
+    while !days_off.working(day, WorkingDayRule::EvesOff) {
         day = day.add_days(1);
     }
     day
 }
 
-fn is_working_day_under(date: Date, rule: WorkingDayRule) -> bool {
-    weekday(date) < 5 && !holidays_under(date.ymd().0, rule).contains(&date)
+/// The days off of the year last asked about, under each rule: a report
+/// calls these functions for millions of rows, and building a year's list
+/// for every day walked would dominate its time.
+#[derive(Default)]
+struct DaysOff {
+    year: Option<i32>,
+    off: [Vec<Date>; 2],
+}
+
+impl DaysOff {
+    fn working(&mut self, date: Date, rule: WorkingDayRule) -> bool {
+        if weekday(date) >= 5 {
+            return false;
+        }
+        let year = date.ymd().0;
+        if self.year != Some(year) {
+            self.off = [
+                holidays_under(year, WorkingDayRule::EvesOff),
+                holidays_under(year, WorkingDayRule::EvesWorking),
+            ];
+            self.year = Some(year);
+        }
+        let off = match rule {
+            WorkingDayRule::EvesOff => &self.off[0],
+            WorkingDayRule::EvesWorking => &self.off[1],
+        };
+        !off.contains(&date)
+    }
 }
 
 #[cfg(test)]
