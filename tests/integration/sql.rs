@@ -136,7 +136,7 @@ fn compensation_rates_come_from_peitto_toml() {
 }
 
 #[test]
-fn the_working_day_rule_is_a_parameter_with_eves_off_by_default() {
+fn the_working_day_rule_is_a_parameter_with_the_statutory_rule_by_default() {
     let (_tmp, project) = project();
     ok(&ingest(&project, &[&sample_data()]));
     let report = peitto_engine::report::Report::all(&root().join("queries"))
@@ -182,18 +182,24 @@ fn the_working_day_rule_is_a_parameter_with_eves_off_by_default() {
         );
         run(params)
     };
-    // A release binds what params_for_year gives: the default rule.
+    // A release binds what params_for_year gives: the default rule, the
+    // Act on the Calculation of Statutory Time Limits (150/1930).
     let released = run(report.params_for_year(2025));
+    let statutory = with_rule("STATUTORY");
     let eves_off = with_rule("EVES_OFF");
     let eves_working = with_rule("EVES_WORKING");
-    assert_eq!(released, eves_off);
+    assert_eq!(released, statutory);
     let (Some(matters), Some(off)) = eves_off else {
         panic!("no matters in the sample: {eves_off:?}");
     };
     assert!(matters > 50 && off > 0 && off <= matters, "{eves_off:?}");
-    // Counting the Eves as working days can only make decisions later.
+    // The rule changes which matters were in time, never which were opened.
+    assert_eq!(statutory.0, Some(matters));
     assert_eq!(eves_working.0, Some(matters));
+    // Counting the Eves as working days can only make decisions later; the
+    // statutory limit never ends later than the count with the Eves off.
     assert!(eves_working.1.unwrap() <= off, "{eves_working:?}");
+    assert!(statutory.1.unwrap() <= off, "{statutory:?} {eves_off:?}");
     // An unknown rule gives no 7-day figure.
     assert_eq!(with_rule("EVES").1, None);
 }
