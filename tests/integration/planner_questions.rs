@@ -39,14 +39,16 @@ const QUESTIONS: &[(&str, &[&str])] = &[
     (
         // Notifications by month and outcome.
         "SELECT EXTRACT(MONTH FROM received_date) AS month, outcome, COUNT(*) AS notifications \
-         FROM cw_notification WHERE EXTRACT(YEAR FROM received_date) = 2025 GROUP BY 1, 2",
+         FROM cw_notification WHERE EXTRACT(YEAR FROM received_date) = 2025 \
+         AND (opened_by IS NULL OR opened_by = 'ILMOITUS') GROUP BY 1, 2",
         &["month", "outcome", "notifications"],
     ),
     (
         // Share of notifications decided within 7 working days.
         "SELECT municipality_code, w * 100.0 / n AS share_within_7 FROM (SELECT municipality_code, \
          COUNT(*) FILTER (WHERE working_days_after(received_date, decision_date) <= 7) AS w, COUNT(*) AS n \
-         FROM cw_notification WHERE EXTRACT(YEAR FROM received_date) = 2025 GROUP BY municipality_code) t",
+         FROM cw_notification WHERE EXTRACT(YEAR FROM received_date) = 2025 \
+         AND (opened_by IS NULL OR opened_by = 'ILMOITUS') GROUP BY municipality_code) t",
         &["municipality_code", "share_within_7"],
     ),
     (
