@@ -138,7 +138,7 @@ pub fn holidays_under(year: i32, rule: WorkingDayRule) -> Vec<Date> {
 /// Whether `date` is a working day: not a Saturday, Sunday or holiday.
 #[must_use]
 pub fn is_working_day(date: Date) -> bool {
-    weekday(date) < 5 && !holidays(date.ymd().0).contains(&date)
+    DaysOff::default().working(date, WorkingDayRule::EvesOff)
 }
 
 /// Working days after `start` up to and including `end`: the day of
@@ -187,11 +187,16 @@ pub fn working_days_after_under(start: Date, end: Date, rule: WorkingDayRule) ->
 /// The `n`th working day after `start` (the deadline of an n-working-day rule).
 #[must_use]
 pub fn add_working_days(start: Date, n: u32) -> Date {
+    nth_working_day(start, n, WorkingDayRule::EvesOff, &mut DaysOff::default())
+}
+
+/// The `n`th working day after `start` under `rule`.
+fn nth_working_day(start: Date, n: u32, rule: WorkingDayRule, days_off: &mut DaysOff) -> Date {
     let mut day = start;
     let mut left = n;
     while left > 0 {
         day = day.add_days(1);
-        if is_working_day(day) {
+        if days_off.working(day, rule) {
             left -= 1;
         }
     }
@@ -207,14 +212,7 @@ pub fn add_working_days(start: Date, n: u32) -> Date {
 #[must_use]
 pub fn time_limit_end(start: Date, n: u32) -> Date {
     let mut days_off = DaysOff::default();
-    let mut day = start;
-    let mut left = n;
-    while left > 0 {
-        day = day.add_days(1);
-        if days_off.working(day, WorkingDayRule::EvesWorking) {
-            left -= 1;
-        }
-    }
+    let day = nth_working_day(start, n, WorkingDayRule::EvesWorking, &mut days_off);
     deadline_day_with(day, &mut days_off)
 }
 

@@ -116,22 +116,23 @@ fn working_days_after(args: &[ColumnarValue]) -> Result<ColumnarValue> {
     })
 }
 
-fn add_working_days(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+/// A date `n` working days on from a date, by `rule`; the count is
+/// bounded so that a large one cannot keep a query walking days.
+fn working_days_on(args: &[ColumnarValue], rule: fn(Date, u32) -> Date) -> Result<ColumnarValue> {
     per_row::<Date32Type>(args, |a, i| {
-        in_range(peitto_domain::add_working_days(
+        in_range(rule(
             date_at(&a[0], i)?,
             u32::try_from(int_at(&a[1], i, 0..=1000)?).ok()?,
         ))
     })
 }
 
+fn add_working_days(args: &[ColumnarValue]) -> Result<ColumnarValue> {
+    working_days_on(args, peitto_domain::add_working_days)
+}
+
 fn time_limit_end(args: &[ColumnarValue]) -> Result<ColumnarValue> {
-    per_row::<Date32Type>(args, |a, i| {
-        in_range(peitto_domain::time_limit_end(
-            date_at(&a[0], i)?,
-            u32::try_from(int_at(&a[1], i, 0..=1000)?).ok()?,
-        ))
-    })
+    working_days_on(args, peitto_domain::time_limit_end)
 }
 
 fn deadline_day(args: &[ColumnarValue]) -> Result<ColumnarValue> {

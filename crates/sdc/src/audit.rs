@@ -305,13 +305,8 @@ fn hidden_box(
     t: usize,
     up: bool,
 ) -> Option<Vec<usize>> {
-    let costs = Costs {
-        release,
-        policy,
-        links,
-        grid: links.grid.as_ref()?,
-        cost: &|i| if hidden[i] { 1.0 } else { f64::INFINITY },
-    };
+    let cost = |i: usize| if hidden[i] { 1.0 } else { f64::INFINITY };
+    let costs = Costs::new(release, policy, links, &cost)?;
     let direction = if up { 1.0 } else { -1.0 };
     boxes::cheapest(&costs, t, direction, need(release, t, up), None)
 }

@@ -129,7 +129,24 @@ pub(crate) struct Costs<'a> {
     pub cost: &'a dyn Fn(usize) -> f64,
 }
 
-impl Costs<'_> {
+impl<'a> Costs<'a> {
+    /// The costs of `cost` over `release`, where its links know the grid
+    /// of its cells (none without one: no box can be searched).
+    pub(crate) fn new(
+        release: &'a Release,
+        policy: &'a Policy,
+        links: &'a Links,
+        cost: &'a dyn Fn(usize) -> f64,
+    ) -> Option<Costs<'a>> {
+        Some(Costs {
+            release,
+            policy,
+            links,
+            grid: links.grid.as_ref()?,
+            cost,
+        })
+    }
+
     /// Whether cell `i` may move by `delta` in a deviation: not the cell
     /// the attacker knows, and not below the attacker's lower bound.
     fn may_move(&self, i: usize, delta: f64, known: Option<usize>) -> bool {

@@ -102,13 +102,8 @@ pub(crate) fn cheapest_box(
     amount: f64,
     known: Option<usize>,
 ) -> Option<Vec<usize>> {
-    let costs = Costs {
-        release,
-        policy,
-        links,
-        grid: links.grid.as_ref()?,
-        cost: &|i| cost(release, policy, i),
-    };
+    let cost = |i| cost(release, policy, i);
+    let costs = Costs::new(release, policy, links, &cost)?;
     boxes::cheapest(&costs, p, direction, amount, known)
 }
 
