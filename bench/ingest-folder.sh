@@ -2,8 +2,13 @@
 # National folder ingest (issue 19): every register table of the five
 # municipalities in one `peitto ingest`, as a county or THL loads them,
 # beside DuckDB reading the same CSV files into Parquet (one COPY per file,
-# in one process). Then the same folder again (each file recognised as
-# already in the store). Wall time, CPU time (user + sys) and peak resident
+# in one process), and beside DuckDB doing comparable work
+# (bench/duck_comparable.py: dates and decimal-comma amounts typed, the
+# henkilötunnus checked and hashed, duplicates by record id removed).
+# Then the same folder again (each file recognised as already in the
+# store), and a newer extract of every register (the generator's seed 8 at
+# the same scale: every record id again, with other contents) into the
+# same store, which must replace the older versions. Wall time, CPU time (user + sys) and peak resident
 # memory of each, and the serial end of each peitto run (commit, person
 # merge, flushes: the report's `timings`) as a share of its wall time;
 # prints a Markdown table for BENCHMARKS.md.
@@ -87,6 +92,26 @@ if [ "${SKIP_PEITTO:-}" != 1 ]; then
   serial_end "peitto ingest (same folder again)"
 fi
 timed "DuckDB COPY per CSV file" "$WORK/venv/bin/python" "$WORK/duck_folder.py" run "$DATA" "$WORK/duck-folder" "$PLAN"
+COMPARABLE="$WORK/duck-comparable-$SCALE.json"
+rm -rf "$WORK/duck-comparable"
+[ -f "$COMPARABLE" ] || "$WORK/venv/bin/python" bench/duck_comparable.py discover "$DATA" "$WORK/duck-comparable" "$COMPARABLE" "$PLAN"
+timed "DuckDB comparable work per CSV file" "$WORK/venv/bin/python" bench/duck_comparable.py run "$DATA" "$WORK/duck-comparable" "$COMPARABLE"
+# A newer extract of every register: every record id again.
+NEWER="$WORK/national-$SCALE-seed8"
+[ -f "$NEWER/synth-manifest.json" ] || "$PEITTO" --lang en synth --seed 8 --scale "$SCALE" --out "$NEWER" >/dev/null
+if [ "${SKIP_PEITTO:-}" != 1 ]; then
+  timed "peitto ingest (newer extract of every register into the same store)" "$PEITTO" --lang en --project "$PROJECT" ingest "$NEWER"
+  serial_end "peitto ingest (newer extract of every register into the same store)"
+  # The store holds each record once: its rows are those of the newer
+  # extract alone, loaded into a store of its own, plus the older records
+  # whose ids the newer extract no longer has.
+  rm -rf "$PROJECT-newer"
+  "$PEITTO" --lang en init "$PROJECT-newer" >/dev/null
+  "$PEITTO" --lang en --project "$PROJECT-newer" ingest "$NEWER" >/dev/null
+  "$PEITTO" --lang en --project "$PROJECT" status > "$WORK/status-both.txt"
+  "$PEITTO" --lang en --project "$PROJECT-newer" status > "$WORK/status-newer.txt"
+  rm -rf "$PROJECT-newer"
+fi
 csv_bytes=$(find "$DATA" -name '*.csv' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 all_bytes=$(du -sb "$DATA" | cut -f1)
 echo "National folder, scale $SCALE: $(find "$DATA" -type f \( -name '*.csv' -o -name '*.xlsx' \) | wc -l) extracts, $((all_bytes / 1000000)) MB ($((csv_bytes / 1000000)) MB CSV), $(nproc) cores, DuckDB $DUCKDB_VERSION"
@@ -96,6 +121,12 @@ echo
 echo "| run | wall | CPU (user + sys) | peak memory |"
 echo "|---|---:|---:|---:|"
 awk -F'\t' '{ printf "| %s | %.1f s | %.1f s | %.0f MB |\n", $1, $2, $3, $4 / 1024 }' "$RESULTS"
+if [ -f "$WORK/status-both.txt" ]; then
+  echo
+  echo "Rows per table after the newer extract (older and newer in one store) and of the newer extract alone:"
+  echo
+  paste "$WORK/status-both.txt" "$WORK/status-newer.txt"
+fi
 if [ -s "$SERIAL" ]; then
   echo
   echo "Serial end of each peitto run (from its report's timings; share of the run's wall time above):"

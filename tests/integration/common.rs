@@ -45,6 +45,24 @@ pub fn project() -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
+/// Lists `user` as a report author in the project's peitto.toml.
+pub fn add_author(project: &Path, user: &str) {
+    let config = project.join("peitto.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("users = []", &format!("users = [\"{user}\"]"));
+    std::fs::write(&config, text).unwrap();
+}
+
+/// The operating-system user running the tests.
+pub fn whoami() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 pub fn ingest(project: &Path, files: &[&Path]) -> Output {
     let mut args = vec!["--project", project.to_str().unwrap(), "ingest"];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));

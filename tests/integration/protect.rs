@@ -93,6 +93,24 @@ fn protect_json_reports_status_and_the_audit_interval() {
     );
     let a_prof = cell("A", "Prof");
     assert_eq!(a_prof["status"], "secondary");
+    // The secondary says which primaries it is withheld for: the one
+    // rectangle A/C × Inst/Prof protects both small cells.
+    let protects: Vec<(String, String)> = a_prof["protects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_str().unwrap().to_owned(),
+                p["form"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        protects,
+        vec![("A".into(), "Inst".into()), ("C".into(), "Prof".into())]
+    );
+    assert!(a_inst.get("protects").is_none());
     assert_eq!(
         (
             a_prof["lower"].as_f64().unwrap().round(),

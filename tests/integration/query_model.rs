@@ -293,6 +293,10 @@ fn nothing_that_can_fail_on_data_runs_and_no_engine_text_is_shown() {
             &["may_fail"],
         ),
         (
+            "SELECT sex, COUNT(*) FROM person WHERE time_limit_end(birth_date, EXTRACT(YEAR FROM birth_date)) > birth_date GROUP BY sex",
+            &["may_fail"],
+        ),
+        (
             "SELECT sex, COUNT(*) FROM person WHERE arrow_cast(birth_date, 'Int8') > 0 GROUP BY sex",
             &["not_allowed"],
         ),

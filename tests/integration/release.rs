@@ -220,6 +220,162 @@ fn no_output_file_holds_a_withheld_amount() {
     }
 }
 
+#[test]
+fn why_each_cell_is_withheld_is_in_the_audit_folder_and_not_in_the_release() {
+    let (_tmp, project) = crate::common::project();
+    ok(&crate::common::ingest(
+        &project,
+        &[&crate::common::sample_data()],
+    ));
+    let report = [
+        "--project",
+        project.to_str().unwrap(),
+        "report",
+        "placed_children",
+        "--year",
+        "2025",
+    ];
+    // Telling primaries from secondaries is for report authors only.
+    let stdout = ok(&peitto(&report));
+    assert!(
+        stdout.contains(peitto_i18n::text(Lang::En, "report.reasons_authors_only")),
+        "{stdout}"
+    );
+    assert!(!project.join("audit/withheld-reasons").exists());
+    crate::common::add_author(&project, &crate::common::whoami());
+    let stdout = ok(&peitto(&report));
+    let after = |key: &str, arg: &str| -> String {
+        let prefix = peitto_i18n::format(Lang::En, key, &[(arg, &"")]);
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .unwrap_or_else(|| panic!("no {key} line in:\n{stdout}"))
+            .to_owned()
+    };
+    let hash = after("report.audit", "hash");
+    let dir = PathBuf::from(after("report.reasons", "path"));
+    // Under audit/, named after the release's log entry, never in out/,
+    // for its owner's eyes only.
+    assert!(dir.starts_with(project.join("audit")), "{}", dir.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("placed_children.csv"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    assert!(
+        dir.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .ends_with(&hash[..16]),
+        "{}",
+        dir.display()
+    );
+    let text = std::fs::read_to_string(dir.join("placed_children.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let dims = header.len() - 4;
+    assert_eq!(
+        header[dims + 1],
+        peitto_i18n::text(Lang::En, "reasons.reason")
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let described = |row: &[String]| -> String {
+        header[..dims]
+            .iter()
+            .zip(row)
+            .map(|(d, c)| format!("{d}={c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let primaries: std::collections::BTreeSet<String> = rows
+        .iter()
+        .filter(|r| r[dims + 1] == peitto_i18n::text(Lang::En, "reasons.primary"))
+        .map(|r| described(r))
+        .collect();
+    assert!(
+        !primaries.is_empty(),
+        "the sample has cells of 1–4 children"
+    );
+    let mut secondaries = 0;
+    for row in &rows {
+        let reason = row[dims + 1].as_str();
+        if reason == peitto_i18n::text(Lang::En, "reasons.primary") {
+            assert!(
+                ["frequency", "row_total"].contains(&row[dims + 2].as_str()),
+                "{row:?}"
+            );
+        } else if reason == peitto_i18n::text(Lang::En, "reasons.secondary") {
+            // Each names the primaries it protects, each one of the primaries listed.
+            let protects: Vec<&str> = row[dims + 3].split(" | ").collect();
+            assert!(!row[dims + 3].is_empty(), "{row:?}");
+            for p in protects {
+                assert!(primaries.contains(p), "{row:?} protects {p}, not a primary");
+            }
+            secondaries += 1;
+        } else {
+            assert_eq!(reason, peitto_i18n::text(Lang::En, "reasons.other_measure"));
+        }
+    }
+    assert!(secondaries > 0);
+    // Each cell explained is one the release withholds.
+    let released = project.join("out/placed_children-2025");
+    let doc = json(&released.join("placed_children.json"));
+    let withheld: std::collections::BTreeSet<Vec<String>> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| {
+            row.as_array().unwrap()[dims..]
+                .iter()
+                .any(|c| c["status"] == "suppressed")
+        })
+        .map(|row| {
+            row.as_array().unwrap()[..dims]
+                .iter()
+                .map(|c| match &c["value"] {
+                    Value::String(s) => s.clone(),
+                    Value::Null => peitto_i18n::text(Lang::En, "label.total").to_owned(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    for row in &rows {
+        assert!(
+            withheld.contains(&row[..dims]),
+            "{row:?} is not withheld in the release"
+        );
+    }
+    assert!(
+        rows.iter().all(|r| r[dims] == "children"),
+        "the measure by its name in the release"
+    );
+    // The released folder says nothing of which cells are primary.
+    for entry in std::fs::read_dir(&released).unwrap() {
+        let path = entry.unwrap().path();
+        if let Ok(content) = std::fs::read_to_string(&path) {
+            // Rules, and cells named as a secondary names the primaries it protects.
+            for word in ["frequency", "row_total", "municipality_code="] {
+                assert!(!content.contains(word), "{} says {word}", path.display());
+            }
+        }
+    }
+}
+
 /// Whether `text` holds `number` as a whole number, not as part of a longer one.
 fn contains_number(text: &str, number: &str) -> bool {
     let bytes = text.as_bytes();

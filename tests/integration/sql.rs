@@ -3,22 +3,6 @@
 
 use crate::common::*;
 
-fn add_author(project: &std::path::Path, user: &str) {
-    let config = project.join("peitto.toml");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("users = []", &format!("users = [\"{user}\"]"));
-    std::fs::write(&config, text).unwrap();
-}
-
-fn whoami() -> String {
-    let out = std::process::Command::new("id")
-        .arg("-un")
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 #[test]
 fn sql_is_for_listed_authors_only() {
     let (_tmp, project) = project();

@@ -73,6 +73,7 @@ fn query_error(lang: Lang, e: &QueryError, memory_mib: u64) -> String {
         QueryError::Failed => text(lang, "query.run_failed").to_owned(),
         QueryError::TimeLimit(s) => tr(lang, "query.time_limit", &[("seconds", s)]),
         QueryError::MemoryLimit => tr(lang, "query.memory_limit", &[("mib", &memory_mib)]),
+        QueryError::Ledger(io) => tr(lang, "query.ledger", &[("error", io)]),
     }
 }
 

@@ -48,6 +48,16 @@ fn release(
         );
     }
     println!("{}", tr(lang, "report.audit", &[("hash", &outcome.hash)]));
+    match &outcome.reasons {
+        peitto_jobs::reasons::Written::To(reasons) => println!(
+            "{}",
+            tr(lang, "report.reasons", &[("path", &reasons.display())])
+        ),
+        peitto_jobs::reasons::Written::AuthorsOnly => {
+            println!("{}", text(lang, "report.reasons_authors_only"));
+        }
+        peitto_jobs::reasons::Written::Nothing => {}
+    }
     println!("{}", tr(lang, "report.done", &[("path", &path)]));
     if timings {
         for d in &outcome.done {

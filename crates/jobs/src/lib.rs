@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod mapping;
 pub mod protect;
 pub mod query;
+pub mod reasons;
 pub mod report;
 
 use peitto_engine::{Engine, EngineError, Scalar};
@@ -99,6 +100,12 @@ pub enum JobError {
     /// The record of withheld cells could not be read or written.
     #[error("the cells saved reports withheld: {0}")]
     Withheld(std::io::Error),
+    /// The release is published and logged, but the reasons for its
+    /// withheld cells could not be written to the audit folder.
+    #[error(
+        "the release is published, but why its cells are withheld could not be written to the audit folder: {0}"
+    )]
+    Reasons(std::io::Error),
     /// The ledger of released cells could not be read or written: the
     /// answer is not shown.
     #[error("the record of released cells: {0}")]

@@ -241,7 +241,7 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
     if let Some(pattern) = req.pattern {
         return check_pattern(&mut release, &req.policy, pattern);
     }
-    let mut audit = peitto_sdc::protect(&mut release, &req.policy)?;
+    let (mut audit, reasons) = peitto_sdc::protect_explained(&mut release, &req.policy)?;
     if req.intervals && req.json {
         // protect() proves the pattern; the exact intervals of every withheld cell take a full audit.
         audit = peitto_sdc::audit(&release, &req.policy)?;
@@ -279,6 +279,22 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
                 });
                 if let Status::Primary(reason) = cell.status {
                     v["rule"] = reason.as_str().into();
+                }
+                // Which primaries a secondary is withheld for, so the
+                // statistician can answer for it.
+                if let peitto_sdc::Reason::Secondary(protects) = &reasons[i] {
+                    v["protects"] = protects
+                        .iter()
+                        .map(|&p| {
+                            dim_names
+                                .iter()
+                                .zip(release.codes(p))
+                                .map(|(d, c)| ((*d).to_owned(), c.into()))
+                                .collect::<serde_json::Map<_, _>>()
+                                .into()
+                        })
+                        .collect::<Vec<serde_json::Value>>()
+                        .into();
                 }
                 if let Some(iv) = audit.intervals[i] {
                     v["lower"] = iv.lower.into();

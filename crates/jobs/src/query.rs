@@ -70,9 +70,9 @@ pub fn run(
     let (limits, memory) = limits(project, crate::now_seconds());
     let withheld =
         peitto_release::Withheld::load(&withheld_path(project)).map_err(JobError::Withheld)?;
-    // Locked until the new answers are appended: one query at a time.
-    let mut ledger =
-        peitto_release::query::Ledger::open(&ledger_path(project)).map_err(JobError::Ledger)?;
+    // Opened and locked once the SQL has run, until the new answers are
+    // appended: one query at a time compares and records its cells.
+    let mut ledger = peitto_release::query::Ledger::deferred(&ledger_path(project));
     let runtime = crate::runtime()?;
     let released = runtime.block_on(async {
         let engine = open_engine(project, memory)
@@ -91,7 +91,10 @@ pub fn run(
     });
     // Tasks still running after a limit are not waited for.
     runtime.shutdown_background();
-    let released = released?;
+    let released = released.map_err(|e| match e {
+        QueryError::Ledger(io) => JobError::Ledger(io),
+        other => JobError::Query(other),
+    })?;
     ledger.save().map_err(JobError::Ledger)?;
     drop(ledger);
     let meta = peitto_publish::Meta {

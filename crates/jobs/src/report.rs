@@ -53,6 +53,8 @@ pub struct Outcome {
     pub path: PathBuf,
     /// The release-log entry's hash.
     pub hash: String,
+    /// Where it is said why each withheld cell is withheld.
+    pub reasons: crate::reasons::Written,
 }
 
 /// The reports a request names, and its package.
@@ -286,9 +288,17 @@ pub fn run(
         });
         p.write("index.html", cover.as_bytes())
     })?;
+    let hash = entry.map(|e| e.hash).unwrap_or_default();
+    let explained: Vec<(&str, &[peitto_release::explained::Explanation])> = done
+        .iter()
+        .map(|d| (d.report.id.as_str(), d.released.explanations.as_slice()))
+        .collect();
+    let reasons = crate::reasons::write_for_author(project, &name, &hash, &explained, req.lang)
+        .map_err(JobError::Reasons)?;
     Ok(Outcome {
         done,
         path: path.unwrap_or_default(),
-        hash: entry.map(|e| e.hash).unwrap_or_default(),
+        hash,
+        reasons,
     })
 }

@@ -12,6 +12,8 @@ pub(crate) struct Counts {
     pub(crate) hidden: Vec<f64>,
     /// Person-set hashes of the cells withheld by suppression.
     pub(crate) withheld_sets: Vec<u64>,
+    /// Why each cell withheld by suppression is withheld.
+    pub(crate) explanations: Vec<crate::explained::Explanation>,
 }
 
 impl Counts {
@@ -21,6 +23,7 @@ impl Counts {
         self.perturbed += o.perturbed;
         self.hidden.extend(&o.hidden);
         self.withheld_sets.extend(&o.withheld_sets);
+        self.explanations.extend(o.explanations.iter().cloned());
     }
 }
 
@@ -171,6 +174,11 @@ pub(crate) fn suppress(
     let inner: Vec<usize> = (0..names.len())
         .filter(|&d| plans[d].sdc.is_some())
         .collect();
+    // The names a reader of the released table sees, for the reasons.
+    let shown_names: Vec<String> = names
+        .iter()
+        .map(|n| crate::explained::shown_name(n, aliases))
+        .collect();
     let outer: Vec<usize> = (0..names.len())
         .filter(|&d| plans[d].sdc.is_none())
         .collect();
@@ -191,7 +199,7 @@ pub(crate) fn suppress(
     }
     let mut counts = Counts::default();
     let mut rows = Vec::new();
-    for members in slices.values() {
+    for (slice, members) in &slices {
         let sample = members[0].0;
         let inner_codes = |key: &Vec<ScalarValue>| -> Vec<String> {
             if placeholder {
@@ -227,6 +235,7 @@ pub(crate) fn suppress(
             &quantities,
         );
         let mut releases = Vec::new();
+        let mut reasons = Vec::new();
         for (q, (j, part)) in quantities.iter().enumerate() {
             let leaves: Vec<Leaf> = members
                 .iter()
@@ -255,7 +264,7 @@ pub(crate) fn suppress(
                     cell.top.clone_from(top);
                 }
             }
-            let audit = peitto_sdc::protect(&mut release, &spec.policy)?;
+            let (audit, why) = peitto_sdc::protect_explained(&mut release, &spec.policy)?;
             if !audit.passed() {
                 return Err(SdcError::CannotProtect(format!(
                     "{} cells of measure {} fail the audit",
@@ -265,6 +274,7 @@ pub(crate) fn suppress(
                 .into());
             }
             releases.push(release);
+            reasons.push(why);
         }
         // One pattern for all measures: a cell hidden in one is hidden in
         // all (more suppression never narrows an attacker's interval).
@@ -348,6 +358,14 @@ pub(crate) fn suppress(
                 );
             }
             let withheld = hidden.contains(&cell.key);
+            if withheld {
+                counts.explanations.push(crate::explained::explain(
+                    (&releases, &reasons, &index),
+                    &cell.key,
+                    (agg, &quantities, aliases),
+                    (&shown_names, &inner, slice),
+                ));
+            }
             let values: Vec<Option<f64>> = releases
                 .iter()
                 .zip(&index)

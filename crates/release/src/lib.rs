@@ -15,7 +15,8 @@
 //! Modules: [`analyze`] tracks the privacy unit through a saved report's
 //! plan; `partials` computes the person-level partials of each release
 //! aggregate; `cells` protects them (suppression with the audit, or the
-//! cell key method); `substitute` puts them back into the plan. [`query`]
+//! cell key method), and [`explained`] says why each withheld cell is
+//! withheld; `substitute` puts them back into the plan. [`query`]
 //! is the closed model for planners' own SQL: a grammar of allowed plans,
 //! dimensions with declared domains, declared measures with bounds, noise
 //! keyed by the persons behind each number, and a differencing ledger
@@ -25,6 +26,7 @@
 
 pub mod analyze;
 mod cells;
+pub mod explained;
 mod partials;
 pub mod query;
 mod substitute;
@@ -143,6 +145,9 @@ pub struct Released {
     /// Person-set hashes of the cells a suppression withheld, to be
     /// recorded with [`Withheld::record`] so that `query` withholds them too.
     pub withheld_sets: Vec<u64>,
+    /// Why each cell a suppression withheld is withheld: for the
+    /// statistician's audit folder, never for the released table.
+    pub explanations: Vec<explained::Explanation>,
 }
 
 /// Field metadata key marking a released column's role.
@@ -197,9 +202,14 @@ pub(crate) fn output_aliases(plan: &LogicalPlan) -> HashMap<String, String> {
     let _ = plan.apply(|node| {
         if let LogicalPlan::Projection(p) = node {
             for e in &p.expr {
-                if let Expr::Alias(a) = e
-                    && let Expr::Column(c) = a.expr.as_ref()
-                {
+                // `COUNT(*) AS children` is planned as an alias of an alias
+                // (`count(Int64(1)) AS count(*)`, then `AS children`).
+                let Expr::Alias(a) = e else { continue };
+                let mut inner = a.expr.as_ref();
+                while let Expr::Alias(b) = inner {
+                    inner = b.expr.as_ref();
+                }
+                if let Expr::Column(c) = inner {
                     out.entry(c.name.clone()).or_insert_with(|| a.name.clone());
                 }
             }
@@ -277,6 +287,7 @@ pub async fn release(
         protect_seconds,
         hidden: totals.hidden,
         withheld_sets: totals.withheld_sets,
+        explanations: totals.explanations,
     })
 }
 

@@ -10,7 +10,8 @@
 //!   magnitudes, rows whose total is under the threshold);
 //! - chooses secondary suppressions over the whole system of relations at
 //!   once, so no hidden cell can be recomputed from totals at any level or
-//!   in any linked table ([`protect`]);
+//!   in any linked table ([`protect`]), and says for each withheld cell
+//!   why: its rule, or the primaries a secondary protects ([`explain`]);
 //! - proves the pattern with an audit that is independent of how it was
 //!   chosen: for every suppressed cell, the interval an attacker can derive
 //!   by linear programming from everything published ([`audit`]);
@@ -26,6 +27,7 @@ mod boxes;
 pub mod cellkey;
 mod deviation;
 mod dimension;
+pub mod explain;
 mod lp;
 mod neighbourhood;
 pub mod policy;
@@ -34,8 +36,9 @@ pub mod protect;
 pub mod table;
 
 pub use audit::{Audit, Interval, audit, check};
+pub use explain::Reason;
 pub use policy::{CostKind, Method, Policy};
-pub use protect::protect;
+pub use protect::{protect, protect_explained};
 pub use table::{Cell, Dimension, PrimaryReason, Relation, Release, Status, TableDef};
 
 /// Why protection failed.

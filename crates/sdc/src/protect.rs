@@ -15,6 +15,7 @@
 use crate::SdcError;
 use crate::audit::{Audit, ShownBy, check_shown, par_map, protects, verify_shown};
 use crate::deviation::{cheapest_box, cost, deviation};
+use crate::explain::{Reason, reasons};
 use crate::neighbourhood::{Links, members};
 use crate::policy::Policy;
 use crate::primary;
@@ -37,6 +38,19 @@ const TRIM_TRIES: usize = 400;
 /// [`SdcError::CannotProtect`] if some primary cannot be protected (fail
 /// closed: release nothing), or a solver error.
 pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError> {
+    protect_explained(release, policy).map(|(audit, _)| audit)
+}
+
+/// [`protect`], with the reason of every cell: its primary rule, or the
+/// primaries a secondary protects ([`Reason`]). The reasons come from the
+/// points that showed the final pattern safe, with no further LP.
+///
+/// # Errors
+/// As [`protect`].
+pub fn protect_explained(
+    release: &mut Release,
+    policy: &Policy,
+) -> Result<(Audit, Vec<Reason>), SdcError> {
     primary::apply(release, policy);
     let links = Links::new(release);
     let equal = Equal::new(release);
@@ -45,11 +59,13 @@ pub fn protect(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError
             equal.hide_with(release, i);
         }
     }
-    match iterate(release, policy, &links, &equal) {
-        Ok(Some(result)) => Ok(result),
-        Ok(None) | Err(SdcError::CannotProtect(_)) => fallback(release, policy, &links, &equal),
-        Err(e) => Err(e),
-    }
+    let (audit, shown) = match iterate(release, policy, &links, &equal) {
+        Ok(Some(done)) => done,
+        Ok(None) | Err(SdcError::CannotProtect(_)) => fallback(release, policy, &links, &equal)?,
+        Err(e) => return Err(e),
+    };
+    let reasons = reasons(release, &links, &shown, |i| equal.of(i));
+    Ok((audit, reasons))
 }
 
 /// Cells equal whatever the rest of the table holds: the total of a
@@ -127,13 +143,14 @@ impl Equal {
 
 /// The fast path: a deviation hidden for every primary in turn, then
 /// fixing what the check finds (singleton pairs) round by round, then
-/// trimming. `None` when the rounds run out first.
+/// trimming. `None` when the rounds run out first; else the passing check
+/// with the points that showed each primary protected.
 fn iterate(
     release: &mut Release,
     policy: &Policy,
     links: &Links,
     equal: &Equal,
-) -> Result<Option<Audit>, SdcError> {
+) -> Result<Option<(Audit, ShownBy)>, SdcError> {
     let mut shown = ShownBy::new();
     let primaries: Vec<(usize, Option<usize>)> = (0..release.cells.len())
         .filter(|&i| matches!(release.cells[i].status, Status::Primary(_)))
@@ -146,7 +163,7 @@ fn iterate(
     for _ in 0..MAX_ROUNDS {
         if result.passed() {
             if trimmed || !trim(release, policy, links, equal, &mut shown)? {
-                return Ok(Some(result));
+                return Ok(Some((result, shown)));
             }
             // Publishing cells again must pass the whole check, singleton pairs included.
             trimmed = true;
@@ -162,7 +179,7 @@ fn iterate(
         }
         (result, shown) = check_shown(release, policy, &shown)?;
     }
-    Ok(result.passed().then_some(result))
+    Ok(result.passed().then_some((result, shown)))
 }
 
 /// For each primary (with the singleton whose value its attacker knows,
@@ -336,13 +353,13 @@ fn trim(
 /// are published again where no primary needs them, and any singleton
 /// pair the trimming uncovered is fixed. Terminates: each fix keeps what
 /// it protects, and if fixing stalls the all-withheld pattern is released
-/// as it was.
+/// as it was. Returns the passing check with its points, as [`iterate`].
 fn fallback(
     release: &mut Release,
     policy: &Policy,
     links: &Links,
     equal: &Equal,
-) -> Result<Audit, SdcError> {
+) -> Result<(Audit, ShownBy), SdcError> {
     let total = grand_total(release);
     if let Some(t) = total
         && matches!(release.cells[t].status, Status::Primary(_))
@@ -351,6 +368,7 @@ fn fallback(
     }
     let mut withheld = Vec::new();
     let (mut all_hidden, mut shown) = (None, ShownBy::new());
+    let mut all_shown = ShownBy::new();
     for hide_total in [false, true] {
         // The grand total is published with the cells equal to it.
         let kept = |i: usize| total.is_some_and(|t| i == t || equal.of(t).contains(&i));
@@ -362,6 +380,7 @@ fn fallback(
         let (result, points) = check_shown(release, policy, &ShownBy::new())?;
         if result.passed() {
             withheld = release.cells.iter().map(|c| c.status).collect();
+            all_shown.clone_from(&points);
             (all_hidden, shown) = (Some(result), points);
             break;
         }
@@ -377,7 +396,7 @@ fn fallback(
         let result;
         (result, shown) = check_shown(release, policy, &shown)?;
         if result.passed() {
-            return Ok(result);
+            return Ok((result, shown));
         }
         let failures: Vec<(usize, Option<usize>)> = result
             .failures
@@ -392,7 +411,7 @@ fn fallback(
             for (cell, status) in release.cells.iter_mut().zip(&withheld) {
                 cell.status = *status;
             }
-            return Ok(all_hidden);
+            return Ok((all_hidden, all_shown));
         }
     }
 }

@@ -437,3 +437,31 @@ fn a_cell_of_a_big_and_a_tiny_contribution_is_released_withheld() {
     // The grand total is published and the audit agrees.
     assert!(audit(&r, &policy).unwrap().passed());
 }
+
+#[test]
+fn each_withheld_cell_says_why_it_is_withheld() {
+    let mut r = example_2();
+    let (result, reasons) = peitto_sdc::protect_explained(&mut r, &Policy::frequency(5)).unwrap();
+    assert!(result.passed());
+    assert_eq!(reasons.len(), r.cells.len());
+    let m1_inst = r.find(&["M1", "Inst"]).unwrap();
+    for (i, reason) in reasons.iter().enumerate() {
+        let codes = r.codes(i);
+        match reason {
+            peitto_sdc::Reason::Published => assert!(!r.cells[i].status.suppressed()),
+            peitto_sdc::Reason::Primary(rule) => {
+                assert_eq!(i, m1_inst, "{codes:?}");
+                assert_eq!(rule.as_str(), "frequency");
+            }
+            // The three cells around M1 × Inst in its county are withheld for it.
+            peitto_sdc::Reason::Secondary(protects) => {
+                assert_eq!(protects, &[m1_inst], "{codes:?}");
+            }
+        }
+    }
+    let secondaries = reasons
+        .iter()
+        .filter(|r| matches!(r, peitto_sdc::Reason::Secondary(_)))
+        .count();
+    assert_eq!(secondaries, 3);
+}

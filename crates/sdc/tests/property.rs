@@ -5,7 +5,7 @@
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use peitto_sdc::table::Leaf;
-use peitto_sdc::{Dimension, Policy, Release, Status, protect};
+use peitto_sdc::{Dimension, Policy, Release, Status};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
@@ -148,8 +148,34 @@ fn no_primary_cell_is_disclosed_in_random_hierarchical_tables() {
             zeros_unsafe: seed % 4 == 1,
             ..Policy::frequency(5)
         };
-        let audit = protect(&mut release, &policy).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let (audit, reasons) = peitto_sdc::protect_explained(&mut release, &policy)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         assert!(audit.passed());
+        // Every secondary names primaries it protects, each tied to it
+        // through relations of withheld cells.
+        for (i, reason) in reasons.iter().enumerate() {
+            if let peitto_sdc::Reason::Secondary(protects) = reason {
+                assert!(
+                    !protects.is_empty(),
+                    "seed {seed}: {} protects nothing",
+                    release.describe(i)
+                );
+                for &p in protects {
+                    assert!(matches!(release.cells[p].status, Status::Primary(_)));
+                    assert!(
+                        withheld_path(&release, i, p),
+                        "seed {seed}: {} is said to protect {}, not tied to it",
+                        release.describe(i),
+                        release.describe(p)
+                    );
+                }
+            } else {
+                assert_eq!(
+                    matches!(reason, peitto_sdc::Reason::Published),
+                    !release.cells[i].status.suppressed()
+                );
+            }
+        }
         for (i, cell) in release.cells.iter().enumerate() {
             if let Status::Primary(_) = cell.status {
                 let hi = attack(&release, i, true, None);
@@ -228,4 +254,30 @@ fn inside(r: &Release, inner: usize, outer: usize) -> bool {
         }
         false
     })
+}
+
+/// Whether withheld cells `a` and `b` are joined by a chain of equations
+/// whose every step passes through withheld cells.
+fn withheld_path(r: &Release, a: usize, b: usize) -> bool {
+    let mut seen = vec![false; r.cells.len()];
+    let mut stack = vec![a];
+    seen[a] = true;
+    while let Some(c) = stack.pop() {
+        if c == b {
+            return true;
+        }
+        for rel in &r.relations {
+            let cells: Vec<usize> = rel.cells().collect();
+            if !cells.contains(&c) {
+                continue;
+            }
+            for n in cells {
+                if r.cells[n].status.suppressed() && !seen[n] {
+                    seen[n] = true;
+                    stack.push(n);
+                }
+            }
+        }
+    }
+    false
 }

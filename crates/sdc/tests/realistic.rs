@@ -7,7 +7,7 @@
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use peitto_sdc::table::Leaf;
-use peitto_sdc::{Dimension, Policy, Release, Status, TableDef, audit, protect};
+use peitto_sdc::{Dimension, Policy, Release, Status, TableDef, audit};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, HashMap};
@@ -240,8 +240,26 @@ fn realistic_tables_are_all_released_and_pass_an_independent_attack() {
             zeros_unsafe: seed % 5 == 3,
             ..Policy::frequency(5)
         };
-        let result = protect(&mut r, &policy).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let (result, reasons) = peitto_sdc::protect_explained(&mut r, &policy)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         assert!(result.passed(), "seed {seed}");
+        // A statistician can answer for every withheld cell.
+        for (i, reason) in reasons.iter().enumerate() {
+            match reason {
+                peitto_sdc::Reason::Published => assert!(!r.cells[i].status.suppressed()),
+                peitto_sdc::Reason::Primary(_) => {
+                    assert!(matches!(r.cells[i].status, Status::Primary(_)));
+                }
+                peitto_sdc::Reason::Secondary(protects) => assert!(
+                    !protects.is_empty()
+                        && protects
+                            .iter()
+                            .all(|&p| matches!(r.cells[p].status, Status::Primary(_))),
+                    "seed {seed}: {} has no primary to protect",
+                    r.describe(i)
+                ),
+            }
+        }
         assert!(
             audit(&r, &policy).unwrap().passed(),
             "seed {seed}: full audit"

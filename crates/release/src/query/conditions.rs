@@ -352,7 +352,10 @@ fn shifts_by_days(expr: &Expr) -> bool {
                         _ => true,
                     })
             }
-            Expr::ScalarFunction(f) => f.func.name().eq_ignore_ascii_case("add_working_days"),
+            Expr::ScalarFunction(f) => {
+                counts_working_days(f.func.name())
+                    || f.func.name().eq_ignore_ascii_case("deadline_day")
+            }
             _ => false,
         })
     })
@@ -382,19 +385,24 @@ fn shifts_on_grid(expr: &Expr) -> bool {
                         .filter_map(|s| literal(s))
                         .any(|v| !shift_on_grid(v))
                 }
-                Expr::ScalarFunction(f)
-                    if f.func.name().eq_ignore_ascii_case("add_working_days") =>
-                {
-                    f.args
-                        .get(1)
-                        .and_then(literal)
-                        .and_then(|v| v.cast_to(&DataType::Int64).ok())
-                        .is_none_or(|v| !matches!(v, ScalarValue::Int64(Some(n)) if day_edge(n)))
-                }
+                // deadline_day moves a date to the next working day only:
+                // the statutory rule, on the grid like the limits themselves.
+                Expr::ScalarFunction(f) if counts_working_days(f.func.name()) => f
+                    .args
+                    .get(1)
+                    .and_then(literal)
+                    .and_then(|v| v.cast_to(&DataType::Int64).ok())
+                    .is_none_or(|v| !matches!(v, ScalarValue::Int64(Some(n)) if day_edge(n))),
                 _ => false,
             })
         })
         .unwrap_or(true)
+}
+
+/// Whether a function moves a date by a count of working days
+/// (`add_working_days`, `time_limit_end`: its second argument).
+pub(crate) fn counts_working_days(name: &str) -> bool {
+    name.eq_ignore_ascii_case("add_working_days") || name.eq_ignore_ascii_case("time_limit_end")
 }
 
 /// Whether a literal a date is moved by is whole months or days on the grid.

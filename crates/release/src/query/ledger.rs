@@ -87,7 +87,7 @@ use peitto_sdc::cellkey::PTable;
 use peitto_store::fast_hash::FxHashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The most persons by which a set may differ from an anchor to get its
 /// answer.
@@ -160,8 +160,11 @@ impl Set {
 /// at a time use them.
 #[derive(Debug, Default)]
 pub struct Ledger {
-    /// The locked file; none for a ledger kept in memory only.
+    /// The locked file; none for a ledger kept in memory only, or one
+    /// not opened yet.
     file: Option<File>,
+    /// Where a [`Ledger::deferred`] ledger is opened by [`Ledger::ready`].
+    deferred: Option<PathBuf>,
     anchors: Vec<Anchor>,
     index: FxHashMap<(u64, u64), Vec<u32>>,
     /// Anchors already in the file.
@@ -225,6 +228,30 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// A ledger at `path` that is opened, locked and loaded only by
+    /// [`Ledger::ready`]: a query runs its SQL first and takes the lock
+    /// only to compare and record its cells, so a second planner does not
+    /// wait for the first one's SQL.
+    #[must_use]
+    pub fn deferred(path: &Path) -> Ledger {
+        Ledger {
+            deferred: Some(path.to_path_buf()),
+            ..Ledger::default()
+        }
+    }
+
+    /// Opens a [`Ledger::deferred`] ledger (waiting for the lock); nothing
+    /// for one already open or kept in memory.
+    ///
+    /// # Errors
+    /// As [`Ledger::open`].
+    pub fn ready(&mut self) -> std::io::Result<()> {
+        if let Some(path) = self.deferred.take() {
+            *self = Ledger::open(&path)?;
+        }
+        Ok(())
+    }
+
     /// How many anchors there are.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -244,6 +271,10 @@ impl Ledger {
     /// # Errors
     /// On I/O errors: the answer must not be shown then.
     pub fn save(&mut self) -> std::io::Result<()> {
+        if self.deferred.is_some() {
+            // Never used: nothing to record.
+            return Ok(());
+        }
         let Some(file) = &mut self.file else {
             self.saved = self.anchors.len();
             return Ok(());

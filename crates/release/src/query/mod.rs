@@ -81,6 +81,9 @@ pub enum QueryError {
     /// The query needed more memory than its limit.
     #[error("memory limit reached")]
     MemoryLimit,
+    /// The ledger of earlier answers could not be read: nothing is released.
+    #[error("the record of released cells: {0}")]
+    Ledger(std::io::Error),
 }
 
 /// Limits and domains of planners' queries (`[query]` of peitto.toml).
@@ -172,23 +175,30 @@ async fn run(
     let mut protect_seconds = 0.0;
     let mut totals = Counts::default();
     let mut dims = BTreeSet::new();
-    let mut substitutions: Vec<(LogicalPlan, LogicalPlan)> = Vec::new();
-    for (n, agg) in checked.aggregates.iter().enumerate() {
+    // The SQL of every aggregate first; the ledger is locked only to
+    // compare and record the cells.
+    let mut computed = Vec::with_capacity(checked.aggregates.len());
+    for agg in &checked.aggregates {
         let release = as_release_aggregate(agg);
         let partials = crate::partials(ctx, &release)
             .await
             .map_err(|e| running_error(&e))?;
+        let grid = grid_keys(ctx, agg, limits).await?;
+        computed.push((release, partials, grid));
+    }
+    ledger.ready().map_err(QueryError::Ledger)?;
+    let mut substitutions: Vec<(LogicalPlan, LogicalPlan)> = Vec::new();
+    for (n, (agg, (release, partials, grid))) in checked.aggregates.iter().zip(computed).enumerate()
+    {
         let protecting = Instant::now();
         let cells = protect(
-            ctx,
             agg,
             &release,
             &partials,
+            grid,
             (policy, &ptable, withheld),
             ledger,
-            limits,
-        )
-        .await?;
+        );
         protect_seconds += protecting.elapsed().as_secs_f64();
         totals.add(&cells.counts);
         dims.extend(crate::group_names(&agg.node));
@@ -209,6 +219,7 @@ async fn run(
         protect_seconds,
         hidden: totals.hidden,
         withheld_sets: Vec::new(),
+        explanations: Vec::new(),
     })
 }
 
@@ -234,23 +245,30 @@ fn as_release_aggregate(agg: &OwnAggregate) -> ReleaseAggregate {
     }
 }
 
-/// The protected cells of one aggregate: one row per cell of the grid.
-async fn protect(
+/// The cells of an aggregate's output grid, enumerated from its domains.
+async fn grid_keys(
     ctx: &datafusion::prelude::SessionContext,
     agg: &OwnAggregate,
-    release: &ReleaseAggregate,
-    partials: &crate::Partials,
-    (policy, ptable, withheld): (&Policy, &PTable, &Withheld),
-    ledger: &mut Ledger,
     limits: &Limits,
-) -> Result<Cells, QueryError> {
+) -> Result<Vec<Vec<ScalarValue>>, QueryError> {
     let mut dims = Vec::new();
     for (i, domain) in agg.domains.iter().enumerate() {
         let ty = agg.node.schema.field(i).data_type();
         let values = grid::values(ctx, domain, ty, limits).await?;
         dims.push(grid::restrict(ctx, &agg.node, i, values).await);
     }
-    let keys = grid::product(&dims, limits.max_cells)?;
+    Ok(grid::product(&dims, limits.max_cells)?)
+}
+
+/// The protected cells of one aggregate: one row per cell of the grid.
+fn protect(
+    agg: &OwnAggregate,
+    release: &ReleaseAggregate,
+    partials: &crate::Partials,
+    keys: Vec<Vec<ScalarValue>>,
+    (policy, ptable, withheld): (&Policy, &PTable, &Withheld),
+    ledger: &mut Ledger,
+) -> Cells {
     let index: HashMap<&[ScalarValue], usize> = partials
         .cells
         .iter()
@@ -304,7 +322,7 @@ async fn protect(
         }
         rows.push((key.into_iter().map(Some).collect(), values));
     }
-    Ok(Cells { rows, counts })
+    Cells { rows, counts }
 }
 
 fn quantity(measure: &Measure, part: Part) -> Quantity {

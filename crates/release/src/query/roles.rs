@@ -705,8 +705,9 @@ fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<Role, Refus
             Role::Date
         }
         "age_at_year_end" | "age_at" => Role::Dim(Domain::Ages),
-        "add_months" | "compensation_end" => Role::Date,
-        "add_working_days" => {
+        // deadline_day moves a date to the next working day: total.
+        "add_months" | "compensation_end" | "deadline_day" => Role::Date,
+        "add_working_days" | "time_limit_end" => {
             // The count of days must be a small constant: a count from the
             // data could run for a very long time.
             let small = exprs
@@ -718,7 +719,7 @@ fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<Role, Refus
                 );
             if !small || args.get(1).is_some_and(|a| a.person) {
                 return Err(Refusal::MayFail {
-                    what: "add_working_days with a count from the data".into(),
+                    what: format!("{name} with a count from the data"),
                 });
             }
             Role::Date

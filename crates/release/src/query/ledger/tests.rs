@@ -143,6 +143,37 @@ fn records_round_trip_and_a_torn_last_record_is_ignored() {
     assert!(Ledger::open(&path).is_err());
 }
 
+#[test]
+fn a_deferred_ledger_takes_the_lock_only_when_it_is_made_ready() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("audit/released-cells");
+    let mut rng = Rng(9);
+    let set = random_set(&mut rng, 12);
+    let mut first = Ledger::deferred(&path);
+    // While the first query runs its SQL, a second one opens, records
+    // and saves: it does not wait.
+    {
+        let mut second = Ledger::open(&path).unwrap();
+        second.add(&Set::new(COUNT_KIND, set.clone()), Some(4.0));
+        second.save().unwrap();
+    }
+    first.ready().unwrap();
+    // The first one sees the second one's answer, and now holds the lock.
+    assert_eq!(first.len(), 1);
+    assert_eq!(first.nearest(&Set::new(COUNT_KIND, set.clone())), Some(0));
+    let other = OpenOptions::new().read(true).open(&path).unwrap();
+    assert!(matches!(
+        other.try_lock(),
+        Err(std::fs::TryLockError::WouldBlock)
+    ));
+    drop(first);
+    other.try_lock().unwrap();
+    // A deferred ledger never made ready saves nothing and creates nothing.
+    let unused = tmp.path().join("audit/never");
+    Ledger::deferred(&unused).save().unwrap();
+    assert!(!unused.exists());
+}
+
 fn persons(names: &'static [&'static str], rows: &[u64]) -> Vec<Contribution<'static>> {
     names
         .iter()
