@@ -4,6 +4,7 @@
 
 use crate::*;
 use arrow::array::{BooleanArray, StringArray};
+use parquet::arrow::ProjectionMask;
 use std::time::{Duration, Instant};
 
 /// How long a commit took, step by step: the serial end of an ingest.
@@ -106,16 +107,26 @@ impl Store {
                 .filter(|p| p.table.name == table.name)
                 .map(|p| p.info.part_id.clone())
                 .collect();
-            let stored = manifest.tables.entry(table.name.to_owned()).or_default();
-            let mut kept_parts = Vec::new();
-            for mut info in std::mem::take(stored) {
+            let stored = std::mem::take(manifest.tables.entry(table.name.to_owned()).or_default());
+            // Each stored part is filtered on its own: two at a time, one
+            // per core (a newer extract of every register replaces records
+            // in nearly every stored part).
+            let filtered = parallel(&stored, |info| {
                 if new_ids.contains(&info.part_id) {
+                    return Ok(None);
+                }
+                let path = self.dir.join(&info.file);
+                self.filter_file(&path, &key_columns, &later, table)
+                    .map(Some)
+            });
+            let mut kept_parts = Vec::new();
+            for (mut info, result) in stored.into_iter().zip(filtered) {
+                let Some((kept, dropped)) = result? else {
                     obsolete.push(self.dir.join(&info.file));
                     *replaced.entry(table.name.to_owned()).or_default() += info.rows;
                     continue;
-                }
+                };
                 let path = self.dir.join(&info.file);
-                let (kept, dropped) = self.filter_file(&path, &key_columns, &later, table)?;
                 if dropped > 0 {
                     *replaced.entry(table.name.to_owned()).or_default() += dropped;
                     obsolete.push(path);
@@ -224,7 +235,10 @@ impl Store {
     }
 
     /// Writes `path` without the rows whose key is in `drop` to a staging
-    /// file. Returns that file (None if nothing was dropped) and the count dropped.
+    /// file. Returns that file (None if nothing was dropped) and the count
+    /// dropped. The key columns are read first, alone: a part that loses
+    /// no row is not read further. Then the part is filtered batch by
+    /// batch, so a part is never held whole in memory.
     fn filter_file(
         &self,
         path: &Path,
@@ -232,25 +246,44 @@ impl Store {
         drop: &KeySet,
         table: &'static TableSpec,
     ) -> Result<(Option<PathBuf>, u64), StoreError> {
-        let batches = read_parquet(path)?;
-        let masks: Vec<BooleanArray> = batches
+        let reader = |projection: Option<&[usize]>| {
+            let file = File::open(path).map_err(io(path))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(|e| data(path)(e.to_string()))?;
+            let builder = match projection {
+                Some(columns) => {
+                    let mask = ProjectionMask::roots(builder.parquet_schema(), columns.to_vec());
+                    builder.with_projection(mask)
+                }
+                None => builder,
+            };
+            builder.build().map_err(|e| data(path)(e.to_string()))
+        };
+        // The key columns in file order, and each key column's place among them.
+        let mut in_file: Vec<usize> = key_columns.to_vec();
+        in_file.sort_unstable();
+        in_file.dedup();
+        let at: Vec<usize> = key_columns
             .iter()
-            .map(|b| {
-                (0..b.num_rows())
-                    .map(|r| Some(!drop.contains(KeyHasher::of_row(b, key_columns, r))))
-                    .collect()
-            })
+            .map(|k| in_file.iter().position(|c| c == k).unwrap_or(0))
             .collect();
-        let dropped: u64 = masks
-            .iter()
-            .map(|m| m.iter().filter(|v| *v == Some(false)).count() as u64)
-            .sum();
+        let mut dropped = 0u64;
+        for batch in reader(Some(&in_file))? {
+            let batch = batch.map_err(|e| data(path)(e.to_string()))?;
+            dropped += (0..batch.num_rows())
+                .filter(|&r| drop.contains(KeyHasher::of_row(&batch, &at, r)))
+                .count() as u64;
+        }
         if dropped == 0 {
             return Ok((None, 0));
         }
         let mut writer = self.part_writer(table)?;
-        for (batch, mask) in batches.iter().zip(&masks) {
-            let kept = arrow::compute::filter_record_batch(batch, mask)
+        for batch in reader(None)? {
+            let batch = batch.map_err(|e| data(path)(e.to_string()))?;
+            let mask: BooleanArray = (0..batch.num_rows())
+                .map(|r| Some(!drop.contains(KeyHasher::of_row(&batch, key_columns, r))))
+                .collect();
+            let kept = arrow::compute::filter_record_batch(&batch, &mask)
                 .map_err(|e| data(path)(e.to_string()))?;
             if kept.num_rows() > 0 {
                 writer.write(&kept)?;
@@ -323,6 +356,44 @@ impl Store {
             .map_err(|e| data(&self.dir)(e.to_string()))?;
         RecordBatch::try_new(schema, columns).map_err(|e| data(&self.dir)(e.to_string()))
     }
+}
+
+/// `f` of each item, in order, on up to as many threads as there are
+/// cores, taking items as they come free.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A worker that panicked passes its panic on.
+            let done = worker
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (i, r) in done {
+                out[i] = Some(r);
+            }
+        }
+    });
+    out.into_iter().flatten().collect()
 }
 
 /// The first 32 bytes of `key`, zero-padded, as two big-endian numbers:

@@ -69,7 +69,10 @@
 //! **File.** `audit/released-cells`: a header (magic, version) and fixed
 //! records, appended once per query after protection and before the
 //! answer is shown (`sync_all`). An exclusive lock on the file is held
-//! from loading to the append, so two planners' queries take turns. A
+//! from loading to the append, so two planners' queries take turns
+//! comparing and recording their cells; a query runs its SQL before it
+//! takes the lock ([`Ledger::deferred`]), so it waits only for another's
+//! comparisons, not for its SQL. A
 //! crash mid-append leaves a partial or torn last record: it is ignored
 //! and overwritten by the next append.
 //!
