@@ -306,7 +306,7 @@ pub(crate) fn suppress(
         counts.withheld_sets.extend(persons_of.values().map(|ids| {
             crate::withheld::set_hash(
                 ids.iter()
-                    .map(|&id| crate::withheld::person_hash(&partials.names[id as usize])),
+                    .map(|&id| partials.names.with(id, crate::withheld::person_hash)),
             )
         }));
         let index: Vec<HashMap<&Vec<usize>, usize>> = releases
@@ -500,11 +500,10 @@ pub(crate) fn perturb(
     let mut cells: Vec<&(Vec<ScalarValue>, PersonPartials)> = partials.cells.iter().collect();
     cells.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
     let mut rows = Vec::new();
+    let records = partials.names.record_keys(ptable.modulus);
     for (key, persons) in cells {
         let cell_key = cellkey::cell_key(
-            persons.ids.iter().map(|&id| {
-                cellkey::record_key(partials.names[id as usize].as_bytes(), ptable.modulus)
-            }),
+            persons.ids.iter().map(|&id| records[id as usize]),
             ptable.modulus,
         );
         let withheld = (persons.len() as u64) < policy.min_frequency;

@@ -28,6 +28,7 @@ pub mod analyze;
 mod cells;
 pub mod explained;
 mod partials;
+mod persons;
 pub mod query;
 mod substitute;
 #[cfg(test)]

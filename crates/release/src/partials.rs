@@ -9,7 +9,7 @@ use super::*;
 #[derive(Default)]
 pub(crate) struct Partials {
     /// Pseudonyms by person number.
-    pub(crate) names: Vec<String>,
+    pub(crate) names: crate::persons::Names,
     /// Per leaf: its grouping values and persons.
     pub(crate) cells: Vec<(Vec<ScalarValue>, PersonPartials)>,
 }
@@ -46,34 +46,6 @@ impl PersonPartials {
     /// Each person's (sum, rows) of measure `j`.
     pub(crate) fn measure(&self, j: usize) -> impl Iterator<Item = (f64, u64)> + '_ {
         self.persons().map(move |(_, m)| m[j])
-    }
-}
-
-/// Numbers persons in the order they are first seen: a pseudonym is
-/// already a keyed 128-bit hash and is its own key; anything else (test
-/// fixtures) is hashed as text.
-#[derive(Default)]
-struct PersonNumbers {
-    by_key: FxHashMap<u128, u32>,
-    by_text: HashMap<String, u32>,
-}
-
-impl PersonNumbers {
-    /// The number of `name`, which is added to `names` when new.
-    fn number(&mut self, name: &str, names: &mut Vec<String>) -> Result<u32, ReleaseError> {
-        let next = u32::try_from(names.len())
-            .map_err(|_| ReleaseError::Dimension("more than 4 294 967 295 persons".into()))?;
-        let id = match peitto_store::KeyHasher::pseudonym_key(name) {
-            Some(k) => *self.by_key.entry(k).or_insert(next),
-            None => match self.by_text.get(name) {
-                Some(&id) => id,
-                None => *self.by_text.entry(name.to_owned()).or_insert(next),
-            },
-        };
-        if id == next {
-            names.push(name.to_owned());
-        }
-        Ok(id)
     }
 }
 
@@ -131,12 +103,18 @@ pub(crate) async fn partials(
     let mut out = Partials::default();
     // Leaves by their grouping values in arrow's row format (no value
     // objects per row).
-    let mut leaves: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut numbers = PersonNumbers::default();
+    let mut leaves: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
     let mut converter: Option<RowConverter> = None;
+    let persons: Vec<ArrayRef> = batches
+        .iter()
+        .map(|b| cast(b.column(groups), &DataType::Utf8))
+        .collect::<Result<_, _>>()?;
+    let person_columns: Vec<&datafusion::arrow::array::StringArray> =
+        persons.iter().map(|p| p.as_string::<i32>()).collect();
+    let (names, of_row) = crate::persons::number(&person_columns)?;
+    out.names = names;
+    let mut first_row = 0;
     for batch in &batches {
-        let pu = cast(batch.column(groups), &DataType::Utf8)?;
-        let pu = pu.as_string::<i32>();
         let totals: Vec<(ArrayRef, ArrayRef)> = (0..measures)
             .map(|j| {
                 Ok::<_, ReleaseError>((
@@ -188,10 +166,10 @@ pub(crate) async fn partials(
             };
             // A row with no person (an outer join's empty side) still makes
             // its cell exist, with nobody in it.
-            if pu.is_null(row) {
+            let id = of_row[first_row + row];
+            if id == crate::persons::NOBODY {
                 continue;
             }
-            let id = numbers.number(pu.value(row), &mut out.names)?;
             let cell = &mut out.cells[leaf].1;
             cell.ids.push(id);
             for (total, rows) in &totals {
@@ -203,6 +181,7 @@ pub(crate) async fn partials(
                 cell.parts.push((sum, rows.value(row)));
             }
         }
+        first_row += batch.num_rows();
     }
     Ok(out)
 }

@@ -303,20 +303,17 @@ impl Ledger {
 
     /// The published value of one cell-measure (`None`: withheld) and its
     /// true value (never published), the cell compared with the anchors
-    /// and kept as one when fresh. `hashes` are the persons' hashes
-    /// (`withheld::person_hash`), in the order of `persons`.
+    /// and kept as one when fresh.
     pub(crate) fn protect(
         &mut self,
         quantity: Quantity,
-        persons: &[Contribution<'_>],
-        hashes: &[u64],
+        persons: &[Contribution],
         (policy, ptable, withheld): (&Policy, &PTable, &Withheld),
     ) -> (Option<f64>, f64) {
-        let (contributors, who): (Vec<&Contribution<'_>>, Vec<u64>) = persons
+        let (contributors, who): (Vec<&Contribution>, Vec<u64>) = persons
             .iter()
-            .zip(hashes)
-            .filter(|(c, _)| c.rows > 0)
-            .map(|(c, h)| (c, *h))
+            .filter(|c| c.rows > 0)
+            .map(|c| (c, c.hash))
             .unzip();
         if contributors.is_empty() {
             return noise::publish(quantity, persons, policy, ptable);
@@ -416,7 +413,7 @@ impl Unit {
 /// person mixed with their contribution.
 fn identity(
     quantity: Quantity,
-    contributors: &[&Contribution<'_>],
+    contributors: &[&Contribution],
     who: Vec<u64>,
 ) -> (u64, Vec<u64>, Unit) {
     let values: Vec<f64> = contributors

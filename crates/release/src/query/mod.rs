@@ -276,12 +276,10 @@ fn protect(
         .map(|(i, (k, _))| (k.as_slice(), i))
         .collect();
     let quantities = crate::parts(release);
-    // Each person's hash once, for the ledger and the withheld sets.
-    let hashes: Vec<u64> = partials
-        .names
-        .iter()
-        .map(|n| crate::withheld::person_hash(n))
-        .collect();
+    // Each person's keys once, for the cell key method, the ledger and the
+    // withheld sets.
+    let hashes = partials.names.hashes();
+    let records = partials.names.record_keys(ptable.modulus);
     let mut counts = Counts::default();
     let mut rows = Vec::with_capacity(keys.len());
     for key in keys {
@@ -289,27 +287,23 @@ fn protect(
         let mut values = Vec::with_capacity(quantities.len());
         for &(j, part) in &quantities {
             let quantity = quantity(&agg.measures[j].measure, part);
-            let (contributions, who): (Vec<Contribution<'_>>, Vec<u64>) = persons
+            let contributions: Vec<Contribution> = persons
                 .map(|p| {
                     p.persons()
-                        .map(|(id, m)| {
-                            (
-                                Contribution {
-                                    name: &partials.names[id as usize],
-                                    sum: m[j].0,
-                                    rows: m[j].1,
-                                },
-                                hashes[id as usize],
-                            )
+                        .map(|(id, m)| Contribution {
+                            record: records[id as usize],
+                            hash: hashes[id as usize],
+                            sum: m[j].0,
+                            rows: m[j].1,
                         })
-                        .unzip()
+                        .collect()
                 })
                 .unwrap_or_default();
             // The frequency rule, the ledger's earlier answers, the cell
             // key method, and the sets saved reports withheld (a cell of
             // exactly such persons stays withheld here too).
             let (published, truth) =
-                ledger.protect(quantity, &contributions, &who, (policy, ptable, withheld));
+                ledger.protect(quantity, &contributions, (policy, ptable, withheld));
             counts.cells += 1;
             match published {
                 Some(_) => counts.perturbed += 1,

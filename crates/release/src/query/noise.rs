@@ -33,10 +33,16 @@ pub enum Quantity {
     },
 }
 
-/// One contributor: their pseudonym and (sum of values, rows counted).
-pub struct Contribution<'a> {
-    /// Pseudonym.
-    pub name: &'a str,
+/// One contributor: the keys of their pseudonym and (sum of values, rows
+/// counted).
+#[derive(Debug, Clone, Copy)]
+pub struct Contribution {
+    /// The pseudonym's record key of the cell key method
+    /// (`cellkey::record_key`).
+    pub record: u64,
+    /// The pseudonym's hash (`withheld::person_hash`): the ledger's and the
+    /// withheld sets' element.
+    pub hash: u64,
     /// Sum of the values of the person's rows.
     pub sum: f64,
     /// Rows counted.
@@ -48,21 +54,18 @@ pub struct Contribution<'a> {
 #[must_use]
 pub fn publish(
     quantity: Quantity,
-    persons: &[Contribution<'_>],
+    persons: &[Contribution],
     policy: &Policy,
     ptable: &PTable,
 ) -> (Option<f64>, f64) {
-    let contributors: Vec<&Contribution<'_>> = persons.iter().filter(|c| c.rows > 0).collect();
+    let contributors: Vec<&Contribution> = persons.iter().filter(|c| c.rows > 0).collect();
     let values: Vec<f64> = contributors.iter().map(|c| value(quantity, c)).collect();
     let truth: f64 = values.iter().sum();
     let n = contributors.len() as u64;
     if n < policy.min_frequency.max(1) {
         return (None, truth);
     }
-    let keys: Vec<u64> = contributors
-        .iter()
-        .map(|c| cellkey::record_key(c.name.as_bytes(), ptable.modulus))
-        .collect();
+    let keys: Vec<u64> = contributors.iter().map(|c| c.record).collect();
     let cell_key = cellkey::cell_key(keys.iter().copied(), ptable.modulus);
     let count = ptable.perturb(n, cell_key) as f64;
     if let Some(first) = constant(&values) {
@@ -91,7 +94,7 @@ pub fn publish(
 
 /// What one contributor adds to `quantity`: 1, their capped rows times
 /// the row's value, or their clamped sum.
-pub(crate) fn value(quantity: Quantity, c: &Contribution<'_>) -> f64 {
+pub(crate) fn value(quantity: Quantity, c: &Contribution) -> f64 {
     // counts are far below 2^52
     match quantity {
         Quantity::Person => 1.0,
@@ -142,12 +145,13 @@ pub(crate) fn splitmix(mut z: u64) -> u64 {
 mod tests {
     use super::*;
 
-    fn persons(names: &[&'static str], sums: &[f64]) -> Vec<Contribution<'static>> {
+    fn persons(names: &[&'static str], sums: &[f64]) -> Vec<Contribution> {
         names
             .iter()
             .zip(sums)
             .map(|(n, s)| Contribution {
-                name: n,
+                record: cellkey::record_key(n.as_bytes(), PTable::peitto_v1().modulus),
+                hash: crate::withheld::person_hash(n),
                 sum: *s,
                 rows: 1,
             })

@@ -174,12 +174,13 @@ fn a_deferred_ledger_takes_the_lock_only_when_it_is_made_ready() {
     assert!(!unused.exists());
 }
 
-fn persons(names: &'static [&'static str], rows: &[u64]) -> Vec<Contribution<'static>> {
+fn persons(names: &'static [&'static str], rows: &[u64]) -> Vec<Contribution> {
     names
         .iter()
         .zip(rows)
         .map(|(n, r)| Contribution {
-            name: n,
+            record: peitto_sdc::cellkey::record_key(n.as_bytes(), PTable::peitto_v1().modulus),
+            hash: crate::withheld::person_hash(n),
             sum: *r as f64 * 10.0,
             rows: *r,
         })
@@ -191,21 +192,12 @@ const NAMES: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"
 fn protect(
     ledger: &mut Ledger,
     quantity: Quantity,
-    p: &[Contribution<'_>],
+    p: &[Contribution],
     withheld: &Withheld,
 ) -> Option<f64> {
     let policy = Policy::builtin("adhoc").unwrap();
-    let hashes: Vec<u64> = p
-        .iter()
-        .map(|c| crate::withheld::person_hash(c.name))
-        .collect();
     ledger
-        .protect(
-            quantity,
-            p,
-            &hashes,
-            (&policy, &PTable::peitto_v1(), withheld),
-        )
+        .protect(quantity, p, (&policy, &PTable::peitto_v1(), withheld))
         .0
 }
 
@@ -297,7 +289,7 @@ fn a_set_a_report_withheld_is_kept_withheld() {
     let p = persons(&NAMES[..6], &ones);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("withheld");
-    let set = crate::withheld::set_hash(p.iter().map(|c| crate::withheld::person_hash(c.name)));
+    let set = crate::withheld::set_hash(p.iter().map(|c| c.hash));
     Withheld::record(&path, &[set]).unwrap();
     let withheld = Withheld::load(&path).unwrap();
     let mut ledger = Ledger::default();

@@ -1,0 +1,256 @@
+//! Person numbers of a release's partials, and each person's keys.
+//!
+//! A national query's partials hold a row per cell and person: two million
+//! rows of 1.6 million persons. Numbering them through one hash map of
+//! every person misses the cache on nearly every row (it was most of a
+//! query's time after DataFusion's aggregate), so the rows are first cut
+//! into 256 parts by the top bits of the pseudonym, and each part is
+//! numbered with a map that fits in the cache.
+
+use crate::ReleaseError;
+use datafusion::arrow::array::{Array, StringArray};
+use peitto_sdc::cellkey;
+use peitto_store::fast_hash::FxHashMap;
+use std::collections::HashMap;
+
+/// Marks a row without a person.
+pub(crate) const NOBODY: u32 = u32::MAX;
+
+/// Pseudonyms by person number: the keyed pseudonyms (32 lower-case hex
+/// digits, as ingest writes them) as their 128-bit values, then any other
+/// names (test fixtures) as text.
+#[derive(Default)]
+pub(crate) struct Names {
+    keys: Vec<u128>,
+    texts: Vec<String>,
+}
+
+impl Names {
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len() + self.texts.len()
+    }
+
+    /// `f` of the pseudonym of person `id`, exactly as stored.
+    pub(crate) fn with<R>(&self, id: u32, f: impl FnOnce(&str) -> R) -> R {
+        let id = id as usize;
+        match self.keys.get(id) {
+            Some(&k) => {
+                let digits = lower_hex(k);
+                // Hex digits are ASCII.
+                f(std::str::from_utf8(&digits).unwrap_or_default())
+            }
+            None => f(&self.texts[id - self.keys.len()]),
+        }
+    }
+
+    /// Each person's hash ([`crate::withheld::person_hash`]), by number.
+    pub(crate) fn hashes(&self) -> Vec<u64> {
+        self.each(crate::withheld::person_hash)
+    }
+
+    /// Each person's record key of the cell key method, by number.
+    pub(crate) fn record_keys(&self, modulus: u64) -> Vec<u64> {
+        self.each(|name| cellkey::record_key(name.as_bytes(), modulus))
+    }
+
+    /// `f` of every name, on every core (SHA-256 of a million pseudonyms
+    /// is a tenth of a second on one).
+    fn each(&self, f: impl Fn(&str) -> u64 + Sync) -> Vec<u64> {
+        let n = self.len();
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk = n.div_ceil(threads.clamp(1, 8)).max(1);
+        let mut out = vec![0u64; n];
+        let f = &f;
+        std::thread::scope(|s| {
+            for (c, slot) in out.chunks_mut(chunk).enumerate() {
+                s.spawn(move || {
+                    for (i, v) in slot.iter_mut().enumerate() {
+                        // Persons are numbered in u32.
+                        let id = (c * chunk + i) as u32;
+                        *v = self.with(id, f);
+                    }
+                });
+            }
+        });
+        out
+    }
+}
+
+/// Numbers the persons of `columns` (the partials' person column, batch by
+/// batch): the names, and each row's person number in the order of the
+/// rows of all batches ([`NOBODY`] for a null).
+///
+/// # Errors
+/// More persons than fit in a `u32`.
+pub(crate) fn number(columns: &[&StringArray]) -> Result<(Names, Vec<u32>), ReleaseError> {
+    const PARTS: usize = 256;
+    let rows: usize = columns.iter().map(|c| c.len()).sum();
+    let mut of_row = vec![NOBODY; rows];
+    let mut parts: Vec<Vec<(u64, u64, u32)>> = (0..PARTS)
+        .map(|_| Vec::with_capacity(rows / PARTS + rows / PARTS / 8 + 1))
+        .collect();
+    let mut texts: Vec<String> = Vec::new();
+    let mut by_text: HashMap<String, u32> = HashMap::new();
+    let mut text_rows: Vec<(u32, u32)> = Vec::new();
+    let too_many = || ReleaseError::Dimension("more than 4 294 967 295 persons".into());
+    let mut at: u32 = 0;
+    for column in columns {
+        for i in 0..column.len() {
+            if column.is_valid(i) {
+                let name = column.value(i);
+                match key_of(name.as_bytes()) {
+                    // The top byte picks the part; truncations intended.
+                    Some(k) => parts[(k >> 120) as usize].push(((k >> 64) as u64, k as u64, at)),
+                    None => {
+                        let t = match by_text.get(name) {
+                            Some(&t) => t,
+                            None => {
+                                let t = u32::try_from(texts.len()).map_err(|_| too_many())?;
+                                texts.push(name.to_owned());
+                                by_text.insert(name.to_owned(), t);
+                                t
+                            }
+                        };
+                        text_rows.push((at, t));
+                    }
+                }
+            }
+            at = at.checked_add(1).ok_or_else(too_many)?;
+        }
+    }
+    let mut keys: Vec<u128> = Vec::new();
+    let mut map: FxHashMap<u128, u32> = FxHashMap::default();
+    for part in &parts {
+        map.clear();
+        for &(hi, lo, row) in part {
+            let k = (u128::from(hi) << 64) | u128::from(lo);
+            let next = keys.len();
+            let id = *map.entry(k).or_insert_with(|| {
+                keys.push(k);
+                // Checked below, before any number is used.
+                next as u32
+            });
+            of_row[row as usize] = id;
+        }
+    }
+    let first_text = u32::try_from(keys.len()).map_err(|_| too_many())?;
+    first_text
+        .checked_add(u32::try_from(texts.len()).map_err(|_| too_many())?)
+        .filter(|&n| n < NOBODY)
+        .ok_or_else(too_many)?;
+    for (row, t) in text_rows {
+        of_row[row as usize] = first_text + t;
+    }
+    Ok((Names { keys, texts }, of_row))
+}
+
+/// The value of a pseudonym as ingest writes it: exactly 32 lower-case hex
+/// digits (anything else is kept as text, so the name is given back
+/// exactly).
+fn key_of(name: &[u8]) -> Option<u128> {
+    if name.len() != 32 {
+        return None;
+    }
+    // A table and one check at the end: digits and letters mix at random
+    // in a pseudonym, and a branch per character mispredicted half the time
+    // (measured: it was most of the numbering's time).
+    let (mut hi, mut lo, mut bad) = (0u64, 0u64, 0u8);
+    for (half, out) in name.chunks_exact(16).zip([&mut hi, &mut lo]) {
+        for &b in half {
+            let d = HEX[usize::from(b)];
+            bad |= d;
+            *out = (*out << 4) | u64::from(d & 0xf);
+        }
+    }
+    (bad & 0xf0 == 0).then_some((u128::from(hi) << 64) | u128::from(lo))
+}
+
+/// Each byte's value as a lower-case hex digit, 0xff when it is none.
+const HEX: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+fn lower_hex(k: u128) -> [u8; 32] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    for (i, d) in out.iter_mut().enumerate() {
+        // A nibble: below 16.
+        *d = DIGITS[((k >> (124 - 4 * i)) & 0xf) as usize];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_gets_its_persons_number_and_the_name_comes_back_exactly() {
+        let a = "0123456789abcdef0123456789abcdef";
+        let b = "ff23456789abcdef0123456789abcdef";
+        let upper = "0123456789ABCDEF0123456789ABCDEF";
+        let first = StringArray::from(vec![Some(a), None, Some("p1"), Some(b)]);
+        let second = StringArray::from(vec![Some(b), Some(upper), Some("p1"), Some(a)]);
+        let (names, of_row) = number(&[&first, &second]).unwrap();
+        assert_eq!(names.len(), 4);
+        assert_eq!(of_row[1], NOBODY);
+        // The same person, the same number, across batches.
+        assert_eq!(of_row[0], of_row[7]);
+        assert_eq!(of_row[3], of_row[4]);
+        assert_eq!(of_row[2], of_row[6]);
+        let mut seen: Vec<u32> = [0, 2, 3, 5].iter().map(|&r| of_row[r]).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, vec![0, 1, 2, 3]);
+        // Upper-case hex is not how ingest writes a pseudonym: kept as text,
+        // so that its hash is of the name as stored.
+        for (row, name) in [(0, a), (3, b), (5, upper), (2, "p1")] {
+            assert_eq!(names.with(of_row[row], str::to_owned), name);
+        }
+        let hashes = names.hashes();
+        assert_eq!(
+            hashes[of_row[5] as usize],
+            crate::withheld::person_hash(upper)
+        );
+        let keys = names.record_keys(1 << 32);
+        assert_eq!(
+            keys[of_row[0] as usize],
+            cellkey::record_key(a.as_bytes(), 1 << 32)
+        );
+    }
+
+    #[test]
+    fn numbering_many_persons_agrees_with_a_plain_map() {
+        let names: Vec<String> = (0..50_000u128)
+            .map(|i| {
+                format!(
+                    "{:032x}",
+                    i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+                )
+            })
+            .collect();
+        // Each person on three rows, in a scrambled order.
+        let rows: Vec<&str> = (0..150_000usize)
+            .map(|r| names[(r * 7919) % names.len()].as_str())
+            .collect();
+        let column = StringArray::from(rows.clone());
+        let (numbered, of_row) = number(&[&column]).unwrap();
+        assert_eq!(numbered.len(), names.len());
+        let mut plain: HashMap<&str, u32> = HashMap::new();
+        for (r, name) in rows.iter().enumerate() {
+            let id = *plain.entry(name).or_insert(of_row[r]);
+            assert_eq!(id, of_row[r]);
+            assert_eq!(numbered.with(id, str::to_owned), *name);
+        }
+    }
+}
