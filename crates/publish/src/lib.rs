@@ -17,17 +17,19 @@
 
 use peitto_i18n::{Lang, text};
 use peitto_table::{Table, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 mod cover;
 mod package;
 mod publication;
+mod px;
 
 pub use cover::{Cover, cover, file_names};
 use cover::{definition, unit_text};
 pub use package::{PACKAGES, Package};
 pub use publication::{Log, Publication, PublicationError, Target};
+pub use px::px;
 
 /// What the files say about a table besides its cells.
 #[derive(Debug, Clone, Default)]
@@ -358,144 +360,6 @@ pub fn xlsx(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishEr
 /// Indices of the dimension columns and of the measure columns.
 fn roles(table: &Table) -> (Vec<usize>, Vec<usize>) {
     (0..table.columns.len()).partition(|&c| table.columns[c].dimension)
-}
-
-fn px_quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "'"))
-}
-
-fn px_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|s| px_quote(s))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// PX (PC-Axis 2013) with fi, sv and en texts: the dimensions as the stub,
-/// the measures as the heading, every combination of the dimensions'
-/// values in the data cube (`"-"` where the table has no row), withheld
-/// values as the policy's symbol in quotes, as PX allows.
-#[must_use]
-pub fn px(table: &Table, meta: &Meta, created: &str) -> Vec<u8> {
-    let (dims, measures) = roles(table);
-    let base = Lang::Fi;
-    let value_text = |v: &Value, lang: Lang| show(v, meta, lang, false, false);
-    // Values of each dimension in the order they first appear.
-    let mut values: Vec<Vec<Value>> = vec![Vec::new(); dims.len()];
-    for row in &table.rows {
-        for (i, &c) in dims.iter().enumerate() {
-            if !values[i].contains(&row[c]) {
-                values[i].push(row[c].clone());
-            }
-        }
-    }
-    let mut index: HashMap<Vec<String>, &Vec<Value>> = HashMap::new();
-    for row in &table.rows {
-        index.insert(
-            dims.iter().map(|&c| value_text(&row[c], base)).collect(),
-            row,
-        );
-    }
-    let mut out = String::new();
-    let mut kw = |k: &str, v: String| {
-        let _ = writeln!(out, "{k}={v};");
-    };
-    kw("CHARSET", px_quote("ANSI"));
-    kw("AXIS-VERSION", px_quote("2013"));
-    kw("CODEPAGE", px_quote("utf-8"));
-    kw("LANGUAGE", px_quote(base.code()));
-    kw(
-        "LANGUAGES",
-        px_list(
-            &Lang::ALL
-                .iter()
-                .map(|l| l.code().to_owned())
-                .collect::<Vec<_>>(),
-        ),
-    );
-    kw("CREATION-DATE", px_quote(created));
-    kw("DECIMALS", "2".to_owned());
-    kw("SHOWDECIMALS", "2".to_owned());
-    kw("MATRIX", px_quote(&meta.id));
-    kw("SUBJECT-CODE", px_quote("peitto"));
-    let measure_var = |lang: Lang| text(lang, "px.measures").to_owned();
-    for lang in Lang::ALL {
-        let s = if lang == base {
-            String::new()
-        } else {
-            format!("[{}]", lang.code())
-        };
-        kw(
-            &format!("SUBJECT-AREA{s}"),
-            px_quote(text(lang, "px.subject")),
-        );
-        kw(&format!("TITLE{s}"), px_quote(meta.title(lang)));
-        kw(&format!("CONTENTS{s}"), px_quote(meta.title(lang)));
-        kw(
-            &format!("UNITS{s}"),
-            px_quote(if meta.unit.is_empty() {
-                "-"
-            } else {
-                &meta.unit
-            }),
-        );
-        let stub: Vec<String> = dims
-            .iter()
-            .map(|&c| label(lang, &table.columns[c].name))
-            .collect();
-        kw(&format!("STUB{s}"), px_list(&stub));
-        kw(&format!("HEADING{s}"), px_quote(&measure_var(lang)));
-        for (i, name) in stub.iter().enumerate() {
-            let vals: Vec<String> = values[i].iter().map(|v| value_text(v, lang)).collect();
-            kw(&format!("VALUES{s}({})", px_quote(name)), px_list(&vals));
-        }
-        let ms: Vec<String> = measures
-            .iter()
-            .map(|&c| label(lang, &table.columns[c].name))
-            .collect();
-        kw(
-            &format!("VALUES{s}({})", px_quote(&measure_var(lang))),
-            px_list(&ms),
-        );
-        let note: Vec<String> = legend(meta, lang)
-            .into_iter()
-            .map(|(sym, m)| format!("{sym} {m}"))
-            .collect();
-        kw(&format!("NOTE{s}"), px_quote(&note.join(". ")));
-    }
-    kw("DATASYMBOL2", px_quote(&meta.symbol));
-    kw("DATASYMBOLNIL", px_quote("-"));
-    out.push_str("DATA=\n");
-    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
-    for vals in &values {
-        combos = combos
-            .into_iter()
-            .flat_map(|p| {
-                vals.iter().map(move |v| {
-                    let mut k = p.clone();
-                    k.push(value_text(v, base));
-                    k
-                })
-            })
-            .collect();
-    }
-    for combo in combos {
-        let row = index.get(&combo);
-        let cells: Vec<String> = measures
-            .iter()
-            .map(|&c| match row.map(|r| &r[c]) {
-                Some(Value::Suppressed) => px_quote(&meta.symbol),
-                Some(Value::Int(i)) => i.to_string(),
-                Some(Value::Number(x)) => number(*x, false),
-                Some(Value::Text(t)) => px_quote(t),
-                Some(Value::Total) | None => px_quote("-"),
-            })
-            .collect();
-        let _ = writeln!(out, "{}", cells.join(" "));
-    }
-    out.push_str(";\n");
-    out.into_bytes()
 }
 
 /// Reports' file names: `ID.csv` (Finnish Excel), `ID.rfc4180.csv`,

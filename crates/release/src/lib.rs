@@ -13,8 +13,9 @@
 //! population, ordering) sees only protected values.
 //!
 //! Modules: [`analyze`] tracks the privacy unit through a saved report's
-//! plan; `partials` computes the person-level partials of each release
-//! aggregate; `cells` protects them (suppression with the audit, or the
+//! plan; `refusal` says why a query is not released; `partials` computes
+//! the person-level partials of each release aggregate, with `persons`
+//! numbering the persons behind them; `cells` protects them (suppression with the audit, or the
 //! cell key method), and [`explained`] says why each withheld cell is
 //! withheld; `substitute` puts them back into the plan. [`query`]
 //! is the closed model for planners' own SQL: a grammar of allowed plans,
@@ -30,6 +31,7 @@ pub mod explained;
 mod partials;
 mod persons;
 pub mod query;
+mod refusal;
 mod substitute;
 #[cfg(test)]
 mod test_support;

@@ -9,14 +9,18 @@
 //! total operations (no operation here can raise an error on a stored
 //! value), and anything not on the list is refused before the query runs.
 
+mod calls;
+mod catalogue;
+
+pub use catalogue::{MEASURES, PUBLIC_TABLES, measure_bounds, stored_role};
+
 use super::Refusal;
 use super::conditions::{Grain, check_comparison};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{DFSchema, ScalarValue};
-use datafusion::logical_expr::{Expr, ExprSchemable, Operator};
+use datafusion::logical_expr::{Expr, Operator};
 use peitto_model::codes::CodeList;
-use peitto_model::{Class, Kind};
 
 /// The closed set of values a dimension can take, enumerated without
 /// looking at the data.
@@ -107,127 +111,6 @@ impl Col {
             role,
             person: false,
             from: String::new(),
-        }
-    }
-}
-
-/// Tables of reference data with no person in them.
-pub const PUBLIC_TABLES: &[&str] = &["population", "organisation"];
-
-/// Declared numeric measures: (table, column, bounds per person and cell).
-/// Bounds are wide enough for any real register (a child's care costs for a
-/// year stay far below a million euros) and cap a corrupt or forged value.
-pub const MEASURES: &[(&str, &str, Bounds)] = &[
-    (
-        "care_invoice_line",
-        "amount_eur",
-        Bounds {
-            lo: 0.0,
-            hi: 1_000_000.0,
-            grain: Grain::Euros,
-        },
-    ),
-    (
-        "care_invoice_line",
-        "billed_days",
-        Bounds {
-            lo: 0.0,
-            hi: 3660.0,
-            grain: Grain::Days,
-        },
-    ),
-    (
-        "care_invoice_line",
-        "unit_price",
-        Bounds {
-            lo: 0.0,
-            hi: 10_000.0,
-            grain: Grain::Euros,
-        },
-    ),
-    (
-        "service_decision",
-        "amount_eur",
-        Bounds {
-            lo: 0.0,
-            hi: 1_000_000.0,
-            grain: Grain::Euros,
-        },
-    ),
-    (
-        "state_compensation",
-        "amount_eur",
-        Bounds {
-            lo: -1_000_000.0,
-            hi: 1_000_000.0,
-            grain: Grain::Euros,
-        },
-    ),
-];
-
-/// Domain functions that compute a measure per row, with the bounds of
-/// one person's contribution to one cell.
-const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
-    (
-        "care_days",
-        Bounds {
-            lo: 0.0,
-            hi: 3660.0,
-            grain: Grain::Days,
-        },
-    ),
-    (
-        "working_days_after",
-        Bounds {
-            lo: 0.0,
-            hi: 3660.0,
-            grain: Grain::Days,
-        },
-    ),
-    (
-        "compensation_month",
-        Bounds {
-            lo: 0.0,
-            hi: 100_000.0,
-            grain: Grain::Euros,
-        },
-    ),
-];
-
-/// The declared bounds of a stored numeric column, if it is a measure.
-pub fn measure_bounds(table: &str, column: &str) -> Option<Bounds> {
-    MEASURES
-        .iter()
-        .find(|(t, c, _)| *t == table && *c == column)
-        .map(|m| m.2)
-}
-
-/// The role of a stored column of a person-level table.
-pub fn stored_role(table: &str, column: &str) -> Role {
-    if column == super::PRIVACY_UNIT {
-        return Role::Unit;
-    }
-    if table == peitto_engine::EPISODES {
-        return Role::Date;
-    }
-    let Some(spec) = peitto_model::table(table).and_then(|t| t.column(column)) else {
-        return Role::Value;
-    };
-    match spec.kind {
-        Kind::Person => Role::Unit,
-        Kind::RecordId(entity) => Role::Key(entity),
-        Kind::Code(list) => Role::Dim(Domain::Codes(list)),
-        Kind::IntCode(list) => Role::Dim(Domain::IntCodes(list)),
-        Kind::Bool => Role::Dim(Domain::Bool),
-        Kind::Municipality => Role::Dim(Domain::Municipality),
-        Kind::Date => Role::Date,
-        Kind::Int | Kind::Euro => measure_bounds(table, column).map_or(Role::Value, Role::Measure),
-        Kind::Area | Kind::Text => {
-            if spec.class == Class::DirectIdentifier {
-                Role::Key("text")
-            } else {
-                Role::Value
-            }
         }
     }
 }
@@ -425,9 +308,9 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
             }
             Ok(col)
         }
-        Expr::Case(c) => case(c, schema, cols),
-        Expr::Cast(c) => cast(&c.expr, c.field.data_type(), false, schema, cols),
-        Expr::TryCast(c) => cast(&c.expr, c.field.data_type(), true, schema, cols),
+        Expr::Case(c) => calls::case(c, schema, cols),
+        Expr::Cast(c) => calls::cast(&c.expr, c.field.data_type(), false, schema, cols),
+        Expr::TryCast(c) => calls::cast(&c.expr, c.field.data_type(), true, schema, cols),
         Expr::ScalarFunction(f) => {
             let args: Vec<Col> = f.args.iter().map(&person).collect::<Result<_, _>>()?;
             let name = f.func.name().to_ascii_lowercase();
@@ -436,7 +319,7 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
                 // nothing about a person.
                 return Ok(Col::public(Role::Value));
             }
-            let role = function_role(&name, &f.args, &args)?;
+            let role = calls::function_role(&name, &f.args, &args)?;
             derived(&args, role)
         }
         Expr::AggregateFunction(a) => Err(Refusal::PersonValueAggregate {
@@ -555,193 +438,4 @@ pub(super) fn folded(expr: &Expr) -> Option<ScalarValue> {
         Ok(Expr::Literal(v, _)) => Some(v),
         _ => None,
     }
-}
-
-fn case(
-    c: &datafusion::logical_expr::expr::Case,
-    schema: &DFSchema,
-    cols: &[Col],
-) -> Result<Col, Refusal> {
-    let mut parts = Vec::new();
-    let base = match &c.expr {
-        Some(e) => Some((e.as_ref(), role_of(e, schema, cols)?)),
-        None => None,
-    };
-    if let Some((_, b)) = &base {
-        parts.push(b.clone());
-    }
-    let mut results = Vec::new();
-    for (when, then) in &c.when_then_expr {
-        let w = role_of(when, schema, cols)?;
-        // `CASE x WHEN v` compares x with v.
-        if let Some((e, b)) = &base {
-            check_comparison(Operator::Eq, e, when, b, &w)?;
-        }
-        parts.push(w);
-        results.push(then.as_ref());
-    }
-    if let Some(e) = &c.else_expr {
-        results.push(e.as_ref());
-    }
-    for r in &results {
-        parts.push(role_of(r, schema, cols)?);
-    }
-    // A CASE of literals only is a dimension with those labels.
-    let all_literal = results.iter().all(|r| literal(r).is_some());
-    let mut literals: Vec<ScalarValue> = results
-        .iter()
-        .filter_map(|r| literal(r))
-        .filter(|v| !v.is_null())
-        .cloned()
-        .collect();
-    let role = if all_literal && !literals.is_empty() {
-        literals.dedup();
-        Role::Dim(Domain::Literals(literals))
-    } else {
-        Role::Value
-    };
-    derived(&parts, role)
-}
-
-fn cast(
-    inner: &Expr,
-    to: &DataType,
-    lenient: bool,
-    schema: &DFSchema,
-    cols: &[Col],
-) -> Result<Col, Refusal> {
-    let c = role_of(inner, schema, cols)?;
-    // At the level of persons even a public value's conversion may be
-    // reached conditionally, so it must not fail either.
-    if !c.person && !cols.iter().any(|c| c.person) {
-        return Ok(c);
-    }
-    if is_identifier(&c.role) {
-        return Err(Refusal::IdentifierExpression { column: c.from });
-    }
-    let from = inner
-        .get_type(schema)
-        .map_err(|_| Refusal::Unsupported("a conversion".into()))?;
-    if !lenient && !cast_is_total(&from, to) {
-        return Err(Refusal::MayFail {
-            what: format!("CAST from {from} to {to}"),
-        });
-    }
-    let role = match c.role {
-        Role::Dim(d) => Role::Dim(d),
-        Role::Measure(b) if to.is_numeric() => Role::Measure(b),
-        Role::Date
-            if matches!(
-                to,
-                DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
-            ) =>
-        {
-            Role::Date
-        }
-        _ => Role::Value,
-    };
-    Ok(Col { role, ..c })
-}
-
-/// Conversions that succeed for every value of the source type.
-fn cast_is_total(from: &DataType, to: &DataType) -> bool {
-    use DataType::{
-        Boolean, Date32, Date64, Decimal128, Float32, Float64, Int8, Int16, Int32, Int64,
-        LargeUtf8, Timestamp, UInt8, UInt16, UInt32, Utf8, Utf8View,
-    };
-    if from == to {
-        return true;
-    }
-    let int = |t: &DataType| matches!(t, Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32);
-    match (from, to) {
-        (_, Utf8 | LargeUtf8 | Utf8View) => !matches!(from, DataType::Binary),
-        (Utf8 | LargeUtf8 | Utf8View, _) => false,
-        (f, Float64) if int(f) || matches!(f, Float32 | Decimal128(..) | Boolean) => true,
-        (f, Int64) if int(f) || matches!(f, Boolean) => true,
-        (Int8 | Int16 | UInt8, Int32) | (Int8 | UInt8, Int16) => true,
-        (Decimal128(p1, s1), Decimal128(p2, s2)) => {
-            s2 >= s1 && i16::from(*p2) - i16::from(*s2) >= i16::from(*p1) - i16::from(*s1)
-        }
-        (f, Decimal128(p, s)) if int(f) => i16::from(*p) - i16::from(*s) >= 20,
-        (Date32, Date64 | Timestamp(..)) => true,
-        _ => false,
-    }
-}
-
-/// The role a call of an allowed function gives, or why it is not allowed.
-fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<Role, Refusal> {
-    let part = || {
-        exprs.first().and_then(literal).and_then(|v| match v {
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::LargeUtf8(Some(s))
-            | ScalarValue::Utf8View(Some(s)) => Some(s.to_ascii_lowercase()),
-            _ => None,
-        })
-    };
-    Ok(match name {
-        "date_part" | "datepart" => {
-            let Some(part) = part() else {
-                return Err(Refusal::NotAllowed {
-                    what: "date_part with a part from the data".into(),
-                });
-            };
-            match part.as_str() {
-                "year" | "years" => Role::Dim(Domain::Years),
-                "quarter" => Role::Dim(Domain::Quarters),
-                "month" | "months" => Role::Dim(Domain::Months),
-                "week" => Role::Dim(Domain::Weeks),
-                "day" | "days" => Role::Dim(Domain::Days),
-                "dow" => Role::Dim(Domain::Weekdays { iso: false }),
-                "isodow" => Role::Dim(Domain::Weekdays { iso: true }),
-                _ => Role::Value,
-            }
-        }
-        "date_trunc" | "datetrunc" => {
-            if part().is_none() {
-                return Err(Refusal::NotAllowed {
-                    what: "date_trunc with a unit from the data".into(),
-                });
-            }
-            Role::Date
-        }
-        "age_at_year_end" | "age_at" => Role::Dim(Domain::Ages),
-        // deadline_day moves a date to the next working day: total.
-        "add_months" | "compensation_end" | "deadline_day" => Role::Date,
-        "add_working_days" | "time_limit_end" => {
-            // The count of days must be a small constant: a count from the
-            // data could run for a very long time.
-            let small = exprs
-                .get(1)
-                .and_then(literal)
-                .and_then(|v| v.cast_to(&DataType::Int64).ok())
-                .is_some_and(
-                    |v| matches!(v, ScalarValue::Int64(Some(n)) if (0..=1000).contains(&n)),
-                );
-            if !small || args.get(1).is_some_and(|a| a.person) {
-                return Err(Refusal::MayFail {
-                    what: format!("{name} with a count from the data"),
-                });
-            }
-            Role::Date
-        }
-        "coalesce" | "nullif" | "greatest" | "least" => {
-            if args.iter().all(|a| a.role == Role::Date || !a.person) {
-                Role::Date
-            } else {
-                Role::Value
-            }
-        }
-        // Total on any text: no position or length from the data.
-        "lower" | "upper" | "trim" | "btrim" | "ltrim" | "rtrim" | "length" | "char_length"
-        | "character_length" | "starts_with" | "ends_with" | "concat" | "concat_ws" => Role::Value,
-        _ => {
-            if let Some((_, b)) = MEASURE_FUNCTIONS.iter().find(|(n, _)| *n == name) {
-                Role::Measure(*b)
-            } else {
-                return Err(Refusal::NotAllowed {
-                    what: format!("the function {name}"),
-                });
-            }
-        }
-    })
 }

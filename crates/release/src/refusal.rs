@@ -1,0 +1,167 @@
+//! Why a query is not released: one refusal per rule of the closed query
+//! model and of the saved reports' analysis, each with a stable code whose
+//! why and what-to-write-instead live in the fi/sv/en catalogues. A
+//! refusal's detail names the query's own expressions, never stored values.
+
+/// Why a query is not released.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The result has a row per person or per record.
+    #[error("the result is row-level data, not an aggregate over persons")]
+    RowLevel,
+    /// A result grouped by the pseudonym or something that stands in for it.
+    #[error("the result is grouped by {column}, which identifies a person")]
+    GroupsByIdentifier {
+        /// The stored column.
+        column: String,
+    },
+    /// An aggregate that returns one person's value.
+    #[error("the aggregate {function} returns one person's value")]
+    PersonValueAggregate {
+        /// Function name.
+        function: String,
+    },
+    /// `COUNT(DISTINCT x)` for something other than the privacy unit.
+    #[error("COUNT(DISTINCT …) is only released for person_key")]
+    DistinctOther,
+    /// A join that would mix persons.
+    #[error("a join does not keep the privacy unit")]
+    JoinLosesUnit,
+    /// The rows being aggregated no longer carry the privacy unit.
+    #[error("the aggregated rows do not carry person_key")]
+    NoPrivacyUnit,
+    /// A window function across persons.
+    #[error("a window function runs across persons")]
+    Window,
+    /// A subquery over person data used as a value or condition.
+    #[error("a subquery over person data is used as a value or condition")]
+    Subquery,
+    /// LIMIT/OFFSET choosing persons by position.
+    #[error("LIMIT or OFFSET picks persons by position")]
+    Limit,
+    /// Unprotected aggregates combined with person rows.
+    #[error("aggregated values are combined with person-level rows")]
+    MixesLevels,
+    /// Grouping sets over person data: totals come from the release itself.
+    #[error("GROUPING SETS, CUBE and ROLLUP are computed by the release")]
+    GroupingSets,
+    /// Anything else the release does not know to be safe.
+    #[error("{0} is not supported in a released query")]
+    Unsupported(String),
+    /// An expression computed from a pseudonym or a record id.
+    #[error("an expression of {column}, which identifies a person or record")]
+    IdentifierExpression {
+        /// The stored column.
+        column: String,
+    },
+    /// An operation that could fail on a stored value (its failure would answer a question).
+    #[error("{what} could fail on a stored value")]
+    MayFail {
+        /// The operation.
+        what: String,
+    },
+    /// An operation outside the allowlist.
+    #[error("{what} is not among the operations a query may use")]
+    NotAllowed {
+        /// The operation.
+        what: String,
+    },
+    /// A grouping expression with no declared domain.
+    #[error("{expr} has no declared domain to group by")]
+    NoDomain {
+        /// The expression.
+        expr: String,
+    },
+    /// A measure that is not a declared one.
+    #[error("{expr} is not a declared measure")]
+    MeasureNotDeclared {
+        /// The expression.
+        expr: String,
+    },
+    /// An aggregate or window over released (protected) rows.
+    #[error("an aggregate over released rows")]
+    AggregateOverProtected,
+    /// A table function or a table outside the model.
+    #[error("{name} is not a register table")]
+    TableFunction {
+        /// Its name.
+        name: String,
+    },
+    /// A join with reference data on an expression.
+    #[error("a join on an expression")]
+    JoinOnExpression,
+    /// A second join of two inputs that each hold several rows per
+    /// person: each person's rows would multiply with every join.
+    #[error("joins that multiply each person's rows")]
+    JoinFanOut,
+    /// The table would have too many cells.
+    #[error("the table would have {cells} cells, more than {max}")]
+    GridTooLarge {
+        /// Cells of the grid.
+        cells: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A suppression policy asked for a planner's own query.
+    #[error("own queries are released under cell-key policies only")]
+    SuppressionPolicy,
+    /// A condition on person data finer than a declared classification.
+    #[error("{what}: a condition on person data compares only declared classes")]
+    FineCondition {
+        /// What is compared.
+        what: String,
+    },
+}
+
+impl Refusal {
+    /// Stable code: the catalogue key is `refusal.CODE` (why) and
+    /// `refusal.CODE_hint` (what to write instead).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::RowLevel => "row_level",
+            Refusal::GroupsByIdentifier { .. } => "groups_by_identifier",
+            Refusal::PersonValueAggregate { .. } => "person_value_aggregate",
+            Refusal::DistinctOther => "distinct_other",
+            Refusal::JoinLosesUnit => "join_loses_unit",
+            Refusal::NoPrivacyUnit => "no_privacy_unit",
+            Refusal::Window => "window",
+            Refusal::Subquery => "subquery",
+            Refusal::Limit => "limit",
+            Refusal::MixesLevels => "mixes_levels",
+            Refusal::GroupingSets => "grouping_sets",
+            Refusal::Unsupported(_) => "unsupported",
+            Refusal::IdentifierExpression { .. } => "identifier_expression",
+            Refusal::MayFail { .. } => "may_fail",
+            Refusal::NotAllowed { .. } => "not_allowed",
+            Refusal::NoDomain { .. } => "no_domain",
+            Refusal::MeasureNotDeclared { .. } => "measure_not_declared",
+            Refusal::AggregateOverProtected => "aggregate_over_protected",
+            Refusal::TableFunction { .. } => "table_function",
+            Refusal::JoinOnExpression => "join_on_expression",
+            Refusal::JoinFanOut => "join_fan_out",
+            Refusal::GridTooLarge { .. } => "grid_too_large",
+            Refusal::SuppressionPolicy => "suppression_policy",
+            Refusal::FineCondition { .. } => "fine_condition",
+        }
+    }
+
+    /// The detail the message names (a column, a function), if any.
+    #[must_use]
+    pub fn detail(&self) -> String {
+        match self {
+            Refusal::GroupsByIdentifier { column } | Refusal::IdentifierExpression { column } => {
+                column.clone()
+            }
+            Refusal::PersonValueAggregate { function } => function.clone(),
+            Refusal::Unsupported(what)
+            | Refusal::MayFail { what }
+            | Refusal::NotAllowed { what }
+            | Refusal::FineCondition { what } => what.clone(),
+            Refusal::NoDomain { expr } | Refusal::MeasureNotDeclared { expr } => expr.clone(),
+            Refusal::TableFunction { name } => name.clone(),
+            Refusal::GridTooLarge { cells, max } => format!("{cells} > {max}"),
+            _ => String::new(),
+        }
+    }
+}
