@@ -59,96 +59,50 @@ impl Store {
             }
             t
         };
-        for table in tables {
-            let key_columns: Vec<usize> = table
-                .key
-                .iter()
-                .filter_map(|k| table.column_index(k))
-                .collect();
-            let mut later = KeySet::new();
-            // With no stored part of the table, the oldest staged part's
-            // keys would filter nothing: they are not merged.
-            let none_stored = manifest.tables.get(table.name).is_none_or(Vec::is_empty);
-            let mut staged: Vec<&mut StagedPart> = parts
-                .iter_mut()
-                .rev()
-                .filter(|p| p.table.name == table.name)
-                .collect();
-            let count = staged.len();
-            for (n, part) in staged.iter_mut().enumerate() {
-                // A part whose keys are all known (one per row) is read
-                // back only when some of them are in a later part: most
-                // are not, and reading is the slow part of the commit.
-                let overlaps = || {
-                    part.keys.len() as u64 != part.info.rows
-                        || part.keys.iter().any(|&k| later.contains(k))
-                };
-                if !later.is_empty() && overlaps() {
-                    let (kept, dropped) =
-                        self.filter_file(&part.tmp, &key_columns, &later, table)?;
-                    if let Some(new_tmp) = kept {
-                        let _ = fs::remove_file(&part.tmp);
-                        part.tmp = new_tmp;
-                    }
-                    part.info.rows -= dropped;
-                    *replaced.entry(table.name.to_owned()).or_default() += dropped;
-                }
-                if none_stored && n + 1 == count {
-                    break;
-                }
-                // Each part's keys are freed once merged. They come in the
-                // order of their slots in the set they were gathered in:
-                // with room made first, each insert probes a few slots.
-                later.extend(std::mem::take(&mut part.keys));
+        // Each table's staged parts newest first, and its stored parts.
+        let mut jobs: Vec<Job<'_>> = tables
+            .iter()
+            .map(|&table| {
+                let stored =
+                    std::mem::take(manifest.tables.entry(table.name.to_owned()).or_default());
+                (table, Vec::new(), stored)
+            })
+            .collect();
+        for part in parts.iter_mut().rev() {
+            if let Some(job) = jobs.iter_mut().find(|j| j.0.name == part.table.name) {
+                job.1.push(part);
             }
-            drop(staged);
-            let new_ids: Vec<String> = parts
-                .iter()
-                .filter(|p| p.table.name == table.name)
-                .map(|p| p.info.part_id.clone())
-                .collect();
-            let stored = std::mem::take(manifest.tables.entry(table.name.to_owned()).or_default());
-            // Each stored part is filtered on its own: two at a time, one
-            // per core (a newer extract of every register replaces records
-            // in nearly every stored part).
-            let filtered = parallel(&stored, |info| {
-                if new_ids.contains(&info.part_id) {
-                    return Ok(None);
-                }
-                let path = self.dir.join(&info.file);
-                self.filter_file(&path, &key_columns, &later, table)
-                    .map(Some)
-            });
-            let mut kept_parts = Vec::new();
-            for (mut info, result) in stored.into_iter().zip(filtered) {
-                let Some((kept, dropped)) = result? else {
-                    obsolete.push(self.dir.join(&info.file));
-                    *replaced.entry(table.name.to_owned()).or_default() += info.rows;
-                    continue;
-                };
-                let path = self.dir.join(&info.file);
-                if dropped > 0 {
-                    *replaced.entry(table.name.to_owned()).or_default() += dropped;
-                    obsolete.push(path);
-                    info.rows -= dropped;
-                    if let Some(new_tmp) = kept {
-                        info.file = format!(
-                            "{}/{}.r{}-{}.parquet",
-                            table.name,
-                            info.part_id,
-                            committed_at,
-                            self.next_serial()
-                        );
-                        let target = self.dir.join(&info.file);
-                        fs::rename(&new_tmp, &target).map_err(io(&target))?;
-                    }
-                    if info.rows == 0 {
-                        continue;
-                    }
-                }
-                kept_parts.push(info);
+        }
+        // Tables with nothing stored only merge their staged parts' keys:
+        // side by side, one per core. A table with stored parts filters
+        // them two at a time itself, so those go one after another (the
+        // memory of several tables' filters at once is not worth it).
+        let (fresh, with_stored): (Vec<Job<'_>>, Vec<Job<'_>>) =
+            jobs.into_iter().partition(|j| j.2.is_empty());
+        let fresh: Vec<std::sync::Mutex<Option<Job<'_>>>> = fresh
+            .into_iter()
+            .map(|j| std::sync::Mutex::new(Some(j)))
+            .collect();
+        let mut outcomes = parallel(&fresh, |job| {
+            let job = job
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            job.map(|(table, staged, stored)| self.supersede(table, staged, stored, committed_at))
+        });
+        outcomes.extend(with_stored.into_iter().map(|(table, staged, stored)| {
+            Some(self.supersede(table, staged, stored, committed_at))
+        }));
+        for outcome in outcomes.into_iter().flatten() {
+            let outcome = outcome?;
+            if let Some(n) = outcome.replaced {
+                *replaced.entry(outcome.table.name.to_owned()).or_default() += n;
             }
-            *manifest.tables.entry(table.name.to_owned()).or_default() = kept_parts;
+            obsolete.extend(outcome.obsolete);
+            *manifest
+                .tables
+                .entry(outcome.table.name.to_owned())
+                .or_default() = outcome.kept;
         }
 
         timings.supersede = started.elapsed();
@@ -294,6 +248,105 @@ impl Store {
         Ok((Some(staged.tmp.clone()), dropped))
     }
 
+    /// Newest wins within one table: its staged parts (newest first) drop
+    /// the rows whose keys a later part holds, then its stored parts drop
+    /// every key a staged part holds.
+    fn supersede(
+        &self,
+        table: &'static TableSpec,
+        mut staged: Vec<&mut StagedPart>,
+        stored: Vec<PartInfo>,
+        committed_at: u64,
+    ) -> Result<Superseded, StoreError> {
+        let mut replaced: Option<u64> = None;
+        let mut obsolete = Vec::new();
+        let key_columns: Vec<usize> = table
+            .key
+            .iter()
+            .filter_map(|k| table.column_index(k))
+            .collect();
+        let mut later = KeySet::new();
+        // With no stored part of the table, the oldest staged part's
+        // keys would filter nothing: they are not merged.
+        let none_stored = stored.is_empty();
+        let count = staged.len();
+        for (n, part) in staged.iter_mut().enumerate() {
+            // A part whose keys are all known (one per row) is read
+            // back only when some of them are in a later part: most
+            // are not, and reading is the slow part of the commit.
+            let overlaps = || {
+                part.keys.len() as u64 != part.info.rows
+                    || part.keys.iter().any(|&k| later.contains(k))
+            };
+            if !later.is_empty() && overlaps() {
+                let (kept, dropped) = self.filter_file(&part.tmp, &key_columns, &later, table)?;
+                if let Some(new_tmp) = kept {
+                    let _ = fs::remove_file(&part.tmp);
+                    part.tmp = new_tmp;
+                }
+                part.info.rows -= dropped;
+                *replaced.get_or_insert(0) += dropped;
+            }
+            if none_stored && n + 1 == count {
+                break;
+            }
+            // Each part's keys are freed once merged. They come in the
+            // order of their slots in the set they were gathered in:
+            // with room made first, each insert probes a few slots.
+            later.extend(std::mem::take(&mut part.keys));
+        }
+        let new_ids: Vec<String> = staged.iter().map(|p| p.info.part_id.clone()).collect();
+        drop(staged);
+        // Each stored part is filtered on its own: two at a time, one
+        // per core (a newer extract of every register replaces records
+        // in nearly every stored part).
+        let filtered = parallel(&stored, |info| {
+            // Re-ingesting the same content under a new key set: the
+            // stored part of that id goes.
+            if new_ids.contains(&info.part_id) {
+                return Ok(None);
+            }
+            let path = self.dir.join(&info.file);
+            self.filter_file(&path, &key_columns, &later, table)
+                .map(Some)
+        });
+        let mut kept_parts = Vec::new();
+        for (mut info, result) in stored.into_iter().zip(filtered) {
+            let Some((kept, dropped)) = result? else {
+                obsolete.push(self.dir.join(&info.file));
+                *replaced.get_or_insert(0) += info.rows;
+                continue;
+            };
+            let path = self.dir.join(&info.file);
+            if dropped > 0 {
+                *replaced.get_or_insert(0) += dropped;
+                obsolete.push(path);
+                info.rows -= dropped;
+                if let Some(new_tmp) = kept {
+                    info.file = format!(
+                        "{}/{}.r{}-{}.parquet",
+                        table.name,
+                        info.part_id,
+                        committed_at,
+                        self.next_serial()
+                    );
+                    let target = self.dir.join(&info.file);
+                    fs::rename(&new_tmp, &target).map_err(io(&target))?;
+                }
+                if info.rows == 0 {
+                    continue;
+                }
+            }
+            kept_parts.push(info);
+        }
+        Ok(Superseded {
+            table,
+            kept: kept_parts,
+            replaced,
+            obsolete,
+        })
+    }
+
     fn merged_persons(&self, new: &[RecordBatch]) -> Result<RecordBatch, StoreError> {
         // Stored persons first: a person already stored keeps the stored facts.
         let mut batches: Vec<(RecordBatch, PathBuf)> = Vec::new();
@@ -330,7 +383,7 @@ impl Store {
         // deterministic. The sort compares the keys' first 32 bytes (all of a
         // pseudonym) as two numbers, where comparing the texts would call
         // `memcmp` some twenty times per person.
-        let mut rows: Vec<((u128, u128), usize, usize)> = batches
+        let rows: Vec<PersonRow> = batches
             .iter()
             .enumerate()
             .flat_map(|(b, (batch, _))| {
@@ -338,24 +391,99 @@ impl Store {
                 (0..batch.num_rows()).map(move |r| (key_prefix(keys.value(r)), b, r))
             })
             .collect();
-        let key = |&(_, b, r): &((u128, u128), usize, usize)| keys[b].value(r);
-        rows.sort_unstable_by(|x, y| {
+        let key = |&(_, b, r): &PersonRow| keys[b].value(r);
+        let mut rows = sort_on_all_cores(rows, |x, y| {
             x.0.cmp(&y.0)
                 .then_with(|| key(x).cmp(key(y)))
                 .then_with(|| (x.1, x.2).cmp(&(y.1, y.2)))
         });
         rows.dedup_by(|later, first| key(later) == key(first));
         let rows: Vec<(usize, usize)> = rows.into_iter().map(|(_, b, r)| (b, r)).collect();
-        let columns = (0..schema.fields().len())
-            .map(|c| {
-                let arrays: Vec<&dyn arrow::array::Array> =
-                    batches.iter().map(|(b, _)| b.column(c).as_ref()).collect();
-                arrow::compute::interleave(&arrays, &rows)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| data(&self.dir)(e.to_string()))?;
+        // The columns are gathered one per core.
+        let columns: Vec<usize> = (0..schema.fields().len()).collect();
+        let columns = parallel(&columns, |&c| {
+            let arrays: Vec<&dyn arrow::array::Array> =
+                batches.iter().map(|(b, _)| b.column(c).as_ref()).collect();
+            arrow::compute::interleave(&arrays, &rows)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| data(&self.dir)(e.to_string()))?;
         RecordBatch::try_new(schema, columns).map_err(|e| data(&self.dir)(e.to_string()))
     }
+}
+
+/// One table's staged parts (newest first) and stored parts, to supersede.
+type Job<'a> = (&'static TableSpec, Vec<&'a mut StagedPart>, Vec<PartInfo>);
+
+/// What superseding left of one table.
+struct Superseded {
+    table: &'static TableSpec,
+    /// The stored parts kept, some filtered.
+    kept: Vec<PartInfo>,
+    /// Rows replaced, where any part was filtered or dropped.
+    replaced: Option<u64>,
+    /// Files no longer in the store once the commit is done.
+    obsolete: Vec<PathBuf>,
+}
+
+/// A person row to merge: its key's first 32 bytes as numbers, its batch
+/// and its row.
+type PersonRow = ((u128, u128), usize, usize);
+
+/// `rows` sorted by `cmp` on all cores. The rows are first put in order of
+/// their key's first byte (a counting sort), then cut at byte boundaries
+/// into one run per core, each sorted on its own thread: rows of different
+/// runs differ in that byte, so the runs in turn are the whole sorted.
+/// `cmp` must order by the key prefix first. The person merge sorts
+/// millions of rows in the ingest's serial end, where one core idles.
+fn sort_on_all_cores(
+    rows: Vec<PersonRow>,
+    cmp: impl Fn(&PersonRow, &PersonRow) -> std::cmp::Ordering + Sync,
+) -> Vec<PersonRow> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let first_byte = |row: &PersonRow| (row.0.0 >> 120) as usize;
+    if threads <= 1 || rows.len() < 1 << 16 {
+        let mut rows = rows;
+        rows.sort_unstable_by(cmp);
+        return rows;
+    }
+    let mut starts = [0usize; 257];
+    for row in &rows {
+        starts[first_byte(row) + 1] += 1;
+    }
+    for b in 1..257 {
+        starts[b] += starts[b - 1];
+    }
+    let mut next = starts;
+    let mut bucketed = vec![((0u128, 0u128), 0usize, 0usize); rows.len()];
+    for row in rows {
+        let b = first_byte(&row);
+        bucketed[next[b]] = row;
+        next[b] += 1;
+    }
+    // Cut points: the byte boundary at or after each core's share.
+    let n = bucketed.len();
+    let mut cuts: Vec<usize> = (1..threads)
+        .map(|t| {
+            let want = n * t / threads;
+            starts.iter().copied().find(|&s| s >= want).unwrap_or(n)
+        })
+        .collect();
+    cuts.dedup();
+    std::thread::scope(|scope| {
+        let mut rest: &mut [PersonRow] = &mut bucketed;
+        let mut done = 0;
+        for cut in cuts {
+            let (run, tail) = rest.split_at_mut(cut - done);
+            done = cut;
+            rest = tail;
+            let cmp = &cmp;
+            scope.spawn(move || run.sort_unstable_by(cmp));
+        }
+        rest.sort_unstable_by(&cmp);
+    });
+    bucketed
 }
 
 /// `f` of each item, in order, on up to as many threads as there are
@@ -406,4 +534,33 @@ pub(crate) fn key_prefix(key: &str) -> (u128, u128) {
     high.copy_from_slice(&bytes[..16]);
     low.copy_from_slice(&bytes[16..]);
     (u128::from_be_bytes(high), u128::from_be_bytes(low))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorting_on_all_cores_gives_the_one_core_order() {
+        // Keys drawn so that every first byte and many repeats occur; the
+        // (batch, row) tie-break makes the order total.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut draw = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let rows: Vec<PersonRow> = (0..200_000)
+            .map(|i| {
+                let high = u128::from(draw() % 5_000) << 112 | u128::from(draw() % 3);
+                ((high, 0), i % 3, i)
+            })
+            .collect();
+        let cmp =
+            |x: &PersonRow, y: &PersonRow| x.0.cmp(&y.0).then_with(|| (x.1, x.2).cmp(&(y.1, y.2)));
+        let mut expected = rows.clone();
+        expected.sort_unstable_by(cmp);
+        assert_eq!(sort_on_all_cores(rows, cmp), expected);
+    }
 }
