@@ -57,13 +57,37 @@ pub(crate) async fn partials(
     ctx: &datafusion::prelude::SessionContext,
     agg: &ReleaseAggregate,
 ) -> Result<Partials, ReleaseError> {
+    // Grouped by the pseudonyms' values where every one is a keyed
+    // pseudonym (always, from ingest), else by their text.
+    let batches = match partial_batches(ctx, agg, true).await {
+        Err(ReleaseError::DataFusion(e)) if e.to_string().contains(crate::persons::NOT_KEYED) => {
+            partial_batches(ctx, agg, false).await?
+        }
+        result => result?,
+    };
+    collect_partials(agg, &batches)
+}
+
+/// One row per (cell, person) from DataFusion's parallel aggregation: per
+/// measure the sum of its values and how many rows have one. The person
+/// column holds the pseudonyms' values (`keyed`) or the pseudonyms.
+async fn partial_batches(
+    ctx: &datafusion::prelude::SessionContext,
+    agg: &ReleaseAggregate,
+    keyed: bool,
+) -> Result<Vec<RecordBatch>, ReleaseError> {
     let input = agg.node.input.as_ref().clone();
     let mut exprs = Vec::new();
     for (i, g) in agg.node.group_expr.iter().enumerate() {
         exprs.push(g.clone().alias(format!("__g{i}")));
     }
-    let unit = Column::from(input.schema().qualified_field(agg.unit));
-    exprs.push(Expr::Column(unit).alias("__pu"));
+    let unit = Expr::Column(Column::from(input.schema().qualified_field(agg.unit)));
+    let unit = if keyed {
+        crate::persons::key_function().call(vec![unit])
+    } else {
+        unit
+    };
+    exprs.push(unit.alias("__pu"));
     for (j, (_, arg, filter)) in agg.measures.iter().enumerate() {
         let e = match filter {
             Some(f) => when(f.clone(), arg.clone()).end()?,
@@ -74,10 +98,8 @@ pub(crate) async fn partials(
     let projected = LogicalPlanBuilder::from(input).project(exprs)?.build()?;
     let groups = agg.node.group_expr.len();
     let measures = agg.measures.len();
-    // One row per (cell, person) from DataFusion's parallel aggregation: per
-    // measure the sum of its values and how many rows have one. A count's
-    // argument may be text; only whether it is set matters, so it is summed
-    // as ones.
+    // A count's argument may be text; only whether it is set matters, so it
+    // is summed as ones.
     let mut keys: Vec<Expr> = (0..groups).map(|i| col(format!("__g{i}"))).collect();
     keys.push(col("__pu"));
     let mut sums = Vec::with_capacity(2 * measures);
@@ -99,7 +121,16 @@ pub(crate) async fn partials(
     let plan = LogicalPlanBuilder::from(projected)
         .aggregate(keys, sums)?
         .build()?;
-    let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
+    Ok(ctx.execute_logical_plan(plan).await?.collect().await?)
+}
+
+/// The partials' rows by leaf and person number.
+fn collect_partials(
+    agg: &ReleaseAggregate,
+    batches: &[RecordBatch],
+) -> Result<Partials, ReleaseError> {
+    let groups = agg.node.group_expr.len();
+    let measures = agg.measures.len();
     let mut out = Partials::default();
     // Leaves by their grouping values in arrow's row format (no value
     // objects per row).
@@ -107,14 +138,24 @@ pub(crate) async fn partials(
     let mut converter: Option<RowConverter> = None;
     let persons: Vec<ArrayRef> = batches
         .iter()
-        .map(|b| cast(b.column(groups), &DataType::Utf8))
+        .map(|b| match b.column(groups).data_type() {
+            DataType::Decimal128(..) => Ok(Arc::clone(b.column(groups))),
+            _ => cast(b.column(groups), &DataType::Utf8),
+        })
         .collect::<Result<_, _>>()?;
-    let person_columns: Vec<&datafusion::arrow::array::StringArray> =
-        persons.iter().map(|p| p.as_string::<i32>()).collect();
+    let person_columns: Vec<crate::persons::PersonColumn<'_>> = persons
+        .iter()
+        .map(|p| match p.data_type() {
+            DataType::Decimal128(..) => crate::persons::PersonColumn::Keys(
+                p.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>(),
+            ),
+            _ => crate::persons::PersonColumn::Names(p.as_string::<i32>()),
+        })
+        .collect();
     let (names, of_row) = crate::persons::number(&person_columns)?;
     out.names = names;
     let mut first_row = 0;
-    for batch in &batches {
+    for batch in batches {
         let totals: Vec<(ArrayRef, ArrayRef)> = (0..measures)
             .map(|j| {
                 Ok::<_, ReleaseError>((
