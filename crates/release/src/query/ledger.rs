@@ -81,7 +81,16 @@
 //! of exactly known small size can still learn a class-level bit with
 //! more queries (for example, a pad of equal contributions moves to
 //! another kind when a target with a different contribution joins it).
-//! A per-planner privacy budget would be the next step.
+//! And sets five or more apart get independent noise: a planner who
+//! writes many different sets around one small group (for each of many
+//! splits `B₁, B₂` of about ten persons, `|A ∪ B₁| + |A ∪ B₂| − |B₁ ∪ B₂|`,
+//! as `FILTER`s of one query) and averages a few hundred such estimates
+//! recovers a withheld count of one to four persons (found by an attacker
+//! of this model, 2026-12-06). Only a budget on what a planner may ask
+//! stops that: a per-planner privacy budget is the next step.
+//!
+//! The file holds each anchor's true size next to its sketch: it is as
+//! sensitive as the store, and lives with it in the owner-only `audit/`.
 
 use super::noise::{self, Contribution, Quantity};
 use crate::Withheld;
