@@ -1,13 +1,14 @@
 //! The persons an ingest saw: one entry per pseudonym, gathered from every
 //! conversion thread of every file into one set before the commit, packed
-//! (16 bytes of pseudonym and 8 of facts) so that the millions of persons
-//! of a national folder cost a few hundred megabytes, not gigabytes of
-//! repeated rows.
+//! (the pseudonym's 16-byte value and 8 bytes of facts) so that the
+//! millions of persons of a national folder cost a few hundred megabytes,
+//! not gigabytes of repeated rows.
 
 use crate::IngestError;
 use crate::convert::PersonFacts;
 use crate::pseudo::Pseudonym;
 use peitto_store::fast_hash::FxHashMap;
+use peitto_store::pseudonym;
 use std::sync::Arc;
 
 /// A person's facts as kept here: the sex as its code's one byte.
@@ -22,32 +23,7 @@ struct Packed {
 /// wherever a person is seen, so which sighting is kept does not matter.
 #[derive(Debug, Default, Clone)]
 pub struct Persons {
-    map: FxHashMap<[u8; 16], Packed>,
-}
-
-/// The 32 hex digits of a pseudonym as 16 bytes; `None` if it is not hex
-/// (never, for pseudonyms this crate makes).
-fn unhex(pseudonym: &Pseudonym) -> Option<[u8; 16]> {
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 16];
-    for (i, pair) in pseudonym.chunks_exact(2).enumerate() {
-        out[i] = (digit(pair[0])? << 4) | digit(pair[1])?;
-    }
-    Some(out)
-}
-
-fn hex(bytes: &[u8; 16]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
+    map: FxHashMap<u128, Packed>,
 }
 
 impl Persons {
@@ -71,7 +47,7 @@ impl Persons {
 
     /// Adds a person unless already held.
     pub fn insert(&mut self, pseudonym: &Pseudonym, facts: PersonFacts) {
-        let Some(key) = unhex(pseudonym) else {
+        let Some(key) = pseudonym::value(pseudonym) else {
             debug_assert!(false, "a pseudonym is lower-case hex");
             return;
         };
@@ -107,7 +83,8 @@ impl Persons {
         let mut sexes = StringBuilder::with_capacity(n, n);
         let mut temps = Vec::with_capacity(n);
         for (key, facts) in self.map {
-            keys.append_value(hex(&key));
+            // Hex digits are ASCII.
+            keys.append_value(std::str::from_utf8(&pseudonym::text(key)).unwrap_or_default());
             births.push(facts.birth_date);
             // The codes are `1` and `2` (PersonFacts::sex), one byte each.
             match facts.sex {

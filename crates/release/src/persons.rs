@@ -14,6 +14,7 @@ use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility};
 use peitto_sdc::cellkey;
 use peitto_store::fast_hash::FxHashMap;
+use peitto_store::pseudonym;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ impl Names {
         let id = id as usize;
         match self.keys.get(id) {
             Some(&k) => {
-                let digits = lower_hex(k);
+                let digits = pseudonym::text(k);
                 // Hex digits are ASCII.
                 f(std::str::from_utf8(&digits).unwrap_or_default())
             }
@@ -101,7 +102,9 @@ pub(crate) fn key_function() -> ScalarUDF {
                 names
                     .map(|n| match n {
                         // The bits as they are: only equality matters.
-                        Some(n) => key_of(n.as_bytes()).map(|k| Some(k as i128)).ok_or(()),
+                        Some(n) => pseudonym::value(n.as_bytes())
+                            .map(|k| Some(k as i128))
+                            .ok_or(()),
                         None => Ok(None),
                     })
                     .collect::<Result<Decimal128Array, ()>>()
@@ -171,7 +174,7 @@ pub(crate) fn number(columns: &[PersonColumn<'_>]) -> Result<(Names, Vec<u32>), 
         for i in 0..column.len() {
             if column.is_valid(i) {
                 let name = column.value(i);
-                match key_of(name.as_bytes()) {
+                match pseudonym::value(name.as_bytes()) {
                     // The top byte picks the part; truncations intended.
                     Some(k) => parts[(k >> 120) as usize].push(((k >> 64) as u64, k as u64, at)),
                     None => {
@@ -215,59 +218,6 @@ pub(crate) fn number(columns: &[PersonColumn<'_>]) -> Result<(Names, Vec<u32>), 
         of_row[row as usize] = first_text + t;
     }
     Ok((Names { keys, texts }, of_row))
-}
-
-/// The value of a pseudonym as ingest writes it: exactly 32 lower-case hex
-/// digits (anything else is kept as text, so the name is given back
-/// exactly).
-fn key_of(name: &[u8]) -> Option<u128> {
-    if name.len() != 32 {
-        return None;
-    }
-    // Eight characters at a time, without a branch per character: digits
-    // and letters mix at random in a pseudonym, and a branch each
-    // mispredicted half the time; a table per character was still a tenth
-    // of a query over ten million rows (measured).
-    let mut key = 0u128;
-    for chunk in name.chunks_exact(8) {
-        key = (key << 32) | u128::from(eight_hex_digits(chunk)?);
-    }
-    Some(key)
-}
-
-/// The value of eight lower-case hex digits, first digit highest; `None`
-/// if any byte is not one.
-fn eight_hex_digits(chunk: &[u8]) -> Option<u32> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(chunk);
-    let v = u64::from_be_bytes(bytes);
-    // Per byte below 0x80, `b + (0x80 - lo)` has its high bit set exactly
-    // when `b >= lo`, and no carry leaves the byte.
-    let at_least = |lo: u64| v.wrapping_add((0x80 - lo) * ONES);
-    let digit = at_least(0x30) & !at_least(0x3a);
-    let letter = at_least(0x61) & !at_least(0x67);
-    if v & HIGH != 0 || (digit | letter) & HIGH != HIGH {
-        return None;
-    }
-    // '0'..'9' → 0..9, 'a'..'f' → 1..6 + 9.
-    let mut n = (v & (0x0f * ONES)) + 9 * ((v >> 6) & ONES);
-    n = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
-    n = (n | (n >> 8)) & 0x0000_ffff_0000_ffff;
-    n = (n | (n >> 16)) & 0x0000_0000_ffff_ffff;
-    // Eight nibbles: 32 bits.
-    Some(n as u32)
-}
-
-fn lower_hex(k: u128) -> [u8; 32] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 32];
-    for (i, d) in out.iter_mut().enumerate() {
-        // A nibble: below 16.
-        *d = DIGITS[((k >> (124 - 4 * i)) & 0xf) as usize];
-    }
-    out
 }
 
 #[cfg(test)]
@@ -375,52 +325,5 @@ mod tests {
         // fall back to the text.
         let err = call(StringArray::from(vec![Some(a), Some("p1")])).unwrap_err();
         assert!(err.to_string().contains(NOT_KEYED));
-    }
-
-    /// The plain reading of a pseudonym, character by character.
-    fn key_by_characters(name: &[u8]) -> Option<u128> {
-        if name.len() != 32 {
-            return None;
-        }
-        name.iter().try_fold(0u128, |k, &b| {
-            let d = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                _ => return None,
-            };
-            Some((k << 4) | u128::from(d))
-        })
-    }
-
-    #[test]
-    fn pseudonyms_are_read_eight_characters_at_a_time_as_one_by_one() {
-        // Every byte in every position, among valid digits, and random
-        // names of near-hex characters.
-        let base = *b"0123456789abcdef0123456789abcdef";
-        for at in 0..32 {
-            for b in 0..=255u8 {
-                let mut name = base;
-                name[at] = b;
-                assert_eq!(key_of(&name), key_by_characters(&name), "{b:#x} at {at}");
-            }
-        }
-        let alphabet = b"0123456789abcdefABCDEFg/:`@G\x7f\x80\xff ";
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..20_000 {
-            let mut name = [0u8; 32];
-            for c in &mut name {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                // Mostly valid digits, sometimes another character.
-                *c = if state.is_multiple_of(8) {
-                    alphabet[(state >> 8) as usize % alphabet.len()]
-                } else {
-                    base[(state >> 8) as usize % 16]
-                };
-            }
-            assert_eq!(key_of(&name), key_by_characters(&name));
-        }
-        assert_eq!(key_of(b"0123"), None);
     }
 }

@@ -14,6 +14,7 @@ pub mod fast_hash;
 mod key_hasher;
 mod key_set;
 mod part;
+pub mod pseudonym;
 #[cfg(test)]
 mod supersede_tests;
 #[cfg(test)]
