@@ -8,6 +8,7 @@
 -- unit: persons
 -- dimensions: age_group (0-17, 18-20, 21-22, 23-24, limit_reached > total)
 -- measures: clients = distinct person_key in after-care; placed = of them placed on an after-care basis
+-- of_which: placed < clients
 -- privacy_unit: person_key
 -- policy: thl
 -- params: year

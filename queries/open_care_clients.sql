@@ -8,6 +8,7 @@
 -- unit: persons; percent of population
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
 -- measures: children = distinct person_key aged 0–17 on 31.12.; new_children = of them without open care the year before; population = 0–17 on 31.12.; percent = 100 × children / population; clients_18_plus = distinct person_key aged 18 or over on 31.12.; new_clients_18_plus = of them without open care the year before
+-- of_which: new_children < children; new_clients_18_plus < clients_18_plus
 -- privacy_unit: person_key
 -- policy: thl
 -- params: year

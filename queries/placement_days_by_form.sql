@@ -8,6 +8,7 @@
 -- unit: days; persons
 -- dimensions: form (PERHEHOITO, AMMATILLINEN_PERHEHOITO, LAITOSHOITO, MUU > total)
 -- measures: children = distinct person_key; days = placement days in the year, overlaps within a form merged; relative_family = of the family-care children those in relative or close-person family care; relative_family_days = their days in relative or close-person family care, overlaps merged
+-- of_which: relative_family < children
 -- privacy_unit: person_key
 -- policy: thl
 -- params: year

@@ -135,6 +135,30 @@ pub fn sample_project() -> &'static Path {
     })
 }
 
+/// A copy of the shared sample project with an empty audit folder (no
+/// answers, no release log).
+pub fn fresh_sample() -> (tempfile::TempDir, PathBuf) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                if entry.file_name() != "audit" {
+                    copy(&entry.path(), &target);
+                }
+            } else if kind.is_file() && !entry.file_name().to_string_lossy().ends_with(".lock") {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("project");
+    copy(sample_project(), &dir);
+    (tmp, dir)
+}
+
 /// Runs peitto on the shared sample project.
 pub fn on_sample(args: &[&str]) -> Output {
     let mut all = vec!["--project", sample_project().to_str().unwrap()];

@@ -142,6 +142,7 @@ fn the_bundle_holds_no_pseudonym_no_henkilotunnus_and_no_withheld_value() {
                 let spec = peitto_release::Spec {
                     policy: peitto_sdc::Policy::builtin(&report.header.policy).unwrap(),
                     totals: peitto_release::report_totals(report, &areas),
+                    of_which: report.header.of_which.clone(),
                 };
                 let r = peitto_release::release(&engine, &report.sql, &params, &spec)
                     .await

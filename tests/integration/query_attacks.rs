@@ -150,3 +150,80 @@ fn a_persons_rows_multiply_in_one_join_at_most() {
     );
     assert!(ok, "{err}");
 }
+
+#[test]
+fn reference_data_joins_a_persons_row_only_on_a_dimension() {
+    // An attacker of this model joined the population table on a measure
+    // (`pop.age = l.billed_days`), on a per-person sum and on a birth date,
+    // and then compared the reference column as finely as they liked:
+    // counts for every exact number of billed days, a person's total
+    // invoiced euros digit by digit, birth dates to the day.
+    for sql in [
+        "SELECT pop.age, COUNT(DISTINCT l.person_key) AS n FROM care_invoice_line l \
+         JOIN population pop ON pop.age = l.billed_days \
+         WHERE pop.year = 2025 AND pop.area_code = 'KU285' AND pop.sex = '1' GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl \
+         JOIN (SELECT person_key, SUM(billed_days) AS d FROM care_invoice_line GROUP BY person_key) t \
+         ON t.person_key = pl.person_key \
+         JOIN population pop ON pop.age = t.d WHERE pop.age BETWEEN 90 AND 95 GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl \
+         JOIN (SELECT person_key, COUNT(*) AS c FROM care_invoice_line GROUP BY person_key) t \
+         ON t.person_key = pl.person_key \
+         JOIN population pop ON pop.age = t.c WHERE pop.age = 17 GROUP BY 1",
+        "SELECT p.sex, COUNT(DISTINCT p.person_key) AS n FROM person p \
+         JOIN organisation o ON o.valid_from = p.birth_date GROUP BY 1",
+    ] {
+        let (ok, out, err) = query(sql);
+        assert!(
+            !ok && out.is_empty() && err.contains("dimension"),
+            "{sql}\n{out}\n{err}"
+        );
+    }
+    // On a dimension it still joins: the county of each municipality.
+    let answer = table(
+        "SELECT o.parent_code AS county, COUNT(DISTINCT pl.person_key) AS children \
+         FROM cw_placement pl JOIN organisation o ON o.code = pl.municipality_code \
+         WHERE o.org_type = 'KUNTA' GROUP BY 1",
+    );
+    assert!(answer.lines().count() > 1, "{answer}");
+}
+
+#[test]
+fn a_query_that_never_yields_is_stopped_at_its_time_limit() {
+    // Joins with reference data on a dimension are allowed, and each one
+    // multiplies the rows (every person with every population row of their
+    // sex): a join that produces rows without ever waiting cannot be
+    // interrupted where the query checks its time, so a watchdog ends the
+    // process soon after the limit, before anything is released.
+    let (_tmp, project) = crate::common::fresh_sample();
+    let config = project.join("peitto.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let limited = text.replace("time_limit_s = 60", "time_limit_s = 1");
+    assert_ne!(text, limited, "peitto.toml has no time limit of 60 s");
+    std::fs::write(&config, limited).unwrap();
+    let sql = "SELECT p.sex, COUNT(DISTINCT p.person_key) AS n FROM person p \
+               JOIN population a ON a.sex = p.sex JOIN population b ON b.sex = p.sex \
+               JOIN population c ON c.sex = p.sex JOIN population d ON d.sex = p.sex GROUP BY 1";
+    let started = std::time::Instant::now();
+    let out = crate::common::peitto(&["--project", project.to_str().unwrap(), "query", sql]);
+    let elapsed = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(out.stdout.is_empty(), "something was released");
+    assert!(err.contains("time limit of 1 s"), "{err}");
+    // The limit, the watchdog's grace of two seconds, and a start-up.
+    assert!(elapsed.as_secs() < 20, "stopped only after {elapsed:?}");
+    // Nothing was recorded either: no answer in the ledger, no release.
+    let audit = project.join("audit");
+    let ledger = audit.join("released-cells");
+    assert!(
+        !ledger.exists() || std::fs::metadata(&ledger).unwrap().len() <= 16,
+        "the ledger took answers"
+    );
+    assert!(
+        !audit.join("releases.jsonl").exists() || {
+            let log = std::fs::read_to_string(audit.join("releases.jsonl")).unwrap();
+            !log.contains("\"query\"")
+        }
+    );
+}

@@ -6,35 +6,11 @@
 //! Each test runs on its own copy of the sample project: the ledger makes
 //! an answer depend on what was asked before in the project.
 
-use crate::common::{measures, ok, peitto, sample_project, table};
+use crate::common::{fresh_sample as fresh, measures, ok, peitto, sample_project, table};
 use crate::query_model::month_condition;
 use arrow::array::{Array, AsArray};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// A copy of the shared sample project with an empty audit folder (no
-/// answers, no release log).
-fn fresh() -> (tempfile::TempDir, PathBuf) {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            let kind = entry.file_type().unwrap();
-            if kind.is_dir() {
-                if entry.file_name() != "audit" {
-                    copy(&entry.path(), &target);
-                }
-            } else if kind.is_file() && !entry.file_name().to_string_lossy().ends_with(".lock") {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("project");
-    copy(sample_project(), &dir);
-    (tmp, dir)
-}
+use std::path::Path;
 
 /// The measures of a released answer: (status, value) per cell.
 fn answer(project: &Path, sql: &str) -> Vec<(String, Option<f64>)> {
@@ -354,4 +330,85 @@ fn the_ledger_persists_and_survives_a_cut_last_record() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn a_cell_near_one_a_saved_report_withheld_is_withheld_too() {
+    // `after_care_clients` withholds its 18–20 row (eleven persons in the
+    // sample, withheld to protect another). An attacker of this model
+    // asked that row's definition less a target when a condition held:
+    // only the exact set was withheld, so `..` said "the condition is
+    // false" and a number said "true". Now the row less one to four
+    // persons is withheld too.
+    let (_tmp, project) = fresh();
+    let p = project.to_str().unwrap();
+    crate::common::add_author(&project, &crate::common::whoami());
+    ok(&peitto(&[
+        "--project",
+        p,
+        "report",
+        "after_care_clients",
+        "--year",
+        "2025",
+    ]));
+    let cell = "FROM cw_legal_basis b JOIN person p ON p.person_key = b.person_key \
+                WHERE b.basis = 'JALKIHUOLTO' \
+                AND care_days(b.start, b.\"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL') > 0 \
+                AND age_at_year_end(p.birth_date, 2025) BETWEEN 18 AND 20";
+    // The row's persons by municipality, as the report's author sees them.
+    let by_municipality = ok(&peitto(&[
+        "--project",
+        p,
+        "sql",
+        &format!(
+            "SELECT b.municipality_code AS m, COUNT(DISTINCT b.person_key) AS n {cell} GROUP BY 1"
+        ),
+    ]));
+    let counts: Vec<(String, u64)> = by_municipality
+        .lines()
+        .filter_map(|l| {
+            // `| 240 | 1 |` rows of the text table.
+            let f: Vec<&str> = l.split('|').map(str::trim).collect();
+            let n = f.get(2)?.parse().ok()?;
+            Some((f[1].to_owned(), n))
+        })
+        .collect();
+    let total: u64 = counts.iter().map(|c| c.1).sum();
+    assert!(
+        total >= 5,
+        "the row is a secondary, not too small: {by_municipality}"
+    );
+    let mut small: Vec<&(String, u64)> = counts.iter().filter(|c| c.1 <= 4).collect();
+    small.sort_by_key(|c| c.1);
+    let lone = small
+        .first()
+        .expect("a municipality with one to four of them");
+    // Asked first, before the row itself (which would then be an earlier
+    // answer without a value, and withhold what lies near it anyway).
+    let count = format!("SELECT COUNT(DISTINCT b.person_key) AS n {cell}");
+    let less = format!("{count} AND NOT b.municipality_code = '{}'", lone.0);
+    assert_eq!(
+        value(&project, &less),
+        None,
+        "the row less {} persons",
+        lone.1
+    );
+    assert_eq!(value(&project, &count), None, "the report's row itself");
+    // Five or more away it is a cell of its own.
+    let far: Vec<String> = small
+        .iter()
+        .scan(0, |n, c| {
+            let before = *n;
+            *n += c.1;
+            (before < 5).then(|| format!("'{}'", c.0))
+        })
+        .collect();
+    let gone: u64 = small.iter().take(far.len()).map(|c| c.1).sum();
+    if gone >= 5 && total - gone >= 5 {
+        let away = format!(
+            "{count} AND b.municipality_code NOT IN ({})",
+            far.join(", ")
+        );
+        assert!(value(&project, &away).is_some(), "{away}");
+    }
 }

@@ -170,6 +170,7 @@ fn no_output_file_holds_a_withheld_amount() {
         let spec = peitto_release::Spec {
             policy: peitto_sdc::Policy::builtin("thl").unwrap(),
             totals: BTreeMap::new(),
+            of_which: Vec::new(),
         };
         peitto_release::release(&engine, &report.sql, &params, &spec)
             .await

@@ -23,7 +23,16 @@ pub fn query(
         "csv" => Format::Csv,
         _ => Format::Text,
     };
-    let answer = peitto_jobs::query::run(&project, lang, sql, params, policy, format)
+    // A query the engine cannot stop at its limit ends the process, with
+    // the same message, before anything is released.
+    let on_overrun = move |seconds: u64| {
+        eprintln!(
+            "peitto: {}",
+            tr(lang, "query.time_limit", &[("seconds", &seconds)])
+        );
+        std::process::exit(1);
+    };
+    let answer = peitto_jobs::query::run(&project, lang, sql, params, policy, format, on_overrun)
         .map_err(|e| job_error(lang, &e, project.config.query.memory_limit_mib))?;
     let released = &answer.released;
     print!("{}", String::from_utf8_lossy(&answer.output));

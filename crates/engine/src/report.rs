@@ -132,6 +132,10 @@ pub struct Header {
     pub source: String,
     /// Every choice the report makes where the definition leaves one.
     pub choices: String,
+    /// Measures that count a part of another in the same cell (`placed <
+    /// clients`: of the clients, those placed), as (part, whole): the
+    /// whole less the part is protected as a cell of its own.
+    pub of_which: Vec<(String, String)>,
 }
 
 /// Header keys every report must have.
@@ -150,7 +154,7 @@ pub const REQUIRED: &[&str] = &[
 ];
 
 /// Header keys a report may have besides.
-pub const OPTIONAL: &[&str] = &["source", "choices"];
+pub const OPTIONAL: &[&str] = &["source", "choices", "of_which"];
 
 impl Header {
     fn parse(id: &str, mut fields: BTreeMap<String, String>) -> Result<Header, EngineError> {
@@ -177,6 +181,17 @@ impl Header {
             .map(Dimension::parse)
             .collect::<Result<Vec<_>, _>>()
             .map_err(bad)?;
+        let of_which = take("of_which")
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                pair.split_once('<')
+                    .map(|(part, whole)| (part.trim().to_owned(), whole.trim().to_owned()))
+                    .filter(|(part, whole)| !part.is_empty() && !whole.is_empty())
+                    .ok_or_else(|| bad(format!("of_which {pair:?} is not \"part < whole\"")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let params = take("params")
             .split(',')
             .map(str::trim)
@@ -198,6 +213,7 @@ impl Header {
             params,
             source: take("source"),
             choices: take("choices"),
+            of_which,
         })
     }
 }
@@ -407,6 +423,28 @@ mod tests {
             report.sql
         );
         assert!(report.sql.ends_with("-- later: x"), "{}", report.sql);
+    }
+
+    #[test]
+    fn of_which_pairs_are_read_as_part_and_whole() {
+        let text = format!("-- of_which: placed < clients; new <n\n{HEADER}SELECT 1\n");
+        let report = Report::parse("r", &text).unwrap();
+        assert_eq!(
+            report.header.of_which,
+            vec![
+                ("placed".to_owned(), "clients".to_owned()),
+                ("new".to_owned(), "n".to_owned())
+            ]
+        );
+        let bad = format!("-- of_which: placed clients\n{HEADER}SELECT 1\n");
+        assert!(Report::parse("r", &bad).is_err());
+        assert!(
+            Report::parse("r", &format!("{HEADER}SELECT 1"))
+                .unwrap()
+                .header
+                .of_which
+                .is_empty()
+        );
     }
 
     #[test]

@@ -51,7 +51,18 @@ pub struct Answer {
     pub hash: String,
 }
 
+/// How long past its time limit a query may run before the watchdog ends
+/// the process: the limit is checked where the query yields, and an
+/// operator that produces rows without ever waiting (a join whose output
+/// explodes) yields to nobody.
+pub const OVERRUN_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs `sql` under the closed query model and logs the answer.
+///
+/// `on_overrun` is called, on a watchdog thread, with the limit in
+/// seconds if the query is still running [`OVERRUN_GRACE`] after its time
+/// limit; it must end the process (nothing has been released or recorded
+/// then: the ledger is appended and the answer shown only after the SQL).
 ///
 /// # Errors
 /// A refusal, a limit, a failure (never the engine's text), or a log that
@@ -64,10 +75,12 @@ pub fn run(
     raw_params: &[String],
     policy_name: &str,
     format: Format,
+    on_overrun: impl FnOnce(u64) + Send + 'static,
 ) -> Result<Answer, JobError> {
     let chosen = policy(Some(project), policy_name)?;
     let bound = params(raw_params)?;
     let (limits, memory) = limits(project, crate::now_seconds());
+    let watchdog = Watchdog::start(limits.time, on_overrun);
     let withheld =
         peitto_release::Withheld::load(&withheld_path(project)).map_err(JobError::Withheld)?;
     // Opened and locked once the SQL has run, until the new answers are
@@ -91,6 +104,7 @@ pub fn run(
     });
     // Tasks still running after a limit are not waited for.
     runtime.shutdown_background();
+    watchdog.stop();
     let released = released.map_err(|e| match e {
         QueryError::Ledger(io) => JobError::Ledger(io),
         other => JobError::Query(other),
@@ -133,4 +147,55 @@ pub fn run(
         released,
         hash: entry.map(|e| e.hash).unwrap_or_default(),
     })
+}
+
+/// Ends a query that runs past its limit when the query itself cannot
+/// notice (see [`OVERRUN_GRACE`]).
+struct Watchdog {
+    done: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Watchdog {
+    fn start(limit: Duration, on_overrun: impl FnOnce(u64) + Send + 'static) -> Watchdog {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                finished.recv_timeout(limit + OVERRUN_GRACE)
+            {
+                on_overrun(limit.as_secs());
+            }
+        });
+        Watchdog { done, thread }
+    }
+
+    /// The query is over (answered or failed): the watchdog ends.
+    fn stop(self) {
+        let _ = self.done.send(());
+        let _ = self.thread.join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    #[test]
+    fn the_watchdog_fires_after_the_limit_and_its_grace_unless_stopped() {
+        let limit = Duration::from_millis(10);
+        let (tx, rx) = mpsc::channel();
+        let started = Instant::now();
+        let watchdog = Watchdog::start(limit, move |seconds| tx.send(seconds).unwrap());
+        let fired = rx.recv_timeout(OVERRUN_GRACE + Duration::from_secs(10));
+        assert_eq!(fired, Ok(0));
+        assert!(started.elapsed() >= limit + OVERRUN_GRACE);
+        watchdog.stop();
+        // A query that ends in time: the watchdog ends without a word.
+        let (tx, rx) = mpsc::channel();
+        let watchdog = Watchdog::start(limit, move |seconds| tx.send(seconds).unwrap());
+        watchdog.stop();
+        assert!(rx.recv_timeout(OVERRUN_GRACE + limit).is_err());
+    }
 }

@@ -121,6 +121,7 @@ pub fn spec(
     Ok(Spec {
         policy: policy(Some(project), policy_name)?,
         totals: peitto_release::report_totals(report, areas),
+        of_which: report.header.of_which.clone(),
     })
 }
 
@@ -146,6 +147,14 @@ pub async fn release_saved(
             })?;
     peitto_release::Withheld::record(&withheld_path(project), &released.withheld_sets)
         .map_err(JobError::Withheld)?;
+    // And in the ledger of released cells, so that an own query withholds
+    // every cell within a few persons of them, not only the exact ones.
+    if !released.withheld_persons.is_empty() {
+        let mut ledger = peitto_release::query::Ledger::open(&crate::ledger_path(project))
+            .map_err(JobError::Ledger)?;
+        ledger.record_withheld(&released.withheld_persons);
+        ledger.save().map_err(JobError::Ledger)?;
+    }
     Ok(released)
 }
 

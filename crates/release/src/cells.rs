@@ -12,6 +12,8 @@ pub(crate) struct Counts {
     pub(crate) hidden: Vec<f64>,
     /// Person-set hashes of the cells withheld by suppression.
     pub(crate) withheld_sets: Vec<u64>,
+    /// The persons (their hashes) of each cell withheld by suppression.
+    pub(crate) withheld_persons: Vec<Vec<u64>>,
     /// Why each cell withheld by suppression is withheld.
     pub(crate) explanations: Vec<crate::explained::Explanation>,
 }
@@ -23,6 +25,8 @@ impl Counts {
         self.perturbed += o.perturbed;
         self.hidden.extend(&o.hidden);
         self.withheld_sets.extend(&o.withheld_sets);
+        self.withheld_persons
+            .extend(o.withheld_persons.iter().cloned());
         self.explanations.extend(o.explanations.iter().cloned());
     }
 }
@@ -191,12 +195,17 @@ pub(crate) fn suppress(
         inner.iter().filter_map(|&d| plans[d].sdc.clone()).collect()
     };
     let quantities = parts(agg);
+    // Each protected series: a published quantity, or a whole less its
+    // part (`of_which`), protected as if published: a cell of 44 clients
+    // of whom 43 were placed publishes the one not placed.
+    let series = series(agg, &quantities, &spec.of_which, aliases)?;
     let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
         BTreeMap::new();
     for (key, persons) in &partials.cells {
         let slice = outer.iter().map(|&d| key[d].to_string()).collect();
         slices.entry(slice).or_default().push((key, persons));
     }
+    let series_names: Vec<String> = series.iter().map(|s| s.name.clone()).collect();
     let mut counts = Counts::default();
     let mut rows = Vec::new();
     for (slice, members) in &slices {
@@ -232,26 +241,37 @@ pub(crate) fn suppress(
             &leaf_cells,
             cell_index.len(),
             partials.names.len(),
-            &quantities,
+            &series,
         );
         let mut releases = Vec::new();
         let mut reasons = Vec::new();
-        for (q, (j, part)) in quantities.iter().enumerate() {
+        for (q, one) in series.iter().enumerate() {
             let leaves: Vec<Leaf> = members
                 .iter()
                 .map(|(key, persons)| Leaf {
                     codes: inner_codes(key),
-                    value: persons.measure(*j).map(|m| contribution(*part, m)).sum(),
+                    value: one
+                        .terms
+                        .iter()
+                        .map(|&(j, part, c)| {
+                            c * persons
+                                .measure(j)
+                                .map(|m| contribution(part, m))
+                                .sum::<f64>()
+                        })
+                        .sum(),
                     contributors: 0,
                     top: Vec::new(),
                 })
                 .collect();
-            let magnitude = *part == Part::Sum
-                && partials
-                    .cells
-                    .iter()
-                    .flat_map(|(_, p)| p.measure(*j))
-                    .any(|m| m.0 != 0.0 && m.0 != 1.0);
+            let magnitude = one.terms.iter().any(|&(j, part, _)| {
+                part == Part::Sum
+                    && partials
+                        .cells
+                        .iter()
+                        .flat_map(|(_, p)| p.measure(j))
+                        .any(|m| m.0 != 0.0 && m.0 != 1.0)
+            });
             let mut release =
                 Release::single(&format!("measure{q}"), sdc_dims.clone(), &leaves, magnitude)?;
             if placeholder {
@@ -269,7 +289,7 @@ pub(crate) fn suppress(
                 return Err(SdcError::CannotProtect(format!(
                     "{} cells of measure {} fail the audit",
                     audit.failures.len(),
-                    agg.node.schema.field(agg.node.group_expr.len() + j).name()
+                    one.name
                 ))
                 .into());
             }
@@ -303,12 +323,16 @@ pub(crate) fn suppress(
                 }
             }
         }
-        counts.withheld_sets.extend(persons_of.values().map(|ids| {
-            crate::withheld::set_hash(
-                ids.iter()
-                    .map(|&id| partials.names.with(id, crate::withheld::person_hash)),
-            )
-        }));
+        for ids in persons_of.values() {
+            let persons: Vec<u64> = ids
+                .iter()
+                .map(|&id| partials.names.with(id, crate::withheld::person_hash))
+                .collect();
+            counts
+                .withheld_sets
+                .push(crate::withheld::set_hash(persons.iter().copied()));
+            counts.withheld_persons.push(persons);
+        }
         let index: Vec<HashMap<&Vec<usize>, usize>> = releases
             .iter()
             .map(|r| {
@@ -362,11 +386,12 @@ pub(crate) fn suppress(
                 counts.explanations.push(crate::explained::explain(
                     (&releases, &reasons, &index),
                     &cell.key,
-                    (agg, &quantities, aliases),
+                    &series_names,
                     (&shown_names, &inner, slice),
                 ));
             }
-            let values: Vec<Option<f64>> = releases
+            // The published quantities; the remainders are only protected.
+            let values: Vec<Option<f64>> = releases[..quantities.len()]
                 .iter()
                 .zip(&index)
                 .map(|(r, index)| {
@@ -395,6 +420,65 @@ pub(crate) fn suppress(
     Ok(Cells { rows, counts })
 }
 
+/// One protected series of a release aggregate's cells: a sum of
+/// quantities times coefficients (a published quantity alone, or a whole
+/// less its part).
+struct Series {
+    /// The measure's shown name, or `whole − part`.
+    name: String,
+    /// (measure, part, coefficient).
+    terms: Vec<(usize, Part, f64)>,
+}
+
+impl Series {
+    /// One person's contribution, from their partials of every measure.
+    fn of(&self, partial: &[(f64, u64)]) -> f64 {
+        self.terms
+            .iter()
+            .map(|&(j, part, c)| c * contribution(part, partial[j]))
+            .sum()
+    }
+}
+
+/// The published quantities, then one series per `of_which` pair: its
+/// whole less its part. A pair naming no measure of the aggregate is an
+/// error of the report, never skipped.
+fn series(
+    agg: &ReleaseAggregate,
+    quantities: &[(usize, Part)],
+    of_which: &[(String, String)],
+    aliases: &HashMap<String, String>,
+) -> Result<Vec<Series>, ReleaseError> {
+    let groups = agg.node.group_expr.len();
+    let name_of =
+        |j: usize| crate::explained::shown_name(agg.node.schema.field(groups + j).name(), aliases);
+    let mut out: Vec<Series> = quantities
+        .iter()
+        .map(|&(j, part)| Series {
+            name: name_of(j),
+            terms: vec![(j, part, 1.0)],
+        })
+        .collect();
+    let find = |name: &str| {
+        quantities
+            .iter()
+            .find(|&&(j, _)| name_of(j) == name || agg.node.schema.field(groups + j).name() == name)
+            .copied()
+    };
+    for (part, whole) in of_which {
+        let (Some((jp, pp)), Some((jw, pw))) = (find(part), find(whole)) else {
+            return Err(ReleaseError::Dimension(format!(
+                "of_which: {part} < {whole} names a measure the report does not compute"
+            )));
+        };
+        out.push(Series {
+            name: format!("{whole} − {part}"),
+            terms: vec![(jw, pw, 1.0), (jp, pp, -1.0)],
+        });
+    }
+    Ok(out)
+}
+
 /// Per cell (by index) and protected quantity: how many persons contribute
 /// a non-zero amount, and the largest contributions (absolute, largest
 /// first). Taken person by person: a person's contribution to a cell is
@@ -404,9 +488,9 @@ fn contributor_stats(
     leaf_cells: &[Vec<usize>],
     cells: usize,
     persons: usize,
-    quantities: &[(usize, Part)],
+    series: &[Series],
 ) -> Vec<Vec<(u64, Vec<f64>)>> {
-    let mut stats = vec![vec![(0u64, Vec::new()); quantities.len()]; cells];
+    let mut stats = vec![vec![(0u64, Vec::new()); series.len()]; cells];
     let mut add = |cell: usize, q: usize, v: f64| {
         if v != 0.0 {
             let (count, top) = &mut stats[cell][q];
@@ -447,8 +531,8 @@ fn contributor_stats(
                 ));
                 continue;
             }
-            for (q, (j, part)) in quantities.iter().enumerate() {
-                let v = contribution(*part, partial[*j]);
+            for (q, one) in series.iter().enumerate() {
+                let v = one.of(partial);
                 for &cell in &leaf_cells[m] {
                     add(cell, q, v);
                 }
@@ -457,7 +541,7 @@ fn contributor_stats(
     }
     pending.sort_unstable();
     // A person's sum per cell, in a dense table reset after each person.
-    let width = quantities.len();
+    let width = series.len();
     let mut sums = vec![0.0; cells * width];
     let mut touched: Vec<usize> = Vec::new();
     let mut is_touched = vec![false; cells];
@@ -470,8 +554,8 @@ fn contributor_stats(
                     is_touched[cell] = true;
                     touched.push(cell);
                 }
-                for (q, (j, part)) in quantities.iter().enumerate() {
-                    sums[cell * width + q] += contribution(*part, partial[*j]);
+                for (q, one) in series.iter().enumerate() {
+                    sums[cell * width + q] += one.of(partial);
                 }
             }
         }

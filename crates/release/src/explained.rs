@@ -5,8 +5,6 @@
 //! persons, so these never go into a released package: the job writes
 //! them under `audit/`, beside the release log entry they belong to.
 
-use crate::Part;
-use crate::analyze::ReleaseAggregate;
 use peitto_sdc::{Reason, Release};
 use std::collections::HashMap;
 
@@ -104,17 +102,14 @@ pub(crate) type ProtectedTables<'a> = (
 
 /// Why a withheld cell (`key`) is withheld, measure by measure
 /// (`tables`: each quantity's protected table, its reasons and its cells
-/// by key; the measures by their names in the output; `place`: the
+/// by key; `series`: the protected series by their names in the output,
+/// remainders of `of_which` pairs after the measures; `place`: the
 /// dimensions' names in the output, the dimensions the tables total over
 /// and the slice's codes for the rest).
 pub(crate) fn explain(
     tables: ProtectedTables<'_>,
     key: &Vec<usize>,
-    (agg, quantities, aliases): (
-        &ReleaseAggregate,
-        &[(usize, Part)],
-        &HashMap<String, String>,
-    ),
+    series: &[String],
     place: (&[String], &[usize], &[String]),
 ) -> Explanation {
     let (releases, reasons, index) = tables;
@@ -122,18 +117,13 @@ pub(crate) fn explain(
     let first = &releases[0];
     let i = index[0].get(key).copied().unwrap_or(0);
     let mut measures: Vec<(String, Why)> = Vec::new();
-    for (q, (j, _)) in quantities.iter().enumerate() {
-        let name = shown_name(
-            agg.node.schema.field(agg.node.group_expr.len() + j).name(),
-            aliases,
-        );
+    for (q, name) in series.iter().enumerate() {
         let why = match index[q].get(key) {
             Some(&c) => why(&releases[q], &reasons[q], c, names, inner, slice),
             None => Why::OtherMeasure,
         };
-        // An average is two quantities of one column: said once.
         if !measures.contains(&(name.clone(), why.clone())) {
-            measures.push((name, why));
+            measures.push((name.clone(), why));
         }
     }
     Explanation {

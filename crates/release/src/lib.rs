@@ -118,6 +118,10 @@ pub struct Spec {
     /// are published. Suppression works over totals of every dimension
     /// either way; the cell key method publishes only the grouped cells.
     pub totals: BTreeMap<String, Totals>,
+    /// Measures (by output name) that count a part of another in the same
+    /// cell, as (part, whole): the whole less the part is protected too,
+    /// as if published, so that no published pair gives a small remainder.
+    pub of_which: Vec<(String, String)>,
 }
 
 pub use peitto_table::{OutColumn, Table, Value};
@@ -148,6 +152,10 @@ pub struct Released {
     /// Person-set hashes of the cells a suppression withheld, to be
     /// recorded with [`Withheld::record`] so that `query` withholds them too.
     pub withheld_sets: Vec<u64>,
+    /// The persons (hashes) of each cell a suppression withheld, to be
+    /// recorded with [`query::Ledger::record_withheld`] so that `query`
+    /// withholds every cell within a few persons of one of them too.
+    pub withheld_persons: Vec<Vec<u64>>,
     /// Why each cell a suppression withheld is withheld: for the
     /// statistician's audit folder, never for the released table.
     pub explanations: Vec<explained::Explanation>,
@@ -290,6 +298,7 @@ pub async fn release(
         protect_seconds,
         hidden: totals.hidden,
         withheld_sets: totals.withheld_sets,
+        withheld_persons: totals.withheld_persons,
         explanations: totals.explanations,
     })
 }

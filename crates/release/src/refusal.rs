@@ -90,6 +90,14 @@ pub enum Refusal {
     /// A join with reference data on an expression.
     #[error("a join on an expression")]
     JoinOnExpression,
+    /// A join with reference data on a person's column that is not a
+    /// dimension (a date, an amount, a per-person result): conditions on
+    /// the reference column would compare the person's value finely.
+    #[error("{column}: a join with reference data on something other than a dimension")]
+    JoinNotOnDimension {
+        /// The person's column.
+        column: String,
+    },
     /// A second join of two inputs that each hold several rows per
     /// person: each person's rows would multiply with every join.
     #[error("joins that multiply each person's rows")]
@@ -139,6 +147,7 @@ impl Refusal {
             Refusal::AggregateOverProtected => "aggregate_over_protected",
             Refusal::TableFunction { .. } => "table_function",
             Refusal::JoinOnExpression => "join_on_expression",
+            Refusal::JoinNotOnDimension { .. } => "join_not_on_dimension",
             Refusal::JoinFanOut => "join_fan_out",
             Refusal::GridTooLarge { .. } => "grid_too_large",
             Refusal::SuppressionPolicy => "suppression_policy",
@@ -150,9 +159,9 @@ impl Refusal {
     #[must_use]
     pub fn detail(&self) -> String {
         match self {
-            Refusal::GroupsByIdentifier { column } | Refusal::IdentifierExpression { column } => {
-                column.clone()
-            }
+            Refusal::GroupsByIdentifier { column }
+            | Refusal::IdentifierExpression { column }
+            | Refusal::JoinNotOnDimension { column } => column.clone(),
             Refusal::PersonValueAggregate { function } => function.clone(),
             Refusal::Unsupported(what)
             | Refusal::MayFail { what }

@@ -401,8 +401,12 @@ fn join(j: &datafusion::logical_expr::Join, left: &Info, right: &Info) -> Result
             Person
         }
         (Person, Public) | (Public, Person) => {
-            // Reference data joins on a value of the person's row (a
-            // municipality code), never on an identifier.
+            // Reference data joins on a dimension of the person's row (a
+            // municipality code, a code, a year), never on an identifier,
+            // a date, an amount or a per-person result: a public column
+            // equal to any of those would let the query's conditions on
+            // it (`population.age BETWEEN 3 AND 7`) pick exact values and
+            // ranges the model never allows on the person's own data.
             if j.on.is_empty() {
                 return Err(Refusal::JoinLosesUnit);
             }
@@ -412,6 +416,12 @@ fn join(j: &datafusion::logical_expr::Join, left: &Info, right: &Info) -> Result
                 };
                 if is_identifier(&lc.role) || is_identifier(&rc.role) {
                     return Err(Refusal::JoinLosesUnit);
+                }
+                let person_side = if left.level == Person { &lc } else { &rc };
+                if !matches!(person_side.role, Role::Dim(_)) {
+                    return Err(Refusal::JoinNotOnDimension {
+                        column: person_side.from.clone(),
+                    });
                 }
             }
             Person

@@ -23,8 +23,17 @@
 //! Only fresh sets become anchors, so anchors of a kind are at least
 //! `NEAR + 1` apart and "the earliest anchor within `NEAR`" does not move:
 //! repeats and rewrites of one query get the same answer, whatever ran in
-//! between. A cell of exactly the persons of a cell a saved report
-//! withheld stays withheld (and is kept without a value).
+//! between.
+//!
+//! **Saved reports' withheld cells.** A saved report under suppression
+//! publishes exact values around the cells it withholds; an own query's
+//! value of (nearly) the same persons would give one back. The persons of
+//! each such cell are kept as an anchor of the count kind marked as a
+//! report's ([`Ledger::record_withheld`]), and an own query withholds every
+//! cell, of any measure, whose persons lie within [`NEAR`] of one. Only
+//! the exact set was withheld before, and that was an oracle (found by an
+//! attacker of this model, 2026-12-06): the cell's definition less a
+//! target when a condition holds answered `..` exactly when it did not.
 //!
 //! **Kinds.** What the cell key method publishes depends on the persons
 //! and, unless every contributor adds the same, on their contributions.
@@ -51,7 +60,8 @@
 //! 2⁶¹ per comparison).
 //! Unlike an invertible Bloom lookup table, whose peeling fails for two
 //! differing persons of the same cells, this test is exact for small
-//! differences. A record is 176 bytes (kind, size, value and flag, five
+//! differences. A record is 176 bytes (kind, size, value and flags (a
+//! value; a report's withheld cell), five
 //! elements, twelve points, checksum): a national query of a few thousand
 //! fresh cells adds under a megabyte; a repeat adds nothing.
 //!
@@ -86,8 +96,17 @@
 //! splits `B₁, B₂` of about ten persons, `|A ∪ B₁| + |A ∪ B₂| − |B₁ ∪ B₂|`,
 //! as `FILTER`s of one query) and averages a few hundred such estimates
 //! recovers a withheld count of one to four persons (found by an attacker
-//! of this model, 2026-12-06). Only a budget on what a planner may ask
-//! stops that: a per-planner privacy budget is the next step.
+//! of this model, 2026-12-06). The threshold itself is an oracle too for
+//! an attacker who knows four persons of the data exactly (a condition
+//! each of them alone meets): an anchor `S`, then `S` with the four and
+//! with a target when a condition holds, is answered with `S`'s value
+//! exactly when the condition is false (the same attacker, the same
+//! day); the cells saved reports withheld have the same boundary. Noise
+//! that stays small for every set cannot stop either: whatever answers
+//! sets that differ by one person alike or apart, many sets answered with
+//! errors of a few persons give the persons back (Dinur and Nissim, 2003).
+//! Only a budget on what a project may ask, with noise that grows with
+//! it, stops them; until then `peitto query` is for trusted planners.
 //!
 //! The file holds each anchor's true size next to its sketch: it is as
 //! sensitive as the store, and lives with it in the owner-only `audit/`.
@@ -135,6 +154,9 @@ struct Anchor {
     /// The smallest elements, ascending (`min(n, 5)` of them).
     bottom: [u64; BOTTOM],
     sketch: [u64; POINTS],
+    /// The persons of a cell a saved report withheld: a cell of any kind
+    /// whose persons lie within [`NEAR`] of them is withheld.
+    report: bool,
 }
 
 /// A cell's set of elements, ready to compare.
@@ -181,6 +203,8 @@ pub struct Ledger {
     index: FxHashMap<(u64, u64), Vec<u32>>,
     /// Anchors already in the file.
     saved: usize,
+    /// Anchors of cells saved reports withheld.
+    reports: usize,
 }
 
 impl Ledger {
@@ -332,8 +356,21 @@ impl Ledger {
         let truth: f64 = contributors.iter().map(|c| noise::value(quantity, c)).sum();
         let reported = !withheld.is_empty()
             && withheld.contains(crate::withheld::set_hash(who.iter().copied()));
+        // The persons alone, for the cells saved reports withheld (any
+        // measure of nearly their persons would give one back).
+        let only_persons = (self.reports > 0).then(|| who.clone());
         let (kind, elements, unit) = identity(quantity, &contributors, who);
         let set = Set::new(kind, elements);
+        if let Some(only_persons) = only_persons {
+            let near_report = if set.kind == COUNT_KIND {
+                self.near_report(&set)
+            } else {
+                self.near_report(&Set::new(COUNT_KIND, only_persons))
+            };
+            if near_report {
+                return (None, truth);
+            }
+        }
         let near = self.nearest(&set);
         if set.n < policy.min_frequency.max(1) {
             if near.is_none() {
@@ -377,6 +414,52 @@ impl Ledger {
         })
     }
 
+    /// Whether a cell a saved report withheld lies within [`NEAR`] of
+    /// `persons` (a set of the count kind).
+    fn near_report(&self, persons: &Set) -> bool {
+        persons
+            .smallest()
+            .iter()
+            .filter_map(|e| self.index.get(&(COUNT_KIND, *e)))
+            .flatten()
+            .any(|&i| {
+                let a = &self.anchors[i as usize];
+                a.report && distance((a.n, &a.sketch), (persons.n, &persons.sketch)).is_some()
+            })
+    }
+
+    /// Records the persons (their hashes, `withheld::person_hash`) of cells
+    /// a saved report withheld: from then on an own query withholds every
+    /// cell whose persons lie within [`NEAR`] of one of them, whatever it
+    /// measures. An exact check alone would be an oracle: a query of the
+    /// cell's definition less a target when a condition holds answers
+    /// `..` exactly when it does not. A cell recorded before is not
+    /// recorded again.
+    pub fn record_withheld(&mut self, cells: &[Vec<u64>]) {
+        for persons in cells.iter().filter(|p| !p.is_empty()) {
+            let set = Set::new(COUNT_KIND, persons.clone());
+            let known = set
+                .smallest()
+                .iter()
+                .filter_map(|e| self.index.get(&(COUNT_KIND, *e)))
+                .flatten()
+                .any(|&i| {
+                    let a = &self.anchors[i as usize];
+                    a.report && distance((a.n, &a.sketch), (set.n, &set.sketch)) == Some(0)
+                });
+            if !known {
+                self.push(Anchor {
+                    kind: set.kind,
+                    n: set.n,
+                    value: None,
+                    bottom: set.bottom,
+                    sketch: set.sketch,
+                    report: true,
+                });
+            }
+        }
+    }
+
     fn add(&mut self, set: &Set, value: Option<f64>) {
         self.push(Anchor {
             kind: set.kind,
@@ -384,10 +467,12 @@ impl Ledger {
             value,
             bottom: set.bottom,
             sketch: set.sketch,
+            report: false,
         });
     }
 
     fn push(&mut self, anchor: Anchor) {
+        self.reports += usize::from(anchor.report);
         let id = u32::try_from(self.anchors.len()).unwrap_or(u32::MAX);
         for e in &anchor.bottom[..(anchor.n as usize).min(BOTTOM)] {
             self.index.entry((anchor.kind, *e)).or_default().push(id);
@@ -460,106 +545,6 @@ fn mix(words: &[u64]) -> u64 {
     })
 }
 
-fn mul(a: u64, b: u64) -> u64 {
-    let prod = u128::from(a) * u128::from(b);
-    let r = (prod as u64 & P) + (prod >> 61) as u64;
-    if r >= P { r - P } else { r }
-}
-
-fn add(a: u64, b: u64) -> u64 {
-    let r = a + b;
-    if r >= P { r - P } else { r }
-}
-
-fn sub(a: u64, b: u64) -> u64 {
-    add(a, P - b)
-}
-
-fn inverse(a: u64) -> u64 {
-    let (mut base, mut exp, mut acc) = (a, P - 2, 1);
-    while exp > 0 {
-        if exp & 1 == 1 {
-            acc = mul(acc, base);
-        }
-        base = mul(base, base);
-        exp >>= 1;
-    }
-    acc
-}
-
-/// The characteristic polynomial of `elements` at the points 0..12.
-fn sketch(elements: &[u64]) -> [u64; POINTS] {
-    let mut out = [1; POINTS];
-    for e in elements {
-        let x = FIRST_ELEMENT + e % (P - FIRST_ELEMENT);
-        for (z, v) in out.iter_mut().enumerate() {
-            // z < x < P: never zero.
-            *v = mul(*v, z as u64 + P - x);
-        }
-    }
-    out
-}
-
-/// The size of the symmetric difference of two sets of sizes `na`, `nb`
-/// and sketches `a`, `b`, when it is at most [`NEAR`].
-fn distance((na, a): (u64, &[u64; POINTS]), (nb, b): (u64, &[u64; POINTS])) -> Option<u64> {
-    let delta = na as i64 - nb as i64;
-    let mut d = delta.unsigned_abs();
-    while d <= NEAR {
-        // |A∖B| and |B∖A|.
-        let da = ((d as i64 + delta) / 2) as usize;
-        let db = ((d as i64 - delta) / 2) as usize;
-        if solvable(a, b, da, db) {
-            return Some(d);
-        }
-        d += 2;
-    }
-    None
-}
-
-/// Whether monic `P` of degree `da` and `Q` of degree `db` exist with
-/// `a(z)·Q(z) = b(z)·P(z)` at every point.
-fn solvable(a: &[u64; POINTS], b: &[u64; POINTS], da: usize, db: usize) -> bool {
-    let unknowns = da + db;
-    let mut rows: Vec<[u64; 2 * NEAR as usize + 1]> = Vec::with_capacity(POINTS);
-    for (z, (&az, &bz)) in a.iter().zip(b).enumerate() {
-        let z = z as u64;
-        let mut powers = [1u64; 2 * NEAR as usize + 1];
-        for j in 1..powers.len() {
-            powers[j] = mul(powers[j - 1], z);
-        }
-        let mut row = [0u64; 2 * NEAR as usize + 1];
-        // q_j·a·z^j − p_j·b·z^j = b·z^da − a·z^db
-        for j in 0..db {
-            row[j] = mul(az, powers[j]);
-        }
-        for j in 0..da {
-            row[db + j] = sub(0, mul(bz, powers[j]));
-        }
-        row[unknowns] = sub(mul(bz, powers[da]), mul(az, powers[db]));
-        rows.push(row);
-    }
-    let mut rank = 0;
-    for col in 0..unknowns {
-        let Some(pivot) = (rank..rows.len()).find(|&r| rows[r][col] != 0) else {
-            continue;
-        };
-        rows.swap(rank, pivot);
-        let inv = inverse(rows[rank][col]);
-        let pivot_row = rows[rank];
-        for (r, row) in rows.iter_mut().enumerate() {
-            if r != rank && row[col] != 0 {
-                let f = mul(row[col], inv);
-                for k in col..=unknowns {
-                    row[k] = sub(row[k], mul(f, pivot_row[k]));
-                }
-            }
-        }
-        rank += 1;
-    }
-    rows[rank..].iter().all(|row| row[unknowns] == 0)
-}
-
 fn header() -> [u8; HEADER as usize] {
     let mut h = [0u8; HEADER as usize];
     h[..8].copy_from_slice(MAGIC);
@@ -572,7 +557,7 @@ fn encode(a: &Anchor) -> Vec<u8> {
     words.extend([
         a.kind,
         a.n,
-        u64::from(a.value.is_some()),
+        u64::from(a.value.is_some()) | u64::from(a.report) << 1,
         a.value.unwrap_or(0.0).to_bits(),
     ]);
     words.extend(a.bottom);
@@ -588,7 +573,7 @@ fn decode(record: &[u8]) -> Option<Anchor> {
         .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
         .collect();
     let (body, check) = words.split_at(WORDS - 1);
-    if check != [mix(body)] || body[2] > 1 {
+    if check != [mix(body)] || body[2] > 3 {
         return None;
     }
     let mut bottom = [0; BOTTOM];
@@ -598,11 +583,15 @@ fn decode(record: &[u8]) -> Option<Anchor> {
     Some(Anchor {
         kind: body[0],
         n: body[1],
-        value: (body[2] == 1).then(|| f64::from_bits(body[3])),
+        value: (body[2] & 1 == 1).then(|| f64::from_bits(body[3])),
         bottom,
         sketch,
+        report: body[2] & 2 == 2,
     })
 }
 
+mod sketch;
 #[cfg(test)]
 mod tests;
+
+use sketch::{distance, sketch};

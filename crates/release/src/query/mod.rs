@@ -219,6 +219,7 @@ async fn run(
         protect_seconds,
         hidden: totals.hidden,
         withheld_sets: Vec::new(),
+        withheld_persons: Vec::new(),
         explanations: Vec::new(),
     })
 }

@@ -253,6 +253,7 @@ fn a_cell_a_saved_report_withheld_is_withheld_in_an_own_query_too() {
                 parents: vec![],
             },
         )]),
+        of_which: Vec::new(),
     };
     let report = rt
         .block_on(crate::release(&engine, sql, &BTreeMap::new(), &spec))

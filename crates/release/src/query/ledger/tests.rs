@@ -301,3 +301,60 @@ fn a_set_a_report_withheld_is_kept_withheld() {
         None
     );
 }
+
+#[test]
+fn every_cell_near_the_persons_of_a_reports_withheld_cell_is_withheld() {
+    // A report withheld the cell of eleven persons (a through k). An
+    // attacker of the exact check asked the cell's definition less a
+    // target when a condition held: `..` meant "the condition is false".
+    // Now the cell less one, two or four persons, or with one more, is
+    // withheld too, whatever it measures; a cell five persons away is not.
+    let none = Withheld::default();
+    let ones = [1; 12];
+    let mixed = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3];
+    let hashes = |names: &[&str]| -> Vec<u64> {
+        names
+            .iter()
+            .map(|n| crate::withheld::person_hash(n))
+            .collect()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("released-cells");
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger.record_withheld(&[hashes(&NAMES[..11])]);
+    // Recording the same cell again adds nothing.
+    ledger.record_withheld(&[hashes(&NAMES[..11])]);
+    assert_eq!(ledger.len(), 1);
+    ledger.save().unwrap();
+    drop(ledger);
+    // It survives the process, as the report's run and the query's are two.
+    let mut ledger = Ledger::open(&path).unwrap();
+    let sum = Quantity::Sum { lo: 0.0, hi: 1e6 };
+    for names in [
+        &NAMES[..11],
+        &NAMES[..10],
+        &NAMES[1..10],
+        &NAMES[..7],
+        &NAMES[..],
+    ] {
+        for (quantity, rows) in [(Quantity::Person, &ones), (sum, &mixed)] {
+            assert_eq!(
+                protect(&mut ledger, quantity, &persons(names, rows), &none),
+                None,
+                "{} persons, {quantity:?}",
+                names.len()
+            );
+        }
+    }
+    // Withheld cells are no new anchors.
+    assert_eq!(ledger.len(), 1);
+    assert!(
+        protect(
+            &mut ledger,
+            Quantity::Person,
+            &persons(&NAMES[..6], &ones),
+            &none
+        )
+        .is_some()
+    );
+}
