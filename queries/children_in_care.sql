@@ -8,7 +8,7 @@
 -- unit: persons
 -- dimensions: form (PERHEHOITO, AMMATILLINEN_PERHEHOITO, LAITOSHOITO, MUU > total)
 -- measures: children_in_care = distinct person_key; in_care_31_12 = distinct person_key in care on 31.12.; relative_family = of them in relative or close-person family care; relative_family_31_12 = the same on 31.12.
--- of_which: in_care_31_12 < children_in_care; relative_family < children_in_care; relative_family_31_12 < in_care_31_12
+-- of_which: relative_family_31_12 < in_care_31_12; relative_family_31_12 < relative_family; in_care_31_12 + relative_family - relative_family_31_12 < children_in_care
 -- privacy_unit: person_key
 -- policy: thl
 -- params: year

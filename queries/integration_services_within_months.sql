@@ -8,6 +8,7 @@
 -- unit: persons; percent
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
 -- measures: new_clients; assessed_within; planned_within; planned_percent
+-- of_which: assessed_within < new_clients; planned_within < new_clients
 -- privacy_unit: person_key
 -- policy: ely
 -- params: year, months

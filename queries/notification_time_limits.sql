@@ -8,6 +8,7 @@
 -- unit: matters; percent
 -- dimensions: municipality_code (municipality > wellbeing county > whole country)
 -- measures: matters_opened = matters opened in the period; decided_in_7 = of them decided within 7 working days; decided_in_7_percent; assessments_completed = matters whose assessment was completed in the period; completed_in_3_months = of them completed within 3 months; completed_in_3_months_percent
+-- of_which: decided_in_7 < matters_opened; completed_in_3_months < assessments_completed
 -- privacy_unit: person_key
 -- policy: thl
 -- params: from, until, working_day_rule

@@ -133,9 +133,62 @@ pub struct Header {
     /// Every choice the report makes where the definition leaves one.
     pub choices: String,
     /// Measures that count a part of another in the same cell (`placed <
-    /// clients`: of the clients, those placed), as (part, whole): the
-    /// whole less the part is protected as a cell of its own.
-    pub of_which: Vec<(String, String)>,
+    /// clients`: of the clients, those placed): the whole less the part is
+    /// protected as a cell of its own.
+    pub of_which: Vec<OfWhich>,
+}
+
+/// A part of a measure in the same cell: `part < whole`, or parts that
+/// overlap, `a + b - both < whole` (those in `a` or `b`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfWhich {
+    /// The part's measures, each with its sign (+1 or −1).
+    pub parts: Vec<(i32, String)>,
+    /// The whole's measure.
+    pub whole: String,
+}
+
+impl OfWhich {
+    fn parse(text: &str) -> Option<OfWhich> {
+        let (left, whole) = text.split_once('<')?;
+        let whole = whole.trim();
+        let mut parts = Vec::new();
+        let mut sign = 1;
+        let mut name = String::new();
+        for c in left.chars().chain(std::iter::once('+')) {
+            match c {
+                '+' | '-' => {
+                    let n = name.trim();
+                    if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        return None;
+                    }
+                    parts.push((sign, n.to_owned()));
+                    name.clear();
+                    sign = if c == '-' { -1 } else { 1 };
+                }
+                c => name.push(c),
+            }
+        }
+        let plain =
+            |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        (plain(whole) && parts.first().is_some_and(|p| p.0 > 0)).then(|| OfWhich {
+            parts,
+            whole: whole.to_owned(),
+        })
+    }
+
+    /// `a + b - both < whole`, as the header writes it.
+    #[must_use]
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for (i, (sign, name)) in self.parts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(if *sign < 0 { " - " } else { " + " });
+            }
+            out.push_str(name);
+        }
+        format!("{out} < {}", self.whole)
+    }
 }
 
 /// Header keys every report must have.
@@ -186,9 +239,7 @@ impl Header {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|pair| {
-                pair.split_once('<')
-                    .map(|(part, whole)| (part.trim().to_owned(), whole.trim().to_owned()))
-                    .filter(|(part, whole)| !part.is_empty() && !whole.is_empty())
+                OfWhich::parse(pair)
                     .ok_or_else(|| bad(format!("of_which {pair:?} is not \"part < whole\"")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -429,15 +480,27 @@ mod tests {
     fn of_which_pairs_are_read_as_part_and_whole() {
         let text = format!("-- of_which: placed < clients; new <n\n{HEADER}SELECT 1\n");
         let report = Report::parse("r", &text).unwrap();
+        let texts: Vec<String> = report.header.of_which.iter().map(OfWhich::text).collect();
+        assert_eq!(texts, vec!["placed < clients", "new < n"]);
+        let overlap = format!("-- of_which: a + b - both < all\n{HEADER}SELECT 1\n");
+        let report = Report::parse("r", &overlap).unwrap();
         assert_eq!(
-            report.header.of_which,
+            report.header.of_which[0].parts,
             vec![
-                ("placed".to_owned(), "clients".to_owned()),
-                ("new".to_owned(), "n".to_owned())
+                (1, "a".to_owned()),
+                (1, "b".to_owned()),
+                (-1, "both".to_owned())
             ]
         );
-        let bad = format!("-- of_which: placed clients\n{HEADER}SELECT 1\n");
-        assert!(Report::parse("r", &bad).is_err());
+        for bad in [
+            "placed clients",
+            "- placed < clients",
+            "placed + < clients",
+            "a < b c",
+        ] {
+            let text = format!("-- of_which: {bad}\n{HEADER}SELECT 1\n");
+            assert!(Report::parse("r", &text).is_err(), "{bad}");
+        }
         assert!(
             Report::parse("r", &format!("{HEADER}SELECT 1"))
                 .unwrap()

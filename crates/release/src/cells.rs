@@ -3,6 +3,7 @@
 //! cell key method's perturbation of counts and magnitudes.
 
 use super::*;
+use crate::contributors::{contributor_stats, series};
 
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
@@ -121,7 +122,7 @@ pub(crate) fn suppress(
     agg: &ReleaseAggregate,
     partials: &Partials,
     spec: &Spec,
-    aliases: &HashMap<String, String>,
+    (aliases, alias_refs): (&HashMap<String, String>, &HashMap<String, BTreeSet<String>>),
 ) -> Result<Cells, ReleaseError> {
     let names: Vec<String> = agg
         .node
@@ -198,7 +199,7 @@ pub(crate) fn suppress(
     // Each protected series: a published quantity, or a whole less its
     // part (`of_which`), protected as if published: a cell of 44 clients
     // of whom 43 were placed publishes the one not placed.
-    let series = series(agg, &quantities, &spec.of_which, aliases)?;
+    let series = series(agg, &quantities, &spec.of_which, (aliases, alias_refs))?;
     let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
         BTreeMap::new();
     for (key, persons) in &partials.cells {
@@ -418,156 +419,6 @@ pub(crate) fn suppress(
         }
     }
     Ok(Cells { rows, counts })
-}
-
-/// One protected series of a release aggregate's cells: a sum of
-/// quantities times coefficients (a published quantity alone, or a whole
-/// less its part).
-struct Series {
-    /// The measure's shown name, or `whole − part`.
-    name: String,
-    /// (measure, part, coefficient).
-    terms: Vec<(usize, Part, f64)>,
-}
-
-impl Series {
-    /// One person's contribution, from their partials of every measure.
-    fn of(&self, partial: &[(f64, u64)]) -> f64 {
-        self.terms
-            .iter()
-            .map(|&(j, part, c)| c * contribution(part, partial[j]))
-            .sum()
-    }
-}
-
-/// The published quantities, then one series per `of_which` pair: its
-/// whole less its part. A pair naming no measure of the aggregate is an
-/// error of the report, never skipped.
-fn series(
-    agg: &ReleaseAggregate,
-    quantities: &[(usize, Part)],
-    of_which: &[(String, String)],
-    aliases: &HashMap<String, String>,
-) -> Result<Vec<Series>, ReleaseError> {
-    let groups = agg.node.group_expr.len();
-    let name_of =
-        |j: usize| crate::explained::shown_name(agg.node.schema.field(groups + j).name(), aliases);
-    let mut out: Vec<Series> = quantities
-        .iter()
-        .map(|&(j, part)| Series {
-            name: name_of(j),
-            terms: vec![(j, part, 1.0)],
-        })
-        .collect();
-    let find = |name: &str| {
-        quantities
-            .iter()
-            .find(|&&(j, _)| name_of(j) == name || agg.node.schema.field(groups + j).name() == name)
-            .copied()
-    };
-    for (part, whole) in of_which {
-        let (Some((jp, pp)), Some((jw, pw))) = (find(part), find(whole)) else {
-            return Err(ReleaseError::Dimension(format!(
-                "of_which: {part} < {whole} names a measure the report does not compute"
-            )));
-        };
-        out.push(Series {
-            name: format!("{whole} − {part}"),
-            terms: vec![(jw, pw, 1.0), (jp, pp, -1.0)],
-        });
-    }
-    Ok(out)
-}
-
-/// Per cell (by index) and protected quantity: how many persons contribute
-/// a non-zero amount, and the largest contributions (absolute, largest
-/// first). Taken person by person: a person's contribution to a cell is
-/// the sum over the leaves of the cell they appear in.
-fn contributor_stats(
-    members: &[(&Vec<ScalarValue>, &PersonPartials)],
-    leaf_cells: &[Vec<usize>],
-    cells: usize,
-    persons: usize,
-    series: &[Series],
-) -> Vec<Vec<(u64, Vec<f64>)>> {
-    let mut stats = vec![vec![(0u64, Vec::new()); series.len()]; cells];
-    let mut add = |cell: usize, q: usize, v: f64| {
-        if v != 0.0 {
-            let (count, top) = &mut stats[cell][q];
-            *count += 1;
-            let v = v.abs();
-            let at = top.partition_point(|&t| t >= v);
-            if at < peitto_sdc::table::TOP_KEPT {
-                top.insert(at, v);
-                top.truncate(peitto_sdc::table::TOP_KEPT);
-            }
-        }
-    };
-    // Persons found in more than one leaf; everyone else is counted at once.
-    const NONE: u32 = u32::MAX;
-    let mut first = vec![NONE; persons];
-    let mut several = vec![false; persons];
-    for (m, (_, leaf)) in members.iter().enumerate() {
-        let m = u32::try_from(m).unwrap_or(NONE);
-        for &id in &leaf.ids {
-            let seen = &mut first[id as usize];
-            if *seen == NONE {
-                *seen = m;
-            } else if *seen != m {
-                several[id as usize] = true;
-            }
-        }
-    }
-    drop(first);
-    // (person, leaf, position in the leaf) of those in several leaves.
-    let mut pending: Vec<(u32, u32, u32)> = Vec::new();
-    for (m, (_, leaf)) in members.iter().enumerate() {
-        for (at, (id, partial)) in leaf.persons().enumerate() {
-            if several[id as usize] {
-                pending.push((
-                    id,
-                    u32::try_from(m).unwrap_or(NONE),
-                    u32::try_from(at).unwrap_or(NONE),
-                ));
-                continue;
-            }
-            for (q, one) in series.iter().enumerate() {
-                let v = one.of(partial);
-                for &cell in &leaf_cells[m] {
-                    add(cell, q, v);
-                }
-            }
-        }
-    }
-    pending.sort_unstable();
-    // A person's sum per cell, in a dense table reset after each person.
-    let width = series.len();
-    let mut sums = vec![0.0; cells * width];
-    let mut touched: Vec<usize> = Vec::new();
-    let mut is_touched = vec![false; cells];
-    for group in pending.chunk_by(|a, b| a.0 == b.0) {
-        for &(_, m, at) in group {
-            let (_, leaf) = members[m as usize];
-            let partial = leaf.person(at as usize);
-            for &cell in &leaf_cells[m as usize] {
-                if !is_touched[cell] {
-                    is_touched[cell] = true;
-                    touched.push(cell);
-                }
-                for (q, one) in series.iter().enumerate() {
-                    sums[cell * width + q] += one.of(partial);
-                }
-            }
-        }
-        for &cell in &touched {
-            for q in 0..width {
-                add(cell, q, std::mem::take(&mut sums[cell * width + q]));
-            }
-            is_touched[cell] = false;
-        }
-        touched.clear();
-    }
-    stats
 }
 
 /// Cell key method (or base-3 rounding): only the grouped cells, each

@@ -16,7 +16,9 @@
 //! plan; `refusal` says why a query is not released; `partials` computes
 //! the person-level partials of each release aggregate, with `persons`
 //! numbering the persons behind them; `cells` protects them (suppression with the audit, or the
-//! cell key method), and [`explained`] says why each withheld cell is
+//! cell key method), with `contributors` giving each protected series
+//! (the published quantities and the remainders of `of_which` pairs) and
+//! its contributors per cell, and [`explained`] says why each withheld cell is
 //! withheld; `substitute` puts them back into the plan. [`query`]
 //! is the closed model for planners' own SQL: a grammar of allowed plans,
 //! dimensions with declared domains, declared measures with bounds, noise
@@ -27,6 +29,7 @@
 
 pub mod analyze;
 mod cells;
+mod contributors;
 pub mod explained;
 mod partials;
 mod persons;
@@ -119,9 +122,9 @@ pub struct Spec {
     /// either way; the cell key method publishes only the grouped cells.
     pub totals: BTreeMap<String, Totals>,
     /// Measures (by output name) that count a part of another in the same
-    /// cell, as (part, whole): the whole less the part is protected too,
-    /// as if published, so that no published pair gives a small remainder.
-    pub of_which: Vec<(String, String)>,
+    /// cell: the whole less the part is protected too, as if published, so
+    /// that no published pair gives a small remainder.
+    pub of_which: Vec<peitto_engine::report::OfWhich>,
 }
 
 pub use peitto_table::{OutColumn, Table, Value};
@@ -230,6 +233,27 @@ pub(crate) fn output_aliases(plan: &LogicalPlan) -> HashMap<String, String> {
     out
 }
 
+/// The columns each named output expression reads (`CASE WHEN … THEN
+/// sum(x) END AS decided_in_7` reads `sum(x)` and the condition's
+/// columns): an `of_which` pair names a measure by its output name even
+/// where it is computed further.
+pub(crate) fn output_alias_refs(plan: &LogicalPlan) -> HashMap<String, BTreeSet<String>> {
+    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let _ = plan.apply(|node| {
+        if let LogicalPlan::Projection(p) = node {
+            for e in &p.expr {
+                if let Expr::Alias(a) = e {
+                    out.entry(a.name.clone())
+                        .or_default()
+                        .extend(a.expr.column_refs().into_iter().map(|c| c.name.clone()));
+                }
+            }
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    });
+    out
+}
+
 /// The output names of an aggregate's grouping columns.
 pub(crate) fn group_names(node: &Aggregate) -> impl Iterator<Item = String> + '_ {
     node.schema
@@ -270,6 +294,7 @@ pub async fn release(
     let plan = plan(engine, sql, params).await?;
     let analysis = analyze::analyze(&plan)?;
     let aliases = output_aliases(&plan);
+    let alias_refs = output_alias_refs(&plan);
     let ctx = engine.context();
     let mut substitutions: Vec<(LogicalPlan, LogicalPlan)> = Vec::new();
     let mut totals = Counts::default();
@@ -278,7 +303,7 @@ pub async fn release(
         let partials = partials(ctx, agg).await?;
         let protecting = std::time::Instant::now();
         let cells = match spec.policy.method {
-            Method::Suppression => suppress(agg, &partials, spec, &aliases)?,
+            Method::Suppression => suppress(agg, &partials, spec, (&aliases, &alias_refs))?,
             Method::CellKey | Method::Rounding => perturb(agg, &partials, &spec.policy)?,
         };
         protect_seconds += protecting.elapsed().as_secs_f64();

@@ -98,6 +98,13 @@ pub enum Refusal {
         /// The person's column.
         column: String,
     },
+    /// Reference data joined so that one person row meets many of its rows
+    /// (or joined as a join or aggregate of reference data).
+    #[error("{table}: reference data joined so that one row meets many of its rows")]
+    ReferenceFan {
+        /// The reference table (empty: not one table as stored).
+        table: String,
+    },
     /// A second join of two inputs that each hold several rows per
     /// person: each person's rows would multiply with every join.
     #[error("joins that multiply each person's rows")]
@@ -149,6 +156,7 @@ impl Refusal {
             Refusal::JoinOnExpression => "join_on_expression",
             Refusal::JoinNotOnDimension { .. } => "join_not_on_dimension",
             Refusal::JoinFanOut => "join_fan_out",
+            Refusal::ReferenceFan { .. } => "reference_fan",
             Refusal::GridTooLarge { .. } => "grid_too_large",
             Refusal::SuppressionPolicy => "suppression_policy",
             Refusal::FineCondition { .. } => "fine_condition",
@@ -168,7 +176,7 @@ impl Refusal {
             | Refusal::NotAllowed { what }
             | Refusal::FineCondition { what } => what.clone(),
             Refusal::NoDomain { expr } | Refusal::MeasureNotDeclared { expr } => expr.clone(),
-            Refusal::TableFunction { name } => name.clone(),
+            Refusal::TableFunction { name } | Refusal::ReferenceFan { table: name } => name.clone(),
             Refusal::GridTooLarge { cells, max } => format!("{cells} > {max}"),
             _ => String::new(),
         }

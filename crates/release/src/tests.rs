@@ -107,7 +107,10 @@ fn a_part_and_its_whole_never_leave_a_small_remainder_published() {
     let plain = released(sql, &["sex"]).unwrap();
     assert!(remainders(&plain).contains(&1.0), "{:?}", plain.table.rows);
     let mut of_which = spec(&["sex"]);
-    of_which.of_which = vec![("part".to_owned(), "n".to_owned())];
+    of_which.of_which = vec![peitto_engine::report::OfWhich {
+        parts: vec![(1, "part".to_owned())],
+        whole: "n".to_owned(),
+    }];
     let engine = seven_women_two_men();
     let r = runtime()
         .block_on(release(&engine, sql, &BTreeMap::new(), &of_which))
@@ -119,7 +122,7 @@ fn a_part_and_its_whole_never_leave_a_small_remainder_published() {
         r.table.rows
     );
     // A pair naming a measure the query lacks is the report's error.
-    of_which.of_which = vec![("placed".to_owned(), "n".to_owned())];
+    of_which.of_which[0].parts[0].1 = "placed".to_owned();
     assert!(
         runtime()
             .block_on(release(&engine, sql, &BTreeMap::new(), &of_which))

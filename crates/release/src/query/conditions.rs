@@ -317,6 +317,19 @@ fn dates_on_month_edges(expr: &Expr) -> bool {
     !expr
         .exists(|e| {
             Ok(match e {
+                // `DATE '2010-03-17'` as the planner writes it in a
+                // function's arguments: a conversion of text (an attacker
+                // of this model cut birth dates at a day with
+                // `care_days(DATE '2010-03-17', birth_date, …) > 0`).
+                Expr::Cast(datafusion::logical_expr::Cast { field, .. })
+                | Expr::TryCast(datafusion::logical_expr::TryCast { field, .. })
+                    if matches!(
+                        field.data_type(),
+                        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+                    ) && constant_of(e).is_some() =>
+                {
+                    date_of(e).is_none_or(|day| day.ymd().2 != 1 && !last_of_month(day))
+                }
                 Expr::Literal(v, _) => match v {
                     ScalarValue::Date32(Some(d)) => {
                         let day = Date(*d);

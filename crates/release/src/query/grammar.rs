@@ -92,6 +92,16 @@ pub struct OwnAggregate {
     pub measures: Vec<MeasureSpec>,
 }
 
+/// A join of person rows with a public reference table: the table and
+/// its columns the join equates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceJoin {
+    /// The reference table.
+    pub table: String,
+    /// Its columns in the join's equalities.
+    pub columns: Vec<String>,
+}
+
 /// The checked plan.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -99,6 +109,17 @@ pub struct Checked {
     pub aggregates: Vec<OwnAggregate>,
     /// Whether the plan touches person data at all.
     pub person_data: bool,
+    /// Every join of person rows with reference data: how many reference
+    /// rows one person row can meet is bounded before the query runs
+    /// (`super::reference_fan`).
+    pub reference_joins: Vec<ReferenceJoin>,
+}
+
+/// What the check gathers over the whole plan.
+#[derive(Debug, Default)]
+struct Acc {
+    person_data: bool,
+    reference_joins: Vec<ReferenceJoin>,
 }
 
 /// Checks `plan` against the grammar.
@@ -107,14 +128,15 @@ pub struct Checked {
 /// The first rule the plan breaks.
 pub fn check(plan: &LogicalPlan) -> Result<Checked, Refusal> {
     let mut aggregates = Vec::new();
-    let mut person_data = false;
-    let info = visit(plan, &mut aggregates, &mut person_data)?;
+    let mut acc = Acc::default();
+    let info = visit(plan, &mut aggregates, &mut acc)?;
     if info.level == Level::Person {
         return Err(Refusal::RowLevel);
     }
     Ok(Checked {
         aggregates,
-        person_data,
+        person_data: acc.person_data,
+        reference_joins: acc.reference_joins,
     })
 }
 
@@ -165,11 +187,7 @@ fn refuse_subqueries(e: &Expr) -> Result<(), Refusal> {
 }
 
 // one arm per plan node kind
-fn visit(
-    plan: &LogicalPlan,
-    aggs: &mut Vec<OwnAggregate>,
-    person_data: &mut bool,
-) -> Result<Info, Refusal> {
+fn visit(plan: &LogicalPlan, aggs: &mut Vec<OwnAggregate>, acc: &mut Acc) -> Result<Info, Refusal> {
     match plan {
         LogicalPlan::TableScan(scan) => {
             let table = scan.table_name.table().to_owned();
@@ -195,7 +213,7 @@ fn visit(
                     fan: Fan::default(),
                 });
             }
-            *person_data = true;
+            acc.person_data = true;
             if scan.fetch.is_some() {
                 return Err(Refusal::Limit);
             }
@@ -222,7 +240,7 @@ fn visit(
             })
         }
         LogicalPlan::Projection(p) => {
-            let input = visit(&p.input, aggs, person_data)?;
+            let input = visit(&p.input, aggs, acc)?;
             let cols = roles(&p.expr, &p.input, &input)?;
             Ok(Info {
                 level: input.level,
@@ -231,13 +249,13 @@ fn visit(
             })
         }
         LogicalPlan::Filter(f) => {
-            let input = visit(&f.input, aggs, person_data)?;
+            let input = visit(&f.input, aggs, acc)?;
             roles(std::slice::from_ref(&f.predicate), &f.input, &input)?;
             Ok(input)
         }
-        LogicalPlan::SubqueryAlias(s) => visit(&s.input, aggs, person_data),
+        LogicalPlan::SubqueryAlias(s) => visit(&s.input, aggs, acc),
         LogicalPlan::Sort(s) => {
-            let input = visit(&s.input, aggs, person_data)?;
+            let input = visit(&s.input, aggs, acc)?;
             if input.level == Level::Person {
                 if s.fetch.is_some() {
                     return Err(Refusal::Limit);
@@ -249,14 +267,14 @@ fn visit(
             Ok(input)
         }
         LogicalPlan::Limit(l) => {
-            let input = visit(&l.input, aggs, person_data)?;
+            let input = visit(&l.input, aggs, acc)?;
             if input.level == Level::Person {
                 return Err(Refusal::Limit);
             }
             Ok(input)
         }
         LogicalPlan::Distinct(Distinct::All(inner)) => {
-            let input = visit(inner, aggs, person_data)?;
+            let input = visit(inner, aggs, acc)?;
             match input.level {
                 // DISTINCT of rows that carry the person: each person's own
                 // rows made unique.
@@ -267,7 +285,7 @@ fn visit(
             }
         }
         LogicalPlan::Distinct(Distinct::On(on)) => {
-            let input = visit(&on.input, aggs, person_data)?;
+            let input = visit(&on.input, aggs, acc)?;
             match input.level {
                 Level::Person => Err(Refusal::Window),
                 Level::Protected => Err(Refusal::AggregateOverProtected),
@@ -279,7 +297,7 @@ fn visit(
             }
         }
         LogicalPlan::Window(w) => {
-            let input = visit(&w.input, aggs, person_data)?;
+            let input = visit(&w.input, aggs, acc)?;
             match input.level {
                 Level::Person => Err(Refusal::Window),
                 Level::Protected => Err(Refusal::AggregateOverProtected),
@@ -295,18 +313,18 @@ fn visit(
             }
         }
         LogicalPlan::Aggregate(a) => {
-            let input = visit(&a.input, aggs, person_data)?;
+            let input = visit(&a.input, aggs, acc)?;
             aggregate::aggregate(a, &input, aggs)
         }
         LogicalPlan::Join(j) => {
-            let left = visit(&j.left, aggs, person_data)?;
-            let right = visit(&j.right, aggs, person_data)?;
-            join(j, &left, &right)
+            let left = visit(&j.left, aggs, acc)?;
+            let right = visit(&j.right, aggs, acc)?;
+            join(j, &left, &right, acc)
         }
         LogicalPlan::Union(u) => {
             let mut infos = Vec::new();
             for i in &u.inputs {
-                infos.push(visit(i, aggs, person_data)?);
+                infos.push(visit(i, aggs, acc)?);
             }
             let Some(first) = infos.first().cloned() else {
                 return Err(Refusal::Unsupported("an empty UNION".into()));
@@ -362,7 +380,12 @@ fn visit(
     }
 }
 
-fn join(j: &datafusion::logical_expr::Join, left: &Info, right: &Info) -> Result<Info, Refusal> {
+fn join(
+    j: &datafusion::logical_expr::Join,
+    left: &Info,
+    right: &Info,
+    acc: &mut Acc,
+) -> Result<Info, Refusal> {
     use Level::{Person, Protected, Public};
     let col = |e: &Expr, plan: &LogicalPlan, info: &Info| -> Option<Col> {
         match e {
@@ -424,6 +447,31 @@ fn join(j: &datafusion::logical_expr::Join, left: &Info, right: &Info) -> Result
                     });
                 }
             }
+            // The reference side is one reference table as stored (its rows
+            // filtered, its columns chosen), never a join or aggregate of
+            // reference data: how many of its rows one person row meets is
+            // then known from the table alone, and bounded before the query
+            // runs. A join that multiplies a target's row by millions would
+            // otherwise tell by its run time, or by reaching the time limit,
+            // whether a condition on the target holds.
+            let (public_plan, public_keys): (&LogicalPlan, Vec<&Expr>) = if left.level == Person {
+                (&j.right, j.on.iter().map(|(_, r)| r).collect())
+            } else {
+                (&j.left, j.on.iter().map(|(l, _)| l).collect())
+            };
+            let Some(table) = plain_reference(public_plan) else {
+                return Err(Refusal::ReferenceFan {
+                    table: String::new(),
+                });
+            };
+            let columns = public_keys
+                .iter()
+                .filter_map(|e| match e {
+                    Expr::Column(c) => Some(c.name.clone()),
+                    _ => None,
+                })
+                .collect();
+            acc.reference_joins.push(ReferenceJoin { table, columns });
             Person
         }
     };
@@ -496,4 +544,22 @@ fn fan_of_join(kind: JoinType, left: &Info, right: &Info) -> Result<Fan, Refusal
         return Err(Refusal::JoinFanOut);
     }
     Ok(fan)
+}
+
+/// The reference table `plan` reads as stored (through filters,
+/// projections, aliases and sorts only), if it is one.
+fn plain_reference(plan: &LogicalPlan) -> Option<String> {
+    match plan {
+        LogicalPlan::TableScan(scan) => {
+            let table = scan.table_name.table();
+            super::roles::PUBLIC_TABLES
+                .contains(&table)
+                .then(|| table.to_owned())
+        }
+        LogicalPlan::Projection(p) => plain_reference(&p.input),
+        LogicalPlan::Filter(f) => plain_reference(&f.input),
+        LogicalPlan::SubqueryAlias(a) => plain_reference(&a.input),
+        LogicalPlan::Sort(s) => plain_reference(&s.input),
+        _ => None,
+    }
 }

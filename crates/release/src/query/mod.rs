@@ -154,7 +154,67 @@ pub async fn check(
     let plan = crate::plan(engine, sql, params)
         .await
         .map_err(|e| planning_error(&e, sql))?;
-    Ok(grammar::check(&plan)?)
+    let checked = grammar::check(&plan)?;
+    reference_fan(engine.context(), &checked).await?;
+    Ok(checked)
+}
+
+/// The most rows of reference data one person row may meet through all of
+/// a query's joins with it (the organisation register has up to three
+/// rows per code, population one per year, area, age and sex).
+pub const MAX_REFERENCE_FAN: u64 = 16;
+
+/// Refuses a query whose joins with reference data could multiply one
+/// person's row more than [`MAX_REFERENCE_FAN`] times, counted on the
+/// reference tables alone (public data), before anything runs: the
+/// refusal and the run time then say nothing about any person.
+async fn reference_fan(
+    ctx: &datafusion::prelude::SessionContext,
+    checked: &grammar::Checked,
+) -> Result<(), QueryError> {
+    let mut product: u64 = 1;
+    for join in &checked.reference_joins {
+        let refused = || {
+            QueryError::Refused(Refusal::ReferenceFan {
+                table: join.table.clone(),
+            })
+        };
+        let plain = |n: &str| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !roles::PUBLIC_TABLES.contains(&join.table.as_str())
+            || join.columns.is_empty()
+            || !join.columns.iter().all(|c| plain(c))
+        {
+            return Err(refused());
+        }
+        let group: Vec<String> = join.columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let sql = format!(
+            "SELECT COUNT(*) AS c FROM {} GROUP BY {} ORDER BY c DESC LIMIT 1",
+            join.table,
+            group.join(", ")
+        );
+        let batches = ctx
+            .sql(&sql)
+            .await
+            .map_err(|_| QueryError::Failed)?
+            .collect()
+            .await
+            .map_err(|_| QueryError::Failed)?;
+        let fan = batches
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .and_then(|b| {
+                datafusion::arrow::array::AsArray::as_primitive_opt::<
+                    datafusion::arrow::datatypes::Int64Type,
+                >(b.column(0))
+                .map(|a| a.value(0))
+            })
+            .unwrap_or(0);
+        product = product.saturating_mul(u64::try_from(fan).unwrap_or(u64::MAX).max(1));
+        if product > MAX_REFERENCE_FAN {
+            return Err(refused());
+        }
+    }
+    Ok(())
 }
 
 async fn run(
@@ -171,6 +231,7 @@ async fn run(
         .map_err(|e| planning_error(&e, sql))?;
     let checked = grammar::check(&plan)?;
     let ctx = engine.context();
+    reference_fan(ctx, &checked).await?;
     let ptable = PTable::peitto_v1();
     let mut protect_seconds = 0.0;
     let mut totals = Counts::default();

@@ -188,6 +188,19 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
         | "character_length" | "starts_with" | "ends_with" | "concat" | "concat_ws" => Role::Value,
         _ => {
             if let Some((_, b)) = MEASURE_FUNCTIONS.iter().find(|(n, _)| *n == name) {
+                // Days between two of a person's dates are a duration; days
+                // between a person's date and a fixed one are that date cut
+                // wherever the count says (`care_days(DATE '2010-03-01',
+                // birth_date, …) > 30`), so only whether it is set may be
+                // asked of them.
+                let person_dates = args
+                    .iter()
+                    .take(2)
+                    .filter(|a| a.person && a.role == Role::Date)
+                    .count();
+                if person_dates == 1 {
+                    return Ok(Role::Value);
+                }
                 Role::Measure(*b)
             } else {
                 return Err(Refusal::NotAllowed {

@@ -1,0 +1,178 @@
+//! What disclosure control needs of each protected series of a saved
+//! report's cells beyond its value: the series themselves (each published
+//! quantity, and each `of_which` remainder), and per cell how many persons
+//! contribute and their largest contributions.
+
+use super::*;
+
+/// One protected series of a release aggregate's cells: a sum of
+/// quantities times coefficients (a published quantity alone, or a whole
+/// less its part).
+pub(crate) struct Series {
+    /// The measure's shown name, or `whole − part`.
+    pub(crate) name: String,
+    /// (measure, part, coefficient).
+    pub(crate) terms: Vec<(usize, Part, f64)>,
+}
+
+impl Series {
+    /// One person's contribution, from their partials of every measure.
+    fn of(&self, partial: &[(f64, u64)]) -> f64 {
+        self.terms
+            .iter()
+            .map(|&(j, part, c)| c * contribution(part, partial[j]))
+            .sum()
+    }
+}
+
+/// The published quantities, then one series per `of_which` pair: its
+/// whole less its part. A pair naming no measure of the aggregate is an
+/// error of the report, never skipped.
+pub(crate) fn series(
+    agg: &ReleaseAggregate,
+    quantities: &[(usize, Part)],
+    of_which: &[peitto_engine::report::OfWhich],
+    (aliases, alias_refs): (&HashMap<String, String>, &HashMap<String, BTreeSet<String>>),
+) -> Result<Vec<Series>, ReleaseError> {
+    let groups = agg.node.group_expr.len();
+    let name_of =
+        |j: usize| crate::explained::shown_name(agg.node.schema.field(groups + j).name(), aliases);
+    let mut out: Vec<Series> = quantities
+        .iter()
+        .map(|&(j, part)| Series {
+            name: name_of(j),
+            terms: vec![(j, part, 1.0)],
+        })
+        .collect();
+    let field = |j: usize| agg.node.schema.field(groups + j).name().clone();
+    // An output computed from exactly one of this aggregate's measures
+    // (and anything else but another measure) is that measure's.
+    let computed_from = |name: &str, j: usize| {
+        alias_refs.get(name).is_some_and(|refs| {
+            let measures: Vec<usize> = quantities
+                .iter()
+                .map(|q| q.0)
+                .filter(|&k| refs.contains(&field(k)))
+                .collect();
+            !measures.is_empty() && measures.iter().all(|&k| k == j)
+        })
+    };
+    let find = |name: &str| {
+        quantities
+            .iter()
+            .find(|&&(j, _)| name_of(j) == name || field(j) == name)
+            .or_else(|| quantities.iter().find(|&&(j, _)| computed_from(name, j)))
+            .copied()
+    };
+    for pair in of_which {
+        let missing = || {
+            ReleaseError::Dimension(format!(
+                "of_which: {} names a measure the report does not compute",
+                pair.text()
+            ))
+        };
+        let (jw, pw) = find(&pair.whole).ok_or_else(missing)?;
+        let mut terms = vec![(jw, pw, 1.0)];
+        let mut name = pair.whole.clone();
+        for (sign, part) in &pair.parts {
+            let (j, p) = find(part).ok_or_else(missing)?;
+            // The whole less the part: each of the part's terms, negated.
+            terms.push((j, p, -f64::from(*sign)));
+            name.push_str(if *sign > 0 { " − " } else { " + " });
+            name.push_str(part);
+        }
+        out.push(Series { name, terms });
+    }
+    Ok(out)
+}
+
+/// Per cell (by index) and protected quantity: how many persons contribute
+/// a non-zero amount, and the largest contributions (absolute, largest
+/// first). Taken person by person: a person's contribution to a cell is
+/// the sum over the leaves of the cell they appear in.
+pub(crate) fn contributor_stats(
+    members: &[(&Vec<ScalarValue>, &PersonPartials)],
+    leaf_cells: &[Vec<usize>],
+    cells: usize,
+    persons: usize,
+    series: &[Series],
+) -> Vec<Vec<(u64, Vec<f64>)>> {
+    let mut stats = vec![vec![(0u64, Vec::new()); series.len()]; cells];
+    let mut add = |cell: usize, q: usize, v: f64| {
+        if v != 0.0 {
+            let (count, top) = &mut stats[cell][q];
+            *count += 1;
+            let v = v.abs();
+            let at = top.partition_point(|&t| t >= v);
+            if at < peitto_sdc::table::TOP_KEPT {
+                top.insert(at, v);
+                top.truncate(peitto_sdc::table::TOP_KEPT);
+            }
+        }
+    };
+    // Persons found in more than one leaf; everyone else is counted at once.
+    const NONE: u32 = u32::MAX;
+    let mut first = vec![NONE; persons];
+    let mut several = vec![false; persons];
+    for (m, (_, leaf)) in members.iter().enumerate() {
+        let m = u32::try_from(m).unwrap_or(NONE);
+        for &id in &leaf.ids {
+            let seen = &mut first[id as usize];
+            if *seen == NONE {
+                *seen = m;
+            } else if *seen != m {
+                several[id as usize] = true;
+            }
+        }
+    }
+    drop(first);
+    // (person, leaf, position in the leaf) of those in several leaves.
+    let mut pending: Vec<(u32, u32, u32)> = Vec::new();
+    for (m, (_, leaf)) in members.iter().enumerate() {
+        for (at, (id, partial)) in leaf.persons().enumerate() {
+            if several[id as usize] {
+                pending.push((
+                    id,
+                    u32::try_from(m).unwrap_or(NONE),
+                    u32::try_from(at).unwrap_or(NONE),
+                ));
+                continue;
+            }
+            for (q, one) in series.iter().enumerate() {
+                let v = one.of(partial);
+                for &cell in &leaf_cells[m] {
+                    add(cell, q, v);
+                }
+            }
+        }
+    }
+    pending.sort_unstable();
+    // A person's sum per cell, in a dense table reset after each person.
+    let width = series.len();
+    let mut sums = vec![0.0; cells * width];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut is_touched = vec![false; cells];
+    for group in pending.chunk_by(|a, b| a.0 == b.0) {
+        for &(_, m, at) in group {
+            let (_, leaf) = members[m as usize];
+            let partial = leaf.person(at as usize);
+            for &cell in &leaf_cells[m as usize] {
+                if !is_touched[cell] {
+                    is_touched[cell] = true;
+                    touched.push(cell);
+                }
+                for (q, one) in series.iter().enumerate() {
+                    sums[cell * width + q] += one.of(partial);
+                }
+            }
+        }
+        for &cell in &touched {
+            for q in 0..width {
+                add(cell, q, std::mem::take(&mut sums[cell * width + q]));
+            }
+            is_touched[cell] = false;
+        }
+        touched.clear();
+    }
+    stats
+}
