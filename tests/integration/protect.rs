@@ -253,3 +253,38 @@ fn protect_explains_bad_input() {
     let o = peitto(&["protect", input.to_str().unwrap(), "--policy", "nonsense"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no policy \"nonsense\""));
 }
+
+#[test]
+fn protect_reads_a_tau_argus_hrc_hierarchy_like_the_csv_one() {
+    // The same hierarchy as a tau-Argus .hrc file (one more `@` a level
+    // down, the grand total implied) gives the same released table.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cells.csv");
+    std::fs::write(
+        &input,
+        "area,form,count\nM1,Inst,2\nM1,Fam,10\nM2,Inst,8\nM2,Fam,9\nM3,Inst,5\nM3,Fam,9\n",
+    )
+    .unwrap();
+    let csv = tmp.path().join("alueet.csv");
+    std::fs::write(&csv, "child,parent\nM1,K1\nM2,K1\nM3,K2\n").unwrap();
+    let hrc = tmp.path().join("alueet.hrc");
+    std::fs::write(&hrc, "K1\r\n@M1\r\n@M2\r\nK2\r\n@M3\r\n").unwrap();
+    let run = |file: &std::path::Path| {
+        let arg = format!("area={}", file.display());
+        ok(&peitto(&[
+            "protect",
+            input.to_str().unwrap(),
+            "--hierarchy",
+            &arg,
+        ]))
+    };
+    let from_csv = run(&csv);
+    assert_eq!(run(&hrc), from_csv);
+    assert_eq!(cells_of(&from_csv).len(), 6 * 3);
+    // A line two levels below the one above is refused, naming the line.
+    std::fs::write(&hrc, "K1\n@@M1\n").unwrap();
+    let arg = format!("area={}", hrc.display());
+    let o = peitto(&["protect", input.to_str().unwrap(), "--hierarchy", &arg]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2"));
+}

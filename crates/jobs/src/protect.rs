@@ -93,6 +93,52 @@ pub struct Done {
 /// Data rows with their line numbers.
 type Rows = Vec<(u64, Vec<String>)>;
 
+/// The (child, parent) pairs of a hierarchy file: a tau-Argus `.hrc` file
+/// (a code a line, each level down one more leading `@`), or a CSV file of
+/// child and parent columns with a header row.
+fn hierarchy_pairs(path: &Path) -> Result<Vec<(String, String)>, ProtectError> {
+    let hrc = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("hrc"));
+    if !hrc {
+        let (_, pairs) = read_csv(path)?;
+        return Ok(pairs
+            .into_iter()
+            .filter(|(_, p)| p.len() >= 2)
+            .map(|(_, p)| (p[0].clone(), p[1].clone()))
+            .collect());
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| ProtectError::Input(format!("{}: {e}", path.display())))?;
+    // tau-Argus writes its files in the system's code page: text that is not
+    // UTF-8 is read as Latin-1 (codes are digits and letters).
+    let text = String::from_utf8(bytes.clone())
+        .unwrap_or_else(|_| bytes.iter().map(|&b| char::from(b)).collect());
+    let mut path_above: Vec<String> = Vec::new();
+    let mut pairs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let depth = line.chars().take_while(|&c| c == '@').count();
+        let code = line[depth..].trim();
+        if depth > path_above.len() || code.is_empty() {
+            return bail(format!(
+                "{}: line {}: {line:?} is more than one level below the line above",
+                path.display(),
+                i + 1
+            ));
+        }
+        path_above.truncate(depth);
+        if let Some(parent) = path_above.last() {
+            pairs.push((code.to_owned(), parent.clone()));
+        }
+        path_above.push(code.to_owned());
+    }
+    Ok(pairs)
+}
+
 /// Reads a CSV file the way ingest does (delimiter and encoding detected),
 /// with each data row's line number.
 fn read_csv(path: &Path) -> Result<(Vec<String>, Rows), ProtectError> {
@@ -190,12 +236,7 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
         let name = headers[c].as_str();
         let dim = match hierarchy_files.get(name) {
             Some(file) => {
-                let (_, pairs) = read_csv(Path::new(file))?;
-                let pairs: Vec<(String, String)> = pairs
-                    .into_iter()
-                    .filter(|(_, p)| p.len() >= 2)
-                    .map(|(_, p)| (p[0].clone(), p[1].clone()))
-                    .collect();
+                let pairs = hierarchy_pairs(Path::new(file))?;
                 // Several top codes (the grand total implied, as tau-Argus .hrc
                 // files have it) get the grand total `--total` above them; codes
                 // of the table the file does not name sit directly under the top.

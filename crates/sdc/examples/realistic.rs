@@ -8,11 +8,19 @@
 //! released pattern and prints its verdict and time; `AUDIT=check` runs
 //! [`peitto_sdc::check`] instead (the same verdict, from scratch, without
 //! reusing protection's proofs, and without every secondary's interval).
+//! `EXPORT=DIR` writes each table instead of protecting it, for
+//! `bench/protect_realistic.py`: `DIR/<n>d-<cells>-s<seed>/` gets
+//! `cells.csv` (the most detailed cells, `area;form[;age];count`, as
+//! `peitto protect` reads them), `area.csv` (municipality;county pairs for
+//! `peitto protect --hierarchy area=area.csv`, the grand total `Total`
+//! implied), `area.hrc` (the same hierarchy for tau-Argus) and `cells.tab`
+//! with `cells.rda` (tau-Argus's tabular input: codes, count, frequency).
 
 use peitto_sdc::table::Leaf;
 use peitto_sdc::{Dimension, Policy, Release, Status, protect};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::path::Path;
 use std::time::Instant;
 
 fn main() {
@@ -27,11 +35,18 @@ fn main() {
     let audit_mode = std::env::var("AUDIT").unwrap_or_default();
     let audit = audit_mode == "1" || audit_mode == "check";
     let full_audit = audit_mode == "1";
+    let export = std::env::var_os("EXPORT").map(std::path::PathBuf::from);
     for pair in args.chunks(2) {
         let (n_dims, cells) = (pair[0], pair[1]);
         for seed in 0..seeds {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let (dims, leaves) = table(&mut rng, n_dims, cells);
+            if let Some(dir) = &export {
+                let dir = dir.join(format!("{n_dims}d-{cells}-s{seed}"));
+                write_table(&dir, &dims, &leaves).expect("writing the table");
+                println!("{}", dir.display());
+                continue;
+            }
             let mut r = Release::single("t", dims, &leaves, false).unwrap();
             let start = Instant::now();
             let policy = Policy::frequency(5);
@@ -83,6 +98,68 @@ fn main() {
             );
         }
     }
+}
+
+/// Writes one table for `peitto protect` and for tau-Argus (see the module
+/// documentation). The generator's total `T` is written as `Total`.
+fn write_table(dir: &Path, dims: &[Dimension], leaves: &[Leaf]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let names: Vec<&str> = dims.iter().map(|d| d.name.as_str()).collect();
+    let mut csv = format!("{};count\n", names.join(";"));
+    for leaf in leaves {
+        csv.push_str(&format!("{};{}\n", leaf.codes.join(";"), leaf.value));
+    }
+    std::fs::write(dir.join("cells.csv"), csv)?;
+    // tau-Argus's table, every cell with its totals (pytauargus 0.6.0 fails
+    // to complete a table given its leaves alone when a county has a single
+    // municipality: CompletedTable error 1025). Empty cells are left out, as
+    // tau-Argus has them; a zero is published as such by both tools.
+    let release = Release::single("t", dims.to_vec(), leaves, false)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut tab = String::new();
+    for (i, cell) in release.cells.iter().enumerate() {
+        if cell.value > 0.0 {
+            let codes: Vec<&str> = release
+                .codes(i)
+                .into_iter()
+                .map(|c| if c == "T" { "Total" } else { c })
+                .collect();
+            tab.push_str(&format!(
+                "{};{};{}\n",
+                codes.join(";"),
+                cell.value,
+                cell.contributors
+            ));
+        }
+    }
+    std::fs::write(dir.join("cells.tab"), tab)?;
+    // The area hierarchy: municipality;county pairs (counties under the
+    // implied grand total) and the same as a tau-Argus .hrc file.
+    let area = &dims[0];
+    let mut pairs = String::from("municipality;county\n");
+    let mut hrc = String::new();
+    for &county in area.children(area.total) {
+        hrc.push_str(&format!("{}\n", area.codes[county]));
+        for &m in area.children(county) {
+            pairs.push_str(&format!("{};{}\n", area.codes[m], area.codes[county]));
+            hrc.push_str(&format!("@{}\n", area.codes[m]));
+        }
+    }
+    std::fs::write(dir.join("area.csv"), pairs)?;
+    std::fs::write(dir.join("area.hrc"), hrc)?;
+    let mut rda = String::from("<SEPARATOR> \";\"\n");
+    for (i, name) in names.iter().enumerate() {
+        rda.push_str(&format!(
+            "{name} \"\" \"\"\n  <RECODEABLE>\n  <TOTCODE> \"Total\"\n"
+        ));
+        if i == 0 {
+            rda.push_str(
+                "  <HIERARCHICAL>\n  <HIERCODELIST> \"area.hrc\"\n  <HIERLEADSTRING> \"@\"\n",
+            );
+        }
+    }
+    rda.push_str("count \"\" \"\"\n  <NUMERIC>\nfreq \"\" \"\"\n  <FREQUENCY>\n");
+    std::fs::write(dir.join("cells.rda"), rda)
 }
 
 fn table(rng: &mut ChaCha8Rng, n_dims: usize, cells: usize) -> (Vec<Dimension>, Vec<Leaf>) {
