@@ -229,3 +229,13 @@ pub fn keys_in(table: &str) -> std::collections::BTreeSet<String> {
     .flatten()
     .collect()
 }
+
+/// The column names of a JSON release, in order.
+pub fn column_names(doc: &serde_json::Value) -> Vec<&str> {
+    doc["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}

@@ -122,12 +122,7 @@ fn the_readme_questions_are_answered_with_protected_tables() {
     let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
     for (sql, columns) in QUESTIONS {
         let doc = released(sql);
-        let names: Vec<&str> = doc["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let names = crate::common::column_names(&doc);
         assert_eq!(&names, columns, "{sql}");
         let table = rows(&doc);
         assert!(!table.is_empty(), "{sql}: no rows");

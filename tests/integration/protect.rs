@@ -162,10 +162,9 @@ fn protect_follows_a_hierarchy_file() {
     );
 }
 
-#[test]
-fn protect_adds_the_grand_total_above_several_top_codes() {
-    // Counties with no parent, the grand total implied, as tau-Argus .hrc
-    // files and most exports have it; K2 has a single municipality.
+/// Three municipalities in two counties (K2 with a single one) by form,
+/// and the hierarchy as child and parent columns: (folder, cells, hierarchy).
+fn two_counties() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("cells.csv");
     std::fs::write(
@@ -175,6 +174,14 @@ fn protect_adds_the_grand_total_above_several_top_codes() {
     .unwrap();
     let hierarchy = tmp.path().join("alueet.csv");
     std::fs::write(&hierarchy, "child,parent\nM1,K1\nM2,K1\nM3,K2\n").unwrap();
+    (tmp, input, hierarchy)
+}
+
+#[test]
+fn protect_adds_the_grand_total_above_several_top_codes() {
+    // Counties with no parent, the grand total implied, as tau-Argus .hrc
+    // files and most exports have it; K2 has a single municipality.
+    let (_tmp, input, hierarchy) = two_counties();
     let arg = format!("area={}", hierarchy.display());
     let o = peitto(&["protect", input.to_str().unwrap(), "--hierarchy", &arg]);
     let out = ok(&o);
@@ -258,15 +265,7 @@ fn protect_explains_bad_input() {
 fn protect_reads_a_tau_argus_hrc_hierarchy_like_the_csv_one() {
     // The same hierarchy as a tau-Argus .hrc file (one more `@` a level
     // down, the grand total implied) gives the same released table.
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("cells.csv");
-    std::fs::write(
-        &input,
-        "area,form,count\nM1,Inst,2\nM1,Fam,10\nM2,Inst,8\nM2,Fam,9\nM3,Inst,5\nM3,Fam,9\n",
-    )
-    .unwrap();
-    let csv = tmp.path().join("alueet.csv");
-    std::fs::write(&csv, "child,parent\nM1,K1\nM2,K1\nM3,K2\n").unwrap();
+    let (tmp, input, csv) = two_counties();
     let hrc = tmp.path().join("alueet.hrc");
     std::fs::write(&hrc, "K1\r\n@M1\r\n@M2\r\nK2\r\n@M3\r\n").unwrap();
     let run = |file: &std::path::Path| {

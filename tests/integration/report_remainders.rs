@@ -27,12 +27,7 @@ fn no_report_publishes_a_whole_and_its_part_a_few_persons_apart() {
                 .join(format!("out/reports-{year}"))
                 .join(format!("{}.json", report.id));
             let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            let names: Vec<&str> = doc["columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["name"].as_str().unwrap())
-                .collect();
+            let names = crate::common::column_names(&doc);
             for pair in &report.header.of_which {
                 let at = |name: &str| {
                     names

@@ -417,6 +417,12 @@ impl Ledger {
     /// Whether a cell a saved report withheld lies within [`NEAR`] of
     /// `persons` (a set of the count kind).
     fn near_report(&self, persons: &Set) -> bool {
+        self.report_within(persons, |d| d.is_some())
+    }
+
+    /// Whether a report's anchor lies at a distance from `persons` that
+    /// `near` accepts (`None`: farther than [`NEAR`]).
+    fn report_within(&self, persons: &Set, near: impl Fn(Option<u64>) -> bool) -> bool {
         persons
             .smallest()
             .iter()
@@ -424,7 +430,7 @@ impl Ledger {
             .flatten()
             .any(|&i| {
                 let a = &self.anchors[i as usize];
-                a.report && distance((a.n, &a.sketch), (persons.n, &persons.sketch)).is_some()
+                a.report && near(distance((a.n, &a.sketch), (persons.n, &persons.sketch)))
             })
     }
 
@@ -438,16 +444,7 @@ impl Ledger {
     pub fn record_withheld(&mut self, cells: &[Vec<u64>]) {
         for persons in cells.iter().filter(|p| !p.is_empty()) {
             let set = Set::new(COUNT_KIND, persons.clone());
-            let known = set
-                .smallest()
-                .iter()
-                .filter_map(|e| self.index.get(&(COUNT_KIND, *e)))
-                .flatten()
-                .any(|&i| {
-                    let a = &self.anchors[i as usize];
-                    a.report && distance((a.n, &a.sketch), (set.n, &set.sketch)) == Some(0)
-                });
-            if !known {
+            if !self.report_within(&set, |d| d == Some(0)) {
                 self.push(Anchor {
                     kind: set.kind,
                     n: set.n,
