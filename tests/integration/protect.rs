@@ -287,3 +287,64 @@ fn protect_reads_a_tau_argus_hrc_hierarchy_like_the_csv_one() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 2"));
 }
+
+#[test]
+fn check_pattern_names_each_cell_another_tools_pattern_fails() {
+    // A statistician checks another tool's pattern (tau-Argus writes
+    // S/U/M): the verdict names each failing cell, what an attacker
+    // derives for it and what it needs, and each unsafe cell published.
+    let (tmp, input, hierarchy) = two_counties();
+    let check = |pattern: &str| -> serde_json::Value {
+        let file = tmp.path().join("pattern.csv");
+        std::fs::write(&file, pattern).unwrap();
+        let arg = format!("area={}", hierarchy.display());
+        let o = peitto(&[
+            "protect",
+            input.to_str().unwrap(),
+            "--hierarchy",
+            &arg,
+            "--check-pattern",
+            file.to_str().unwrap(),
+        ]);
+        serde_json::from_str(&ok(&o)).unwrap()
+    };
+    // M1 × Inst (2) alone withheld: the totals give it back exactly.
+    let v = check("area,form,status\nM1,Inst,U\n");
+    assert_eq!(v["passed"], false);
+    let failing = &v["underprotected_cells"][0];
+    assert_eq!(failing["cell"]["area"], "M1");
+    assert_eq!(failing["cell"]["form"], "Inst");
+    assert_eq!(failing["attacker_interval"], serde_json::json!([2.0, 2.0]));
+    assert_eq!(failing["needs_above"], 3.0);
+    // Published: unsafe outright.
+    let v = check("area,form,status\nM1,Inst,S\n");
+    assert_eq!(v["published_unsafe"], 1);
+    assert_eq!(
+        v["published_unsafe_cells"],
+        serde_json::json!([{"area": "M1", "form": "Inst"}])
+    );
+    // peitto's own pattern passes, with nothing to name.
+    let arg = format!("area={}", hierarchy.display());
+    let own: serde_json::Value = serde_json::from_str(&ok(&peitto(&[
+        "protect",
+        input.to_str().unwrap(),
+        "--hierarchy",
+        &arg,
+        "--format",
+        "json",
+        "--no-intervals",
+    ])))
+    .unwrap();
+    let mut pattern = String::from("area,form,status\n");
+    for c in own["cells"].as_array().unwrap() {
+        let status = if c["status"] == "safe" { "S" } else { "U" };
+        pattern.push_str(&format!(
+            "{},{},{status}\n",
+            c["dimensions"]["area"].as_str().unwrap(),
+            c["dimensions"]["form"].as_str().unwrap()
+        ));
+    }
+    let v = check(&pattern);
+    assert_eq!(v["passed"], true, "{v}");
+    assert_eq!(v["underprotected_cells"], serde_json::json!([]));
+}
