@@ -262,3 +262,55 @@ fn domain_functions_do_not_cut_a_date_at_a_day() {
     );
     assert!(answer.lines().count() > 1, "{answer}");
 }
+
+#[test]
+fn unions_of_a_persons_rows_cannot_multiply_them_either() {
+    // An attacker of this model united a person table with itself thirty
+    // times, twice over, and joined it twice: each person meeting a secret
+    // condition became hundreds of thousands of rows, and the run time
+    // (1 s against 2 s) counted them. Copies of a person's rows are
+    // bounded now, before anything runs.
+    let cte = |n: usize| {
+        let t0 = "SELECT person_key FROM person WHERE sex = '1'";
+        let t1 = vec!["SELECT person_key FROM t0"; n].join(" UNION ALL ");
+        let t2 = vec!["SELECT person_key FROM t1"; n].join(" UNION ALL ");
+        format!("WITH t0 AS ({t0}), t1 AS ({t1}), t2 AS ({t2}) ")
+    };
+    let sql = format!(
+        "{}SELECT p.sex, COUNT(*) AS n FROM person p \
+         JOIN (SELECT person_key FROM cw_placement WHERE form = 'LAITOSHOITO' GROUP BY person_key) s \
+         ON s.person_key = p.person_key \
+         JOIN t2 u1 ON u1.person_key = p.person_key JOIN t2 u2 ON u2.person_key = p.person_key \
+         GROUP BY 1",
+        cte(3)
+    );
+    let (ok, out, err) = query(&sql);
+    assert!(!ok && out.is_empty() && err.contains("multiply"), "{err}");
+    // A union of a table with itself many times, alone, neither.
+    let many = vec!["SELECT person_key, form FROM cw_placement"; 20].join(" UNION ALL ");
+    let (ok, _, err) = query(&format!(
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM ({many}) GROUP BY 1"
+    ));
+    assert!(!ok && err.contains("multiply"), "{err}");
+    // Two copies in a product of two multi-row tables, neither.
+    let (ok, _, err) = query(
+        "SELECT a.form, COUNT(DISTINCT a.person_key) AS n FROM \
+         (SELECT person_key, form FROM cw_placement UNION ALL SELECT person_key, form FROM cw_placement) a \
+         JOIN care_invoice_line l ON l.person_key = a.person_key GROUP BY 1",
+    );
+    assert!(!ok && err.contains("multiply"), "{err}");
+    // A union of two registers, as a planner writes it, still runs.
+    let answer = table(
+        "SELECT municipality_code, COUNT(DISTINCT person_key) AS n FROM \
+         (SELECT person_key, municipality_code FROM cw_placement \
+          UNION ALL SELECT person_key, municipality_code FROM cw_notification) GROUP BY 1",
+    );
+    assert!(answer.lines().count() > 1, "{answer}");
+    // And a person's date cut to a week is refused: a week starts on any
+    // day of a month, so compared with a month's first day it cuts at a day.
+    let (ok, _, err) = query(
+        "SELECT p.sex, COUNT(*) AS n FROM person p \
+         WHERE date_trunc('week', p.birth_date) < DATE '2012-03-01' GROUP BY 1",
+    );
+    assert!(!ok && err.contains("date_trunc"), "{err}");
+}

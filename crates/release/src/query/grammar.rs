@@ -41,14 +41,35 @@ struct Info {
 /// that each hold several rows per person gives each person the product of
 /// their rows; one such join is allowed, a second is refused, so that no
 /// query can make one person's rows (and the time they take) explode on a
-/// condition about that person.
-#[derive(Debug, Clone, Copy, Default)]
+/// condition about that person. A `UNION ALL` of person rows adds up its
+/// branches' copies of a person's rows, and joins multiply them: a person
+/// table united with itself thirty times, twice over and joined with
+/// itself, made each person who met a condition cost a second and so told
+/// by the run time whether they did (an attacker of this model). At most
+/// [`MAX_COPIES`] copies, and none in a product of two inputs with
+/// several rows per person.
+#[derive(Debug, Clone, Copy)]
 struct Fan {
     /// At most one row per person (the person table, a per-person aggregate).
     per_person: bool,
     /// Joins below of two inputs with several rows per person each.
     products: u32,
+    /// Copies of a person's rows (or of their one row) the node can hold.
+    copies: u64,
 }
+
+impl Default for Fan {
+    fn default() -> Self {
+        Fan {
+            per_person: false,
+            products: 0,
+            copies: 1,
+        }
+    }
+}
+
+/// The most copies of a person's rows a query may make by unions and joins.
+const MAX_COPIES: u64 = 16;
 
 /// How one released measure is computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,7 +256,7 @@ fn visit(plan: &LogicalPlan, aggs: &mut Vec<OwnAggregate>, acc: &mut Acc) -> Res
                 cols,
                 fan: Fan {
                     per_person: table == peitto_model::tables::PERSON.name,
-                    products: 0,
+                    ..Fan::default()
                 },
             })
         }
@@ -353,9 +374,19 @@ fn visit(plan: &LogicalPlan, aggs: &mut Vec<OwnAggregate>, acc: &mut Acc) -> Res
             Ok(Info {
                 level: first.level,
                 cols,
-                fan: Fan {
-                    per_person: false,
-                    products: infos.iter().map(|i| i.fan.products).max().unwrap_or(0),
+                fan: {
+                    let copies = infos
+                        .iter()
+                        .map(|i| i.fan.copies)
+                        .fold(0u64, u64::saturating_add);
+                    if first.level == Level::Person && copies > MAX_COPIES {
+                        return Err(Refusal::JoinFanOut);
+                    }
+                    Fan {
+                        per_person: false,
+                        products: infos.iter().map(|i| i.fan.products).max().unwrap_or(0),
+                        copies,
+                    }
                 },
             })
         }
@@ -534,13 +565,18 @@ fn fan_of_join(kind: JoinType, left: &Info, right: &Info) -> Result<Fan, Refusal
         _ if l.per_person || r.per_person => Fan {
             per_person: l.per_person && r.per_person,
             products: l.products.max(r.products),
+            copies: l.copies.saturating_mul(r.copies),
         },
+        // A product of several rows per person on each side: of single
+        // copies only.
+        _ if l.copies > 1 || r.copies > 1 => return Err(Refusal::JoinFanOut),
         _ => Fan {
             per_person: false,
             products: l.products + r.products + 1,
+            copies: 1,
         },
     };
-    if fan.products > 1 {
+    if fan.products > 1 || fan.copies > MAX_COPIES {
         return Err(Refusal::JoinFanOut);
     }
     Ok(fan)

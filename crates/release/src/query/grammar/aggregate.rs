@@ -101,12 +101,13 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
     let fan = if group.iter().all(|g| g.role == Role::Unit) {
         Fan {
             per_person: true,
-            products: 0,
+            ..Fan::default()
         }
     } else {
         Fan {
             per_person: false,
             products: input.fan.products,
+            copies: input.fan.copies,
         }
     };
     let mut cols = group;

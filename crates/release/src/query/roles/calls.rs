@@ -149,9 +149,20 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
             }
         }
         "date_trunc" | "datetrunc" => {
-            if part().is_none() {
+            let Some(unit) = part() else {
                 return Err(Refusal::NotAllowed {
                     what: "date_trunc with a unit from the data".into(),
+                });
+            };
+            // A week (or a day) starts on any day of a month: compared with
+            // a month's first day it cuts a person's date at a day.
+            let coarse = matches!(
+                unit.as_str(),
+                "year" | "years" | "quarter" | "quarters" | "month" | "months"
+            );
+            if !coarse && args.iter().any(|a| a.person) {
+                return Err(Refusal::NotAllowed {
+                    what: format!("date_trunc('{unit}', …) of a person's date"),
                 });
             }
             Role::Date
