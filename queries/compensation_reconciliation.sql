@@ -8,6 +8,7 @@
 -- unit: euros
 -- dimensions: month (1–12 > year); recipient (KUNTA, HVA > all); compensation_type (type > all types); municipality_code (municipality > wellbeing county > whole country)
 -- measures: expected_eur; paid_eur; difference = expected_eur - paid_eur
+-- discrepancies: expected_eur <> paid_eur
 -- privacy_unit: person_key
 -- policy: ely
 -- params: year

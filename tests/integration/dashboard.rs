@@ -143,6 +143,7 @@ fn the_bundle_holds_no_pseudonym_no_henkilotunnus_and_no_withheld_value() {
                     policy: peitto_sdc::Policy::builtin(&report.header.policy).unwrap(),
                     totals: peitto_release::report_totals(report, &areas),
                     of_which: report.header.of_which.clone(),
+                    discrepancies: report.header.discrepancies.clone(),
                 };
                 let r = peitto_release::release(&engine, &report.sql, &params, &spec)
                     .await

@@ -171,6 +171,7 @@ fn no_output_file_holds_a_withheld_amount() {
             policy: peitto_sdc::Policy::builtin("thl").unwrap(),
             totals: BTreeMap::new(),
             of_which: Vec::new(),
+            discrepancies: Vec::new(),
         };
         peitto_release::release(&engine, &report.sql, &params, &spec)
             .await

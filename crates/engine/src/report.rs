@@ -136,6 +136,10 @@ pub struct Header {
     /// clients`: of the clients, those placed): the whole less the part is
     /// protected as a cell of its own.
     pub of_which: Vec<OfWhich>,
+    /// Pairs of measures whose difference the report shows (`expected_eur
+    /// <> paid_eur`): the persons with more in one than in the other, each
+    /// way, are protected like a count of their own.
+    pub discrepancies: Vec<(String, String)>,
 }
 
 /// A part of a measure in the same cell: `part < whole`, or parts that
@@ -207,7 +211,7 @@ pub const REQUIRED: &[&str] = &[
 ];
 
 /// Header keys a report may have besides.
-pub const OPTIONAL: &[&str] = &["source", "choices", "of_which"];
+pub const OPTIONAL: &[&str] = &["source", "choices", "of_which", "discrepancies"];
 
 impl Header {
     fn parse(id: &str, mut fields: BTreeMap<String, String>) -> Result<Header, EngineError> {
@@ -243,6 +247,17 @@ impl Header {
                     .ok_or_else(|| bad(format!("of_which {pair:?} is not \"part < whole\"")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let discrepancies = take("discrepancies")
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                pair.split_once("<>")
+                    .map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned()))
+                    .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+                    .ok_or_else(|| bad(format!("discrepancies {pair:?} is not \"a <> b\"")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let params = take("params")
             .split(',')
             .map(str::trim)
@@ -265,6 +280,7 @@ impl Header {
             source: take("source"),
             choices: take("choices"),
             of_which,
+            discrepancies,
         })
     }
 }

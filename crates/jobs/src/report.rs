@@ -122,6 +122,7 @@ pub fn spec(
         policy: policy(Some(project), policy_name)?,
         totals: peitto_release::report_totals(report, areas),
         of_which: report.header.of_which.clone(),
+        discrepancies: report.header.discrepancies.clone(),
     })
 }
 

@@ -199,7 +199,12 @@ pub(crate) fn suppress(
     // Each protected series: a published quantity, or a whole less its
     // part (`of_which`), protected as if published: a cell of 44 clients
     // of whom 43 were placed publishes the one not placed.
-    let series = series(agg, &quantities, &spec.of_which, (aliases, alias_refs))?;
+    let series = series(
+        agg,
+        &quantities,
+        (&spec.of_which, &spec.discrepancies),
+        (aliases, alias_refs),
+    )?;
     let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
         BTreeMap::new();
     for (key, persons) in &partials.cells {
@@ -251,16 +256,7 @@ pub(crate) fn suppress(
                 .iter()
                 .map(|(key, persons)| Leaf {
                     codes: inner_codes(key),
-                    value: one
-                        .terms
-                        .iter()
-                        .map(|&(j, part, c)| {
-                            c * persons
-                                .measure(j)
-                                .map(|m| contribution(part, m))
-                                .sum::<f64>()
-                        })
-                        .sum(),
+                    value: one.leaf(persons),
                     contributors: 0,
                     top: Vec::new(),
                 })

@@ -13,15 +13,41 @@ pub(crate) struct Series {
     pub(crate) name: String,
     /// (measure, part, coefficient).
     pub(crate) terms: Vec<(usize, Part, f64)>,
+    /// Each person's sum of the terms, taken only where positive (one way
+    /// of a discrepancy).
+    pub(crate) positive: bool,
 }
 
 impl Series {
-    /// One person's contribution, from their partials of every measure.
-    fn of(&self, partial: &[(f64, u64)]) -> f64 {
+    /// One person's contribution, from their partials of every measure
+    /// (before `positive` is applied).
+    pub(crate) fn of(&self, partial: &[(f64, u64)]) -> f64 {
         self.terms
             .iter()
             .map(|&(j, part, c)| c * contribution(part, partial[j]))
             .sum()
+    }
+
+    /// What a person's summed contribution to a cell adds.
+    pub(crate) fn kept(&self, v: f64) -> f64 {
+        if self.positive { v.max(0.0) } else { v }
+    }
+
+    /// The series' value for one leaf's persons.
+    pub(crate) fn leaf(&self, persons: &PersonPartials) -> f64 {
+        if self.positive {
+            persons.persons().map(|(_, p)| self.kept(self.of(p))).sum()
+        } else {
+            self.terms
+                .iter()
+                .map(|&(j, part, c)| {
+                    c * persons
+                        .measure(j)
+                        .map(|m| contribution(part, m))
+                        .sum::<f64>()
+                })
+                .sum()
+        }
     }
 }
 
@@ -31,7 +57,7 @@ impl Series {
 pub(crate) fn series(
     agg: &ReleaseAggregate,
     quantities: &[(usize, Part)],
-    of_which: &[peitto_engine::report::OfWhich],
+    (of_which, discrepancies): (&[peitto_engine::report::OfWhich], &[(String, String)]),
     (aliases, alias_refs): (&HashMap<String, String>, &HashMap<String, BTreeSet<String>>),
 ) -> Result<Vec<Series>, ReleaseError> {
     let groups = agg.node.group_expr.len();
@@ -42,6 +68,7 @@ pub(crate) fn series(
         .map(|&(j, part)| Series {
             name: name_of(j),
             terms: vec![(j, part, 1.0)],
+            positive: false,
         })
         .collect();
     let field = |j: usize| agg.node.schema.field(groups + j).name().clone();
@@ -81,7 +108,28 @@ pub(crate) fn series(
             name.push_str(if *sign > 0 { " − " } else { " + " });
             name.push_str(part);
         }
-        out.push(Series { name, terms });
+        out.push(Series {
+            name,
+            terms,
+            positive: false,
+        });
+    }
+    for (a, b) in discrepancies {
+        let missing = || {
+            ReleaseError::Dimension(format!(
+                "discrepancies: {a} <> {b} names a measure the report does not compute"
+            ))
+        };
+        let (ja, pa) = find(a).ok_or_else(missing)?;
+        let (jb, pb) = find(b).ok_or_else(missing)?;
+        // Each way: the persons with more in one measure than in the other.
+        for (x, (jx, px), y, (jy, py)) in [(a, (ja, pa), b, (jb, pb)), (b, (jb, pb), a, (ja, pa))] {
+            out.push(Series {
+                name: format!("{x} > {y}"),
+                terms: vec![(jx, px, 1.0), (jy, py, -1.0)],
+                positive: true,
+            });
+        }
     }
     Ok(out)
 }
@@ -139,7 +187,7 @@ pub(crate) fn contributor_stats(
                 continue;
             }
             for (q, one) in series.iter().enumerate() {
-                let v = one.of(partial);
+                let v = one.kept(one.of(partial));
                 for &cell in &leaf_cells[m] {
                     add(cell, q, v);
                 }
@@ -168,7 +216,11 @@ pub(crate) fn contributor_stats(
         }
         for &cell in &touched {
             for q in 0..width {
-                add(cell, q, std::mem::take(&mut sums[cell * width + q]));
+                add(
+                    cell,
+                    q,
+                    series[q].kept(std::mem::take(&mut sums[cell * width + q])),
+                );
             }
             is_touched[cell] = false;
         }

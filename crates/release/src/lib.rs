@@ -125,6 +125,9 @@ pub struct Spec {
     /// cell: the whole less the part is protected too, as if published, so
     /// that no published pair gives a small remainder.
     pub of_which: Vec<peitto_engine::report::OfWhich>,
+    /// Pairs of measures whose difference is shown: each way, the persons
+    /// with more in one than in the other are protected as if counted.
+    pub discrepancies: Vec<(String, String)>,
 }
 
 pub use peitto_table::{OutColumn, Table, Value};

@@ -21,6 +21,7 @@ fn spec(totals: &[&str]) -> Spec {
             })
             .collect(),
         of_which: Vec::new(),
+        discrepancies: Vec::new(),
     }
 }
 
@@ -127,5 +128,43 @@ fn a_part_and_its_whole_never_leave_a_small_remainder_published() {
         runtime()
             .block_on(release(&engine, sql, &BTreeMap::new(), &of_which))
             .is_err()
+    );
+}
+
+#[test]
+fn a_difference_of_two_measures_never_shows_one_persons_discrepancy() {
+    // Everyone is expected 700 and paid 700 but one woman, paid nothing:
+    // a published difference of 700 would say one person was not paid (an
+    // attacker read such a row in the compensation reconciliation).
+    let sql = "SELECT sex, SUM(700) AS expected, \
+               SUM(CASE WHEN person_key = 'p0' THEN 0 ELSE 700 END) AS paid \
+               FROM person GROUP BY sex";
+    let differences = |r: &Released| -> Vec<f64> {
+        r.table
+            .rows
+            .iter()
+            .filter_map(|row| Some(row[1].number()? - row[2].number()?))
+            .collect()
+    };
+    let plain = released(sql, &["sex"]).unwrap();
+    assert!(
+        differences(&plain).contains(&700.0),
+        "{:?}",
+        plain.table.rows
+    );
+    let mut spec = spec(&["sex"]);
+    spec.discrepancies = vec![("expected".to_owned(), "paid".to_owned())];
+    let r = runtime()
+        .block_on(release(
+            &seven_women_two_men(),
+            sql,
+            &BTreeMap::new(),
+            &spec,
+        ))
+        .unwrap();
+    assert!(
+        differences(&r).iter().all(|d| *d == 0.0),
+        "{:?}",
+        r.table.rows
     );
 }
