@@ -89,6 +89,15 @@ fn a_small_cell_and_the_cell_that_would_give_it_away_are_both_withheld() {
     assert!(!r.withheld_sets.is_empty());
 }
 
+/// The first measure less the second, in every row where both are published.
+fn differences(r: &Released) -> Vec<f64> {
+    r.table
+        .rows
+        .iter()
+        .filter_map(|row| Some(row[1].number()? - row[2].number()?))
+        .collect()
+}
+
 #[test]
 fn a_part_and_its_whole_never_leave_a_small_remainder_published() {
     // Everyone counts in `n`, all but one woman in `part`: the total row,
@@ -98,15 +107,8 @@ fn a_part_and_its_whole_never_leave_a_small_remainder_published() {
     let sql = "SELECT sex, COUNT(*) AS n, \
                SUM(CASE WHEN person_key = 'p0' THEN 0 ELSE 1 END) AS part \
                FROM person GROUP BY sex";
-    let remainders = |r: &Released| -> Vec<f64> {
-        r.table
-            .rows
-            .iter()
-            .filter_map(|row| Some(row[1].number()? - row[2].number()?))
-            .collect()
-    };
     let plain = released(sql, &["sex"]).unwrap();
-    assert!(remainders(&plain).contains(&1.0), "{:?}", plain.table.rows);
+    assert!(differences(&plain).contains(&1.0), "{:?}", plain.table.rows);
     let mut of_which = spec(&["sex"]);
     of_which.of_which = vec![peitto_engine::report::OfWhich {
         parts: vec![(1, "part".to_owned())],
@@ -116,7 +118,7 @@ fn a_part_and_its_whole_never_leave_a_small_remainder_published() {
     let r = runtime()
         .block_on(release(&engine, sql, &BTreeMap::new(), &of_which))
         .unwrap();
-    let left = remainders(&r);
+    let left = differences(&r);
     assert!(
         left.iter().all(|d| *d == 0.0 || *d >= 5.0),
         "{left:?} in {:?}",
@@ -139,13 +141,6 @@ fn a_difference_of_two_measures_never_shows_one_persons_discrepancy() {
     let sql = "SELECT sex, SUM(700) AS expected, \
                SUM(CASE WHEN person_key = 'p0' THEN 0 ELSE 700 END) AS paid \
                FROM person GROUP BY sex";
-    let differences = |r: &Released| -> Vec<f64> {
-        r.table
-            .rows
-            .iter()
-            .filter_map(|row| Some(row[1].number()? - row[2].number()?))
-            .collect()
-    };
     let plain = released(sql, &["sex"]).unwrap();
     assert!(
         differences(&plain).contains(&700.0),
