@@ -146,7 +146,7 @@ pub async fn release_saved(
                 report: report.id.clone(),
                 source,
             })?;
-    peitto_release::Withheld::record(&withheld_path(project), &released.withheld_sets)
+    peitto_release::Withheld::record(&withheld_path(project), &released.withheld_persons)
         .map_err(JobError::Withheld)?;
     // And in the ledger of released cells, so that an own query withholds
     // every cell within a few persons of them, not only the exact ones.

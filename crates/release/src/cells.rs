@@ -11,8 +11,6 @@ pub(crate) struct Counts {
     pub(crate) suppressed: usize,
     pub(crate) perturbed: usize,
     pub(crate) hidden: Vec<f64>,
-    /// Person-set hashes of the cells withheld by suppression.
-    pub(crate) withheld_sets: Vec<u64>,
     /// The persons (their hashes) of each cell withheld by suppression.
     pub(crate) withheld_persons: Vec<Vec<u64>>,
     /// Why each cell withheld by suppression is withheld.
@@ -25,7 +23,6 @@ impl Counts {
         self.suppressed += o.suppressed;
         self.perturbed += o.perturbed;
         self.hidden.extend(&o.hidden);
-        self.withheld_sets.extend(&o.withheld_sets);
         self.withheld_persons
             .extend(o.withheld_persons.iter().cloned());
         self.explanations.extend(o.explanations.iter().cloned());
@@ -320,16 +317,13 @@ pub(crate) fn suppress(
                 }
             }
         }
-        for ids in persons_of.values() {
-            let persons: Vec<u64> = ids
-                .iter()
-                .map(|&id| partials.names.with(id, crate::withheld::person_hash))
-                .collect();
-            counts
-                .withheld_sets
-                .push(crate::withheld::set_hash(persons.iter().copied()));
-            counts.withheld_persons.push(persons);
-        }
+        counts
+            .withheld_persons
+            .extend(persons_of.values().map(|ids| {
+                ids.iter()
+                    .map(|&id| partials.names.with(id, crate::withheld::person_hash))
+                    .collect::<Vec<u64>>()
+            }));
         let index: Vec<HashMap<&Vec<usize>, usize>> = releases
             .iter()
             .map(|r| {

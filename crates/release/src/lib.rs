@@ -155,12 +155,10 @@ pub struct Released {
     /// True values of the withheld cells. Never written anywhere: kept so
     /// tests can prove that no output carries them.
     pub hidden: Vec<f64>,
-    /// Person-set hashes of the cells a suppression withheld, to be
-    /// recorded with [`Withheld::record`] so that `query` withholds them too.
-    pub withheld_sets: Vec<u64>,
     /// The persons (hashes) of each cell a suppression withheld, to be
-    /// recorded with [`query::Ledger::record_withheld`] so that `query`
-    /// withholds every cell within a few persons of one of them too.
+    /// recorded with [`Withheld::record`] and
+    /// [`query::Ledger::record_withheld`] so that `query` withholds every
+    /// cell within a few persons of one of them too.
     pub withheld_persons: Vec<Vec<u64>>,
     /// Why each cell a suppression withheld is withheld: for the
     /// statistician's audit folder, never for the released table.
@@ -325,7 +323,6 @@ pub async fn release(
         sql_seconds: started.elapsed().as_secs_f64() - protect_seconds,
         protect_seconds,
         hidden: totals.hidden,
-        withheld_sets: totals.withheld_sets,
         withheld_persons: totals.withheld_persons,
         explanations: totals.explanations,
     })

@@ -86,7 +86,7 @@ fn a_small_cell_and_the_cell_that_would_give_it_away_are_both_withheld() {
         .find(|row| row[0] == Value::Total)
         .unwrap();
     assert_eq!(total[1].number(), Some(9.0));
-    assert!(!r.withheld_sets.is_empty());
+    assert!(!r.withheld_persons.is_empty());
 }
 
 /// The first measure less the second, in every row where both are published.

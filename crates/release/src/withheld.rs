@@ -40,17 +40,19 @@ impl Withheld {
             .map(Withheld)
     }
 
-    /// Adds `sets` to the hashes in `path`, written to a temporary file and
-    /// renamed over it: a crash leaves the old list or the new one.
+    /// Adds the cells of `persons` (each cell's persons, by
+    /// `person_hash`) to the hashes in `path`, written to a temporary
+    /// file and renamed over it: a crash leaves the old list or the new one.
     ///
     /// # Errors
     /// On I/O errors.
-    pub fn record(path: &Path, sets: &[u64]) -> std::io::Result<()> {
-        if sets.is_empty() {
+    pub fn record(path: &Path, persons: &[Vec<u64>]) -> std::io::Result<()> {
+        if persons.is_empty() {
             return Ok(());
         }
         let mut all = Withheld::load(path)?;
-        all.0.extend(sets);
+        all.0
+            .extend(persons.iter().map(|p| set_hash(p.iter().copied())));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -112,8 +114,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("audit/withheld");
         assert!(Withheld::load(&path).unwrap().is_empty());
-        Withheld::record(&path, &[3, 1]).unwrap();
-        Withheld::record(&path, &[1, u64::MAX]).unwrap();
+        // Cells of one person each: a set's hash is its one person's.
+        Withheld::record(&path, &[vec![3], vec![1]]).unwrap();
+        Withheld::record(&path, &[vec![1], vec![u64::MAX]]).unwrap();
         let w = Withheld::load(&path).unwrap();
         assert_eq!(w.len(), 3);
         assert!(w.contains(u64::MAX) && w.contains(3) && !w.contains(2));

@@ -279,7 +279,6 @@ async fn run(
         sql_seconds: started.elapsed().as_secs_f64() - protect_seconds,
         protect_seconds,
         hidden: totals.hidden,
-        withheld_sets: Vec::new(),
         withheld_persons: Vec::new(),
         explanations: Vec::new(),
     })

@@ -288,7 +288,7 @@ fn a_cell_a_saved_report_withheld_is_withheld_in_an_own_query_too() {
     );
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("withheld");
-    Withheld::record(&path, &report.withheld_sets).unwrap();
+    Withheld::record(&path, &report.withheld_persons).unwrap();
     let recorded = Withheld::load(&path).unwrap();
     assert!(!recorded.is_empty());
     assert_eq!(women(&run(&recorded).table), crate::Value::Suppressed);

@@ -289,8 +289,7 @@ fn a_set_a_report_withheld_is_kept_withheld() {
     let p = persons(&NAMES[..6], &ones);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("withheld");
-    let set = crate::withheld::set_hash(p.iter().map(|c| c.hash));
-    Withheld::record(&path, &[set]).unwrap();
+    Withheld::record(&path, &[p.iter().map(|c| c.hash).collect()]).unwrap();
     let withheld = Withheld::load(&path).unwrap();
     let mut ledger = Ledger::default();
     assert_eq!(protect(&mut ledger, Quantity::Person, &p, &withheld), None);
