@@ -119,8 +119,9 @@ pub(crate) fn suppress(
     agg: &ReleaseAggregate,
     partials: &Partials,
     spec: &Spec,
-    (aliases, alias_refs): (&HashMap<String, String>, &HashMap<String, BTreeSet<String>>),
+    output: &crate::OutputNames,
 ) -> Result<Cells, ReleaseError> {
+    let aliases = &output.aliases;
     let names: Vec<String> = agg
         .node
         .schema
@@ -200,7 +201,7 @@ pub(crate) fn suppress(
         agg,
         &quantities,
         (&spec.of_which, &spec.discrepancies),
-        (aliases, alias_refs),
+        output,
     )?;
     let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
         BTreeMap::new();
@@ -209,6 +210,21 @@ pub(crate) fn suppress(
         slices.entry(slice).or_default().push((key, persons));
     }
     let series_names: Vec<String> = series.iter().map(|s| s.name.clone()).collect();
+    // A series of sums whose contributions are not all 0 or 1 is a
+    // magnitude: known from the whole aggregate, once for every slice.
+    let magnitudes: Vec<bool> = series
+        .iter()
+        .map(|one| {
+            one.terms.iter().any(|&(j, part, _)| {
+                part == Part::Sum
+                    && partials
+                        .cells
+                        .iter()
+                        .flat_map(|(_, p)| p.measure(j))
+                        .any(|m| m.0 != 0.0 && m.0 != 1.0)
+            })
+        })
+        .collect();
     let mut counts = Counts::default();
     let mut rows = Vec::new();
     for (slice, members) in &slices {
@@ -258,16 +274,12 @@ pub(crate) fn suppress(
                     top: Vec::new(),
                 })
                 .collect();
-            let magnitude = one.terms.iter().any(|&(j, part, _)| {
-                part == Part::Sum
-                    && partials
-                        .cells
-                        .iter()
-                        .flat_map(|(_, p)| p.measure(j))
-                        .any(|m| m.0 != 0.0 && m.0 != 1.0)
-            });
-            let mut release =
-                Release::single(&format!("measure{q}"), sdc_dims.clone(), &leaves, magnitude)?;
+            let mut release = Release::single(
+                &format!("measure{q}"),
+                sdc_dims.clone(),
+                &leaves,
+                magnitudes[q],
+            )?;
             if placeholder {
                 release.relations.clear();
             }

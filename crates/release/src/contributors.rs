@@ -58,8 +58,9 @@ pub(crate) fn series(
     agg: &ReleaseAggregate,
     quantities: &[(usize, Part)],
     (of_which, discrepancies): (&[peitto_engine::report::OfWhich], &[(String, String)]),
-    (aliases, alias_refs): (&HashMap<String, String>, &HashMap<String, BTreeSet<String>>),
+    output: &crate::OutputNames,
 ) -> Result<Vec<Series>, ReleaseError> {
+    let aliases = &output.aliases;
     let groups = agg.node.group_expr.len();
     let name_of =
         |j: usize| crate::explained::shown_name(agg.node.schema.field(groups + j).name(), aliases);
@@ -75,7 +76,7 @@ pub(crate) fn series(
     // An output computed from exactly one of this aggregate's measures
     // (and anything else but another measure) is that measure's.
     let computed_from = |name: &str, j: usize| {
-        alias_refs.get(name).is_some_and(|refs| {
+        output.refs.get(name).is_some_and(|refs| {
             let measures: Vec<usize> = quantities
                 .iter()
                 .map(|q| q.0)

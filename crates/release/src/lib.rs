@@ -208,45 +208,44 @@ pub(crate) fn put_back(
         .data)
 }
 
-/// The names the plan gives to columns it passes on unchanged
-/// (`make_date(…) AS month`): a report's header declares the totals of a
-/// dimension by its name in the output, while the aggregate knows it by
-/// its expression.
-pub(crate) fn output_aliases(plan: &LogicalPlan) -> HashMap<String, String> {
-    let mut out = HashMap::new();
+/// What the plan's projections name, found in one walk of the plan.
+pub(crate) struct OutputNames {
+    /// The names the plan gives to columns it passes on unchanged
+    /// (`make_date(…) AS month`): a report's header declares the totals of
+    /// a dimension by its name in the output, while the aggregate knows it
+    /// by its expression.
+    pub(crate) aliases: HashMap<String, String>,
+    /// The columns each named output expression reads (`CASE WHEN … THEN
+    /// sum(x) END AS decided_in_7` reads `sum(x)` and the condition's
+    /// columns): an `of_which` pair names a measure by its output name even
+    /// where it is computed further.
+    pub(crate) refs: HashMap<String, BTreeSet<String>>,
+}
+
+/// The names of `plan`'s projections.
+pub(crate) fn output_names(plan: &LogicalPlan) -> OutputNames {
+    let mut out = OutputNames {
+        aliases: HashMap::new(),
+        refs: HashMap::new(),
+    };
     let _ = plan.apply(|node| {
         if let LogicalPlan::Projection(p) = node {
             for e in &p.expr {
+                let Expr::Alias(a) = e else { continue };
+                out.refs
+                    .entry(a.name.clone())
+                    .or_default()
+                    .extend(a.expr.column_refs().into_iter().map(|c| c.name.clone()));
                 // `COUNT(*) AS children` is planned as an alias of an alias
                 // (`count(Int64(1)) AS count(*)`, then `AS children`).
-                let Expr::Alias(a) = e else { continue };
                 let mut inner = a.expr.as_ref();
                 while let Expr::Alias(b) = inner {
                     inner = b.expr.as_ref();
                 }
                 if let Expr::Column(c) = inner {
-                    out.entry(c.name.clone()).or_insert_with(|| a.name.clone());
-                }
-            }
-        }
-        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
-    });
-    out
-}
-
-/// The columns each named output expression reads (`CASE WHEN … THEN
-/// sum(x) END AS decided_in_7` reads `sum(x)` and the condition's
-/// columns): an `of_which` pair names a measure by its output name even
-/// where it is computed further.
-pub(crate) fn output_alias_refs(plan: &LogicalPlan) -> HashMap<String, BTreeSet<String>> {
-    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let _ = plan.apply(|node| {
-        if let LogicalPlan::Projection(p) = node {
-            for e in &p.expr {
-                if let Expr::Alias(a) = e {
-                    out.entry(a.name.clone())
-                        .or_default()
-                        .extend(a.expr.column_refs().into_iter().map(|c| c.name.clone()));
+                    out.aliases
+                        .entry(c.name.clone())
+                        .or_insert_with(|| a.name.clone());
                 }
             }
         }
@@ -294,8 +293,7 @@ pub async fn release(
     let mut protect_seconds = 0.0;
     let plan = plan(engine, sql, params).await?;
     let analysis = analyze::analyze(&plan)?;
-    let aliases = output_aliases(&plan);
-    let alias_refs = output_alias_refs(&plan);
+    let names = output_names(&plan);
     let ctx = engine.context();
     let mut substitutions: Vec<(LogicalPlan, LogicalPlan)> = Vec::new();
     let mut totals = Counts::default();
@@ -304,7 +302,7 @@ pub async fn release(
         let partials = partials(ctx, agg).await?;
         let protecting = std::time::Instant::now();
         let cells = match spec.policy.method {
-            Method::Suppression => suppress(agg, &partials, spec, (&aliases, &alias_refs))?,
+            Method::Suppression => suppress(agg, &partials, spec, &names)?,
             Method::CellKey | Method::Rounding => perturb(agg, &partials, &spec.policy)?,
         };
         protect_seconds += protecting.elapsed().as_secs_f64();
