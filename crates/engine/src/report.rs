@@ -163,7 +163,7 @@ impl OfWhich {
             match c {
                 '+' | '-' => {
                     let n = name.trim();
-                    if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    if !is_name(n) {
                         return None;
                     }
                     parts.push((sign, n.to_owned()));
@@ -173,9 +173,7 @@ impl OfWhich {
                 c => name.push(c),
             }
         }
-        let plain =
-            |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        (plain(whole) && parts.first().is_some_and(|p| p.0 > 0)).then(|| OfWhich {
+        (is_name(whole) && parts.first().is_some_and(|p| p.0 > 0)).then(|| OfWhich {
             parts,
             whole: whole.to_owned(),
         })
@@ -193,6 +191,16 @@ impl OfWhich {
         }
         format!("{out} < {}", self.whole)
     }
+}
+
+/// Whether `n` can name a measure (letters, digits, `_`).
+fn is_name(n: &str) -> bool {
+    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The entries of a `;`-separated header list.
+fn entries(list: &str) -> impl Iterator<Item = &str> {
+    list.split(';').map(str::trim).filter(|e| !e.is_empty())
 }
 
 /// Header keys every report must have.
@@ -231,30 +239,21 @@ impl Header {
             return Err(bad(format!("its id line says {:?}", fields.get("id"))));
         }
         let mut take = |key: &str| fields.remove(key).unwrap_or_default();
-        let dimensions = take("dimensions")
-            .split(';')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
+        let dimensions = entries(&take("dimensions"))
             .map(Dimension::parse)
             .collect::<Result<Vec<_>, _>>()
             .map_err(bad)?;
-        let of_which = take("of_which")
-            .split(';')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
+        let of_which = entries(&take("of_which"))
             .map(|pair| {
                 OfWhich::parse(pair)
                     .ok_or_else(|| bad(format!("of_which {pair:?} is not \"part < whole\"")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let discrepancies = take("discrepancies")
-            .split(';')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
+        let discrepancies = entries(&take("discrepancies"))
             .map(|pair| {
                 pair.split_once("<>")
                     .map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned()))
-                    .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+                    .filter(|(a, b)| is_name(a) && is_name(b))
                     .ok_or_else(|| bad(format!("discrepancies {pair:?} is not \"a <> b\"")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -508,6 +507,15 @@ mod tests {
                 (-1, "both".to_owned())
             ]
         );
+        let pair = format!("-- discrepancies: expected_eur <> paid_eur\n{HEADER}SELECT 1\n");
+        assert_eq!(
+            Report::parse("r", &pair).unwrap().header.discrepancies,
+            vec![("expected_eur".to_owned(), "paid_eur".to_owned())]
+        );
+        for bad in ["expected_eur paid_eur", "a <> b c"] {
+            let text = format!("-- discrepancies: {bad}\n{HEADER}SELECT 1\n");
+            assert!(Report::parse("r", &text).is_err(), "{bad}");
+        }
         for bad in [
             "placed clients",
             "- placed < clients",
