@@ -51,9 +51,10 @@ impl Series {
     }
 }
 
-/// The published quantities, then one series per `of_which` pair: its
-/// whole less its part. A pair naming no measure of the aggregate is an
-/// error of the report, never skipped.
+/// The published quantities, then one series per `of_which` pair (its
+/// whole less its part) and two per `discrepancies` pair (each way, what
+/// a person has more in one measure than in the other). A pair naming no
+/// measure of the aggregate is an error of the report, never skipped.
 pub(crate) fn series(
     agg: &ReleaseAggregate,
     quantities: &[(usize, Part)],

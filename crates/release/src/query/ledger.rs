@@ -356,16 +356,19 @@ impl Ledger {
         let truth: f64 = contributors.iter().map(|c| noise::value(quantity, c)).sum();
         let reported = !withheld.is_empty()
             && withheld.contains(crate::withheld::set_hash(who.iter().copied()));
-        // The persons alone, for the cells saved reports withheld (any
-        // measure of nearly their persons would give one back).
-        let only_persons = (self.reports > 0).then(|| who.clone());
         let (kind, elements, unit) = identity(quantity, &contributors, who);
         let set = Set::new(kind, elements);
-        if let Some(only_persons) = only_persons {
+        // The persons alone, for the cells saved reports withheld (any
+        // measure of nearly their persons would give one back): a set of
+        // the count kind is its persons already.
+        if self.reports > 0 {
             let near_report = if set.kind == COUNT_KIND {
                 self.near_report(&set)
             } else {
-                self.near_report(&Set::new(COUNT_KIND, only_persons))
+                self.near_report(&Set::new(
+                    COUNT_KIND,
+                    contributors.iter().map(|c| c.hash).collect(),
+                ))
             };
             if near_report {
                 return (None, truth);
@@ -445,27 +448,13 @@ impl Ledger {
         for persons in cells.iter().filter(|p| !p.is_empty()) {
             let set = Set::new(COUNT_KIND, persons.clone());
             if !self.report_within(&set, |d| d == Some(0)) {
-                self.push(Anchor {
-                    kind: set.kind,
-                    n: set.n,
-                    value: None,
-                    bottom: set.bottom,
-                    sketch: set.sketch,
-                    report: true,
-                });
+                self.push(anchor(&set, None, true));
             }
         }
     }
 
     fn add(&mut self, set: &Set, value: Option<f64>) {
-        self.push(Anchor {
-            kind: set.kind,
-            n: set.n,
-            value,
-            bottom: set.bottom,
-            sketch: set.sketch,
-            report: false,
-        });
+        self.push(anchor(set, value, false));
     }
 
     fn push(&mut self, anchor: Anchor) {
@@ -475,6 +464,19 @@ impl Ledger {
             self.index.entry((anchor.kind, *e)).or_default().push(id);
         }
         self.anchors.push(anchor);
+    }
+}
+
+/// `set` as an anchor with `value`: an earlier answer, or a saved report's
+/// withheld cell (`report`).
+fn anchor(set: &Set, value: Option<f64>, report: bool) -> Anchor {
+    Anchor {
+        kind: set.kind,
+        n: set.n,
+        value,
+        bottom: set.bottom,
+        sketch: set.sketch,
+        report,
     }
 }
 
