@@ -636,3 +636,62 @@ fn the_readme_lists_every_saved_report_with_its_official_statistic() {
     assert!(row("actual_cost_claims").contains("HE 192/2024"));
     assert!(!row("open_care_clients").contains("0–20"));
 }
+
+/// `care_costs`' year-total rows reconcile billing against placements for
+/// the whole year: their placement days are the year's, not nil (the total
+/// rows carry no month, and a join on the month used to miss them).
+#[test]
+fn care_costs_year_totals_carry_the_years_placement_days() {
+    let (_tmp, project) = crate::common::fresh_sample();
+    let p = project.to_str().unwrap();
+    ok(&peitto(&[
+        "--project",
+        p,
+        "report",
+        "care_costs",
+        "--year",
+        "2025",
+    ]));
+    let doc = json(&project.join("out/care_costs-2025/care_costs.json"));
+    let names: Vec<&str> = crate::common::column_names(&doc);
+    let at = |n: &str| {
+        // Measures only: `cells` keys rows by their dimensions.
+        names
+            .iter()
+            .filter(|c| !["form", "provider_id", "month"].contains(c))
+            .position(|c| *c == n)
+            .unwrap()
+    };
+    let (billed, days, difference) = (at("billed_days"), at("placement_days"), at("difference"));
+    let (_, by_key) = cells(&doc);
+    let mut checked = 0;
+    for (key, total) in by_key.iter().filter(|(k, _)| k[2] == "TOTAL") {
+        let months: Vec<&Measures> = by_key
+            .iter()
+            .filter(|(k, _)| k[..2] == key[..2] && k[2] != "TOTAL")
+            .map(|(_, m)| m)
+            .collect();
+        let month_days: Vec<Option<f64>> = months.iter().map(|m| m[days].1).collect();
+        let published = |c: &(String, Option<f64>)| c.0 != "suppressed";
+        if month_days.iter().any(|d| d.is_some_and(|d| d > 0.0)) {
+            assert_ne!(total[days].0, "nil", "{key:?}: the year has placement days");
+        }
+        // Placement days are never negative: the year holds at least the
+        // published months' days, and exactly their sum where every month
+        // is published; the difference is billed less placed.
+        if published(&total[days]) {
+            let year = total[days].1.unwrap_or(0.0);
+            let sum: f64 = month_days.iter().map(|d| d.unwrap_or(0.0)).sum();
+            if months.iter().all(|m| published(&m[days])) {
+                assert_eq!(year, sum, "{key:?}");
+            } else {
+                assert!(year >= sum, "{key:?}: {year} < {sum}");
+            }
+            if let (Some(b), Some(d)) = (total[billed].1, total[difference].1) {
+                assert_eq!(d, b - year, "{key:?}");
+            }
+            checked += usize::from(sum > 0.0);
+        }
+    }
+    assert!(checked > 0, "no year total with placement days was checked");
+}
