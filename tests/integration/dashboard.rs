@@ -144,6 +144,7 @@ fn the_bundle_holds_no_pseudonym_no_henkilotunnus_and_no_withheld_value() {
                     totals: peitto_release::report_totals(report, &areas),
                     of_which: report.header.of_which.clone(),
                     discrepancies: report.header.discrepancies.clone(),
+                    linked: Default::default(),
                 };
                 let r = peitto_release::release(&engine, &report.sql, &params, &spec)
                     .await

@@ -412,3 +412,72 @@ fn a_cell_near_one_a_saved_report_withheld_is_withheld_too() {
         assert!(value(&project, &away).is_some(), "{away}");
     }
 }
+
+#[test]
+fn a_measure_of_a_report_row_withheld_for_another_measure_is_withheld_too() {
+    // `urgent_and_new_care_orders` withholds its 13–15 row: the row's
+    // persons are the urgently placed and those with a new care order.
+    // An attacker asked for the urgently placed alone by age group and
+    // had the row's withheld count (10), which with the report's
+    // published 16–17 and 18 gave the rest. Each measure's persons of a
+    // withheld row are now withheld apart.
+    let (_tmp, project) = fresh();
+    let p = project.to_str().unwrap();
+    ok(&peitto(&[
+        "--project",
+        p,
+        "report",
+        "urgent_and_new_care_orders",
+        "--year",
+        "2025",
+    ]));
+    let doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            project.join("out/urgent_and_new_care_orders-2025/urgent_and_new_care_orders.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let names = crate::common::column_names(&doc);
+    let urgent_at = names.iter().position(|n| *n == "urgent").unwrap();
+    let withheld: Vec<String> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row[urgent_at]["status"] == "suppressed")
+        .filter_map(|row| row[0]["value"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        !withheld.is_empty(),
+        "the sample's report withholds an age group"
+    );
+    let group = "CASE WHEN age_at_year_end(p.birth_date, 2025) <= 2 THEN '0-2' \
+                 WHEN age_at_year_end(p.birth_date, 2025) <= 6 THEN '3-6' \
+                 WHEN age_at_year_end(p.birth_date, 2025) <= 12 THEN '7-12' \
+                 WHEN age_at_year_end(p.birth_date, 2025) <= 15 THEN '13-15' \
+                 WHEN age_at_year_end(p.birth_date, 2025) <= 17 THEN '16-17' \
+                 WHEN age_at_year_end(p.birth_date, 2025) = 18 THEN '18' END";
+    let sql = format!(
+        "SELECT {group} AS age_group, COUNT(DISTINCT b.person_key) AS urgent \
+         FROM cw_legal_basis b JOIN person p ON p.person_key = b.person_key \
+         WHERE b.basis = 'KIIREELLINEN' AND b.start <= DATE '2025-12-31' \
+         AND (b.\"end\" IS NULL OR b.\"end\" >= DATE '2025-01-01') GROUP BY 1"
+    );
+    let out = ok(&peitto(&[
+        "--project",
+        p,
+        "query",
+        &sql,
+        "--format",
+        "json",
+    ]));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for row in doc["rows"].as_array().unwrap() {
+        let Some(code) = row[0]["value"].as_str() else {
+            continue;
+        };
+        if withheld.iter().any(|w| w == code) {
+            assert_eq!(row[1]["status"], "suppressed", "age group {code}: {out}");
+        }
+    }
+}

@@ -172,6 +172,7 @@ fn no_output_file_holds_a_withheld_amount() {
             totals: BTreeMap::new(),
             of_which: Vec::new(),
             discrepancies: Vec::new(),
+            linked: Default::default(),
         };
         peitto_release::release(&engine, &report.sql, &params, &spec)
             .await
@@ -694,4 +695,127 @@ fn care_costs_year_totals_carry_the_years_placement_days() {
         }
     }
     assert!(checked > 0, "no year total with placement days was checked");
+}
+
+/// A row of `care_costs` (placement form × provider) with one to four
+/// children shows nothing month by month: an attacker read one child's
+/// placement months at a named provider from which months were published
+/// empty (`-`) and which withheld.
+#[test]
+fn care_costs_rows_of_a_few_children_do_not_show_their_months() {
+    let (_tmp, project) = crate::common::fresh_sample();
+    let p = project.to_str().unwrap();
+    crate::common::add_author(&project, &crate::common::whoami());
+    ok(&peitto(&[
+        "--project",
+        p,
+        "report",
+        "care_costs",
+        "--year",
+        "2025",
+    ]));
+    let persons = ok(&peitto(&[
+        "--project",
+        p,
+        "sql",
+        "SELECT form, provider_id, COUNT(DISTINCT person_key) AS n FROM ( \
+           SELECT pl.form, pl.provider_id, il.person_key FROM care_invoice_line il \
+           JOIN cw_placement pl ON pl.placement_id = il.placement_id \
+           WHERE il.period_start >= DATE '2025-01-01' AND il.period_start < DATE '2026-01-01' \
+           UNION ALL \
+           SELECT form, provider_id, person_key FROM cw_placement \
+           WHERE care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'ARRIVAL_NOT_DEPARTURE') > 0 \
+         ) AS t GROUP BY 1, 2",
+    ]));
+    let few: Vec<(String, String)> = persons
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('|').map(str::trim).collect();
+            let n: u64 = f.get(3)?.parse().ok()?;
+            (1..=4)
+                .contains(&n)
+                .then(|| (format!("\"{}\"", f[1]), format!("\"{}\"", f[2])))
+        })
+        .collect();
+    assert!(
+        !few.is_empty(),
+        "the sample has rows of one to four children"
+    );
+    let (_, by_key) = cells(&json(&project.join("out/care_costs-2025/care_costs.json")));
+    let mut rows = 0;
+    for (form, provider) in &few {
+        for (key, measures) in by_key
+            .iter()
+            .filter(|(k, _)| &k[0] == form && &k[1] == provider)
+        {
+            rows += 1;
+            for (status, _) in measures {
+                assert_eq!(status, "suppressed", "{key:?}: {measures:?}");
+            }
+        }
+    }
+    assert!(rows > 0, "no row of a few children in the release");
+}
+
+/// A planner who can edit peitto.toml set `min_frequency = 1` under
+/// `[policies.thl]` and `[policies.adhoc]` and had cells of one child
+/// published. A project may make a built-in policy stricter, never
+/// looser: nothing is released under a loosened one.
+#[test]
+fn a_project_setting_cannot_loosen_a_disclosure_policy() {
+    let (_tmp, project) = crate::common::fresh_sample();
+    let p = project.to_str().unwrap();
+    let config = project.join("peitto.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    for (section, command) in [
+        (
+            "[policies.thl]",
+            vec!["report", "placed_children", "--year", "2025"],
+        ),
+        (
+            "[policies.adhoc]",
+            vec![
+                "query",
+                "SELECT municipality_code, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+            ],
+        ),
+    ] {
+        // The section's own min_frequency line, set to 1.
+        let at = original.find(section).unwrap();
+        let line = at + original[at..].find("min_frequency = 5").unwrap();
+        let loosened = format!(
+            "{}min_frequency = 1{}",
+            &original[..line],
+            &original[line + "min_frequency = 5".len()..]
+        );
+        std::fs::write(&config, loosened).unwrap();
+        let mut args = vec!["--project", p];
+        args.extend(command.iter().copied());
+        let out = peitto(&args);
+        assert!(!out.status.success(), "{section}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let name = &section["[policies.".len()..section.len() - 1];
+        let expected = peitto_i18n::format(
+            Lang::En,
+            "policy.loosened",
+            &[("name", &name), ("field", &"min_frequency")],
+        );
+        assert!(stderr.contains(&expected), "{stderr}");
+        std::fs::write(&config, &original).unwrap();
+    }
+    assert!(!project.join("out/placed_children-2025").exists());
+    // Stricter is allowed.
+    std::fs::write(
+        &config,
+        original.replacen("min_frequency = 5", "min_frequency = 7", 1),
+    )
+    .unwrap();
+    ok(&peitto(&[
+        "--project",
+        p,
+        "report",
+        "placed_children",
+        "--year",
+        "2025",
+    ]));
 }

@@ -24,6 +24,9 @@ pub fn job_error(lang: Lang, e: &JobError, memory_mib: u64) -> anyhow::Error {
         JobError::Assets(a) => asset_error(lang, a),
         JobError::Protect(p) => tr(lang, "protect.failed", &[("error", p)]),
         JobError::Ledger(io) => tr(lang, "query.ledger", &[("error", io)]),
+        JobError::PolicyLoosened { name, field } => {
+            tr(lang, "policy.loosened", &[("name", name), ("field", field)])
+        }
         other => other.to_string(),
     };
     anyhow::anyhow!("{message}")

@@ -38,6 +38,15 @@ pub enum JobError {
         /// What is wrong.
         detail: String,
     },
+    /// peitto.toml makes a policy protect less than the built-in one of
+    /// its name, or less than any policy may.
+    #[error("peitto.toml: [policies.{name}]: {field} protects less than peitto allows")]
+    PolicyLoosened {
+        /// The policy.
+        name: String,
+        /// The rule loosened.
+        field: &'static str,
+    },
     /// No such policy.
     #[error("no policy {0:?}: use thl, ely, public, adhoc or define it in peitto.toml")]
     NoPolicy(String),
@@ -184,13 +193,23 @@ impl Progress for Silent {
 /// If peitto.toml defines it wrongly, or there is no such policy.
 pub fn policy(project: Option<&Project>, name: &str) -> Result<Policy, JobError> {
     match project.and_then(|p| p.config.policies.get(name)) {
-        Some(table) => table
-            .clone()
-            .try_into::<Policy>()
-            .map_err(|e| JobError::PolicyConfig {
-                name: name.to_owned(),
-                detail: e.to_string(),
-            }),
+        Some(table) => {
+            let policy =
+                table
+                    .clone()
+                    .try_into::<Policy>()
+                    .map_err(|e| JobError::PolicyConfig {
+                        name: name.to_owned(),
+                        detail: e.to_string(),
+                    })?;
+            match policy.looser_than(Policy::builtin(name).as_ref()) {
+                Some(field) => Err(JobError::PolicyLoosened {
+                    name: name.to_owned(),
+                    field,
+                }),
+                None => Ok(policy),
+            }
+        }
         None => Policy::builtin(name).ok_or_else(|| JobError::NoPolicy(name.to_owned())),
     }
 }
@@ -270,6 +289,13 @@ pub fn ledger_path(project: &Project) -> PathBuf {
 #[must_use]
 pub fn withheld_path(project: &Project) -> PathBuf {
     project.audit_dir().join("withheld-cells")
+}
+
+/// Where the count cells of saved reports are kept, published or
+/// withheld, so that reports protect their shared cells alike.
+#[must_use]
+pub fn report_cells_path(project: &Project) -> PathBuf {
+    project.audit_dir().join("report-cells")
 }
 
 /// The last complete calendar year (UTC) at `unix_seconds`.

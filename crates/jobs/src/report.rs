@@ -123,6 +123,8 @@ pub fn spec(
         totals: peitto_release::report_totals(report, areas),
         of_which: report.header.of_which.clone(),
         discrepancies: report.header.discrepancies.clone(),
+        linked: peitto_release::ReportCells::load(&crate::report_cells_path(project), &report.id)
+            .map_err(JobError::Withheld)?,
     })
 }
 
@@ -148,6 +150,12 @@ pub async fn release_saved(
             })?;
     peitto_release::Withheld::record(&withheld_path(project), &released.withheld_persons)
         .map_err(JobError::Withheld)?;
+    peitto_release::ReportCells::record(
+        &crate::report_cells_path(project),
+        &report.id,
+        &released.count_cells,
+    )
+    .map_err(JobError::Withheld)?;
     // And in the ledger of released cells, so that an own query withholds
     // every cell within a few persons of them, not only the exact ones.
     if !released.withheld_persons.is_empty() {

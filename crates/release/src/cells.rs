@@ -13,6 +13,8 @@ pub(crate) struct Counts {
     pub(crate) hidden: Vec<f64>,
     /// The persons (their hashes) of each cell withheld by suppression.
     pub(crate) withheld_persons: Vec<Vec<u64>>,
+    /// Each cell of a count series: (its persons' hash, published).
+    pub(crate) count_cells: Vec<(u64, bool)>,
     /// Why each cell withheld by suppression is withheld.
     pub(crate) explanations: Vec<crate::explained::Explanation>,
 }
@@ -25,6 +27,7 @@ impl Counts {
         self.hidden.extend(&o.hidden);
         self.withheld_persons
             .extend(o.withheld_persons.iter().cloned());
+        self.count_cells.extend(&o.count_cells);
         self.explanations.extend(o.explanations.iter().cloned());
     }
 }
@@ -225,6 +228,8 @@ pub(crate) fn suppress(
             })
         })
         .collect();
+    // Each person's hash, for the persons of each cell of a count.
+    let hashes = partials.names.hashes();
     let mut counts = Counts::default();
     let mut rows = Vec::new();
     for (slice, members) in &slices {
@@ -255,13 +260,7 @@ pub(crate) fn suppress(
                     .collect()
             })
             .collect();
-        let stats = contributor_stats(
-            members,
-            &leaf_cells,
-            cell_index.len(),
-            partials.names.len(),
-            &series,
-        );
+        let stats = contributor_stats(members, &leaf_cells, cell_index.len(), &hashes, &series);
         let mut releases = Vec::new();
         let mut reasons = Vec::new();
         for (q, one) in series.iter().enumerate() {
@@ -285,9 +284,15 @@ pub(crate) fn suppress(
             }
             for cell in &mut release.cells {
                 if let Some(&i) = cell_index.get(&cell.key) {
-                    let (contributors, top) = &stats[i][q];
-                    cell.contributors = *contributors;
-                    cell.top.clone_from(top);
+                    let stat = &stats[i][q];
+                    cell.contributors = stat.contributors;
+                    cell.top.clone_from(&stat.top);
+                    // The same persons in a count are the same number in
+                    // every report.
+                    if !magnitudes[q] && stat.contributors > 0 {
+                        cell.known = spec.linked.published(stat.persons);
+                        cell.linked = spec.linked.withheld(stat.persons);
+                    }
                 }
             }
             let (audit, why) = peitto_sdc::protect_explained(&mut release, &spec.policy)?;
@@ -316,22 +321,52 @@ pub(crate) fn suppress(
                     .map(|c| &c.key)
             })
             .collect();
+        for (key, &i) in &cell_index {
+            if placeholder && key[0] == first.dims[0].total {
+                continue;
+            }
+            let shown = !hidden.contains(key);
+            for (q, stat) in stats[i].iter().enumerate() {
+                if !magnitudes[q] && stat.contributors > 0 {
+                    counts.count_cells.push((stat.persons, shown));
+                }
+            }
+        }
         let withheld_index: BTreeSet<usize> = hidden
             .iter()
             .filter_map(|key| cell_index.get(*key).copied())
             .collect();
-        // The persons of each withheld cell, for `query` to withhold it too.
-        let mut persons_of: FxHashMap<usize, BTreeSet<u32>> = FxHashMap::default();
+        // The persons of each withheld cell, for `query` to withhold it
+        // too: all of them, and those behind each series apart (a query's
+        // measure is keyed by its own contributors: the children urgently
+        // placed are fewer than the cell's persons when the cell also
+        // counts new care orders).
+        let mut persons_of: FxHashMap<usize, Vec<BTreeSet<u32>>> = FxHashMap::default();
         for ((_, persons), cells) in members.iter().zip(&leaf_cells) {
             for &c in cells {
-                if withheld_index.contains(&c) {
-                    persons_of.entry(c).or_default().extend(&persons.ids);
+                if !withheld_index.contains(&c) {
+                    continue;
+                }
+                let sets = persons_of
+                    .entry(c)
+                    .or_insert_with(|| vec![BTreeSet::new(); 1 + series.len()]);
+                sets[0].extend(&persons.ids);
+                for (id, partial) in persons.persons() {
+                    for (q, one) in series.iter().enumerate() {
+                        if one.kept(one.of(partial)) != 0.0 {
+                            sets[1 + q].insert(id);
+                        }
+                    }
                 }
             }
         }
+        let mut distinct: BTreeSet<&BTreeSet<u32>> = BTreeSet::new();
+        for sets in persons_of.values() {
+            distinct.extend(sets.iter().filter(|s| !s.is_empty()));
+        }
         counts
             .withheld_persons
-            .extend(persons_of.values().map(|ids| {
+            .extend(distinct.into_iter().map(|ids| {
                 ids.iter()
                     .map(|&id| partials.names.with(id, crate::withheld::person_hash))
                     .collect::<Vec<u64>>()

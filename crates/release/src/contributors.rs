@@ -136,21 +136,40 @@ pub(crate) fn series(
     Ok(out)
 }
 
-/// Per cell (by index) and protected quantity: how many persons contribute
-/// a non-zero amount, and the largest contributions (absolute, largest
-/// first). Taken person by person: a person's contribution to a cell is
-/// the sum over the leaves of the cell they appear in.
+/// What disclosure control needs of one cell of one series.
+#[derive(Clone, Default)]
+pub(crate) struct Stat {
+    /// Persons contributing a non-zero amount.
+    pub(crate) contributors: u64,
+    /// The largest contributions (absolute, largest first).
+    pub(crate) top: Vec<f64>,
+    /// The set hash of the contributing persons
+    /// ([`crate::withheld::set_hash`]): the same for the same persons in
+    /// any release, so that cells of two reports can be linked.
+    pub(crate) persons: u64,
+}
+
+/// Per cell (by index) and protected quantity: its [`Stat`]. Taken person
+/// by person: a person's contribution to a cell is the sum over the
+/// leaves of the cell they appear in. `hashes` are the persons' hashes by
+/// person number.
 pub(crate) fn contributor_stats(
     members: &[(&Vec<ScalarValue>, &PersonPartials)],
     leaf_cells: &[Vec<usize>],
     cells: usize,
-    persons: usize,
+    hashes: &[u64],
     series: &[Series],
-) -> Vec<Vec<(u64, Vec<f64>)>> {
-    let mut stats = vec![vec![(0u64, Vec::new()); series.len()]; cells];
-    let mut add = |cell: usize, q: usize, v: f64| {
+) -> Vec<Vec<Stat>> {
+    let persons = hashes.len();
+    let mut stats = vec![vec![Stat::default(); series.len()]; cells];
+    let mut add = |cell: usize, q: usize, v: f64, id: u32| {
         if v != 0.0 {
-            let (count, top) = &mut stats[cell][q];
+            let Stat {
+                contributors: count,
+                top,
+                persons,
+            } = &mut stats[cell][q];
+            *persons = persons.wrapping_add(hashes[id as usize]);
             *count += 1;
             let v = v.abs();
             let at = top.partition_point(|&t| t >= v);
@@ -191,7 +210,7 @@ pub(crate) fn contributor_stats(
             for (q, one) in series.iter().enumerate() {
                 let v = one.kept(one.of(partial));
                 for &cell in &leaf_cells[m] {
-                    add(cell, q, v);
+                    add(cell, q, v, id);
                 }
             }
         }
@@ -203,6 +222,7 @@ pub(crate) fn contributor_stats(
     let mut touched: Vec<usize> = Vec::new();
     let mut is_touched = vec![false; cells];
     for group in pending.chunk_by(|a, b| a.0 == b.0) {
+        let id = group[0].0;
         for &(_, m, at) in group {
             let (_, leaf) = members[m as usize];
             let partial = leaf.person(at as usize);
@@ -222,6 +242,7 @@ pub(crate) fn contributor_stats(
                     cell,
                     q,
                     series[q].kept(std::mem::take(&mut sums[cell * width + q])),
+                    id,
                 );
             }
             is_touched[cell] = false;

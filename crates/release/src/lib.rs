@@ -31,6 +31,7 @@ pub mod analyze;
 mod cells;
 mod contributors;
 pub mod explained;
+pub mod linked;
 mod partials;
 mod persons;
 pub mod query;
@@ -48,6 +49,7 @@ pub(crate) use partials::{Part, Partials, PersonPartials, partials, parts};
 pub(crate) use substitute::{substitute, to_table};
 
 pub use analyze::{Analysis, Level, MeasureKind, Refusal};
+pub use linked::ReportCells;
 pub use withheld::Withheld;
 
 use analyze::ReleaseAggregate;
@@ -128,6 +130,9 @@ pub struct Spec {
     /// Pairs of measures whose difference is shown: each way, the persons
     /// with more in one than in the other are protected as if counted.
     pub discrepancies: Vec<(String, String)>,
+    /// Count cells other saved reports published or withheld: known to
+    /// the attacker, or primaries here ([`linked`]).
+    pub linked: ReportCells,
 }
 
 pub use peitto_table::{OutColumn, Table, Value};
@@ -160,6 +165,9 @@ pub struct Released {
     /// [`query::Ledger::record_withheld`] so that `query` withholds every
     /// cell within a few persons of one of them too.
     pub withheld_persons: Vec<Vec<u64>>,
+    /// Every cell of a count series under suppression: (its persons'
+    /// hash, published), to be recorded with [`ReportCells::record`].
+    pub count_cells: Vec<(u64, bool)>,
     /// Why each cell a suppression withheld is withheld: for the
     /// statistician's audit folder, never for the released table.
     pub explanations: Vec<explained::Explanation>,
@@ -322,6 +330,7 @@ pub async fn release(
         protect_seconds,
         hidden: totals.hidden,
         withheld_persons: totals.withheld_persons,
+        count_cells: totals.count_cells,
         explanations: totals.explanations,
     })
 }

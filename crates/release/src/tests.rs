@@ -22,6 +22,7 @@ fn spec(totals: &[&str]) -> Spec {
             .collect(),
         of_which: Vec::new(),
         discrepancies: Vec::new(),
+        linked: Default::default(),
     }
 }
 

@@ -147,10 +147,11 @@ impl<'a> Costs<'a> {
         })
     }
 
-    /// Whether cell `i` may move by `delta` in a deviation: not the cell
+    /// Whether cell `i` may move by `delta` in a deviation: not a cell
     /// the attacker knows, and not below the attacker's lower bound.
     fn may_move(&self, i: usize, delta: f64, known: Option<usize>) -> bool {
         Some(i) != known
+            && !self.release.cells[i].known
             && (delta >= 0.0
                 || self.release.cells[i].value + delta
                     >= lower_bound(self.release, self.policy, i) - 1e-9)

@@ -185,7 +185,8 @@ fn deviate(
     let mut all = Vec::with_capacity(2 * scope.len());
     for &i in scope {
         let c = cost(release, policy, i);
-        let fixed = known == Some(i);
+        // The singleton being tried, or a cell another release published.
+        let fixed = known == Some(i) || release.cells[i].known;
         let room_down = (release.cells[i].value - lower_bound(release, policy, i)).max(0.0);
         let up = lp.var(c, 0.0, if fixed { 0.0 } else { INF });
         let down = lp.var(c, 0.0, if fixed { 0.0 } else { room_down });

@@ -60,6 +60,10 @@ pub struct Policy {
     pub nonempty_known: bool,
 }
 
+/// The least `min_frequency` any policy may have: whoever can edit
+/// peitto.toml must not get cells of one or two persons published as such.
+pub const MIN_FREQUENCY_FLOOR: u64 = 3;
+
 fn default_range() -> f64 {
     10.0
 }
@@ -88,6 +92,48 @@ impl Policy {
             symbol: default_symbol(),
             cost: CostKind::Value,
             nonempty_known: true,
+        }
+    }
+
+    /// The first rule of this policy that protects less than `base` (the
+    /// built-in policy of the same name), by its name in peitto.toml; or
+    /// that goes under [`MIN_FREQUENCY_FLOOR`]. A project may make a
+    /// built-in policy stricter, never looser: a planner who can edit the
+    /// project's settings must not switch protection off by it.
+    #[must_use]
+    pub fn looser_than(&self, base: Option<&Policy>) -> Option<&'static str> {
+        if self.min_frequency < MIN_FREQUENCY_FLOOR {
+            return Some("min_frequency");
+        }
+        let base = base?;
+        let at_least = |own: Option<f64>, theirs: Option<f64>| match theirs {
+            Some(t) => own.is_some_and(|o| o >= t),
+            None => true,
+        };
+        if self.method != base.method {
+            Some("method")
+        } else if self.min_frequency < base.min_frequency {
+            Some("min_frequency")
+        } else if base.zeros_unsafe && !self.zeros_unsafe {
+            Some("zeros_unsafe")
+        } else if !at_least(self.p_percent, base.p_percent) {
+            Some("p_percent")
+        } else if base.dominance_n.is_some()
+            && (self.dominance_n != base.dominance_n
+                || !self
+                    .dominance_k
+                    .zip(base.dominance_k)
+                    .is_some_and(|(own, theirs)| own <= theirs))
+        {
+            // (n, k): a cell is unsafe when its n largest exceed k % of it,
+            // so a higher k, or another n, is not comparable or looser.
+            Some("dominance_k")
+        } else if self.frequency_range < base.frequency_range {
+            Some("frequency_range")
+        } else if base.nonempty_known && !self.nonempty_known {
+            Some("nonempty_known")
+        } else {
+            None
         }
     }
 
@@ -122,5 +168,54 @@ impl Policy {
             }),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_project_may_make_a_builtin_policy_stricter_never_looser() {
+        for name in ["thl", "ely", "public", "adhoc"] {
+            let base = Policy::builtin(name).unwrap();
+            assert_eq!(base.looser_than(Some(&base)), None, "{name}");
+            let stricter = Policy {
+                min_frequency: 10,
+                zeros_unsafe: true,
+                frequency_range: 20.0,
+                ..base.clone()
+            };
+            assert_eq!(stricter.looser_than(Some(&base)), None, "{name}");
+            let fewer = Policy {
+                min_frequency: 4,
+                ..base.clone()
+            };
+            assert_eq!(fewer.looser_than(Some(&base)), Some("min_frequency"));
+            let exact = Policy {
+                method: Method::Suppression,
+                ..base.clone()
+            };
+            if base.method != Method::Suppression {
+                assert_eq!(exact.looser_than(Some(&base)), Some("method"));
+            }
+        }
+        let thl = Policy::builtin("thl").unwrap();
+        let dominant = Policy {
+            dominance_k: Some(90.0),
+            ..thl.clone()
+        };
+        assert_eq!(dominant.looser_than(Some(&thl)), Some("dominance_k"));
+        let no_p = Policy {
+            p_percent: None,
+            ..thl.clone()
+        };
+        assert_eq!(no_p.looser_than(Some(&thl)), Some("p_percent"));
+        // A policy of the project's own name: only the floor.
+        assert_eq!(Policy::frequency(3).looser_than(None), None);
+        assert_eq!(
+            Policy::frequency(1).looser_than(None),
+            Some("min_frequency")
+        );
     }
 }

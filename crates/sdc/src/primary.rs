@@ -74,19 +74,46 @@ pub fn apply(release: &mut Release, policy: &Policy) {
             }
         }
     }
-    // A row or column whose total is under the threshold is withheld whole.
-    if !release.magnitude {
-        for relation in release.relations.clone() {
-            let total = &release.cells[relation.total];
-            if total.contributors > 0 && total.contributors < n {
-                for &part in &relation.parts {
-                    let cell = &mut release.cells[part];
-                    if !cell.status.suppressed() {
-                        cell.status = Status::Primary(PrimaryReason::RowTotal);
-                        cell.protection = ((threshold - cell.value).max(1.0), 0.0);
-                    }
-                }
+    // A row or column whose total has fewer persons than the threshold is
+    // withheld whole, its empty parts too: in a table of euros by month,
+    // which months are empty would say in which months the few persons
+    // had care.
+    let magnitude = release.magnitude;
+    for relation in release.relations.clone() {
+        let total = &release.cells[relation.total];
+        if total.contributors == 0 || total.contributors >= n {
+            continue;
+        }
+        let range = (total.value.abs() * policy.frequency_range / 100.0).max(1.0);
+        for &part in &relation.parts {
+            let cell = &mut release.cells[part];
+            if !cell.status.suppressed() {
+                cell.status = Status::Primary(PrimaryReason::RowTotal);
+                cell.protection = if magnitude {
+                    (range, range.min(cell.value.max(0.0)))
+                } else {
+                    ((threshold - cell.value).max(1.0), 0.0)
+                };
             }
+        }
+    }
+    // A cell another release withheld stays withheld here, with the
+    // protection of a frequency primary of its size (it was withheld
+    // there to protect something this table cannot see).
+    for cell in &mut release.cells {
+        if cell.linked && !cell.known {
+            let range = (cell.value.abs() * policy.frequency_range / 100.0).max(1.0);
+            let (up, down) = cell.protection;
+            cell.status = match cell.status {
+                Status::Primary(reason) => Status::Primary(reason),
+                _ => Status::Primary(PrimaryReason::Linked),
+            };
+            let below = if magnitude {
+                range.min(cell.value.max(0.0))
+            } else {
+                0.0
+            };
+            cell.protection = (up.max(range), down.max(below));
         }
     }
 }

@@ -64,8 +64,40 @@ pub fn protect_explained(
         Ok(None) | Err(SdcError::CannotProtect(_)) => fallback(release, policy, &links, &equal)?,
         Err(e) => return Err(e),
     };
+    let audit = if release.cells.iter().any(|c| c.known) {
+        with_known_shown(release, policy)?
+    } else {
+        audit
+    };
     let reasons = reasons(release, &links, &shown, |i| equal.of(i));
     Ok((audit, reasons))
+}
+
+/// Cells another release published ([`crate::table::Cell::known`]) are
+/// the attacker's already: a secondary among them is published here too,
+/// and the pattern must protect every primary with all of them known
+/// (deviations never move them, but a cell equal to a primary may still
+/// have been hidden with it). A pattern that does not is never released.
+fn with_known_shown(release: &mut Release, policy: &Policy) -> Result<Audit, SdcError> {
+    for cell in &mut release.cells {
+        if cell.known && cell.status == Status::Secondary {
+            cell.status = Status::Safe;
+        }
+    }
+    let mut seen = release.clone();
+    for cell in &mut seen.cells {
+        if cell.known {
+            cell.status = Status::Safe;
+        }
+    }
+    let audit = crate::audit::check(&seen, policy)?;
+    if !audit.passed() {
+        return Err(SdcError::CannotProtect(format!(
+            "{} cells are not protected once the cells another release published are known",
+            audit.failures.len()
+        )));
+    }
+    Ok(audit)
 }
 
 /// Cells equal whatever the rest of the table holds: the total of a
@@ -547,5 +579,79 @@ mod tests {
         };
         primary::apply(&mut r, &policy);
         assert!(!Equal::new(&r).of(inst).contains(&total));
+    }
+    /// A cell another release published is the attacker's: the pattern
+    /// never hides it and still protects every primary with it known; a
+    /// cell another release withheld is withheld here too.
+    #[test]
+    fn cells_another_release_published_or_withheld_are_respected() {
+        let policy = Policy::frequency(5);
+        let mut plain = table();
+        protect(&mut plain, &policy).unwrap();
+        let secondaries: Vec<usize> = (0..plain.cells.len())
+            .filter(|&i| plain.cells[i].status == Status::Secondary)
+            .collect();
+        assert!(!secondaries.is_empty());
+        // Each secondary of the plain pattern, published elsewhere.
+        for &s in &secondaries {
+            let mut r = table();
+            r.cells[s].known = true;
+            let audit = protect(&mut r, &policy).unwrap();
+            assert!(audit.passed());
+            assert_eq!(r.cells[s].status, Status::Safe, "{:?}", r.codes(s));
+            // The audit with the cell known says the same.
+            assert!(crate::audit::check(&r, &policy).unwrap().passed());
+        }
+        // A large cell another release withheld: withheld, and the
+        // attacker's interval reaches a tenth of it above.
+        let mut r = table();
+        let big = cell(&r, "M3", "Fam");
+        r.cells[big].linked = true;
+        protect(&mut r, &policy).unwrap();
+        assert_eq!(
+            r.cells[big].status,
+            Status::Primary(crate::table::PrimaryReason::Linked)
+        );
+        let audit = crate::audit::audit(&r, &policy).unwrap();
+        let interval = audit.intervals[big].unwrap();
+        assert!(interval.upper >= 14.0 + 1.4 - 1e-6, "{interval:?}");
+    }
+
+    /// In a table of euros, a row of one person shows nothing: not even
+    /// which of its cells are empty.
+    #[test]
+    fn a_magnitude_row_of_too_few_persons_hides_its_empty_cells_too() {
+        let month = Dimension::flat("month", "Year", &["1", "2", "3", "4"]);
+        let provider = Dimension::flat("provider", "All", &["A", "B"]);
+        let euros = |p: &str, m: &str, v: f64, n: u64| Leaf {
+            codes: vec![p.to_owned(), m.to_owned()],
+            value: v,
+            contributors: n,
+            top: if n > 0 {
+                vec![v / n as f64; n.min(3) as usize]
+            } else {
+                Vec::new()
+            },
+        };
+        let leaves = [
+            euros("A", "1", 0.0, 0),
+            euros("A", "2", 3000.0, 1),
+            euros("A", "3", 3100.0, 1),
+            euros("A", "4", 0.0, 0),
+            euros("B", "1", 9000.0, 7),
+            euros("B", "2", 9500.0, 7),
+            euros("B", "3", 9900.0, 8),
+            euros("B", "4", 8700.0, 6),
+        ];
+        let mut r = Release::single("t", vec![provider, month], &leaves, true).unwrap();
+        let policy = Policy::frequency(5);
+        protect(&mut r, &policy).unwrap();
+        for m in ["1", "2", "3", "4", "Year"] {
+            let i = (0..r.cells.len())
+                .find(|&i| r.codes(i) == ["A", m])
+                .unwrap();
+            assert!(r.cells[i].status.suppressed(), "A, {m}");
+        }
+        assert!(crate::audit::check(&r, &policy).unwrap().passed());
     }
 }

@@ -30,6 +30,9 @@ pub enum PrimaryReason {
     Dominance,
     /// Part of a row or column whose total is under the threshold.
     RowTotal,
+    /// The same persons as a cell another release withheld: publishing it
+    /// here would give that cell away (linked tables).
+    Linked,
 }
 
 impl PrimaryReason {
@@ -42,6 +45,7 @@ impl PrimaryReason {
             PrimaryReason::PPercent => "p_percent",
             PrimaryReason::Dominance => "dominance",
             PrimaryReason::RowTotal => "row_total",
+            PrimaryReason::Linked => "linked",
         }
     }
 }
@@ -90,6 +94,12 @@ pub struct Cell {
     pub status: Status,
     /// How much the attacker's interval must extend above and below the value.
     pub protection: (f64, f64),
+    /// Another release published this cell (the same persons, the same
+    /// count): the attacker knows it, so it is published here too and no
+    /// pattern may rely on hiding it.
+    pub known: bool,
+    /// Another release withheld this cell: it is a primary here.
+    pub linked: bool,
 }
 
 /// `total = Σ parts`, over cell indices.
@@ -263,6 +273,8 @@ impl Release {
                 top,
                 status: Status::Safe,
                 protection: (0.0, 0.0),
+                known: false,
+                linked: false,
             });
         }
         Ok(())

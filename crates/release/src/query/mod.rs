@@ -280,6 +280,7 @@ async fn run(
         protect_seconds,
         hidden: totals.hidden,
         withheld_persons: Vec::new(),
+        count_cells: Vec::new(),
         explanations: Vec::new(),
     })
 }

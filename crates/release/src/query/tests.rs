@@ -255,6 +255,7 @@ fn a_cell_a_saved_report_withheld_is_withheld_in_an_own_query_too() {
         )]),
         of_which: Vec::new(),
         discrepancies: Vec::new(),
+        linked: Default::default(),
     };
     let report = rt
         .block_on(crate::release(&engine, sql, &BTreeMap::new(), &spec))

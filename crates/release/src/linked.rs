@@ -1,0 +1,143 @@
+//! Cells of saved reports linked through their persons (linked tables
+//! across reports).
+//!
+//! Two reports may count the same persons in a cell each: the children
+//! placed in a year are the grand total of `placed_children` and of
+//! `placement_day_bands`. Protected one at a time, one report could
+//! withhold what the other publishes, and its published cells with the
+//! other's value give the withheld one back. So every cell of a count
+//! series (each person contributes 0 or 1, so the same persons are the
+//! same value) is recorded by the hash of its persons, published or
+//! withheld, with its report; a later release of another report treats a
+//! cell published there as known to the attacker (never hidden, and the
+//! pattern must hold with it known) and a cell withheld there as a
+//! primary of its own. A report's own earlier runs are not counted: the
+//! same data gives it the same pattern.
+
+use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+/// Count cells of other reports, by the hash of their persons.
+#[derive(Debug, Clone, Default)]
+pub struct ReportCells {
+    published: HashSet<u64>,
+    withheld: HashSet<u64>,
+}
+
+/// One recorded cell: `hash p|w report`.
+fn parse(line: &str) -> Option<(u64, bool, &str)> {
+    let mut parts = line.split(' ');
+    let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
+    let shown = match parts.next()? {
+        "p" => true,
+        "w" => false,
+        _ => return None,
+    };
+    Some((hash, shown, parts.next()?))
+}
+
+fn invalid() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, "not a recorded cell")
+}
+
+impl ReportCells {
+    /// The cells kept in `path` by reports other than `report` (none when
+    /// the file does not exist yet).
+    ///
+    /// # Errors
+    /// If the file cannot be read or a line is not a recorded cell.
+    pub fn load(path: &Path, report: &str) -> std::io::Result<ReportCells> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(ReportCells::default());
+            }
+            Err(e) => return Err(e),
+        };
+        let mut cells = ReportCells::default();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (hash, shown, by) = parse(line).ok_or_else(invalid)?;
+            if by == report {
+                continue;
+            }
+            if shown {
+                cells.published.insert(hash);
+            } else {
+                cells.withheld.insert(hash);
+            }
+        }
+        Ok(cells)
+    }
+
+    /// Adds `cells` ((persons' hash, published)) of `report` to `path`,
+    /// written to a temporary file and renamed over it: a crash leaves the
+    /// old list or the new one.
+    ///
+    /// # Errors
+    /// On I/O errors, or a line of the file that is not a recorded cell.
+    pub fn record(path: &Path, report: &str, cells: &[(u64, bool)]) -> std::io::Result<()> {
+        if cells.is_empty() {
+            return Ok(());
+        }
+        let mut all: BTreeSet<(u64, bool, String)> = BTreeSet::new();
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    let (hash, shown, by) = parse(line).ok_or_else(invalid)?;
+                    all.insert((hash, shown, by.to_owned()));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        all.extend(
+            cells
+                .iter()
+                .map(|&(h, shown)| (h, shown, report.to_owned())),
+        );
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        for (hash, shown, by) in &all {
+            writeln!(f, "{hash:016x} {} {by}", if *shown { "p" } else { "w" })?;
+        }
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    }
+
+    /// Whether another report published a count cell of exactly these persons.
+    #[must_use]
+    pub fn published(&self, persons: u64) -> bool {
+        self.published.contains(&persons)
+    }
+
+    /// Whether another report withheld a count cell of exactly these persons.
+    #[must_use]
+    pub fn withheld(&self, persons: u64) -> bool {
+        self.withheld.contains(&persons)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_of_other_reports_are_read_back_and_a_reports_own_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report-cells");
+        ReportCells::record(&path, "a", &[(1, true), (2, false)]).unwrap();
+        ReportCells::record(&path, "b", &[(3, true), (2, false)]).unwrap();
+        let for_c = ReportCells::load(&path, "c").unwrap();
+        assert!(for_c.published(1) && for_c.published(3) && !for_c.published(2));
+        assert!(for_c.withheld(2) && !for_c.withheld(1));
+        let for_a = ReportCells::load(&path, "a").unwrap();
+        assert!(!for_a.published(1) && for_a.published(3) && for_a.withheld(2));
+        std::fs::write(&path, "zz p a\n").unwrap();
+        assert!(ReportCells::load(&path, "c").is_err());
+    }
+}
