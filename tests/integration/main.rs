@@ -14,6 +14,7 @@ mod query_conditions;
 mod query_differencing;
 mod query_model;
 mod release;
+mod report_costs;
 mod report_links;
 mod report_remainders;
 mod report_year;
