@@ -213,7 +213,7 @@ fn protect_fails_closed_and_writes_nothing() {
     // A project policy whose dominance rule no pattern can satisfy for a single provider.
     let config = project.join("peitto.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("\n[policies.strict]\nmethod = \"suppression\"\nmin_frequency = 3\ndominance_n = 1\ndominance_k = 40.0\n");
+    text.push_str("\n[policies.strict]\nmethod = \"suppression\"\nmin_frequency = 5\np_percent = 10.0\ndominance_n = 1\ndominance_k = 40.0\n");
     std::fs::write(&config, text).unwrap();
     let input = project.join("kustannukset.csv");
     std::fs::write(

@@ -135,6 +135,11 @@ fn a_project_setting_cannot_loosen_a_disclosure_policy() {
     let p = project.to_str().unwrap();
     let config = project.join("peitto.toml");
     let original = std::fs::read_to_string(&config).unwrap();
+    // The copy holds what other tests released on the sample.
+    let released = project.join("out/placed_children-2025");
+    if released.exists() {
+        std::fs::remove_dir_all(&released).unwrap();
+    }
     for (section, command) in [
         (
             "[policies.thl]",
@@ -171,7 +176,32 @@ fn a_project_setting_cannot_loosen_a_disclosure_policy() {
         assert!(stderr.contains(&expected), "{stderr}");
         std::fs::write(&config, &original).unwrap();
     }
-    assert!(!project.join("out/placed_children-2025").exists());
+    assert!(!released.exists());
+    // A policy of the project's own name is held to a built-in one of its
+    // method: a cell-key policy of three persons for `query --policy mine`
+    // published a count of three.
+    std::fs::write(
+        &config,
+        format!(
+            "{original}\n[policies.mine]\nmethod = \"cell_key\"\nmin_frequency = 3\nzeros_unsafe = true\n"
+        ),
+    )
+    .unwrap();
+    let out = peitto(&[
+        "--project",
+        p,
+        "query",
+        "--policy",
+        "mine",
+        "SELECT municipality_code, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+    ]);
+    assert!(!out.status.success());
+    let expected = peitto_i18n::format(
+        Lang::En,
+        "policy.loosened",
+        &[("name", &"mine"), ("field", &"min_frequency")],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&expected));
     // Stricter is allowed.
     std::fs::write(
         &config,
@@ -186,4 +216,128 @@ fn a_project_setting_cannot_loosen_a_disclosure_policy() {
         "--year",
         "2025",
     ]));
+}
+
+/// Each person's expected euros by leaf of `compensation_reconciliation`
+/// (month, recipient, type, municipality), from the report's own SQL.
+type Lines = Vec<(String, String, String, String, String, f64)>;
+
+fn compensation_lines(project: &std::path::Path, year: i64) -> Lines {
+    use arrow::array::AsArray;
+    let report = peitto_engine::report::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == "compensation_reconciliation")
+        .unwrap();
+    let cut = report.sql.find("by_type AS (").unwrap();
+    let sql = format!(
+        "{}per_person AS (SELECT CAST(month_start AS VARCHAR) AS m, recipient AS r, \
+         compensation_type AS t, municipality_code AS k, person_key AS p, \
+         SUM(expected_eur) AS e FROM lines GROUP BY 1, 2, 3, 4, 5) \
+         SELECT m, r, t, k, p, e FROM per_person WHERE e <> 0",
+        &report.sql[..cut]
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let batches = runtime.block_on(async {
+        let engine = peitto_engine::Engine::open(&project.join("store"))
+            .await
+            .unwrap();
+        let mut params = std::collections::BTreeMap::new();
+        params.insert("year".to_owned(), peitto_engine::Scalar::Int64(Some(year)));
+        engine.sql(&sql, &params).await.unwrap()
+    });
+    let mut out = Vec::new();
+    for b in &batches {
+        let text = |i: usize| {
+            arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8).unwrap()
+        };
+        let cols: Vec<_> = (0..5).map(text).collect();
+        let e = arrow::compute::cast(b.column(5), &arrow::datatypes::DataType::Float64).unwrap();
+        for row in 0..b.num_rows() {
+            let s = |c: usize| cols[c].as_string::<i32>().value(row).to_owned();
+            out.push((
+                s(0),
+                s(1),
+                s(2),
+                s(3),
+                s(4),
+                e.as_primitive::<arrow::datatypes::Float64Type>().value(row),
+            ));
+        }
+    }
+    out
+}
+
+/// `compensation_reconciliation`'s euros are sums of a few fixed rates (a
+/// twelfth of a yearly rate by age group and recipient, a flat 700 €), so
+/// a published sum divided by the rates gives the persons at each rate
+/// back. An attacker read one initial assessment (withheld in its own
+/// cell) from Kotka's October 2024 total, and four children under seven
+/// from a county's month. No row is published where some rate has one to
+/// four persons.
+#[test]
+fn compensation_totals_do_not_give_away_a_few_persons_at_one_rate() {
+    let (_tmp, project) = crate::common::fresh_sample();
+    let p = project.to_str().unwrap();
+    let mut checked = 0;
+    for year in [2024, 2025] {
+        ok(&peitto(&[
+            "--project",
+            p,
+            "report",
+            "compensation_reconciliation",
+            "--year",
+            &year.to_string(),
+        ]));
+        let lines = compensation_lines(&project, year);
+        assert!(!lines.is_empty());
+        let doc = json(
+            &project
+                .join(format!("out/compensation_reconciliation-{year}"))
+                .join("compensation_reconciliation.json"),
+        );
+        let (_, by_key) = cells(&doc);
+        for (key, measures) in &by_key {
+            // Rows of one municipality and month; recipient and type may be totals.
+            let unquote = |k: &String| k.trim_matches('"').to_owned();
+            let (month, recipient, kind, area) = (
+                unquote(&key[0]),
+                unquote(&key[1]),
+                unquote(&key[2]),
+                unquote(&key[3]),
+            );
+            if month == "TOTAL" || area.len() != 3 {
+                continue;
+            }
+            // Persons at each amount in the row's leaves.
+            let mut at: Vec<(f64, std::collections::BTreeSet<&str>)> = Vec::new();
+            for (m, r, t, k, person, e) in &lines {
+                let inside = m.starts_with(&month[..7.min(month.len())])
+                    && (recipient == "TOTAL" || *r == recipient)
+                    && (kind == "TOTAL" || *t == kind)
+                    && *k == area;
+                if !inside {
+                    continue;
+                }
+                match at
+                    .iter_mut()
+                    .find(|(a, _)| (a - e).abs() < 1e-6 * e.abs().max(1.0))
+                {
+                    Some((_, persons)) => {
+                        persons.insert(person);
+                    }
+                    None => at.push((*e, [person.as_str()].into())),
+                }
+            }
+            if at
+                .iter()
+                .any(|(_, persons)| (1..=4).contains(&persons.len()))
+            {
+                checked += 1;
+                let expected = &measures[0];
+                assert_eq!(expected.0, "suppressed", "{key:?}: {at:?}");
+            }
+        }
+    }
+    assert!(checked > 0, "no row with a few persons at one rate");
 }

@@ -156,14 +156,36 @@ impl Pseudonymiser {
     /// AES-256 of the id, a 0x80 byte and zeros (ISO/IEC 7816-4 padding,
     /// so that "12" and "12\0" differ).
     fn record_cipher(&self, namespace: Namespace, id: &str) -> Pseudonym {
-        let mut block = [0u8; 16];
-        block[..id.len()].copy_from_slice(id.as_bytes());
-        block[id.len()] = 0x80;
+        let Some(block) = padded(id) else {
+            return self.record_mac(namespace, id);
+        };
         let mut block = Array::from(block);
         self.namespaces[namespace.0]
             .cipher
             .encrypt_block(&mut block);
         hex(&block)
+    }
+
+    /// The block a record id is enciphered from, or `None` when the id
+    /// takes the HMAC ([`Pseudonymiser::record_in`] for it).
+    #[must_use]
+    pub fn cipher_block(id: &str) -> Option<[u8; 16]> {
+        padded(id)
+    }
+
+    /// Enciphers `blocks` (from [`Pseudonymiser::cipher_block`]) in place,
+    /// each its record pseudonym's 128-bit value: one call for many ids
+    /// loads the cipher's round keys once, where one call per id spent
+    /// about 6 % of a single invoice file's ingest doing it (measured).
+    pub fn encipher(&self, namespace: Namespace, blocks: &mut [[u8; 16]]) {
+        let mut arrays: Vec<Array<u8, aes::cipher::consts::U16>> =
+            blocks.iter().map(|b| Array::from(*b)).collect();
+        self.namespaces[namespace.0]
+            .cipher
+            .encrypt_blocks(&mut arrays);
+        for (block, array) in blocks.iter_mut().zip(&arrays) {
+            block.copy_from_slice(array);
+        }
     }
 
     fn record_mac(&self, namespace: Namespace, id: &str) -> Pseudonym {
@@ -223,6 +245,23 @@ impl Pseudonymiser {
         };
         Namespace(index)
     }
+}
+
+/// An id of up to [`CIPHER_MAX_ID`] bytes, padded to a block.
+fn padded(id: &str) -> Option<[u8; 16]> {
+    if id.len() > CIPHER_MAX_ID {
+        return None;
+    }
+    let mut block = [0u8; 16];
+    block[..id.len()].copy_from_slice(id.as_bytes());
+    block[id.len()] = 0x80;
+    Some(block)
+}
+
+/// A pseudonym as stored, from its 128-bit value.
+#[must_use]
+pub fn pseudonym_of_value(value: [u8; 16]) -> Pseudonym {
+    hex(&value)
 }
 
 /// The 128-bit value a pseudonym's hex digits spell (a row key needs no further hashing).
@@ -336,6 +375,27 @@ mod tests {
         assert_ne!(
             p.record_in(ns, "L00000001", false),
             q.record_in(other, "L00000001", false)
+        );
+    }
+
+    #[test]
+    fn ids_enciphered_together_get_the_pseudonyms_of_one_at_a_time() {
+        let mut p = Pseudonymiser::new(&Key::from_bytes([6; 32]));
+        let ns = p.namespace("pro_consona/285", "invoice_line");
+        let ids: Vec<String> = (0..1000).map(|i| format!("L{i:07}")).collect();
+        let mut blocks: Vec<[u8; 16]> = ids
+            .iter()
+            .map(|id| Pseudonymiser::cipher_block(id).unwrap())
+            .collect();
+        p.encipher(ns, &mut blocks);
+        for (id, block) in ids.iter().zip(&blocks) {
+            let one = p.record_in(ns, id, false);
+            assert_eq!(pseudonym_of_value(*block), one, "{id}");
+            assert_eq!(u128::from_be_bytes(*block), pseudonym_value(&one));
+        }
+        assert_eq!(
+            Pseudonymiser::cipher_block(&"1".repeat(CIPHER_MAX_ID + 1)),
+            None
         );
     }
 

@@ -200,12 +200,15 @@ pub(crate) fn suppress(
     // Each protected series: a published quantity, or a whole less its
     // part (`of_which`), protected as if published: a cell of 44 clients
     // of whom 43 were placed publishes the one not placed.
-    let series = series(
+    let mut series = series(
         agg,
         &quantities,
         (&spec.of_which, &spec.discrepancies),
         output,
     )?;
+    // Sums of a few fixed rates are counts per rate as well.
+    let rates = crate::contributors::rate_classes(&series, quantities.len(), partials);
+    series.extend(rates);
     let mut slices: BTreeMap<Vec<String>, Vec<(&Vec<ScalarValue>, &PersonPartials)>> =
         BTreeMap::new();
     for (key, persons) in &partials.cells {
@@ -218,14 +221,15 @@ pub(crate) fn suppress(
     let magnitudes: Vec<bool> = series
         .iter()
         .map(|one| {
-            one.terms.iter().any(|&(j, part, _)| {
-                part == Part::Sum
-                    && partials
-                        .cells
-                        .iter()
-                        .flat_map(|(_, p)| p.measure(j))
-                        .any(|m| m.0 != 0.0 && m.0 != 1.0)
-            })
+            one.class.is_none()
+                && one.terms.iter().any(|&(j, part, _)| {
+                    part == Part::Sum
+                        && partials
+                            .cells
+                            .iter()
+                            .flat_map(|(_, p)| p.measure(j))
+                            .any(|m| m.0 != 0.0 && m.0 != 1.0)
+                })
         })
         .collect();
     // Each person's hash, for the persons of each cell of a count.

@@ -16,16 +16,24 @@ pub(crate) struct Series {
     /// Each person's sum of the terms, taken only where positive (one way
     /// of a discrepancy).
     pub(crate) positive: bool,
+    /// A count of the persons whose sum of the terms in a leaf is exactly
+    /// this amount (one rate of a sum of fixed rates), not the sum itself.
+    pub(crate) class: Option<f64>,
 }
 
 impl Series {
     /// One person's contribution, from their partials of every measure
     /// (before `positive` is applied).
     pub(crate) fn of(&self, partial: &[(f64, u64)]) -> f64 {
-        self.terms
+        let sum = self
+            .terms
             .iter()
             .map(|&(j, part, c)| c * contribution(part, partial[j]))
-            .sum()
+            .sum();
+        match self.class {
+            Some(amount) => f64::from(u8::from(same_amount(sum, amount))),
+            None => sum,
+        }
     }
 
     /// What a person's summed contribution to a cell adds.
@@ -35,7 +43,7 @@ impl Series {
 
     /// The series' value for one leaf's persons.
     pub(crate) fn leaf(&self, persons: &PersonPartials) -> f64 {
-        if self.positive {
+        if self.positive || self.class.is_some() {
             persons.persons().map(|(_, p)| self.kept(self.of(p))).sum()
         } else {
             self.terms
@@ -71,6 +79,7 @@ pub(crate) fn series(
             name: name_of(j),
             terms: vec![(j, part, 1.0)],
             positive: false,
+            class: None,
         })
         .collect();
     let field = |j: usize| agg.node.schema.field(groups + j).name().clone();
@@ -114,6 +123,7 @@ pub(crate) fn series(
             name,
             terms,
             positive: false,
+            class: None,
         });
     }
     for (a, b) in discrepancies {
@@ -130,10 +140,77 @@ pub(crate) fn series(
                 name: format!("{x} > {y}"),
                 terms: vec![(jx, px, 1.0), (jy, py, -1.0)],
                 positive: true,
+                class: None,
             });
         }
     }
     Ok(out)
+}
+
+/// Most distinct amounts a sum's persons may have in a leaf for it to be
+/// taken as a sum of fixed rates.
+const MAX_RATES: usize = 16;
+
+/// Whether two amounts are the same rate (sums of cents in floating point).
+fn same_amount(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// For each sum whose persons' amounts in a leaf are a few fixed rates
+/// (state compensations: a twelfth of a yearly rate by age group, a flat
+/// 700 €), a count series per rate: the published sum divided by the rates
+/// gives these counts back exactly (an attacker read four children under
+/// seven from a county's compensation total, and one initial assessment
+/// its own cell withheld from the month's total), so each is protected
+/// like a count and hidden with the cell. A sum of many different amounts
+/// (invoices) is left as a magnitude. Taken only where each rate has on
+/// average four persons' amounts or more, so that a small table of
+/// ordinary amounts is not mistaken for one.
+pub(crate) fn rate_classes(
+    series: &[Series],
+    quantities: usize,
+    partials: &Partials,
+) -> Vec<Series> {
+    let mut out = Vec::new();
+    for one in &series[..quantities.min(series.len())] {
+        if !one.terms.iter().any(|&(_, part, _)| part == Part::Sum) {
+            continue;
+        }
+        let mut amounts: Vec<f64> = Vec::new();
+        let mut seen = 0usize;
+        let mut few = true;
+        'cells: for (_, persons) in &partials.cells {
+            for (_, partial) in persons.persons() {
+                let v = one.of(partial);
+                if v == 0.0 {
+                    continue;
+                }
+                seen += 1;
+                if !amounts.iter().any(|&a| same_amount(a, v)) {
+                    amounts.push(v);
+                    if amounts.len() > MAX_RATES {
+                        few = false;
+                        break 'cells;
+                    }
+                }
+            }
+        }
+        // Counts of 0 and 1 are counts already.
+        let counts = amounts.iter().all(|&a| a == 1.0);
+        if !few || counts || amounts.is_empty() || seen < 4 * amounts.len() {
+            continue;
+        }
+        amounts.sort_by(f64::total_cmp);
+        for amount in amounts {
+            out.push(Series {
+                name: format!("{} = {amount}", one.name),
+                terms: one.terms.clone(),
+                positive: false,
+                class: Some(amount),
+            });
+        }
+    }
+    out
 }
 
 /// What disclosure control needs of one cell of one series.

@@ -11,20 +11,27 @@
 //! withheld, with its report; a later release of another report treats a
 //! cell published there as known to the attacker (never hidden, and the
 //! pattern must hold with it known) and a cell withheld there as a
-//! primary of its own. A report's own earlier runs are not counted: the
-//! same data gives it the same pattern.
+//! primary of its own. A report's own earlier runs count too (a cell it
+//! withheld stays withheld, with no range of its own: the same data gives
+//! it the same pattern, and other data seldom the same persons).
 
 use std::collections::BTreeSet;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
-/// Count cells of other reports, by the hash of their persons.
+/// Count cells of saved reports, by the hash of their persons.
 #[derive(Debug, Clone, Default)]
 pub struct ReportCells {
     published: HashSet<u64>,
     withheld: HashSet<u64>,
+    /// Withheld by an earlier run of the report being released.
+    withheld_here: HashSet<u64>,
 }
+
+/// The range (percent of its value) a cell another report withheld must
+/// keep here: that report's pattern relied on it being unknown.
+pub const LINKED_RANGE: f64 = 10.0;
 
 /// One recorded cell: `hash p|w report`.
 fn parse(line: &str) -> Option<(u64, bool, &str)> {
@@ -43,8 +50,10 @@ fn invalid() -> std::io::Error {
 }
 
 impl ReportCells {
-    /// The cells kept in `path` by reports other than `report` (none when
-    /// the file does not exist yet).
+    /// The cells kept in `path` (none when the file does not exist yet),
+    /// for releasing `report`: its own earlier runs' too, so that running a
+    /// report again never publishes a cell it withheld before (two
+    /// patterns of one table together tell more than either).
     ///
     /// # Errors
     /// If the file cannot be read or a line is not a recorded cell.
@@ -59,11 +68,10 @@ impl ReportCells {
         let mut cells = ReportCells::default();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let (hash, shown, by) = parse(line).ok_or_else(invalid)?;
-            if by == report {
-                continue;
-            }
             if shown {
                 cells.published.insert(hash);
+            } else if by == report {
+                cells.withheld_here.insert(hash);
             } else {
                 cells.withheld.insert(hash);
             }
@@ -115,10 +123,18 @@ impl ReportCells {
         self.published.contains(&persons)
     }
 
-    /// Whether another report withheld a count cell of exactly these persons.
+    /// Whether a report withheld a count cell of exactly these persons:
+    /// the range in percent of its value it must keep here ([`LINKED_RANGE`]
+    /// for another report's, none for the report's own earlier run).
     #[must_use]
-    pub fn withheld(&self, persons: u64) -> bool {
-        self.withheld.contains(&persons)
+    pub fn withheld(&self, persons: u64) -> Option<f64> {
+        if self.withheld.contains(&persons) {
+            Some(LINKED_RANGE)
+        } else if self.withheld_here.contains(&persons) {
+            Some(0.0)
+        } else {
+            None
+        }
     }
 }
 
@@ -127,16 +143,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_of_other_reports_are_read_back_and_a_reports_own_are_not() {
+    fn cells_of_every_report_are_read_back_another_reports_withheld_with_a_range() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report-cells");
         ReportCells::record(&path, "a", &[(1, true), (2, false)]).unwrap();
         ReportCells::record(&path, "b", &[(3, true), (2, false)]).unwrap();
         let for_c = ReportCells::load(&path, "c").unwrap();
         assert!(for_c.published(1) && for_c.published(3) && !for_c.published(2));
-        assert!(for_c.withheld(2) && !for_c.withheld(1));
+        assert_eq!(for_c.withheld(2), Some(LINKED_RANGE));
+        assert_eq!(for_c.withheld(1), None);
+        // A report's own earlier run counts too: withheld again, with no
+        // range of its own, and its published cells are known.
+        ReportCells::record(&path, "a", &[(4, false)]).unwrap();
         let for_a = ReportCells::load(&path, "a").unwrap();
-        assert!(!for_a.published(1) && for_a.published(3) && for_a.withheld(2));
+        assert!(for_a.published(1) && for_a.published(3));
+        assert_eq!(for_a.withheld(2), Some(LINKED_RANGE));
+        assert_eq!(for_a.withheld(4), Some(0.0));
         std::fs::write(&path, "zz p a\n").unwrap();
         assert!(ReportCells::load(&path, "c").is_err());
     }

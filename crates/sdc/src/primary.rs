@@ -98,23 +98,27 @@ pub fn apply(release: &mut Release, policy: &Policy) {
         }
     }
     // A cell another release withheld stays withheld here, with the
-    // protection of a frequency primary of its size (it was withheld
-    // there to protect something this table cannot see).
+    // protection asked for (it was withheld there to protect something
+    // this table cannot see).
     for cell in &mut release.cells {
-        if cell.linked && !cell.known {
-            let range = (cell.value.abs() * policy.frequency_range / 100.0).max(1.0);
-            let (up, down) = cell.protection;
-            cell.status = match cell.status {
-                Status::Primary(reason) => Status::Primary(reason),
-                _ => Status::Primary(PrimaryReason::Linked),
-            };
-            let below = if magnitude {
-                range.min(cell.value.max(0.0))
-            } else {
-                0.0
-            };
-            cell.protection = (up.max(range), down.max(below));
+        let Some(percent) = cell.linked else { continue };
+        if cell.known {
+            continue;
         }
+        let range = if percent > 0.0 {
+            (cell.value.abs() * percent / 100.0).max(1.0)
+        } else {
+            0.0
+        };
+        let below = if magnitude {
+            range.min(cell.value.max(0.0))
+        } else {
+            0.0
+        };
+        if !cell.status.suppressed() {
+            cell.status = Status::Primary(PrimaryReason::Linked);
+        }
+        cell.protection = (cell.protection.0.max(range), cell.protection.1.max(below));
     }
 }
 

@@ -98,8 +98,11 @@ pub struct Cell {
     /// count): the attacker knows it, so it is published here too and no
     /// pattern may rely on hiding it.
     pub known: bool,
-    /// Another release withheld this cell: it is a primary here.
-    pub linked: bool,
+    /// Another release withheld this cell: it is a primary here, whose
+    /// attacker interval must reach this percent of its value above it
+    /// (at least one unit; 0: withheld, with no range of its own, as a
+    /// cell an earlier run of the same table withheld).
+    pub linked: Option<f64>,
 }
 
 /// `total = Σ parts`, over cell indices.
@@ -274,7 +277,7 @@ impl Release {
                 status: Status::Safe,
                 protection: (0.0, 0.0),
                 known: false,
-                linked: false,
+                linked: None,
             });
         }
         Ok(())

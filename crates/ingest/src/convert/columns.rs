@@ -62,6 +62,16 @@ impl Builder {
         }
     }
 
+    /// Appends a pseudonym, or an empty value, to a column of pseudonyms.
+    pub(super) fn append_key(&mut self, key: Option<&Pseudonym>) {
+        if let Builder::Key(b) = self {
+            match key {
+                Some(k) => b.append_value(k),
+                None => b.append_null(),
+            }
+        }
+    }
+
     pub(super) fn append(&mut self, value: Value, key: &Pseudonym, row: &RawRow) {
         match (self, value) {
             (Builder::Text(b), Value::Null) => b.append_null(),
@@ -119,6 +129,9 @@ pub(super) struct Plan {
     pub(super) last_key: Option<(Namespace, String, Pseudonym)>,
     /// This row's pseudonym, when the column has one ([`Value::Key`]).
     pub(super) key: Pseudonym,
+    /// This row's own record id, padded for the cipher, when it is
+    /// enciphered with the rest of the chunk instead.
+    pub(super) block: Option<(crate::pseudo::Namespace, [u8; 16])>,
     /// Dates parsed lately, for a date column.
     pub(super) dates: DateCache,
 }

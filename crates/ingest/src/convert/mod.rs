@@ -82,6 +82,23 @@ pub struct Converter<'m> {
     /// Persons seen in accepted rows.
     pub persons: crate::persons::Persons,
     pending: usize,
+    /// The table's own record id column (its single key), whose ids are
+    /// enciphered a chunk at a time ([`Pseudonymiser::encipher`]).
+    own_key: Option<usize>,
+    /// That column's value for each accepted row of the chunk, in order.
+    deferred: Vec<Deferred>,
+    /// The chunk's enciphered blocks, in order (a reused buffer).
+    cipher_out: Vec<[u8; 16]>,
+}
+
+/// An accepted row's own record id, before its chunk is enciphered.
+enum Deferred {
+    /// To encipher in this namespace.
+    Block(crate::pseudo::Namespace, [u8; 16]),
+    /// Its pseudonym already (an id too long for the cipher).
+    Ready(Pseudonym),
+    /// No id.
+    Null,
 }
 
 /// `text` in a reused buffer.
@@ -132,6 +149,7 @@ impl<'m> Converter<'m> {
                     namespace: None,
                     last_key: None,
                     key: [0; 32],
+                    block: None,
                     dates: DateCache::new(),
                 }
             })
@@ -149,6 +167,9 @@ impl<'m> Converter<'m> {
         let period = table
             .period
             .and_then(|(s, e)| Some((table.column_index(s)?, table.column_index(e)?)));
+        let own_key = plans
+            .iter()
+            .position(|p| !p.cache && matches!(p.spec.kind, Kind::RecordId(_)));
         Converter {
             areas: None,
             table,
@@ -167,6 +188,9 @@ impl<'m> Converter<'m> {
             last_stored: None,
             persons: crate::persons::Persons::new(),
             pending: 0,
+            own_key,
+            deferred: Vec::new(),
+            cipher_out: Vec::new(),
         }
     }
 
@@ -285,7 +309,11 @@ impl<'m> Converter<'m> {
                             Ok(Value::Key)
                         }
                         _ if !plan.cache => {
-                            plan.key = self.pseudo.record_in(ns, raw, false);
+                            // Enciphered with the rest of the chunk.
+                            plan.block = Pseudonymiser::cipher_block(raw).map(|b| (ns, b));
+                            if plan.block.is_none() {
+                                plan.key = self.pseudo.record_in(ns, raw, false);
+                            }
                             Ok(Value::Key)
                         }
                         _ => {
@@ -366,10 +394,29 @@ impl<'m> Converter<'m> {
         if !problems.is_empty() {
             return None;
         }
-        let key = self.key_of(row);
-        for ((builder, value), plan) in self.builders.iter_mut().zip(&self.values).zip(&self.plans)
+        let key = match self.own_key {
+            Some(c) => {
+                let (entry, key) = match (self.values[c], self.plans[c].block.take()) {
+                    // Its key comes when the chunk is enciphered.
+                    (Value::Key, Some((ns, block))) => (Deferred::Block(ns, block), 0),
+                    (Value::Key, None) => (Deferred::Ready(self.plans[c].key), self.key_of(row)),
+                    _ => (Deferred::Null, self.key_of(row)),
+                };
+                self.deferred.push(entry);
+                key
+            }
+            None => self.key_of(row),
+        };
+        for (i, ((builder, value), plan)) in self
+            .builders
+            .iter_mut()
+            .zip(&self.values)
+            .zip(&self.plans)
+            .enumerate()
         {
-            builder.append(*value, &plan.key, row);
+            if Some(i) != self.own_key {
+                builder.append(*value, &plan.key, row);
+            }
         }
         if let Some((key, facts)) = person
             && self.last_stored != Some(key)
@@ -411,10 +458,57 @@ impl<'m> Converter<'m> {
                 None => out.rejected.push((i, std::mem::take(&mut problems))),
             }
         }
+        self.resolve_deferred(&mut out.accepted);
         if self.pending > 0 {
             out.batch = Some(self.flush()?);
         }
         Ok(out)
+    }
+
+    /// Enciphers the chunk's own record ids, run by run of one namespace,
+    /// and appends them to their column and keys to `accepted` (one entry
+    /// per accepted row, in order).
+    fn resolve_deferred(&mut self, accepted: &mut [(usize, u128)]) {
+        let Some(c) = self.own_key else { return };
+        let entries = std::mem::take(&mut self.deferred);
+        let mut at = 0;
+        while at < entries.len() {
+            let Deferred::Block(ns, _) = entries[at] else {
+                at += 1;
+                continue;
+            };
+            let run = entries[at..]
+                .iter()
+                .take_while(|e| matches!(e, Deferred::Block(n, _) if *n == ns))
+                .count();
+            let mut blocks: Vec<[u8; 16]> = entries[at..at + run]
+                .iter()
+                .map(|e| match e {
+                    Deferred::Block(_, b) => *b,
+                    _ => [0; 16],
+                })
+                .collect();
+            self.pseudo.encipher(ns, &mut blocks);
+            for (k, block) in blocks.iter().enumerate() {
+                accepted[at + k].1 = u128::from_be_bytes(*block);
+            }
+            self.cipher_out.extend(blocks);
+            at += run;
+        }
+        let mut enciphered = std::mem::take(&mut self.cipher_out).into_iter();
+        let builder = &mut self.builders[c];
+        for entry in &entries {
+            match entry {
+                Deferred::Block(..) => {
+                    let block = enciphered.next().unwrap_or_default();
+                    builder.append_key(Some(&crate::pseudo::pseudonym_of_value(block)));
+                }
+                Deferred::Ready(p) => builder.append_key(Some(p)),
+                Deferred::Null => builder.append_key(None),
+            }
+        }
+        self.deferred = entries;
+        self.deferred.clear();
     }
 
     fn header_name(&self, field: usize) -> String {

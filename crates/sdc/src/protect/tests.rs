@@ -139,7 +139,7 @@ fn cells_another_release_published_or_withheld_are_respected() {
     // attacker's interval reaches a tenth of it above.
     let mut r = table();
     let big = cell(&r, "M3", "Fam");
-    r.cells[big].linked = true;
+    r.cells[big].linked = Some(10.0);
     protect(&mut r, &policy).unwrap();
     assert_eq!(
         r.cells[big].status,
