@@ -163,7 +163,7 @@ fn same_amount(a: f64, b: f64) -> bool {
 /// seven from a county's compensation total, and one initial assessment
 /// its own cell withheld from the month's total), so each is protected
 /// like a count and hidden with the cell. A sum of many different amounts
-/// (invoices) is left as a magnitude. Taken only where each rate has on
+/// (invoices), or of small whole numbers, is left as it is. Taken only where each rate has on
 /// average four persons' amounts or more, so that a small table of
 /// ordinary amounts is not mistaken for one.
 pub(crate) fn rate_classes(
@@ -195,8 +195,11 @@ pub(crate) fn rate_classes(
                 }
             }
         }
-        // Counts of 0 and 1 are counts already.
-        let counts = amounts.iter().all(|&a| a == 1.0);
+        // Counts of 0 and 1 are counts already; small whole numbers (a
+        // child's matters, rows or days) add up to a total in too many
+        // ways to be told apart, where a few rates of euros and cents seldom
+        // make the same sum twice.
+        let counts = amounts.iter().all(|&a| a.fract() == 0.0 && a.abs() < 100.0);
         if !few || counts || amounts.is_empty() || seen < 4 * amounts.len() {
             continue;
         }
