@@ -8,6 +8,7 @@
 -- unit: days; euros; euros per day
 -- dimensions: form; provider_id; month (1–12 > year)
 -- measures: billed_days; euros; euros_per_day; placement_days; difference = billed_days - placement_days
+-- discrepancies: billed_days <> placement_days
 -- privacy_unit: person_key
 -- policy: thl
 -- params: year

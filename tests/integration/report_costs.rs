@@ -341,3 +341,83 @@ fn compensation_totals_do_not_give_away_a_few_persons_at_one_rate() {
     }
     assert!(checked > 0, "no row with a few persons at one rate");
 }
+
+/// `care_costs` shows billed days less placement days: a row where one
+/// to four children were billed more or fewer days than they were placed
+/// is that child's own billing gap (an attacker read −31, one child's
+/// missing May invoice, and with the month before, the child's daily
+/// price). Such a row is withheld.
+#[test]
+fn care_costs_never_shows_a_few_childrens_own_billing_gap() {
+    use arrow::array::AsArray;
+    let (_tmp, project) = crate::common::fresh_sample();
+    let p = project.to_str().unwrap();
+    ok(&peitto(&[
+        "--project",
+        p,
+        "report",
+        "care_costs",
+        "--year",
+        "2025",
+    ]));
+    let report = peitto_engine::report::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == "care_costs")
+        .unwrap();
+    let cut = report.sql.find("summed AS (").unwrap();
+    // Each person's billed less placed days by form, provider and month.
+    let sql = format!(
+        "{}gaps AS (SELECT form, provider_id, CAST(month_start AS VARCHAR) AS m, person_key, \
+         SUM(billed_days) - SUM(placement_days) AS gap FROM both_kinds GROUP BY 1, 2, 3, 4) \
+         SELECT form, provider_id, m, COUNT(*) AS n FROM gaps WHERE gap <> 0 GROUP BY 1, 2, 3",
+        &report.sql[..cut]
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let batches = runtime.block_on(async {
+        let engine = peitto_engine::Engine::open(&project.join("store"))
+            .await
+            .unwrap();
+        let mut params = std::collections::BTreeMap::new();
+        params.insert("year".to_owned(), peitto_engine::Scalar::Int64(Some(2025)));
+        engine.sql(&sql, &params).await.unwrap()
+    });
+    let mut few = Vec::new();
+    for b in &batches {
+        let text = |i: usize| {
+            arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8).unwrap()
+        };
+        let (form, provider, month) = (text(0), text(1), text(2));
+        let n = arrow::compute::cast(b.column(3), &arrow::datatypes::DataType::Int64).unwrap();
+        for row in 0..b.num_rows() {
+            let n = n.as_primitive::<arrow::datatypes::Int64Type>().value(row);
+            if (1..=4).contains(&n) {
+                few.push(vec![
+                    format!("\"{}\"", form.as_string::<i32>().value(row)),
+                    format!("\"{}\"", provider.as_string::<i32>().value(row)),
+                    format!("\"{}\"", month.as_string::<i32>().value(row)),
+                ]);
+            }
+        }
+    }
+    assert!(
+        !few.is_empty(),
+        "the sample has months of a few children's gaps"
+    );
+    let doc = json(&project.join("out/care_costs-2025/care_costs.json"));
+    let names = crate::common::column_names(&doc);
+    let at = names
+        .iter()
+        .filter(|c| !["form", "provider_id", "month"].contains(c))
+        .position(|c| *c == "difference")
+        .unwrap();
+    let (_, by_key) = cells(&doc);
+    let mut checked = 0;
+    for key in &few {
+        if let Some(measures) = by_key.get(key) {
+            checked += 1;
+            assert_eq!(measures[at].0, "suppressed", "{key:?}: {measures:?}");
+        }
+    }
+    assert!(checked > 0, "none of those rows is in the release");
+}
