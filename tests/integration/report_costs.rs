@@ -4,7 +4,62 @@
 
 use crate::common::{ok, peitto};
 use crate::release::{Measures, cells, json};
+use arrow::array::{Array, AsArray, RecordBatch};
 use peitto_i18n::Lang;
+use std::path::Path;
+
+/// Runs saved report `id` for `year` on `project` and reads its JSON release.
+fn released(project: &Path, id: &str, year: i64) -> serde_json::Value {
+    let p = project.to_str().unwrap();
+    let year = year.to_string();
+    ok(&peitto(&["--project", p, "report", id, "--year", &year]));
+    json(
+        &project
+            .join(format!("out/{id}-{year}"))
+            .join(format!("{id}.json")),
+    )
+}
+
+/// The rows of report `id`'s SQL cut before its CTE `at` and ended with
+/// `rest` (more CTEs and a SELECT over person-level rows), run unprotected
+/// for `year`: what each person contributes, for checking the release.
+fn person_rows(project: &Path, id: &str, at: &str, rest: &str, year: i64) -> Vec<RecordBatch> {
+    let report = peitto_engine::report::builtin()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    let cut = report.sql.find(at).unwrap();
+    let sql = format!("{}{rest}", &report.sql[..cut]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let engine = peitto_engine::Engine::open(&project.join("store"))
+            .await
+            .unwrap();
+        let mut params = std::collections::BTreeMap::new();
+        params.insert("year".to_owned(), peitto_engine::Scalar::Int64(Some(year)));
+        engine.sql(&sql, &params).await.unwrap()
+    })
+}
+
+/// Column `i` of `batch` as text.
+fn text(batch: &RecordBatch, i: usize) -> Vec<String> {
+    let column = arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Utf8).unwrap();
+    let column = column.as_string::<i32>();
+    (0..column.len())
+        .map(|r| column.value(r).to_owned())
+        .collect()
+}
+
+/// Column `i` of `batch` as numbers.
+fn numbers(batch: &RecordBatch, i: usize) -> Vec<f64> {
+    let column =
+        arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Float64).unwrap();
+    column
+        .as_primitive::<arrow::datatypes::Float64Type>()
+        .values()
+        .to_vec()
+}
 
 /// `care_costs`' year-total rows reconcile billing against placements for
 /// the whole year: their placement days are the year's, not nil (the total
@@ -12,16 +67,7 @@ use peitto_i18n::Lang;
 #[test]
 fn care_costs_year_totals_carry_the_years_placement_days() {
     let (_tmp, project) = crate::common::fresh_sample();
-    let p = project.to_str().unwrap();
-    ok(&peitto(&[
-        "--project",
-        p,
-        "report",
-        "care_costs",
-        "--year",
-        "2025",
-    ]));
-    let doc = json(&project.join("out/care_costs-2025/care_costs.json"));
+    let doc = released(&project, "care_costs", 2025);
     let names: Vec<&str> = crate::common::column_names(&doc);
     let at = |n: &str| {
         // Measures only: `cells` keys rows by their dimensions.
@@ -222,46 +268,34 @@ fn a_project_setting_cannot_loosen_a_disclosure_policy() {
 /// (month, recipient, type, municipality), from the report's own SQL.
 type Lines = Vec<(String, String, String, String, String, f64)>;
 
-fn compensation_lines(project: &std::path::Path, year: i64) -> Lines {
-    use arrow::array::AsArray;
-    let report = peitto_engine::report::builtin()
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == "compensation_reconciliation")
-        .unwrap();
-    let cut = report.sql.find("by_type AS (").unwrap();
-    let sql = format!(
-        "{}per_person AS (SELECT CAST(month_start AS VARCHAR) AS m, recipient AS r, \
-         compensation_type AS t, municipality_code AS k, person_key AS p, \
-         SUM(expected_eur) AS e FROM lines GROUP BY 1, 2, 3, 4, 5) \
-         SELECT m, r, t, k, p, e FROM per_person WHERE e <> 0",
-        &report.sql[..cut]
-    );
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let batches = runtime.block_on(async {
-        let engine = peitto_engine::Engine::open(&project.join("store"))
-            .await
-            .unwrap();
-        let mut params = std::collections::BTreeMap::new();
-        params.insert("year".to_owned(), peitto_engine::Scalar::Int64(Some(year)));
-        engine.sql(&sql, &params).await.unwrap()
-    });
+fn compensation_lines(project: &Path, year: i64) -> Lines {
+    let rest = "per_person AS (SELECT month_start AS m, recipient AS r, \
+                compensation_type AS t, municipality_code AS k, person_key AS p, \
+                SUM(expected_eur) AS e FROM lines GROUP BY 1, 2, 3, 4, 5) \
+                SELECT m, r, t, k, p, e FROM per_person WHERE e <> 0";
     let mut out = Vec::new();
-    for b in &batches {
-        let text = |i: usize| {
-            arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8).unwrap()
-        };
-        let cols: Vec<_> = (0..5).map(text).collect();
-        let e = arrow::compute::cast(b.column(5), &arrow::datatypes::DataType::Float64).unwrap();
-        for row in 0..b.num_rows() {
-            let s = |c: usize| cols[c].as_string::<i32>().value(row).to_owned();
+    for b in person_rows(
+        project,
+        "compensation_reconciliation",
+        "by_type AS (",
+        rest,
+        year,
+    ) {
+        let (m, r, t, k, p) = (
+            text(&b, 0),
+            text(&b, 1),
+            text(&b, 2),
+            text(&b, 3),
+            text(&b, 4),
+        );
+        for (row, e) in numbers(&b, 5).into_iter().enumerate() {
             out.push((
-                s(0),
-                s(1),
-                s(2),
-                s(3),
-                s(4),
-                e.as_primitive::<arrow::datatypes::Float64Type>().value(row),
+                m[row].clone(),
+                r[row].clone(),
+                t[row].clone(),
+                k[row].clone(),
+                p[row].clone(),
+                e,
             ));
         }
     }
@@ -278,24 +312,11 @@ fn compensation_lines(project: &std::path::Path, year: i64) -> Lines {
 #[test]
 fn compensation_totals_do_not_give_away_a_few_persons_at_one_rate() {
     let (_tmp, project) = crate::common::fresh_sample();
-    let p = project.to_str().unwrap();
     let mut checked = 0;
     for year in [2024, 2025] {
-        ok(&peitto(&[
-            "--project",
-            p,
-            "report",
-            "compensation_reconciliation",
-            "--year",
-            &year.to_string(),
-        ]));
+        let doc = released(&project, "compensation_reconciliation", year);
         let lines = compensation_lines(&project, year);
         assert!(!lines.is_empty());
-        let doc = json(
-            &project
-                .join(format!("out/compensation_reconciliation-{year}"))
-                .join("compensation_reconciliation.json"),
-        );
         let (_, by_key) = cells(&doc);
         for (key, measures) in &by_key {
             // Rows of one municipality and month; recipient and type may be totals.
@@ -349,53 +370,22 @@ fn compensation_totals_do_not_give_away_a_few_persons_at_one_rate() {
 /// price). Such a row is withheld.
 #[test]
 fn care_costs_never_shows_a_few_childrens_own_billing_gap() {
-    use arrow::array::AsArray;
     let (_tmp, project) = crate::common::fresh_sample();
-    let p = project.to_str().unwrap();
-    ok(&peitto(&[
-        "--project",
-        p,
-        "report",
-        "care_costs",
-        "--year",
-        "2025",
-    ]));
-    let report = peitto_engine::report::builtin()
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == "care_costs")
-        .unwrap();
-    let cut = report.sql.find("summed AS (").unwrap();
+    let doc = released(&project, "care_costs", 2025);
     // Each person's billed less placed days by form, provider and month.
-    let sql = format!(
-        "{}gaps AS (SELECT form, provider_id, CAST(month_start AS VARCHAR) AS m, person_key, \
-         SUM(billed_days) - SUM(placement_days) AS gap FROM both_kinds GROUP BY 1, 2, 3, 4) \
-         SELECT form, provider_id, m, COUNT(*) AS n FROM gaps WHERE gap <> 0 GROUP BY 1, 2, 3",
-        &report.sql[..cut]
-    );
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let batches = runtime.block_on(async {
-        let engine = peitto_engine::Engine::open(&project.join("store"))
-            .await
-            .unwrap();
-        let mut params = std::collections::BTreeMap::new();
-        params.insert("year".to_owned(), peitto_engine::Scalar::Int64(Some(2025)));
-        engine.sql(&sql, &params).await.unwrap()
-    });
+    let rest = "gaps AS (SELECT form, provider_id, month_start AS m, person_key, \
+                SUM(billed_days) - SUM(placement_days) AS gap FROM both_kinds GROUP BY 1, 2, 3, 4) \
+                SELECT form, provider_id, m, COUNT(*) AS n FROM gaps WHERE gap <> 0 GROUP BY 1, 2, 3";
     let mut few = Vec::new();
-    for b in &batches {
-        let text = |i: usize| {
-            arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8).unwrap()
-        };
-        let (form, provider, month) = (text(0), text(1), text(2));
-        let n = arrow::compute::cast(b.column(3), &arrow::datatypes::DataType::Int64).unwrap();
-        for row in 0..b.num_rows() {
-            let n = n.as_primitive::<arrow::datatypes::Int64Type>().value(row);
-            if (1..=4).contains(&n) {
+    for b in person_rows(&project, "care_costs", "summed AS (", rest, 2025) {
+        let (form, provider, month) = (text(&b, 0), text(&b, 1), text(&b, 2));
+        for (row, n) in numbers(&b, 3).into_iter().enumerate() {
+            if (1.0..=4.0).contains(&n) {
+                let quoted = |v: &str| format!("\"{v}\"");
                 few.push(vec![
-                    format!("\"{}\"", form.as_string::<i32>().value(row)),
-                    format!("\"{}\"", provider.as_string::<i32>().value(row)),
-                    format!("\"{}\"", month.as_string::<i32>().value(row)),
+                    quoted(&form[row]),
+                    quoted(&provider[row]),
+                    quoted(&month[row]),
                 ]);
             }
         }
@@ -404,7 +394,6 @@ fn care_costs_never_shows_a_few_childrens_own_billing_gap() {
         !few.is_empty(),
         "the sample has months of a few children's gaps"
     );
-    let doc = json(&project.join("out/care_costs-2025/care_costs.json"));
     let names = crate::common::column_names(&doc);
     let at = names
         .iter()
