@@ -100,3 +100,30 @@ fn a_report_run_again_after_another_publishes_the_same_pattern() {
     run("placed_children");
     assert_eq!(json("placed_children")["rows"], first["rows"]);
 }
+
+/// Within one report too: `integration_outcomes` published the persons
+/// followed up at three months (11) and withheld the same persons at six,
+/// and `actual_cost_claims` a month's total and withheld the county's cell
+/// of the same claimants. Run again, the report then saw its own published
+/// cell known and could release nothing, for good. Cells of the same
+/// persons now share their status, and a report runs again.
+#[test]
+fn a_report_with_cells_of_the_same_persons_runs_again() {
+    let (_tmp, project) = fresh_sample();
+    let p = project.to_str().unwrap();
+    for (report, year) in [
+        ("integration_outcomes", "2024"),
+        ("actual_cost_claims", "2023"),
+    ] {
+        ok(&peitto(&["--project", p, "report", report, "--year", year]));
+        ok(&peitto(&["--project", p, "report", report, "--year", year]));
+    }
+    ok(&peitto(&[
+        "--project",
+        p,
+        "report",
+        "--all",
+        "--year",
+        "2024",
+    ]));
+}

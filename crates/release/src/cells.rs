@@ -234,6 +234,8 @@ pub(crate) fn suppress(
         .collect();
     // Each person's hash, for the persons of each cell of a count.
     let hashes = partials.names.hashes();
+    // Each shown cell's rows and the persons of its counts.
+    let mut shown: Vec<(std::ops::Range<usize>, Vec<u64>)> = Vec::new();
     let mut counts = Counts::default();
     let mut rows = Vec::new();
     for (slice, members) in &slices {
@@ -324,7 +326,7 @@ pub(crate) fn suppress(
         let Some(first) = releases.first() else {
             return Err(ReleaseError::Dimension("no measure to release".into()));
         };
-        let hidden: BTreeSet<&Vec<usize>> = releases
+        let mut hidden: BTreeSet<&Vec<usize>> = releases
             .iter()
             .flat_map(|r| {
                 r.cells
@@ -333,6 +335,27 @@ pub(crate) fn suppress(
                     .map(|c| &c.key)
             })
             .collect();
+        // Cells of counts with the same persons are the same number, in
+        // whichever measure or place of the table (the persons followed up
+        // at three months and at six): one shown gives the other away, so
+        // all are withheld where one is (more suppression never narrows
+        // an attacker's interval).
+        let mut same: FxHashMap<u64, Vec<&Vec<usize>>> = FxHashMap::default();
+        for (key, &i) in &cell_index {
+            if placeholder && key[0] == first.dims[0].total {
+                continue;
+            }
+            for (q, stat) in stats[i].iter().enumerate() {
+                if !magnitudes[q] && stat.contributors > 0 {
+                    same.entry(stat.persons).or_default().push(key);
+                }
+            }
+        }
+        for keys in same.values() {
+            if keys.len() > 1 && keys.iter().any(|k| hidden.contains(*k)) {
+                hidden.extend(keys.iter().copied());
+            }
+        }
         for (key, &i) in &cell_index {
             if placeholder && key[0] == first.dims[0].total {
                 continue;
@@ -457,6 +480,7 @@ pub(crate) fn suppress(
                 })
                 .collect();
             let sizes: Vec<Vec<usize>> = choices.iter().map(|c| (0..c.len()).collect()).collect();
+            let from = rows.len();
             for pick in product(&sizes) {
                 let group = pick
                     .iter()
@@ -465,9 +489,63 @@ pub(crate) fn suppress(
                     .collect();
                 rows.push((group, values.clone()));
             }
+            if !withheld && let Some(&i) = cell_index.get(&cell.key) {
+                let persons: Vec<u64> = stats[i]
+                    .iter()
+                    .zip(&magnitudes)
+                    .filter(|(stat, magnitude)| !**magnitude && stat.contributors > 0)
+                    .map(|(stat, _)| stat.persons)
+                    .collect();
+                shown.push((from..rows.len(), persons));
+            }
         }
     }
+    same_persons_alike(&mut rows, &mut counts, &shown);
     Ok(Cells { rows, counts })
+}
+
+/// Cells of counts with the same persons in different slices of a table
+/// (the persons followed up at three months and at six, when the months
+/// have no total): one shown gives a withheld one away, so the shown ones
+/// are withheld too (`shown`: each shown cell's rows and its counts'
+/// persons). Within a slice this is done before the rows are made.
+fn same_persons_alike(
+    rows: &mut [CellRow],
+    counts: &mut Counts,
+    shown: &[(std::ops::Range<usize>, Vec<u64>)],
+) {
+    let withheld: BTreeSet<u64> = counts
+        .count_cells
+        .iter()
+        .filter(|(_, published)| !published)
+        .map(|(h, _)| *h)
+        .collect();
+    for (at, persons) in shown {
+        if !persons.iter().any(|h| withheld.contains(h)) {
+            continue;
+        }
+        for (n, row) in rows[at.clone()].iter_mut().enumerate() {
+            for value in &mut row.1 {
+                if n == 0 {
+                    counts.suppressed += 1;
+                    counts.hidden.extend(*value);
+                }
+                *value = None;
+            }
+        }
+        counts
+            .count_cells
+            .extend(persons.iter().map(|&h| (h, false)));
+    }
+    let now: BTreeSet<u64> = counts
+        .count_cells
+        .iter()
+        .filter(|(_, published)| !published)
+        .map(|(h, _)| *h)
+        .collect();
+    counts
+        .count_cells
+        .retain(|(h, published)| !published || !now.contains(h));
 }
 
 /// Cell key method (or base-3 rounding): only the grouped cells, each
