@@ -15,11 +15,14 @@
 //! Modules: [`analyze`] tracks the privacy unit through a saved report's
 //! plan; `refusal` says why a query is not released; `partials` computes
 //! the person-level partials of each release aggregate, with `persons`
-//! numbering the persons behind them; `cells` protects them (suppression with the audit, or the
-//! cell key method), with `contributors` giving each protected series
-//! (the published quantities and the remainders of `of_which` pairs) and
-//! its contributors per cell, and [`explained`] says why each withheld cell is
-//! withheld; `substitute` puts them back into the plan. [`query`]
+//! numbering the persons behind them; `cells` protects them with
+//! suppression and the audit (`perturbed` with the cell key method), with
+//! `contributors` giving each protected series
+//! (the published quantities, the remainders of `of_which` pairs and the
+//! counts per rate of a sum of fixed rates) and its contributors per cell,
+//! [`linked`] keeping saved reports' count cells alike across reports, and
+//! [`explained`] says why each withheld cell is withheld; `substitute` puts
+//! them back into the plan. [`query`]
 //! is the closed model for planners' own SQL: a grammar of allowed plans,
 //! dimensions with declared domains, declared measures with bounds, noise
 //! keyed by the persons behind each number, and a differencing ledger
@@ -34,6 +37,7 @@ pub mod explained;
 pub mod linked;
 mod partials;
 mod persons;
+mod perturbed;
 pub mod query;
 mod refusal;
 mod substitute;
@@ -43,9 +47,10 @@ mod test_support;
 mod tests;
 pub mod withheld;
 
-pub(crate) use cells::{Cells, Counts, perturb, suppress};
+pub(crate) use cells::{Cells, Counts, suppress};
 pub(crate) use partials::{CellRow, contribution};
 pub(crate) use partials::{Part, Partials, PersonPartials, partials, parts};
+pub(crate) use perturbed::perturb;
 pub(crate) use substitute::{substitute, to_table};
 
 pub use analyze::{Analysis, Level, MeasureKind, Refusal};
