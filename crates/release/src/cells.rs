@@ -514,14 +514,16 @@ fn same_persons_alike(
     counts: &mut Counts,
     shown: &[(std::ops::Range<usize>, Vec<u64>)],
 ) {
-    let withheld: BTreeSet<u64> = counts
-        .count_cells
-        .iter()
-        .filter(|(_, published)| !published)
-        .map(|(h, _)| *h)
-        .collect();
+    let withheld = |cells: &[(u64, bool)]| -> BTreeSet<u64> {
+        cells
+            .iter()
+            .filter(|(_, published)| !published)
+            .map(|(h, _)| *h)
+            .collect()
+    };
+    let before = withheld(&counts.count_cells);
     for (at, persons) in shown {
-        if !persons.iter().any(|h| withheld.contains(h)) {
+        if !persons.iter().any(|h| before.contains(h)) {
             continue;
         }
         for (n, row) in rows[at.clone()].iter_mut().enumerate() {
@@ -537,12 +539,7 @@ fn same_persons_alike(
             .count_cells
             .extend(persons.iter().map(|&h| (h, false)));
     }
-    let now: BTreeSet<u64> = counts
-        .count_cells
-        .iter()
-        .filter(|(_, published)| !published)
-        .map(|(h, _)| *h)
-        .collect();
+    let now = withheld(&counts.count_cells);
     counts
         .count_cells
         .retain(|(h, published)| !published || !now.contains(h));
