@@ -17,7 +17,7 @@
 
 use std::collections::BTreeSet;
 use std::collections::HashSet;
-use std::io::Write;
+use std::fmt::Write;
 use std::path::Path;
 
 /// Count cells of saved reports, by the hash of their persons.
@@ -45,8 +45,22 @@ fn parse(line: &str) -> Option<(u64, bool, &str)> {
     Some((hash, shown, parts.next()?))
 }
 
-fn invalid() -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, "not a recorded cell")
+/// The cells recorded in `path` (none when it does not exist yet).
+fn read(path: &Path) -> std::io::Result<Vec<(u64, bool, String)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let (hash, shown, by) = parse(line).ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "not a recorded cell")
+            })?;
+            Ok((hash, shown, by.to_owned()))
+        })
+        .collect()
 }
 
 impl ReportCells {
@@ -58,16 +72,8 @@ impl ReportCells {
     /// # Errors
     /// If the file cannot be read or a line is not a recorded cell.
     pub fn load(path: &Path, report: &str) -> std::io::Result<ReportCells> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(ReportCells::default());
-            }
-            Err(e) => return Err(e),
-        };
         let mut cells = ReportCells::default();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let (hash, shown, by) = parse(line).ok_or_else(invalid)?;
+        for (hash, shown, by) in read(path)? {
             if shown {
                 cells.published.insert(hash);
             } else if by == report {
@@ -89,32 +95,17 @@ impl ReportCells {
         if cells.is_empty() {
             return Ok(());
         }
-        let mut all: BTreeSet<(u64, bool, String)> = BTreeSet::new();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    let (hash, shown, by) = parse(line).ok_or_else(invalid)?;
-                    all.insert((hash, shown, by.to_owned()));
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
+        let mut all: BTreeSet<(u64, bool, String)> = read(path)?.into_iter().collect();
         all.extend(
             cells
                 .iter()
                 .map(|&(h, shown)| (h, shown, report.to_owned())),
         );
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension("tmp");
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut text = String::new();
         for (hash, shown, by) in &all {
-            writeln!(f, "{hash:016x} {} {by}", if *shown { "p" } else { "w" })?;
+            let _ = writeln!(text, "{hash:016x} {} {by}", if *shown { "p" } else { "w" });
         }
-        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
+        crate::withheld::write_atomic(path, &text)
     }
 
     /// Whether another report published a count cell of exactly these persons.

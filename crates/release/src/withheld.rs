@@ -12,7 +12,7 @@
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::fmt::Write;
 use std::path::Path;
 
 /// Person-set hashes of withheld cells.
@@ -53,16 +53,11 @@ impl Withheld {
         let mut all = Withheld::load(path)?;
         all.0
             .extend(persons.iter().map(|p| set_hash(p.iter().copied())));
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension("tmp");
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut text = String::with_capacity(17 * all.0.len());
         for h in &all.0 {
-            writeln!(f, "{h:016x}")?;
+            let _ = writeln!(text, "{h:016x}");
         }
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        write_atomic(path, &text)
     }
 
     /// Whether a cell of exactly these persons was withheld.
@@ -90,6 +85,15 @@ pub(crate) fn person_hash(name: &str) -> u64 {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_le_bytes(first)
+}
+
+/// Writes `text` to `path` (its folder made if needed) so that a crash
+/// leaves the old file or the new one, never a mix.
+pub(crate) fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    peitto_store::write_atomic(path, text.as_bytes()).map_err(std::io::Error::other)
 }
 
 /// The hash of a set of persons, from their hashes (each person once).
