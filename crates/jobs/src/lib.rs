@@ -202,29 +202,7 @@ pub fn policy(project: Option<&Project>, name: &str) -> Result<Policy, JobError>
                         name: name.to_owned(),
                         detail: e.to_string(),
                     })?;
-            // A policy of the project's own name is held to a built-in
-            // one of its method (the least strict that it matches).
-            let loosened = match Policy::builtin(name) {
-                Some(base) => policy.looser_than(Some(&base)),
-                None => {
-                    let bases: Vec<Policy> = ["thl", "ely", "public", "adhoc"]
-                        .iter()
-                        .filter_map(|n| Policy::builtin(n))
-                        .filter(|b| b.method == policy.method)
-                        .collect();
-                    let each: Vec<Option<&'static str>> =
-                        bases.iter().map(|b| policy.looser_than(Some(b))).collect();
-                    if each.contains(&None) {
-                        None
-                    } else {
-                        each.first()
-                            .copied()
-                            .flatten()
-                            .or_else(|| policy.looser_than(None))
-                    }
-                }
-            };
-            match loosened {
+            match policy.loosened_as(name) {
                 Some(field) => Err(JobError::PolicyLoosened {
                     name: name.to_owned(),
                     field,

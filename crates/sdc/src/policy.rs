@@ -60,6 +60,9 @@ pub struct Policy {
     pub nonempty_known: bool,
 }
 
+/// The names of the built-in policies.
+pub const BUILTIN: [&str; 4] = ["thl", "ely", "public", "adhoc"];
+
 /// The least `min_frequency` any policy may have: whoever can edit
 /// peitto.toml must not get cells of one or two persons published as such.
 pub const MIN_FREQUENCY_FLOOR: u64 = 3;
@@ -137,7 +140,29 @@ impl Policy {
         }
     }
 
-    /// The built-in policy called `name` (`thl`, `ely`, `public`, `adhoc`).
+    /// The first rule of this policy, as peitto.toml defines it under
+    /// `name`, that protects less than peitto allows ([`Policy::looser_than`]):
+    /// less than the built-in policy of that name, or, for a name of the
+    /// project's own, less than every built-in policy of its method.
+    #[must_use]
+    pub fn loosened_as(&self, name: &str) -> Option<&'static str> {
+        if let Some(base) = Policy::builtin(name) {
+            return self.looser_than(Some(&base));
+        }
+        let mut first = None;
+        for base in BUILTIN.iter().filter_map(|n| Policy::builtin(n)) {
+            if base.method != self.method {
+                continue;
+            }
+            match self.looser_than(Some(&base)) {
+                None => return None,
+                found => first = first.or(found),
+            }
+        }
+        first.or_else(|| self.looser_than(None))
+    }
+
+    /// The built-in policy called `name` (one of [`BUILTIN`]).
     #[must_use]
     pub fn builtin(name: &str) -> Option<Policy> {
         let base = Policy::frequency(5);
@@ -177,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_project_may_make_a_builtin_policy_stricter_never_looser() {
-        for name in ["thl", "ely", "public", "adhoc"] {
+        for name in BUILTIN {
             let base = Policy::builtin(name).unwrap();
             assert_eq!(base.looser_than(Some(&base)), None, "{name}");
             let stricter = Policy {
@@ -211,11 +236,25 @@ mod tests {
             ..thl.clone()
         };
         assert_eq!(no_p.looser_than(Some(&thl)), Some("p_percent"));
-        // A policy of the project's own name: only the floor.
+        // A policy of the project's own name: at least as strict as a
+        // built-in one of its method.
         assert_eq!(Policy::frequency(3).looser_than(None), None);
         assert_eq!(
             Policy::frequency(1).looser_than(None),
             Some("min_frequency")
         );
+        assert_eq!(thl.loosened_as("mine"), None);
+        let three = Policy {
+            min_frequency: 3,
+            ..Policy::builtin("adhoc").unwrap()
+        };
+        assert_eq!(three.loosened_as("mine"), Some("min_frequency"));
+        assert_eq!(three.loosened_as("adhoc"), Some("min_frequency"));
+        let rounding = Policy {
+            method: Method::Rounding,
+            ..Policy::frequency(3)
+        };
+        // No built-in rounds: only the floor holds it.
+        assert_eq!(rounding.loosened_as("mine"), None);
     }
 }
