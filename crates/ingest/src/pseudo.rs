@@ -132,8 +132,8 @@ impl Pseudonymiser {
     /// Pseudonym of record id `id` in a namespace from [`Pseudonymiser::namespace`].
     pub fn record_in(&mut self, namespace: Namespace, id: &str, cache: bool) -> Pseudonym {
         // Enciphering costs less than a look-up in the cache.
-        if id.len() <= CIPHER_MAX_ID {
-            return self.record_cipher(namespace, id);
+        if let Some(block) = padded(id) {
+            return self.record_cipher(namespace, block);
         }
         if !cache {
             return self.record_mac(namespace, id);
@@ -153,12 +153,9 @@ impl Pseudonymiser {
         p
     }
 
-    /// AES-256 of the id, a 0x80 byte and zeros (ISO/IEC 7816-4 padding,
-    /// so that "12" and "12\0" differ).
-    fn record_cipher(&self, namespace: Namespace, id: &str) -> Pseudonym {
-        let Some(block) = padded(id) else {
-            return self.record_mac(namespace, id);
-        };
+    /// AES-256 of an id's block: the id, a 0x80 byte and zeros (ISO/IEC 7816-4
+    /// padding, so that "12" and "12\0" differ).
+    fn record_cipher(&self, namespace: Namespace, block: [u8; 16]) -> Pseudonym {
         let mut block = Array::from(block);
         self.namespaces[namespace.0]
             .cipher

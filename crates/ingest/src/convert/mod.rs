@@ -87,8 +87,6 @@ pub struct Converter<'m> {
     own_key: Option<usize>,
     /// That column's value for each accepted row of the chunk, in order.
     deferred: Vec<Deferred>,
-    /// The chunk's enciphered blocks, in order (a reused buffer).
-    cipher_out: Vec<[u8; 16]>,
 }
 
 /// An accepted row's own record id, before its chunk is enciphered.
@@ -190,7 +188,6 @@ impl<'m> Converter<'m> {
             pending: 0,
             own_key,
             deferred: Vec::new(),
-            cipher_out: Vec::new(),
         }
     }
 
@@ -470,45 +467,37 @@ impl<'m> Converter<'m> {
     /// per accepted row, in order).
     fn resolve_deferred(&mut self, accepted: &mut [(usize, u128)]) {
         let Some(c) = self.own_key else { return };
-        let entries = std::mem::take(&mut self.deferred);
+        let mut entries = std::mem::take(&mut self.deferred);
         let mut at = 0;
         while at < entries.len() {
             let Deferred::Block(ns, _) = entries[at] else {
                 at += 1;
                 continue;
             };
-            let run = entries[at..]
+            let mut blocks: Vec<[u8; 16]> = entries[at..]
                 .iter()
-                .take_while(|e| matches!(e, Deferred::Block(n, _) if *n == ns))
-                .count();
-            let mut blocks: Vec<[u8; 16]> = entries[at..at + run]
-                .iter()
-                .map(|e| match e {
-                    Deferred::Block(_, b) => *b,
-                    _ => [0; 16],
+                .map_while(|e| match e {
+                    Deferred::Block(n, b) if *n == ns => Some(*b),
+                    _ => None,
                 })
                 .collect();
             self.pseudo.encipher(ns, &mut blocks);
             for (k, block) in blocks.iter().enumerate() {
                 accepted[at + k].1 = u128::from_be_bytes(*block);
+                entries[at + k] = Deferred::Ready(crate::pseudo::pseudonym_of_value(*block));
             }
-            self.cipher_out.extend(blocks);
-            at += run;
+            at += blocks.len();
         }
-        let mut enciphered = std::mem::take(&mut self.cipher_out).into_iter();
         let builder = &mut self.builders[c];
-        for entry in &entries {
+        for entry in entries.drain(..) {
             match entry {
-                Deferred::Block(..) => {
-                    let block = enciphered.next().unwrap_or_default();
-                    builder.append_key(Some(&crate::pseudo::pseudonym_of_value(block)));
-                }
-                Deferred::Ready(p) => builder.append_key(Some(p)),
+                Deferred::Ready(p) => builder.append_key(Some(&p)),
                 Deferred::Null => builder.append_key(None),
+                Deferred::Block(..) => unreachable!("every block is enciphered above"),
             }
         }
+        // The emptied list keeps its room for the next chunk.
         self.deferred = entries;
-        self.deferred.clear();
     }
 
     fn header_name(&self, field: usize) -> String {
