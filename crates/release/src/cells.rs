@@ -340,33 +340,32 @@ pub(crate) fn suppress(
         // at three months and at six): one shown gives the other away, so
         // all are withheld where one is (more suppression never narrows
         // an attacker's interval).
+        // The persons of each cell's counts (for a count the
+        // persons are the number), by cell.
+        let count_persons = |i: usize| {
+            stats[i]
+                .iter()
+                .zip(&magnitudes)
+                .filter(|(stat, magnitude)| !**magnitude && stat.contributors > 0)
+                .map(|(stat, _)| stat.persons)
+        };
+        let counted: Vec<(&Vec<usize>, u64)> = cell_index
+            .iter()
+            .filter(|(key, _)| !(placeholder && key[0] == first.dims[0].total))
+            .flat_map(|(key, &i)| count_persons(i).map(move |h| (key, h)))
+            .collect();
         let mut same: FxHashMap<u64, Vec<&Vec<usize>>> = FxHashMap::default();
-        for (key, &i) in &cell_index {
-            if placeholder && key[0] == first.dims[0].total {
-                continue;
-            }
-            for (q, stat) in stats[i].iter().enumerate() {
-                if !magnitudes[q] && stat.contributors > 0 {
-                    same.entry(stat.persons).or_default().push(key);
-                }
-            }
+        for &(key, h) in &counted {
+            same.entry(h).or_default().push(key);
         }
         for keys in same.values() {
             if keys.len() > 1 && keys.iter().any(|k| hidden.contains(*k)) {
                 hidden.extend(keys.iter().copied());
             }
         }
-        for (key, &i) in &cell_index {
-            if placeholder && key[0] == first.dims[0].total {
-                continue;
-            }
-            let shown = !hidden.contains(key);
-            for (q, stat) in stats[i].iter().enumerate() {
-                if !magnitudes[q] && stat.contributors > 0 {
-                    counts.count_cells.push((stat.persons, shown));
-                }
-            }
-        }
+        counts
+            .count_cells
+            .extend(counted.iter().map(|&(key, h)| (h, !hidden.contains(key))));
         let withheld_index: BTreeSet<usize> = hidden
             .iter()
             .filter_map(|key| cell_index.get(*key).copied())
@@ -490,13 +489,7 @@ pub(crate) fn suppress(
                 rows.push((group, values.clone()));
             }
             if !withheld && let Some(&i) = cell_index.get(&cell.key) {
-                let persons: Vec<u64> = stats[i]
-                    .iter()
-                    .zip(&magnitudes)
-                    .filter(|(stat, magnitude)| !**magnitude && stat.contributors > 0)
-                    .map(|(stat, _)| stat.persons)
-                    .collect();
-                shown.push((from..rows.len(), persons));
+                shown.push((from..rows.len(), count_persons(i).collect()));
             }
         }
     }

@@ -1,7 +1,9 @@
 //! What disclosure control needs of each protected series of a saved
 //! report's cells beyond its value: the series themselves (each published
-//! quantity, and each `of_which` remainder), and per cell how many persons
-//! contribute and their largest contributions.
+//! quantity, each `of_which` remainder, each way of a `discrepancies`
+//! pair, and the count per rate of a sum of a few fixed rates), and per
+//! cell how many persons contribute, their largest contributions and the
+//! hash of their set.
 
 use super::*;
 
@@ -163,9 +165,9 @@ fn same_amount(a: f64, b: f64) -> bool {
 /// seven from a county's compensation total, and one initial assessment
 /// its own cell withheld from the month's total), so each is protected
 /// like a count and hidden with the cell. A sum of many different amounts
-/// (invoices), or of small whole numbers, is left as it is. Taken only where each rate has on
-/// average four persons' amounts or more, so that a small table of
-/// ordinary amounts is not mistaken for one.
+/// (invoices), or of small whole numbers, is left as it is. Taken only
+/// where each rate has on average four persons' amounts or more, so that
+/// a small table of ordinary amounts is not mistaken for one.
 pub(crate) fn rate_classes(
     series: &[Series],
     quantities: usize,
