@@ -239,3 +239,15 @@ pub fn column_names(doc: &serde_json::Value) -> Vec<&str> {
         .map(|c| c["name"].as_str().unwrap())
         .collect()
 }
+
+/// Runs saved report `id` for `year` on `project` and reads the JSON it
+/// released (`out/ID-YEAR/ID.json`).
+pub fn report_json(project: &Path, id: &str, year: i64) -> serde_json::Value {
+    let year = year.to_string();
+    let p = project.to_str().unwrap();
+    ok(&peitto(&["--project", p, "report", id, "--year", &year]));
+    let path = project
+        .join(format!("out/{id}-{year}"))
+        .join(format!("{id}.json"));
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}

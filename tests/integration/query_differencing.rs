@@ -423,21 +423,7 @@ fn a_measure_of_a_report_row_withheld_for_another_measure_is_withheld_too() {
     // withheld row are now withheld apart.
     let (_tmp, project) = fresh();
     let p = project.to_str().unwrap();
-    ok(&peitto(&[
-        "--project",
-        p,
-        "report",
-        "urgent_and_new_care_orders",
-        "--year",
-        "2025",
-    ]));
-    let doc: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            project.join("out/urgent_and_new_care_orders-2025/urgent_and_new_care_orders.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let doc = crate::common::report_json(&project, "urgent_and_new_care_orders", 2025);
     let names = crate::common::column_names(&doc);
     let urgent_at = names.iter().position(|n| *n == "urgent").unwrap();
     let withheld: Vec<String> = doc["rows"]

@@ -2,23 +2,11 @@
 //! project settings no report may loosen: `care_costs`' year totals and
 //! its rows of a few children, and the disclosure policies of peitto.toml.
 
-use crate::common::{ok, peitto};
+use crate::common::{ok, peitto, report_json};
 use crate::release::{Measures, cells, json};
 use arrow::array::{Array, AsArray, RecordBatch};
 use peitto_i18n::Lang;
 use std::path::Path;
-
-/// Runs saved report `id` for `year` on `project` and reads its JSON release.
-fn released(project: &Path, id: &str, year: i64) -> serde_json::Value {
-    let p = project.to_str().unwrap();
-    let year = year.to_string();
-    ok(&peitto(&["--project", p, "report", id, "--year", &year]));
-    json(
-        &project
-            .join(format!("out/{id}-{year}"))
-            .join(format!("{id}.json")),
-    )
-}
 
 /// The rows of report `id`'s SQL cut before its CTE `at` and ended with
 /// `rest` (more CTEs and a SELECT over person-level rows), run unprotected
@@ -67,7 +55,7 @@ fn numbers(batch: &RecordBatch, i: usize) -> Vec<f64> {
 #[test]
 fn care_costs_year_totals_carry_the_years_placement_days() {
     let (_tmp, project) = crate::common::fresh_sample();
-    let doc = released(&project, "care_costs", 2025);
+    let doc = report_json(&project, "care_costs", 2025);
     let names: Vec<&str> = crate::common::column_names(&doc);
     let at = |n: &str| {
         // Measures only: `cells` keys rows by their dimensions.
@@ -314,7 +302,7 @@ fn compensation_totals_do_not_give_away_a_few_persons_at_one_rate() {
     let (_tmp, project) = crate::common::fresh_sample();
     let mut checked = 0;
     for year in [2024, 2025] {
-        let doc = released(&project, "compensation_reconciliation", year);
+        let doc = report_json(&project, "compensation_reconciliation", year);
         let lines = compensation_lines(&project, year);
         assert!(!lines.is_empty());
         let (_, by_key) = cells(&doc);
@@ -371,7 +359,7 @@ fn compensation_totals_do_not_give_away_a_few_persons_at_one_rate() {
 #[test]
 fn care_costs_never_shows_a_few_childrens_own_billing_gap() {
     let (_tmp, project) = crate::common::fresh_sample();
-    let doc = released(&project, "care_costs", 2025);
+    let doc = report_json(&project, "care_costs", 2025);
     // Each person's billed less placed days by form, provider and month.
     let rest = "gaps AS (SELECT form, provider_id, month_start AS m, person_key, \
                 SUM(billed_days) - SUM(placement_days) AS gap FROM both_kinds GROUP BY 1, 2, 3, 4) \
