@@ -316,7 +316,8 @@ pub(crate) fn suppress(
         };
         let mut releases = Vec::with_capacity(series.len());
         let mut reasons = Vec::with_capacity(series.len());
-        for done in in_parallel(series.len(), &protect_one) {
+        let each: Vec<usize> = (0..series.len()).collect();
+        for done in peitto_store::parallel(&each, |&q| protect_one(q)) {
             let (release, why) = done?;
             releases.push(release);
             reasons.push(why);
@@ -553,38 +554,4 @@ fn product(lines: &[Vec<usize>]) -> Vec<Vec<usize>> {
             .collect();
     }
     out
-}
-
-/// `f` of `0..n` on the machine's cores, in order (the results do not
-/// depend on how many there are).
-fn in_parallel<T: Send>(n: usize, f: &(dyn Fn(usize) -> T + Sync)) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(n);
-    if threads < 2 {
-        return (0..n).map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let q = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if q >= n {
-                            break mine;
-                        }
-                        mine.push((q, f(q)));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    out.sort_by_key(|(q, _)| *q);
-    out.into_iter().map(|(_, t)| t).collect()
 }

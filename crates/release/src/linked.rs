@@ -47,12 +47,8 @@ fn parse(line: &str) -> Option<(u64, bool, &str)> {
 
 /// The cells recorded in `path` (none when it does not exist yet).
 fn read(path: &Path) -> std::io::Result<Vec<(u64, bool, String)>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    text.lines()
+    crate::withheld::read_or_empty(path)?
+        .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let (hash, shown, by) = parse(line).ok_or_else(|| {

@@ -25,12 +25,8 @@ impl Withheld {
     /// # Errors
     /// If the file cannot be read or is not one hexadecimal hash per line.
     pub fn load(path: &Path) -> std::io::Result<Withheld> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Withheld::default()),
-            Err(e) => return Err(e),
-        };
-        text.lines()
+        read_or_empty(path)?
+            .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
                 u64::from_str_radix(l.trim(), 16)
@@ -85,6 +81,14 @@ pub(crate) fn person_hash(name: &str) -> u64 {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_le_bytes(first)
+}
+
+/// The text of `path`, empty when it does not exist yet (nothing recorded).
+pub(crate) fn read_or_empty(path: &Path) -> std::io::Result<String> {
+    match std::fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        read => read,
+    }
 }
 
 /// Writes `text` to `path` (its folder made if needed) so that a crash

@@ -487,8 +487,9 @@ fn sort_on_all_cores(
 }
 
 /// `f` of each item, in order, on up to as many threads as there are
-/// cores, taking items as they come free.
-fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// cores, taking items as they come free (so items of unequal work share
+/// the cores evenly).
+pub fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(items.len());

@@ -20,7 +20,7 @@ mod supersede_tests;
 #[cfg(test)]
 mod tests;
 
-pub use commit::CommitTimings;
+pub use commit::{CommitTimings, parallel};
 pub use key_hasher::KeyHasher;
 pub use key_set::KeySet;
 pub use part::{PartWriter, StagedPart};
