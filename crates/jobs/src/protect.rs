@@ -112,8 +112,8 @@ fn hierarchy_pairs(path: &Path) -> Result<Vec<(String, String)>, ProtectError> {
         std::fs::read(path).map_err(|e| ProtectError::Input(format!("{}: {e}", path.display())))?;
     // tau-Argus writes its files in the system's code page: text that is not
     // UTF-8 is read as Latin-1 (codes are digits and letters).
-    let text = String::from_utf8(bytes.clone())
-        .unwrap_or_else(|_| bytes.iter().map(|&b| char::from(b)).collect());
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect());
     let mut path_above: Vec<String> = Vec::new();
     let mut pairs = Vec::new();
     for (i, line) in text.lines().enumerate() {
