@@ -467,3 +467,76 @@ fn a_measure_of_a_report_row_withheld_for_another_measure_is_withheld_too() {
         }
     }
 }
+
+#[test]
+fn a_cell_a_query_published_before_the_report_ran_is_not_relied_on_by_it() {
+    // The other order of the two tests above (found by an attacker of this
+    // model): `urgent_and_new_care_orders` withholds the urgently placed
+    // of 16–17 to protect those of 18, and publishes the total exactly.
+    // Asked before the report first ran for the year, a query published
+    // the 16–17 count, so with the total it narrowed the 18-year-olds to
+    // within the query's noise. A report now takes a count an own query
+    // published (within four persons) as known: its pattern protects the
+    // 18-year-olds with other cells.
+    let reasons = |project: &Path| -> Vec<[String; 4]> {
+        crate::common::add_author(project, &crate::common::whoami());
+        let out = ok(&peitto(&[
+            "--project",
+            project.to_str().unwrap(),
+            "report",
+            "urgent_and_new_care_orders",
+            "--year",
+            "2025",
+        ]));
+        let prefix = peitto_i18n::format(peitto_i18n::Lang::En, "report.reasons", &[("path", &"")]);
+        let dir = out
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .unwrap_or_else(|| panic!("no reasons in:\n{out}"));
+        let text =
+            std::fs::read_to_string(Path::new(dir).join("urgent_and_new_care_orders.csv")).unwrap();
+        text.trim_start_matches('\u{feff}')
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(';').collect();
+                [f[0], f[1], f[2], f[4]].map(str::to_owned)
+            })
+            .collect()
+    };
+    let secondary = peitto_i18n::text(peitto_i18n::Lang::En, "reasons.secondary");
+    let reason = |all: &[[String; 4]], group: &str| -> [String; 4] {
+        all.iter()
+            .find(|r| r[0] == group && r[1] == "urgent")
+            .cloned()
+            .unwrap_or_else(|| panic!("no urgent {group} in {all:?}"))
+    };
+    let (_before_tmp, before) = fresh();
+    let all = reasons(&before);
+    let was = reason(&all, "16-17");
+    assert_eq!(
+        (was[2].as_str(), was[3].as_str()),
+        (secondary, "age_group=18"),
+        "the sample's report relies on hiding 16-17: {all:?}"
+    );
+    let (_tmp, project) = fresh();
+    let asked = value(
+        &project,
+        "SELECT COUNT(DISTINCT b.person_key) AS urgent \
+         FROM cw_legal_basis b JOIN person p ON p.person_key = b.person_key \
+         WHERE b.basis = 'KIIREELLINEN' AND b.start <= DATE '2025-12-31' \
+         AND (b.\"end\" IS NULL OR b.\"end\" >= DATE '2025-01-01') \
+         AND age_at_year_end(p.birth_date, 2025) BETWEEN 16 AND 17",
+    );
+    assert!(asked.is_some(), "six persons, published to a query");
+    let all = reasons(&project);
+    let now = reason(&all, "16-17");
+    assert_ne!(now[2], secondary, "{all:?}");
+    assert!(
+        all.iter().any(|r| r[1] == "urgent"
+            && r[0] != "16-17"
+            && r[2] == secondary
+            && r[3].contains("age_group=18")),
+        "another cell protects the 18-year-olds: {all:?}"
+    );
+}

@@ -141,8 +141,17 @@ pub async fn release_saved(
     spec: &Spec,
     year: i32,
 ) -> Result<Released, JobError> {
+    // The ledger is held from reading the counts own queries published to
+    // recording the report's withheld cells: a query answered in between
+    // would be near a withheld cell that neither side saw.
+    let mut ledger = peitto_release::query::Ledger::open(&crate::ledger_path(project))
+        .map_err(JobError::Ledger)?;
+    let spec = Spec {
+        linked: spec.linked.clone().with_answers(ledger.answers()),
+        ..spec.clone()
+    };
     let released =
-        peitto_release::release(engine, &report.sql, &report.params_for_year(year), spec)
+        peitto_release::release(engine, &report.sql, &report.params_for_year(year), &spec)
             .await
             .map_err(|source| JobError::Release {
                 report: report.id.clone(),
@@ -159,8 +168,6 @@ pub async fn release_saved(
     // And in the ledger of released cells, so that an own query withholds
     // every cell within a few persons of them, not only the exact ones.
     if !released.withheld_persons.is_empty() {
-        let mut ledger = peitto_release::query::Ledger::open(&crate::ledger_path(project))
-            .map_err(JobError::Ledger)?;
         ledger.record_withheld(&released.withheld_persons);
         ledger.save().map_err(JobError::Ledger)?;
     }

@@ -300,6 +300,27 @@ pub(crate) fn suppress(
                     if !magnitudes[q] && stat.contributors > 0 {
                         cell.known = spec.linked.published(stat.persons);
                         cell.linked = spec.linked.withheld(stat.persons);
+                        // An own query published (nearly) these persons
+                        // before the report ran: known within its noise,
+                        // taken as known exactly. Not a primary's (it
+                        // stays withheld; the query's set was five or more
+                        // persons, not this one) nor a cell a report
+                        // withheld (its pattern relied on it).
+                        cell.known |= cell.linked.is_none()
+                            && stat.contributors >= spec.policy.min_frequency
+                            && spec.linked.answered_near(
+                                stat.contributors,
+                                stat.smallest(),
+                                || {
+                                    contributors::cell_persons(
+                                        members,
+                                        &leaf_cells,
+                                        i,
+                                        one,
+                                        &hashes,
+                                    )
+                                },
+                            );
                     }
                 }
             }

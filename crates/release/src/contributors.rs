@@ -229,6 +229,20 @@ pub(crate) struct Stat {
     /// ([`crate::withheld::set_hash`]): the same for the same persons in
     /// any release, so that cells of two reports can be linked.
     pub(crate) persons: u64,
+    /// The smallest hashes of the contributing persons, ascending (the
+    /// first `min(contributors, 5)`): where an own query's answer of
+    /// nearly the same persons would be indexed (`query::Answers`).
+    pub(crate) smallest: [u64; SMALLEST],
+}
+
+/// Smallest person hashes kept per cell, as the ledger indexes a set.
+pub(crate) const SMALLEST: usize = 5;
+
+impl Stat {
+    /// The smallest hashes kept.
+    pub(crate) fn smallest(&self) -> &[u64] {
+        &self.smallest[..(self.contributors as usize).min(SMALLEST)]
+    }
 }
 
 /// Per cell (by index) and protected quantity: its [`Stat`]. Taken person
@@ -250,8 +264,16 @@ pub(crate) fn contributor_stats(
                 contributors: count,
                 top,
                 persons,
+                smallest,
             } = &mut stats[cell][q];
-            *persons = persons.wrapping_add(hashes[id as usize]);
+            let hash = hashes[id as usize];
+            *persons = persons.wrapping_add(hash);
+            let kept = (*count as usize).min(SMALLEST);
+            let at = smallest[..kept].partition_point(|&s| s < hash);
+            if at < SMALLEST {
+                smallest.copy_within(at..SMALLEST - 1, at + 1);
+                smallest[at] = hash;
+            }
             *count += 1;
             let v = v.abs();
             let at = top.partition_point(|&t| t >= v);
@@ -332,4 +354,29 @@ pub(crate) fn contributor_stats(
         touched.clear();
     }
     stats
+}
+
+/// The hashes of the persons contributing to `cell` in `one`, as
+/// [`contributor_stats`] counts them: for the rare cell whose persons must
+/// be compared in full with an own query's answer, so taken leaf by leaf
+/// rather than kept for every cell.
+pub(crate) fn cell_persons(
+    members: &[(&Vec<ScalarValue>, &PersonPartials)],
+    leaf_cells: &[Vec<usize>],
+    cell: usize,
+    one: &Series,
+    hashes: &[u64],
+) -> Vec<u64> {
+    let mut sums: peitto_store::fast_hash::FxHashMap<u32, f64> = Default::default();
+    for ((_, leaf), cells) in members.iter().zip(leaf_cells) {
+        if cells.contains(&cell) {
+            for (id, partial) in leaf.persons() {
+                *sums.entry(id).or_default() += one.of(partial);
+            }
+        }
+    }
+    sums.into_iter()
+        .filter(|&(_, v)| one.kept(v) != 0.0)
+        .map(|(id, _)| hashes[id as usize])
+        .collect()
 }

@@ -27,6 +27,8 @@ pub struct ReportCells {
     withheld: HashSet<u64>,
     /// Withheld by an earlier run of the report being released.
     withheld_here: HashSet<u64>,
+    /// Counts of persons own queries published ([`crate::query::Answers`]).
+    answers: crate::query::ledger::Answers,
 }
 
 /// The range (percent of its value) a cell another report withheld must
@@ -102,6 +104,26 @@ impl ReportCells {
             let _ = writeln!(text, "{hash:016x} {} {by}", if *shown { "p" } else { "w" });
         }
         crate::withheld::write_atomic(path, &text)
+    }
+
+    /// These cells with the counts own queries published (read while the
+    /// ledger is held, until the report's withheld cells are recorded).
+    #[must_use]
+    pub fn with_answers(mut self, answers: crate::query::ledger::Answers) -> ReportCells {
+        self.answers = answers;
+        self
+    }
+
+    /// Whether an own query published a count within a few persons of a
+    /// cell's `n` persons, whose smallest hashes are `smallest`
+    /// ([`crate::query::Answers::near`]).
+    pub fn answered_near(
+        &self,
+        n: u64,
+        smallest: &[u64],
+        persons: impl FnOnce() -> Vec<u64>,
+    ) -> bool {
+        !self.answers.is_empty() && self.answers.near(n, smallest, persons)
     }
 
     /// Whether another report published a count cell of exactly these persons.

@@ -589,8 +589,10 @@ fn decode(record: &[u8]) -> Option<Anchor> {
     })
 }
 
+mod answers;
 mod sketch;
 #[cfg(test)]
 mod tests;
 
+pub use answers::Answers;
 use sketch::{distance, sketch};

@@ -33,7 +33,7 @@ pub mod roles;
 mod tests;
 
 pub use crate::analyze::{PRIVACY_UNIT, Refusal};
-pub use ledger::Ledger;
+pub use ledger::{Answers, Ledger};
 
 use crate::analyze::{MeasureKind, ReleaseAggregate};
 use crate::{Cells, Counts, Part, Released, Withheld};

@@ -357,3 +357,69 @@ fn every_cell_near_the_persons_of_a_reports_withheld_cell_is_withheld() {
         .is_some()
     );
 }
+
+#[test]
+fn a_report_sees_the_counts_queries_published_near_its_cells() {
+    // A query published a count of seven persons before any report ran;
+    // a report's cell of those seven less two, or with one more, is
+    // known to the attacker within the query's noise. Withheld answers,
+    // other kinds and sets five or more away are not.
+    let none = Withheld::default();
+    let ones = [1; 12];
+    let mixed = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3];
+    let hashes = |names: &[&str]| -> Vec<u64> {
+        names
+            .iter()
+            .map(|n| crate::withheld::person_hash(n))
+            .collect()
+    };
+    let near = |answers: &Answers, names: &[&str]| {
+        let mut all = hashes(names);
+        all.sort_unstable();
+        let smallest: Vec<u64> = all.iter().copied().take(5).collect();
+        answers.near(all.len() as u64, &smallest, || all.clone())
+    };
+    let mut ledger = Ledger::default();
+    assert!(ledger.answers().is_empty());
+    let rows = Quantity::Rows {
+        scale: 1.0,
+        cap: 1e4,
+    };
+    // Rows of unequal counts (another kind), and a withheld pair.
+    assert!(protect(&mut ledger, rows, &persons(&NAMES[..8], &mixed), &none).is_some());
+    assert_eq!(
+        protect(
+            &mut ledger,
+            Quantity::Person,
+            &persons(&NAMES[9..], &ones),
+            &none
+        ),
+        None
+    );
+    let answers = ledger.answers();
+    assert!(answers.is_empty());
+    assert!(!near(&answers, &NAMES[..8]));
+    assert!(!near(&answers, &NAMES[9..]));
+    assert!(
+        protect(
+            &mut ledger,
+            Quantity::Person,
+            &persons(&NAMES[..7], &ones),
+            &none
+        )
+        .is_some()
+    );
+    let answers = ledger.answers();
+    assert!(!answers.is_empty());
+    for names in [
+        &NAMES[..7],
+        &NAMES[..5],
+        &NAMES[2..7],
+        &NAMES[..8],
+        &NAMES[..11],
+    ] {
+        assert!(near(&answers, names), "{names:?}");
+    }
+    assert!(!near(&answers, &NAMES[..]), "five away");
+    assert!(!near(&answers, &NAMES[7..]), "disjoint");
+}
