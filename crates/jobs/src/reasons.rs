@@ -152,6 +152,7 @@ fn csv_bytes(explanations: &[Explanation], lang: Lang) -> std::io::Result<Vec<u8
                         .join(" | "),
                 ),
                 Why::OtherMeasure => (text(lang, "reasons.other_measure"), "", String::new()),
+                Why::SamePersons => (text(lang, "reasons.same_persons"), "", String::new()),
             };
             record.extend([reason.to_owned(), rule.to_owned(), protects]);
             writer.write_record(&record)?;

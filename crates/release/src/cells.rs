@@ -235,7 +235,7 @@ pub(crate) fn suppress(
     // Each person's hash, for the persons of each cell of a count.
     let hashes = partials.names.hashes();
     // Each shown cell's rows and the persons of its counts.
-    let mut shown: Vec<(std::ops::Range<usize>, Vec<u64>)> = Vec::new();
+    let mut shown: Vec<Shown> = Vec::new();
     let mut counts = Counts::default();
     let mut rows = Vec::new();
     for (slice, members) in &slices {
@@ -437,7 +437,7 @@ pub(crate) fn suppress(
                     .collect()
             })
             .collect();
-        for cell in &first.cells {
+        for (at, cell) in first.cells.iter().enumerate() {
             if placeholder && cell.key[0] == first.dims[0].total {
                 continue;
             }
@@ -511,7 +511,13 @@ pub(crate) fn suppress(
                 rows.push((group, values.clone()));
             }
             if !withheld && let Some(&i) = cell_index.get(&cell.key) {
-                shown.push((from..rows.len(), count_persons(i).collect()));
+                let why = crate::explained::same_persons(
+                    first,
+                    at,
+                    &series_names,
+                    (&shown_names, &inner, slice),
+                );
+                shown.push((from..rows.len(), count_persons(i).collect(), why));
             }
         }
     }
@@ -519,16 +525,20 @@ pub(crate) fn suppress(
     Ok(Cells { rows, counts })
 }
 
+/// A shown cell: its rows, its counts' persons, and why it would be withheld.
+type Shown = (
+    std::ops::Range<usize>,
+    Vec<u64>,
+    crate::explained::Explanation,
+);
+
 /// Cells of counts with the same persons in different slices of a table
 /// (the persons followed up at three months and at six, when the months
 /// have no total): one shown gives a withheld one away, so the shown ones
-/// are withheld too (`shown`: each shown cell's rows and its counts'
-/// persons). Within a slice this is done before the rows are made.
-fn same_persons_alike(
-    rows: &mut [CellRow],
-    counts: &mut Counts,
-    shown: &[(std::ops::Range<usize>, Vec<u64>)],
-) {
+/// are withheld too (`shown`: each shown cell's rows, its counts' persons
+/// and why it would be withheld). Within a slice this is done before the
+/// rows are made.
+fn same_persons_alike(rows: &mut [CellRow], counts: &mut Counts, shown: &[Shown]) {
     let withheld = |cells: &[(u64, bool)]| -> BTreeSet<u64> {
         cells
             .iter()
@@ -537,10 +547,11 @@ fn same_persons_alike(
             .collect()
     };
     let before = withheld(&counts.count_cells);
-    for (at, persons) in shown {
+    for (at, persons, why) in shown {
         if !persons.iter().any(|h| before.contains(h)) {
             continue;
         }
+        counts.explanations.push(why.clone());
         for (n, row) in rows[at.clone()].iter_mut().enumerate() {
             for value in &mut row.1 {
                 if n == 0 {

@@ -22,6 +22,10 @@ pub enum Why {
     /// Safe in this measure, withheld because another measure of the same
     /// cell is (one pattern for all measures of a table).
     OtherMeasure,
+    /// Safe in every measure, withheld because a count of the same persons
+    /// is withheld elsewhere in the table (the same persons are the same
+    /// number: one shown would give the other away).
+    SamePersons,
 }
 
 /// One withheld cell and why, measure by measure.
@@ -93,6 +97,23 @@ pub(crate) fn why(
     }
 }
 
+/// Cell `cell` of `release` withheld in every series because a count of
+/// the same persons is withheld in another slice of the table.
+pub(crate) fn same_persons(
+    release: &Release,
+    cell: usize,
+    series: &[String],
+    (names, inner, slice): (&[String], &[usize], &[String]),
+) -> Explanation {
+    Explanation {
+        cell: codes_of(release, cell, names, inner, slice),
+        measures: series
+            .iter()
+            .map(|name| (name.clone(), Why::SamePersons))
+            .collect(),
+    }
+}
+
 /// Each quantity's protected table, the reasons of its cells, and its cells by key.
 pub(crate) type ProtectedTables<'a> = (
     &'a [Release],
@@ -124,6 +145,12 @@ pub(crate) fn explain(
         };
         if !measures.contains(&(name.clone(), why.clone())) {
             measures.push((name.clone(), why));
+        }
+    }
+    // No measure withheld on its own: a count of the same persons is.
+    if measures.iter().all(|(_, why)| *why == Why::OtherMeasure) {
+        for (_, why) in &mut measures {
+            *why = Why::SamePersons;
         }
     }
     Explanation {

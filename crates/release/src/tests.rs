@@ -2,6 +2,7 @@
 //! analysis refuses, and what a suppression release publishes.
 
 use super::*;
+use crate::explained::Why;
 use crate::test_support::{runtime, seven_women_two_men};
 use peitto_sdc::Policy;
 
@@ -162,5 +163,52 @@ fn a_difference_of_two_measures_never_shows_one_persons_discrepancy() {
         differences(&r).iter().all(|d| *d == 0.0),
         "{:?}",
         r.table.rows
+    );
+}
+
+#[test]
+fn cells_withheld_for_the_same_persons_elsewhere_say_so() {
+    // Slice `a` withholds the seven women (to protect the two men);
+    // slice `b` counts the same seven women, and would give them back.
+    // Its cells are withheld too, and the audit folder's reasons say why
+    // (no measure of them is unsafe or protects anything on its own).
+    let r = released(
+        "SELECT slice, sex, COUNT(DISTINCT person_key) AS persons FROM ( \
+         SELECT 'a' AS slice, sex, person_key FROM person \
+         UNION ALL SELECT 'b' AS slice, sex, person_key FROM person WHERE sex = '2') \
+         GROUP BY slice, sex",
+        &["sex"],
+    )
+    .unwrap();
+    let women_of = |slice: &str| {
+        r.table
+            .rows
+            .iter()
+            .find(|row| row[0] == Value::Text(slice.into()) && row[1] == Value::Text("2".into()))
+            .map(|row| row[2].number())
+    };
+    assert_eq!(women_of("a"), Some(None), "{:?}", r.table.rows);
+    assert_eq!(women_of("b"), Some(None), "{:?}", r.table.rows);
+    let same: Vec<&crate::explained::Explanation> = r
+        .explanations
+        .iter()
+        .filter(|e| e.measures.iter().all(|(_, why)| *why == Why::SamePersons))
+        .collect();
+    assert!(
+        same.iter()
+            .any(|e| e.cell.contains(&("slice".into(), "b".into()))),
+        "{:?}",
+        r.explanations
+    );
+    // Every withheld cell has its reason.
+    assert_eq!(
+        r.explanations.len(),
+        r.table
+            .rows
+            .iter()
+            .filter(|row| row[2].number().is_none())
+            .count(),
+        "{:?}",
+        r.explanations
     );
 }
