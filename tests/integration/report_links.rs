@@ -98,3 +98,73 @@ fn a_report_with_cells_of_the_same_persons_runs_again() {
         "2024",
     ]));
 }
+
+#[test]
+fn a_report_released_under_two_policies_publishes_one_pattern() {
+    // The ELY package releases `actual_cost_claims` under its policy and
+    // `report --all` under the report's own: two patterns of one table,
+    // which differed in empty cells (a zero published in one, withheld
+    // to protect a small cell in the other). Empty cells have no persons
+    // to link them by, so they are linked by their place in the report
+    // and year; the second release keeps the first one's pattern.
+    let (_tmp, project) = fresh_sample();
+    let p = project.to_str().unwrap();
+    let statuses = |doc: &Value| -> Vec<Vec<String>> {
+        doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| {
+                        let shown = c["value"].as_str().map_or_else(
+                            || c["status"].as_str().unwrap_or_default().to_owned(),
+                            str::to_owned,
+                        );
+                        if c["status"] == "suppressed" {
+                            "..".to_owned()
+                        } else {
+                            shown
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for year in ["2023", "2024", "2025"] {
+        let read = |dir: &str| -> Value {
+            let path = project
+                .join("out")
+                .join(dir)
+                .join("actual_cost_claims.json");
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+        };
+        ok(&peitto(&[
+            "--project",
+            p,
+            "report",
+            "--package",
+            "ely-kotoutuminen",
+            "--year",
+            year,
+        ]));
+        ok(&peitto(&[
+            "--project",
+            p,
+            "report",
+            "--all",
+            "--year",
+            year,
+        ]));
+        let package = read(&format!("ely-kotoutuminen-{year}/fi"));
+        let all = read(&format!("reports-{year}"));
+        let (a, b) = (statuses(&package), statuses(&all));
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            let withheld = |r: &[String]| -> Vec<bool> { r.iter().map(|c| c == "..").collect() };
+            assert_eq!(withheld(x), withheld(y), "{year}: {x:?} and {y:?}");
+        }
+    }
+}

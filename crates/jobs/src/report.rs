@@ -147,7 +147,11 @@ pub async fn release_saved(
     let mut ledger = peitto_release::query::Ledger::open(&crate::ledger_path(project))
         .map_err(JobError::Ledger)?;
     let spec = Spec {
-        linked: spec.linked.clone().with_answers(ledger.answers()),
+        linked: spec
+            .linked
+            .clone()
+            .with_answers(ledger.answers())
+            .with_params(&format!("year={year}")),
         ..spec.clone()
     };
     let released =

@@ -267,6 +267,15 @@ pub(crate) fn suppress(
             })
             .collect();
         let stats = contributor_stats(members, &leaf_cells, cell_index.len(), &hashes, &series);
+        // An empty cell's key: its place in the report (`ReportCells::empty`).
+        let empty_key = |release: &Release, c: usize| -> u64 {
+            let place: Vec<&str> = slice
+                .iter()
+                .map(String::as_str)
+                .chain(release.codes(c))
+                .collect();
+            spec.linked.empty(&place)
+        };
         // Each series is protected on its own (the patterns are joined
         // below), so the series share the cores: with a sum of a few rates
         // a table has a dozen of them.
@@ -290,7 +299,23 @@ pub(crate) fn suppress(
             if placeholder {
                 release.relations.clear();
             }
-            for cell in &mut release.cells {
+            // A count's empty cells, by their place: the same zero in any
+            // earlier release of this report for the same year.
+            let empties: Vec<Option<u64>> = (0..release.cells.len())
+                .map(|c| {
+                    let key = &release.cells[c].key;
+                    let empty = !magnitudes[q]
+                        && cell_index
+                            .get(key)
+                            .is_none_or(|&i| stats[i][q].contributors == 0);
+                    empty.then(|| empty_key(&release, c))
+                })
+                .collect();
+            for (cell, empty) in release.cells.iter_mut().zip(empties) {
+                if let Some(key) = empty {
+                    cell.known = spec.linked.published(key);
+                    cell.linked = spec.linked.withheld(key);
+                }
                 if let Some(&i) = cell_index.get(&cell.key) {
                     let stat = &stats[i][q];
                     cell.contributors = stat.contributors;
@@ -388,6 +413,19 @@ pub(crate) fn suppress(
         counts
             .count_cells
             .extend(counted.iter().map(|&(key, h)| (h, !hidden.contains(key))));
+        // And the empty cells of counts, by their place.
+        let count_series: Vec<usize> = (0..series.len()).filter(|&q| !magnitudes[q]).collect();
+        for (c, cell) in first.cells.iter().enumerate() {
+            let empty = !count_series.is_empty()
+                && cell_index
+                    .get(&cell.key)
+                    .is_none_or(|&i| count_series.iter().any(|&q| stats[i][q].contributors == 0));
+            if empty && !(placeholder && cell.key[0] == first.dims[0].total) {
+                counts
+                    .count_cells
+                    .push((empty_key(first, c), !hidden.contains(&cell.key)));
+            }
+        }
         let withheld_index: BTreeSet<usize> = hidden
             .iter()
             .filter_map(|key| cell_index.get(*key).copied())

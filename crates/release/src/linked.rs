@@ -29,6 +29,10 @@ pub struct ReportCells {
     withheld_here: HashSet<u64>,
     /// Counts of persons own queries published ([`crate::query::Answers`]).
     answers: crate::query::ledger::Answers,
+    /// The report and its parameters (`placed_children year=2025`):
+    /// empty cells have no persons to key them by, so they are keyed by
+    /// their place in this release ([`ReportCells::empty`]).
+    scope: String,
 }
 
 /// The range (percent of its value) a cell another report withheld must
@@ -70,7 +74,10 @@ impl ReportCells {
     /// # Errors
     /// If the file cannot be read or a line is not a recorded cell.
     pub fn load(path: &Path, report: &str) -> std::io::Result<ReportCells> {
-        let mut cells = ReportCells::default();
+        let mut cells = ReportCells {
+            scope: report.to_owned(),
+            ..ReportCells::default()
+        };
         for (hash, shown, by) in read(path)? {
             if shown {
                 cells.published.insert(hash);
@@ -112,6 +119,31 @@ impl ReportCells {
     pub fn with_answers(mut self, answers: crate::query::ledger::Answers) -> ReportCells {
         self.answers = answers;
         self
+    }
+
+    /// These cells for a release of the report with `params` (`year=2025`).
+    #[must_use]
+    pub fn with_params(mut self, params: &str) -> ReportCells {
+        self.scope = format!("{} {params}", self.scope);
+        self
+    }
+
+    /// The key of an empty count cell, at `place` (its slice's and its
+    /// own codes) in this report with these parameters. The same persons
+    /// are the same number, and no persons are zero, in any report; but a
+    /// zero is linked to nothing else, and the same place of the same
+    /// report for the same year is the same zero whichever policy
+    /// released it (the ELY package and `report --all`): one published,
+    /// the other withheld, two patterns of one table tell more than
+    /// either.
+    #[must_use]
+    pub fn empty(&self, place: &[&str]) -> u64 {
+        let mut text = format!("empty\u{1f}{}", self.scope);
+        for code in place {
+            text.push('\u{1f}');
+            text.push_str(code);
+        }
+        crate::withheld::person_hash(&text)
     }
 
     /// Whether an own query published a count within a few persons of a
