@@ -349,7 +349,31 @@ pub(crate) fn suppress(
                     }
                 }
             }
-            let (audit, why) = peitto_sdc::protect_explained(&mut release, &spec.policy)?;
+            // Cells an earlier run of this report withheld are withheld
+            // again; protected first as if new, so that a rerun on the same
+            // data gives the same pattern with its own reasons, and only
+            // where that pattern publishes one of them, again with them.
+            let earlier: Vec<usize> = (0..release.cells.len())
+                .filter(|&c| release.cells[c].linked == Some(0.0))
+                .collect();
+            let mut done = None;
+            if !earlier.is_empty() {
+                let mut first = release.clone();
+                for &c in &earlier {
+                    first.cells[c].linked = None;
+                }
+                if let Ok((audit, why)) = peitto_sdc::protect_explained(&mut first, &spec.policy)
+                    && audit.passed()
+                    && earlier.iter().all(|&c| first.cells[c].status.suppressed())
+                {
+                    release = first;
+                    done = Some((audit, why));
+                }
+            }
+            let (audit, why) = match done {
+                Some(done) => done,
+                None => peitto_sdc::protect_explained(&mut release, &spec.policy)?,
+            };
             if !audit.passed() {
                 return Err(SdcError::CannotProtect(format!(
                     "{} cells of measure {} fail the audit",

@@ -97,6 +97,14 @@ pub fn apply(release: &mut Release, policy: &Policy) {
             }
         }
     }
+    // A cell another release published is the attacker's already: unsafe
+    // here by this policy, it is withheld, but nothing else is hidden for
+    // it (no deviation may move it, so a range could never be met).
+    for cell in &mut release.cells {
+        if cell.known && cell.status.suppressed() {
+            cell.protection = (0.0, 0.0);
+        }
+    }
     // A cell another release withheld stays withheld here, with the
     // protection asked for (it was withheld there to protect something
     // this table cannot see).

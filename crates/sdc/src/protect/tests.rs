@@ -119,6 +119,10 @@ fn a_relation_with_one_non_empty_part_makes_its_total_equal_to_it() {
 #[test]
 fn cells_another_release_published_or_withheld_are_respected() {
     let policy = Policy::frequency(5);
+    let zeros = Policy {
+        zeros_unsafe: true,
+        ..Policy::frequency(5)
+    };
     let mut plain = table();
     protect(&mut plain, &policy).unwrap();
     let secondaries: Vec<usize> = (0..plain.cells.len())
@@ -134,6 +138,18 @@ fn cells_another_release_published_or_withheld_are_respected() {
         assert_eq!(r.cells[s].status, Status::Safe, "{:?}", r.codes(s));
         // The audit with the cell known says the same.
         assert!(crate::audit::check(&r, &policy).unwrap().passed());
+    }
+    // A small cell another release published (under a looser policy, or
+    // an empty cell where zeros are safe): withheld here as the policy
+    // says, but nothing else is hidden for it (the attacker has it).
+    for (area, form, strict) in [("M1", "Inst", &policy), ("M1", "Fam", &zeros)] {
+        let mut r = table();
+        let small = cell(&r, area, form);
+        r.cells[small].known = true;
+        let audit = protect(&mut r, strict).unwrap();
+        assert!(audit.passed(), "{area} {form}");
+        assert!(r.cells[small].status.suppressed(), "{area} {form}");
+        assert!(crate::audit::check(&r, strict).unwrap().passed());
     }
     // A large cell another release withheld: withheld, and the
     // attacker's interval reaches a tenth of it above.
