@@ -347,6 +347,21 @@ pub(crate) fn suppress(
                                 },
                             );
                     }
+                    // A sum an own query published for (nearly) these
+                    // persons before the report ran, likewise; not a cell
+                    // unsafe here (the query's noise protected its largest
+                    // contributor, the exact value would not).
+                    if magnitudes[q]
+                        && stat.contributors >= spec.policy.min_frequency
+                        && peitto_sdc::primary::magnitude_rule(&spec.policy, cell.value, &stat.top)
+                            .is_none()
+                    {
+                        cell.known = spec.linked.answered_near_sum(
+                            stat.contributors,
+                            stat.smallest(),
+                            || contributors::cell_persons(members, &leaf_cells, i, one, &hashes),
+                        );
+                    }
                 }
             }
             // Cells an earlier run of this report withheld are withheld

@@ -158,6 +158,17 @@ impl ReportCells {
         !self.answers.is_empty() && self.answers.near(n, smallest, persons)
     }
 
+    /// [`ReportCells::answered_near`] for a cell of a sum
+    /// ([`crate::query::Answers::near_sum`]).
+    pub fn answered_near_sum(
+        &self,
+        n: u64,
+        smallest: &[u64],
+        persons: impl FnOnce() -> Vec<u64>,
+    ) -> bool {
+        !self.answers.is_empty() && self.answers.near_sum(n, smallest, persons)
+    }
+
     /// Whether another report published a count cell of exactly these persons.
     #[must_use]
     pub fn published(&self, persons: u64) -> bool {

@@ -26,6 +26,26 @@ pub fn dominance_level(total: f64, top: &[f64], n: usize, k: f64) -> Option<f64>
     (largest > k / 100.0 * total).then(|| 100.0 / k * largest - total)
 }
 
+/// The p% or dominance rule a cell of a magnitude with this `total` and
+/// largest contributions `top` fails, with its upper protection level
+/// (the larger, when both).
+#[must_use]
+pub fn magnitude_rule(policy: &Policy, total: f64, top: &[f64]) -> Option<(PrimaryReason, f64)> {
+    let mut level: Option<(PrimaryReason, f64)> = None;
+    if let Some(p) = policy.p_percent
+        && let Some(l) = p_percent_level(total, top, p)
+    {
+        level = Some((PrimaryReason::PPercent, l));
+    }
+    if let (Some(dn), Some(dk)) = (policy.dominance_n, policy.dominance_k)
+        && let Some(l) = dominance_level(total, top, dn, dk)
+        && level.is_none_or(|(_, old)| l > old)
+    {
+        level = Some((PrimaryReason::Dominance, l));
+    }
+    level
+}
+
 /// Marks primary cells and their protection requirements. Existing
 /// statuses are reset.
 pub fn apply(release: &mut Release, policy: &Policy) {
@@ -53,25 +73,13 @@ pub fn apply(release: &mut Release, policy: &Policy) {
                 ((threshold - cell.value).max(1.0), 0.0)
             };
         }
-        if release.magnitude {
-            let mut level: Option<(PrimaryReason, f64)> = None;
-            if let Some(p) = policy.p_percent
-                && let Some(l) = p_percent_level(cell.value, &cell.top, p)
-            {
-                level = Some((PrimaryReason::PPercent, l));
+        if release.magnitude
+            && let Some((reason, l)) = magnitude_rule(policy, cell.value, &cell.top)
+        {
+            if !cell.status.suppressed() {
+                cell.status = Status::Primary(reason);
             }
-            if let (Some(dn), Some(dk)) = (policy.dominance_n, policy.dominance_k)
-                && let Some(l) = dominance_level(cell.value, &cell.top, dn, dk)
-                && level.is_none_or(|(_, old)| l > old)
-            {
-                level = Some((PrimaryReason::Dominance, l));
-            }
-            if let Some((reason, l)) = level {
-                if !cell.status.suppressed() {
-                    cell.status = Status::Primary(reason);
-                }
-                cell.protection = (cell.protection.0.max(l), cell.protection.1.max(l));
-            }
+            cell.protection = (cell.protection.0.max(l), cell.protection.1.max(l));
         }
     }
     // A row or column whose total has fewer persons than the threshold is

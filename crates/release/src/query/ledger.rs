@@ -35,6 +35,12 @@
 //! attacker of this model, 2026-12-06): the cell's definition less a
 //! target when a condition holds answered `..` exactly when it did not.
 //!
+//! **Answers before a report.** A report run after a query treats a cell
+//! within [`NEAR`] persons of a published answer as known
+//! ([`Answers`]); for a sum whose contributions differ the persons alone
+//! are kept too, as a record of their own kind that no query is ever
+//! compared with.
+//!
 //! **Kinds.** What the cell key method publishes depends on the persons
 //! and, unless every contributor adds the same, on their contributions.
 //! A cell whose contributors all add the same value `c` (every count of
@@ -142,6 +148,11 @@ const RECORD: u64 = (WORDS * 8) as u64;
 
 /// The kind of every cell whose contributors all add the same.
 const COUNT_KIND: u64 = 0x636f_756e_7473_0001;
+
+/// The persons of a published sum (or rows) whose contributions differ:
+/// never an answer to a query, only what a saved report compares its
+/// cells of euros with ([`Answers`]).
+const SUM_PERSONS_KIND: u64 = 0x7375_6d70_6572_0001;
 
 /// One earlier fresh answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -397,6 +408,16 @@ impl Ledger {
             Unit::Same => published,
         };
         self.add(&set, kept.filter(|_| !reported));
+        if set.kind != COUNT_KIND && published.is_some() {
+            // Its persons too, for a saved report of euros run later.
+            let persons = Set::new(
+                SUM_PERSONS_KIND,
+                contributors.iter().map(|c| c.hash).collect(),
+            );
+            if !self.recorded(&persons) {
+                self.add(&persons, published);
+            }
+        }
         (published, truth)
     }
 
@@ -415,6 +436,18 @@ impl Ledger {
             let a = &self.anchors[i];
             distance((a.n, &a.sketch), (set.n, &set.sketch)).is_some()
         })
+    }
+
+    /// Whether an anchor of exactly `set` (its kind, its elements) is kept.
+    fn recorded(&self, set: &Set) -> bool {
+        set.smallest()
+            .iter()
+            .filter_map(|e| self.index.get(&(set.kind, *e)))
+            .flatten()
+            .any(|&i| {
+                let a = &self.anchors[i as usize];
+                distance((a.n, &a.sketch), (set.n, &set.sketch)) == Some(0)
+            })
     }
 
     /// Whether a cell a saved report withheld lies within [`NEAR`] of
@@ -544,55 +577,12 @@ fn mix(words: &[u64]) -> u64 {
     })
 }
 
-fn header() -> [u8; HEADER as usize] {
-    let mut h = [0u8; HEADER as usize];
-    h[..8].copy_from_slice(MAGIC);
-    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
-    h
-}
-
-fn encode(a: &Anchor) -> Vec<u8> {
-    let mut words = Vec::with_capacity(WORDS);
-    words.extend([
-        a.kind,
-        a.n,
-        u64::from(a.value.is_some()) | u64::from(a.report) << 1,
-        a.value.unwrap_or(0.0).to_bits(),
-    ]);
-    words.extend(a.bottom);
-    words.extend(a.sketch);
-    words.push(mix(&words));
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
-/// An anchor from its record; `None` when its checksum fails.
-fn decode(record: &[u8]) -> Option<Anchor> {
-    let words: Vec<u64> = record
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
-        .collect();
-    let (body, check) = words.split_at(WORDS - 1);
-    if check != [mix(body)] || body[2] > 3 {
-        return None;
-    }
-    let mut bottom = [0; BOTTOM];
-    bottom.copy_from_slice(&body[4..4 + BOTTOM]);
-    let mut sketch = [0; POINTS];
-    sketch.copy_from_slice(&body[4 + BOTTOM..]);
-    Some(Anchor {
-        kind: body[0],
-        n: body[1],
-        value: (body[2] & 1 == 1).then(|| f64::from_bits(body[3])),
-        bottom,
-        sketch,
-        report: body[2] & 2 == 2,
-    })
-}
-
 mod answers;
+mod record;
 mod sketch;
 #[cfg(test)]
 mod tests;
 
 pub use answers::Answers;
+use record::{decode, encode, header};
 use sketch::{distance, sketch};

@@ -10,17 +10,24 @@
 //! answer as known to the attacker, as it treats a cell another report
 //! published: never hidden, and its pattern must protect every primary
 //! with that cell known. Taking the noisy answer for the exact value
-//! only ever asks for more protection.
+//! only ever asks for more protection. The same holds for a sum (euros,
+//! days): the ledger keeps the persons of each published sum whose
+//! contributions differ as well, and a report's cell of a sum within
+//! [`NEAR`] persons of one is known, whatever the query summed (taking
+//! another quantity of the same persons for this one, again, only asks
+//! for more).
 
-use super::{COUNT_KIND, Ledger, NEAR, POINTS, Set, distance};
+use super::{COUNT_KIND, Ledger, NEAR, POINTS, SUM_PERSONS_KIND, Set, distance};
 use peitto_store::fast_hash::FxHashMap;
 use std::sync::Arc;
 
-/// The published counts of persons of a project's own queries (count kind,
-/// a value), indexed like the ledger.
+/// The persons of a project's own queries' published answers, indexed
+/// like the ledger: of counts (the count kind, a value), and of sums and
+/// rows whose contributions differ.
 #[derive(Debug, Clone, Default)]
 pub struct Answers {
-    inner: Arc<Inner>,
+    counts: Arc<Inner>,
+    sums: Arc<Inner>,
 }
 
 #[derive(Debug, Default)]
@@ -37,29 +44,33 @@ impl Ledger {
     /// between reading them and recording the report's withheld cells).
     #[must_use]
     pub fn answers(&self) -> Answers {
-        let mut inner = Inner::default();
-        for a in self
-            .anchors
-            .iter()
-            .filter(|a| a.kind == COUNT_KIND && a.value.is_some() && !a.report)
-        {
-            let id = u32::try_from(inner.sets.len()).unwrap_or(u32::MAX);
-            for e in &a.bottom[..(a.n as usize).min(a.bottom.len())] {
-                inner.index.entry(*e).or_default().push(id);
+        let of = |kind: u64| {
+            let mut inner = Inner::default();
+            for a in self
+                .anchors
+                .iter()
+                .filter(|a| a.kind == kind && a.value.is_some() && !a.report)
+            {
+                let id = u32::try_from(inner.sets.len()).unwrap_or(u32::MAX);
+                for e in &a.bottom[..(a.n as usize).min(a.bottom.len())] {
+                    inner.index.entry(*e).or_default().push(id);
+                }
+                inner.sets.push((a.n, a.sketch));
             }
-            inner.sets.push((a.n, a.sketch));
-        }
+            Arc::new(inner)
+        };
         Answers {
-            inner: Arc::new(inner),
+            counts: of(COUNT_KIND),
+            sums: of(SUM_PERSONS_KIND),
         }
     }
 }
 
 impl Answers {
-    /// Whether no count was published.
+    /// Whether no answer was published.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.inner.sets.is_empty()
+        self.counts.sets.is_empty() && self.sums.sets.is_empty()
     }
 
     /// Whether a published count lies within [`NEAR`] persons of a cell of
@@ -69,12 +80,25 @@ impl Answers {
     /// [`NEAR`] shares one of the smallest, which for sets more than
     /// [`NEAR`] apart is rare.
     pub fn near(&self, n: u64, smallest: &[u64], persons: impl FnOnce() -> Vec<u64>) -> bool {
+        self.counts.near(n, smallest, persons)
+    }
+
+    /// [`Answers::near`] for a cell of a sum (euros, days): whether a sum
+    /// or rows of unequal contributions was published for (nearly) its
+    /// persons. Of which quantity is not kept: any is taken as this one.
+    pub fn near_sum(&self, n: u64, smallest: &[u64], persons: impl FnOnce() -> Vec<u64>) -> bool {
+        self.sums.near(n, smallest, persons)
+    }
+}
+
+impl Inner {
+    fn near(&self, n: u64, smallest: &[u64], persons: impl FnOnce() -> Vec<u64>) -> bool {
         let mut candidates: Vec<u32> = smallest
             .iter()
-            .filter_map(|e| self.inner.index.get(e))
+            .filter_map(|e| self.index.get(e))
             .flatten()
             .copied()
-            .filter(|&i| self.inner.sets[i as usize].0.abs_diff(n) <= NEAR)
+            .filter(|&i| self.sets[i as usize].0.abs_diff(n) <= NEAR)
             .collect();
         if candidates.is_empty() {
             return false;
@@ -83,7 +107,7 @@ impl Answers {
         candidates.dedup();
         let set = Set::new(COUNT_KIND, persons());
         candidates.into_iter().any(|i| {
-            let (an, sketch) = &self.inner.sets[i as usize];
+            let (an, sketch) = &self.sets[i as usize];
             distance((*an, sketch), (set.n, &set.sketch)).is_some()
         })
     }
