@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::contributors::{contributor_stats, series};
+use crate::same_persons::{Shown, same_persons_alike};
 
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
@@ -364,31 +365,7 @@ pub(crate) fn suppress(
                     }
                 }
             }
-            // Cells an earlier run of this report withheld are withheld
-            // again; protected first as if new, so that a rerun on the same
-            // data gives the same pattern with its own reasons, and only
-            // where that pattern publishes one of them, again with them.
-            let earlier: Vec<usize> = (0..release.cells.len())
-                .filter(|&c| release.cells[c].linked == Some(0.0))
-                .collect();
-            let mut done = None;
-            if !earlier.is_empty() {
-                let mut first = release.clone();
-                for &c in &earlier {
-                    first.cells[c].linked = None;
-                }
-                if let Ok((audit, why)) = peitto_sdc::protect_explained(&mut first, &spec.policy)
-                    && audit.passed()
-                    && earlier.iter().all(|&c| first.cells[c].status.suppressed())
-                {
-                    release = first;
-                    done = Some((audit, why));
-                }
-            }
-            let (audit, why) = match done {
-                Some(done) => done,
-                None => peitto_sdc::protect_explained(&mut release, &spec.policy)?,
-            };
+            let (audit, why) = crate::linked::protect_as_before(&mut release, &spec.policy)?;
             if !audit.passed() {
                 return Err(SdcError::CannotProtect(format!(
                     "{} cells of measure {} fail the audit",
@@ -600,52 +577,6 @@ pub(crate) fn suppress(
     }
     same_persons_alike(&mut rows, &mut counts, &shown);
     Ok(Cells { rows, counts })
-}
-
-/// A shown cell: its rows, its counts' persons, and why it would be withheld.
-type Shown = (
-    std::ops::Range<usize>,
-    Vec<u64>,
-    crate::explained::Explanation,
-);
-
-/// Cells of counts with the same persons in different slices of a table
-/// (the persons followed up at three months and at six, when the months
-/// have no total): one shown gives a withheld one away, so the shown ones
-/// are withheld too (`shown`: each shown cell's rows, its counts' persons
-/// and why it would be withheld). Within a slice this is done before the
-/// rows are made.
-fn same_persons_alike(rows: &mut [CellRow], counts: &mut Counts, shown: &[Shown]) {
-    let withheld = |cells: &[(u64, bool)]| -> BTreeSet<u64> {
-        cells
-            .iter()
-            .filter(|(_, published)| !published)
-            .map(|(h, _)| *h)
-            .collect()
-    };
-    let before = withheld(&counts.count_cells);
-    for (at, persons, why) in shown {
-        if !persons.iter().any(|h| before.contains(h)) {
-            continue;
-        }
-        counts.explanations.push(why.clone());
-        for (n, row) in rows[at.clone()].iter_mut().enumerate() {
-            for value in &mut row.1 {
-                if n == 0 {
-                    counts.suppressed += 1;
-                    counts.hidden.extend(*value);
-                }
-                *value = None;
-            }
-        }
-        counts
-            .count_cells
-            .extend(persons.iter().map(|&h| (h, false)));
-    }
-    let now = withheld(&counts.count_cells);
-    counts
-        .count_cells
-        .retain(|(h, published)| !published || !now.contains(h));
 }
 
 fn product(lines: &[Vec<usize>]) -> Vec<Vec<usize>> {

@@ -20,7 +20,9 @@
 //! `contributors` giving each protected series
 //! (the published quantities, the remainders of `of_which` pairs and the
 //! counts per rate of a sum of fixed rates) and its contributors per cell,
-//! [`linked`] keeping saved reports' count cells alike across reports, and
+//! [`linked`] keeping saved reports' count cells alike across reports and
+//! runs (and with own queries answered before them), `same_persons`
+//! withholding count cells of the same persons together across slices, and
 //! [`explained`] says why each withheld cell is withheld; `substitute` puts
 //! them back into the plan. [`query`]
 //! is the closed model for planners' own SQL: a grammar of allowed plans,
@@ -40,6 +42,7 @@ mod persons;
 mod perturbed;
 pub mod query;
 mod refusal;
+mod same_persons;
 mod substitute;
 #[cfg(test)]
 mod test_support;

@@ -190,6 +190,37 @@ impl ReportCells {
     }
 }
 
+/// Protects `release` keeping every cell an earlier run of its report
+/// withheld (linked with no range of its own) withheld: first as if new,
+/// so that a rerun on the same data gives the same pattern with its own
+/// reasons, and only where that pattern publishes one of them, again with
+/// them as primaries.
+///
+/// # Errors
+/// As [`peitto_sdc::protect_explained`].
+pub(crate) fn protect_as_before(
+    release: &mut peitto_sdc::Release,
+    policy: &peitto_sdc::Policy,
+) -> Result<(peitto_sdc::Audit, Vec<peitto_sdc::Reason>), peitto_sdc::SdcError> {
+    let earlier: Vec<usize> = (0..release.cells.len())
+        .filter(|&c| release.cells[c].linked == Some(0.0))
+        .collect();
+    if !earlier.is_empty() {
+        let mut first = release.clone();
+        for &c in &earlier {
+            first.cells[c].linked = None;
+        }
+        if let Ok((audit, why)) = peitto_sdc::protect_explained(&mut first, policy)
+            && audit.passed()
+            && earlier.iter().all(|&c| first.cells[c].status.suppressed())
+        {
+            *release = first;
+            return Ok((audit, why));
+        }
+    }
+    peitto_sdc::protect_explained(release, policy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
