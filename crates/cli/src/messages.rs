@@ -7,7 +7,8 @@ use peitto_jobs::JobError;
 use peitto_jobs::dashboard::AssetError;
 use peitto_project::ProjectError;
 use peitto_release::query::QueryError;
-use peitto_release::{Refusal, ReleaseError};
+use peitto_release::{Refusal, ReleaseError, SdcError};
+
 use std::path::Path;
 
 /// A failed job in the user's language; `memory_mib` is the query memory
@@ -58,6 +59,10 @@ fn release_error(lang: Lang, e: &ReleaseError) -> String {
         // Engine text can carry stored values: it is never shown.
         ReleaseError::Engine(_) | ReleaseError::DataFusion(_) => {
             text(lang, "query.run_failed").to_owned()
+        }
+        // Which and how many cells fail depends on the data: not shown.
+        ReleaseError::Sdc(SdcError::CannotProtect(_) | SdcError::Solver(_)) => {
+            text(lang, "query.cannot_protect").to_owned()
         }
         other => tr(lang, "query.failed", &[("error", other)]),
     }
@@ -226,5 +231,27 @@ pub fn ingest_error(lang: Lang, e: &IngestError) -> String {
         ),
         IngestError::Project(p) => project_error(lang, p).to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_that_cannot_be_protected_says_so_without_counting_its_cells() {
+        // How many cells fail depends on the data: an oracle if shown.
+        let e = JobError::Release {
+            report: "placed_children".into(),
+            source: ReleaseError::Sdc(SdcError::CannotProtect("38 cells are not protected".into())),
+        };
+        for lang in Lang::ALL {
+            let shown = job_error(lang, &e, 4096).to_string();
+            assert!(!shown.contains("38"), "{shown}");
+            assert!(
+                shown.contains(text(lang, "query.cannot_protect")),
+                "{shown}"
+            );
+        }
     }
 }

@@ -312,7 +312,9 @@ pub(crate) fn suppress(
                     empty.then(|| empty_key(&release, c))
                 })
                 .collect();
-            for (cell, empty) in release.cells.iter_mut().zip(empties) {
+            // Cells known only through own queries' answers.
+            let mut answered: Vec<usize> = Vec::new();
+            for (c, (cell, empty)) in release.cells.iter_mut().zip(empties).enumerate() {
                 if let Some(key) = empty {
                     cell.known = spec.linked.published(key);
                     cell.linked = spec.linked.withheld(key);
@@ -332,7 +334,8 @@ pub(crate) fn suppress(
                         // stays withheld; the query's set was five or more
                         // persons, not this one) nor a cell a report
                         // withheld (its pattern relied on it).
-                        cell.known |= cell.linked.is_none()
+                        let near = !cell.known
+                            && cell.linked.is_none()
                             && stat.contributors >= spec.policy.min_frequency
                             && spec.linked.answered_near(
                                 stat.contributors,
@@ -347,6 +350,10 @@ pub(crate) fn suppress(
                                     )
                                 },
                             );
+                        if near {
+                            cell.known = true;
+                            answered.push(c);
+                        }
                     }
                     // A sum an own query published for (nearly) these
                     // persons before the report ran, likewise; not a cell
@@ -356,16 +363,32 @@ pub(crate) fn suppress(
                         && stat.contributors >= spec.policy.min_frequency
                         && peitto_sdc::primary::magnitude_rule(&spec.policy, cell.value, &stat.top)
                             .is_none()
+                        && spec
+                            .linked
+                            .answered_near_sum(stat.contributors, stat.smallest(), || {
+                                contributors::cell_persons(members, &leaf_cells, i, one, &hashes)
+                            })
                     {
-                        cell.known = spec.linked.answered_near_sum(
-                            stat.contributors,
-                            stat.smallest(),
-                            || contributors::cell_persons(members, &leaf_cells, i, one, &hashes),
-                        );
+                        cell.known = true;
+                        answered.push(c);
                     }
                 }
             }
-            let (audit, why) = crate::linked::protect_as_before(&mut release, &spec.policy)?;
+            let done = crate::linked::protect_as_before(&mut release, &spec.policy);
+            let (audit, why) = match done {
+                Ok((audit, why)) if audit.passed() || answered.is_empty() => (audit, why),
+                Err(e) if answered.is_empty() => return Err(e.into()),
+                // No pattern protects the small cells with the queries'
+                // answers taken as exact (they are within noise): protected
+                // as if unasked rather than never released (README,
+                // "Not stopped yet").
+                _ => {
+                    for &c in &answered {
+                        release.cells[c].known = false;
+                    }
+                    crate::linked::protect_as_before(&mut release, &spec.policy)?
+                }
+            };
             if !audit.passed() {
                 return Err(SdcError::CannotProtect(format!(
                     "{} cells of measure {} fail the audit",

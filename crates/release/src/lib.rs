@@ -58,6 +58,7 @@ pub(crate) use substitute::{substitute, to_table};
 
 pub use analyze::{Analysis, Level, MeasureKind, Refusal};
 pub use linked::ReportCells;
+pub use peitto_sdc::SdcError;
 pub use withheld::Withheld;
 
 use analyze::ReleaseAggregate;
@@ -80,7 +81,7 @@ use datafusion::optimizer::{Optimizer, OptimizerRule};
 use peitto_engine::Engine;
 use peitto_sdc::cellkey::{self, PTable};
 use peitto_sdc::table::Leaf;
-use peitto_sdc::{Dimension, Method, Policy, Release, SdcError};
+use peitto_sdc::{Dimension, Method, Policy, Release};
 use peitto_store::fast_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
