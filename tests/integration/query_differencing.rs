@@ -633,3 +633,42 @@ fn a_query_asked_before_a_report_never_stops_it_from_running() {
         ok(&peitto(&all));
     }
 }
+
+#[test]
+fn the_withheld_parts_of_a_published_total_together_are_withheld_too() {
+    // `urgent_and_new_care_orders` publishes the urgently placed of all
+    // ages and of 0–2, 3–6 and 7–12, and withholds 13–15, 16–17 and 18.
+    // An attacker asked the urgently placed of 13–17: the total less the
+    // three published groups less that answer was the 18-year-olds, the
+    // first time exact. The withheld parts of a published total are now
+    // recorded together as well, and a query within four persons of them
+    // is withheld.
+    let (_tmp, project) = fresh();
+    let doc = crate::common::report_json(&project, "urgent_and_new_care_orders", 2025);
+    let withheld: Vec<String> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row[1]["status"] == "suppressed")
+        .filter_map(|row| row[0]["value"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(withheld, ["13-15", "16-17", "18"], "{doc}");
+    let urgent = |ages: &str| {
+        format!(
+            "SELECT COUNT(DISTINCT b.person_key) AS n FROM cw_legal_basis b \
+             JOIN person p ON p.person_key = b.person_key \
+             WHERE b.basis = 'KIIREELLINEN' AND b.start <= DATE '2025-12-31' \
+             AND (b.\"end\" IS NULL OR b.\"end\" >= DATE '2025-01-01') \
+             AND age_at_year_end(p.birth_date, 2025) {ages}"
+        )
+    };
+    for ages in [
+        "BETWEEN 13 AND 17",
+        "BETWEEN 13 AND 18",
+        "BETWEEN 16 AND 18",
+    ] {
+        assert_eq!(value(&project, &urgent(ages)), None, "{ages}");
+    }
+    // Far from every withheld set, a question is answered.
+    assert!(value(&project, &urgent("BETWEEN 0 AND 12")).is_some());
+}

@@ -465,45 +465,19 @@ pub(crate) fn suppress(
                     .push((empty_key(first, c), !hidden.contains(&cell.key)));
             }
         }
-        let withheld_index: BTreeSet<usize> = hidden
-            .iter()
-            .filter_map(|key| cell_index.get(*key).copied())
-            .collect();
-        // The persons of each withheld cell, for `query` to withhold it
-        // too: all of them, and those behind each series apart (a query's
-        // measure is keyed by its own contributors: the children urgently
-        // placed are fewer than the cell's persons when the cell also
-        // counts new care orders).
-        let mut persons_of: FxHashMap<usize, Vec<BTreeSet<u32>>> = FxHashMap::default();
-        for ((_, persons), cells) in members.iter().zip(&leaf_cells) {
-            for &c in cells {
-                if !withheld_index.contains(&c) {
-                    continue;
-                }
-                let sets = persons_of
-                    .entry(c)
-                    .or_insert_with(|| vec![BTreeSet::new(); 1 + series.len()]);
-                sets[0].extend(&persons.ids);
-                for (id, partial) in persons.persons() {
-                    for (q, one) in series.iter().enumerate() {
-                        if one.kept(one.of(partial)) != 0.0 {
-                            sets[1 + q].insert(id);
-                        }
-                    }
-                }
-            }
-        }
-        let mut distinct: BTreeSet<&BTreeSet<u32>> = BTreeSet::new();
-        for sets in persons_of.values() {
-            distinct.extend(sets.iter().filter(|s| !s.is_empty()));
-        }
-        counts
-            .withheld_persons
-            .extend(distinct.into_iter().map(|ids| {
-                ids.iter()
-                    .map(|&id| partials.names.with(id, crate::withheld::person_hash))
-                    .collect::<Vec<u64>>()
-            }));
+        let distinct = contributors::withheld_sets(
+            members,
+            &leaf_cells,
+            &series,
+            first,
+            |key| hidden.contains(key),
+            |key| cell_index.get(key).copied(),
+        );
+        counts.withheld_persons.extend(distinct.iter().map(|ids| {
+            ids.iter()
+                .map(|&id| partials.names.with(id, crate::withheld::person_hash))
+                .collect::<Vec<u64>>()
+        }));
         let index: Vec<HashMap<&Vec<usize>, usize>> = releases
             .iter()
             .map(|r| {

@@ -380,3 +380,56 @@ pub(crate) fn cell_persons(
         .map(|(id, _)| hashes[id as usize])
         .collect()
 }
+
+/// The persons of a saved report's withheld cells, for `query` to
+/// withhold every cell near them: each withheld cell's persons, all of
+/// them and those behind each series apart (a query's measure is keyed by
+/// its own contributors: the children urgently placed are fewer than the
+/// cell's persons when the cell also counts new care orders), and the
+/// withheld parts of each published total together
+/// (`withheld::unions_of_parts`); distinct and non-empty, as person
+/// numbers. `hidden` says whether a cell (by key) is withheld, `index`
+/// gives its number among the cells the leaves count in (`leaf_cells`).
+pub(crate) fn withheld_sets(
+    members: &[(&Vec<ScalarValue>, &PersonPartials)],
+    leaf_cells: &[Vec<usize>],
+    series: &[Series],
+    release: &peitto_sdc::Release,
+    hidden: impl Fn(&Vec<usize>) -> bool,
+    index: impl Fn(&Vec<usize>) -> Option<usize>,
+) -> BTreeSet<BTreeSet<u32>> {
+    let withheld: BTreeSet<usize> = release
+        .cells
+        .iter()
+        .filter(|c| hidden(&c.key))
+        .filter_map(|c| index(&c.key))
+        .collect();
+    let mut persons_of: FxHashMap<usize, Vec<BTreeSet<u32>>> = FxHashMap::default();
+    for ((_, persons), cells) in members.iter().zip(leaf_cells) {
+        for &c in cells.iter().filter(|c| withheld.contains(c)) {
+            let sets = persons_of
+                .entry(c)
+                .or_insert_with(|| vec![BTreeSet::new(); 1 + series.len()]);
+            sets[0].extend(&persons.ids);
+            for (id, partial) in persons.persons() {
+                for (q, one) in series.iter().enumerate() {
+                    if one.kept(one.of(partial)) != 0.0 {
+                        sets[1 + q].insert(id);
+                    }
+                }
+            }
+        }
+    }
+    let unions = crate::withheld::unions_of_parts(
+        release,
+        &hidden,
+        |key| index(key).and_then(|c| persons_of.get(&c)),
+        1 + series.len(),
+    );
+    persons_of
+        .into_values()
+        .flatten()
+        .chain(unions)
+        .filter(|s| !s.is_empty())
+        .collect()
+}

@@ -105,6 +105,43 @@ pub(crate) fn set_hash(persons: impl IntoIterator<Item = u64>) -> u64 {
     persons.into_iter().fold(0u64, u64::wrapping_add)
 }
 
+/// Where a published total of `release` has two or more withheld parts,
+/// the persons of those parts together, one set per kind of persons
+/// (`width`: all of a cell's persons, then each series'): the total less
+/// its published parts is their sum, so a query of their union (the
+/// urgently placed of 13–17 beside a report withholding 13–15, 16–17 and
+/// 18) would give the rest back exactly. `persons` gives a withheld
+/// cell's sets by its key.
+pub(crate) fn unions_of_parts<'a>(
+    release: &peitto_sdc::Release,
+    hidden: impl Fn(&Vec<usize>) -> bool,
+    persons: impl Fn(&Vec<usize>) -> Option<&'a Vec<BTreeSet<u32>>>,
+    width: usize,
+) -> Vec<BTreeSet<u32>> {
+    let mut unions = Vec::new();
+    for relation in &release.relations {
+        let parts: Vec<&Vec<BTreeSet<u32>>> = relation
+            .parts
+            .iter()
+            .map(|&p| &release.cells[p].key)
+            .filter(|key| hidden(key))
+            .filter_map(&persons)
+            .collect();
+        if hidden(&release.cells[relation.total].key) || parts.len() < 2 {
+            continue;
+        }
+        for k in 0..width {
+            unions.push(
+                parts
+                    .iter()
+                    .flat_map(|sets| sets[k].iter().copied())
+                    .collect(),
+            );
+        }
+    }
+    unions
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
