@@ -10,6 +10,7 @@ mod planner_questions;
 mod privacy;
 mod protect;
 mod query_attacks;
+mod query_before_reports;
 mod query_conditions;
 mod query_differencing;
 mod query_model;

@@ -187,6 +187,14 @@ fn persons(names: &'static [&'static str], rows: &[u64]) -> Vec<Contribution> {
         .collect()
 }
 
+/// The persons' hashes (`withheld::person_hash`) of `names`.
+fn hashes(names: &[&str]) -> Vec<u64> {
+    names
+        .iter()
+        .map(|n| crate::withheld::person_hash(n))
+        .collect()
+}
+
 const NAMES: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
 
 fn protect(
@@ -312,12 +320,6 @@ fn every_cell_near_the_persons_of_a_reports_withheld_cell_is_withheld() {
     let none = Withheld::default();
     let ones = [1; 12];
     let mixed = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3];
-    let hashes = |names: &[&str]| -> Vec<u64> {
-        names
-            .iter()
-            .map(|n| crate::withheld::person_hash(n))
-            .collect()
-    };
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("released-cells");
     let mut ledger = Ledger::open(&path).unwrap();
@@ -368,12 +370,6 @@ fn a_report_sees_the_counts_queries_published_near_its_cells() {
     let none = Withheld::default();
     let ones = [1; 12];
     let mixed = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3];
-    let hashes = |names: &[&str]| -> Vec<u64> {
-        names
-            .iter()
-            .map(|n| crate::withheld::person_hash(n))
-            .collect()
-    };
     let near = |answers: &Answers, names: &[&str]| {
         let mut all = hashes(names);
         all.sort_unstable();
