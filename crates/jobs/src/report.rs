@@ -171,10 +171,11 @@ pub async fn release_saved(
     .map_err(JobError::Withheld)?;
     // And in the ledger of released cells, so that an own query withholds
     // every cell within a few persons of them, not only the exact ones.
-    if !released.withheld_persons.is_empty() {
-        ledger.record_withheld(&released.withheld_persons);
-        ledger.save().map_err(JobError::Ledger)?;
-    }
+    // And the counts of a few persons it published, so that a query of
+    // nearly their persons gets the exact count, not fresh noise.
+    ledger.record_withheld(&released.withheld_persons);
+    ledger.record_published(&released.published_persons);
+    ledger.save().map_err(JobError::Ledger)?;
     Ok(released)
 }
 

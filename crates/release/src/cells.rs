@@ -18,6 +18,9 @@ pub(crate) struct Counts {
     pub(crate) count_cells: Vec<(u64, bool)>,
     /// Why each cell withheld by suppression is withheld.
     pub(crate) explanations: Vec<crate::explained::Explanation>,
+    /// Published counts of persons of at most `contributors::FEW`: the
+    /// persons' set hash, their hashes and the count.
+    pub(crate) published_persons: Vec<(u64, Vec<u64>, f64)>,
 }
 
 impl Counts {
@@ -30,6 +33,8 @@ impl Counts {
             .extend(o.withheld_persons.iter().cloned());
         self.count_cells.extend(&o.count_cells);
         self.explanations.extend(o.explanations.iter().cloned());
+        self.published_persons
+            .extend(o.published_persons.iter().cloned());
     }
 }
 
@@ -268,15 +273,6 @@ pub(crate) fn suppress(
             })
             .collect();
         let stats = contributor_stats(members, &leaf_cells, cell_index.len(), &hashes, &series);
-        // An empty cell's key: its place in the report (`ReportCells::empty`).
-        let empty_key = |release: &Release, c: usize| -> u64 {
-            let place: Vec<&str> = slice
-                .iter()
-                .map(String::as_str)
-                .chain(release.codes(c))
-                .collect();
-            spec.linked.empty(&place)
-        };
         // Each series is protected on its own (the patterns are joined
         // below), so the series share the cores: with a sum of a few rates
         // a table has a dozen of them.
@@ -309,7 +305,7 @@ pub(crate) fn suppress(
                         && cell_index
                             .get(key)
                             .is_none_or(|&i| stats[i][q].contributors == 0);
-                    empty.then(|| empty_key(&release, c))
+                    empty.then(|| spec.linked.empty_at(slice, &release, c))
                 })
                 .collect();
             // Cells known only through own queries' answers.
@@ -452,6 +448,14 @@ pub(crate) fn suppress(
         counts
             .count_cells
             .extend(counted.iter().map(|&(key, h)| (h, !hidden.contains(key))));
+        counts.published_persons.extend(contributors::published_few(
+            &releases[..quantities.len()],
+            &magnitudes,
+            &stats,
+            |key| cell_index.get(key).copied(),
+            |key| hidden.contains(key) || placeholder && key[0] == first.dims[0].total,
+            spec.policy.min_frequency,
+        ));
         // And the empty cells of counts, by their place.
         let count_series: Vec<usize> = (0..series.len()).filter(|&q| !magnitudes[q]).collect();
         for (c, cell) in first.cells.iter().enumerate() {
@@ -460,9 +464,10 @@ pub(crate) fn suppress(
                     .get(&cell.key)
                     .is_none_or(|&i| count_series.iter().any(|&q| stats[i][q].contributors == 0));
             if empty && !(placeholder && cell.key[0] == first.dims[0].total) {
-                counts
-                    .count_cells
-                    .push((empty_key(first, c), !hidden.contains(&cell.key)));
+                counts.count_cells.push((
+                    spec.linked.empty_at(slice, first, c),
+                    !hidden.contains(&cell.key),
+                ));
             }
         }
         let distinct = contributors::withheld_sets(

@@ -233,7 +233,16 @@ pub(crate) struct Stat {
     /// first `min(contributors, 5)`): where an own query's answer of
     /// nearly the same persons would be indexed (`query::Answers`).
     pub(crate) smallest: [u64; SMALLEST],
+    /// The contributing persons' hashes while there are at most [`FEW`]
+    /// of them (empty above): a published count of these persons is
+    /// recorded for `query` to answer nearly the same persons with it.
+    pub(crate) few: Vec<u64>,
 }
+
+/// The most persons of a published count recorded for `query`: padding a
+/// small group with a published cell of a few dozen persons is the cheap
+/// attack; larger cells would cost memory in every report.
+pub(crate) const FEW: u64 = 64;
 
 /// Smallest person hashes kept per cell, as the ledger indexes a set.
 pub(crate) const SMALLEST: usize = 5;
@@ -265,6 +274,7 @@ pub(crate) fn contributor_stats(
                 top,
                 persons,
                 smallest,
+                few,
             } = &mut stats[cell][q];
             let hash = hashes[id as usize];
             *persons = persons.wrapping_add(hash);
@@ -273,6 +283,11 @@ pub(crate) fn contributor_stats(
             if at < SMALLEST {
                 smallest.copy_within(at..SMALLEST - 1, at + 1);
                 smallest[at] = hash;
+            }
+            if *count < FEW {
+                few.push(hash);
+            } else if *count == FEW {
+                *few = Vec::new();
             }
             *count += 1;
             let v = v.abs();
@@ -432,4 +447,38 @@ pub(crate) fn withheld_sets(
         .chain(unions)
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// The published counts of a few persons ([`FEW`] at most, the policy's
+/// minimum at least), each person counted once, of the published
+/// quantities' `releases` (`magnitudes` says which are sums): (the
+/// persons' set hash, their hashes, the count), for `query` to give
+/// nearly the same persons this exact count instead of fresh noise (a pad
+/// of a withheld small group). `index` gives a cell's stats by key;
+/// `hidden` whether it is withheld (or never shown).
+pub(crate) fn published_few(
+    releases: &[peitto_sdc::Release],
+    magnitudes: &[bool],
+    stats: &[Vec<Stat>],
+    index: impl Fn(&Vec<usize>) -> Option<usize>,
+    hidden: impl Fn(&Vec<usize>) -> bool,
+    min_frequency: u64,
+) -> Vec<(u64, Vec<u64>, f64)> {
+    let mut out = Vec::new();
+    for (q, release) in releases.iter().enumerate() {
+        if magnitudes[q] {
+            continue;
+        }
+        for cell in &release.cells {
+            let Some(i) = index(&cell.key) else { continue };
+            let stat = &stats[i][q];
+            if !hidden(&cell.key)
+                && (min_frequency..=FEW).contains(&stat.contributors)
+                && cell.value == stat.contributors as f64
+            {
+                out.push((stat.persons, stat.few.clone(), cell.value));
+            }
+        }
+    }
+    out
 }

@@ -177,6 +177,10 @@ pub struct Released {
     /// Every cell of a count series under suppression: (its persons'
     /// hash, published), to be recorded with [`ReportCells::record`].
     pub count_cells: Vec<(u64, bool)>,
+    /// Published counts of a few persons (their hashes, the count), to be
+    /// recorded with [`query::Ledger::record_published`]: an own query of
+    /// nearly the same persons is given this exact count.
+    pub published_persons: Vec<(Vec<u64>, f64)>,
     /// Why each cell a suppression withheld is withheld: for the
     /// statistician's audit folder, never for the released table.
     pub explanations: Vec<explained::Explanation>,
@@ -340,6 +344,11 @@ pub async fn release(
         hidden: totals.hidden,
         withheld_persons: totals.withheld_persons,
         count_cells: totals.count_cells,
+        published_persons: totals
+            .published_persons
+            .into_iter()
+            .map(|(_, persons, n)| (persons, n))
+            .collect(),
         explanations: totals.explanations,
     })
 }

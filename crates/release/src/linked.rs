@@ -146,6 +146,18 @@ impl ReportCells {
         crate::withheld::person_hash(&text)
     }
 
+    /// [`ReportCells::empty`] of cell `c` of `release`, a table of the
+    /// slice with codes `slice`.
+    #[must_use]
+    pub fn empty_at(&self, slice: &[String], release: &peitto_sdc::Release, c: usize) -> u64 {
+        let place: Vec<&str> = slice
+            .iter()
+            .map(String::as_str)
+            .chain(release.codes(c))
+            .collect();
+        self.empty(&place)
+    }
+
     /// Whether an own query published a count within a few persons of a
     /// cell's `n` persons, whose smallest hashes are `smallest`
     /// ([`crate::query::Answers::near`]).

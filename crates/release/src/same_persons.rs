@@ -50,4 +50,9 @@ pub(crate) fn same_persons_alike(rows: &mut [CellRow], counts: &mut Counts, show
     counts
         .count_cells
         .retain(|(h, published)| !published || !now.contains(h));
+    // The counts of a few persons recorded for `query`: only those still
+    // published.
+    counts
+        .published_persons
+        .retain(|(h, _, _)| !now.contains(h));
 }

@@ -486,6 +486,19 @@ impl Ledger {
         }
     }
 
+    /// Records counts a saved report published, of `(persons, count)`: a
+    /// query within [`NEAR`] persons of one is given that exact count
+    /// (unless an earlier answer lies nearer in time), so padding a small
+    /// group with a published cell tells nothing. Recorded once.
+    pub fn record_published(&mut self, cells: &[(Vec<u64>, f64)]) {
+        for (persons, count) in cells.iter().filter(|(p, _)| !p.is_empty()) {
+            let set = Set::new(COUNT_KIND, persons.clone());
+            if !self.recorded(&set) {
+                self.add(&set, Some(*count));
+            }
+        }
+    }
+
     fn add(&mut self, set: &Set, value: Option<f64>) {
         self.push(anchor(set, value, false));
     }

@@ -281,6 +281,7 @@ async fn run(
         hidden: totals.hidden,
         withheld_persons: Vec::new(),
         count_cells: Vec::new(),
+        published_persons: Vec::new(),
         explanations: Vec::new(),
     })
 }
