@@ -273,6 +273,13 @@ pub(crate) fn suppress(
             })
             .collect();
         let stats = contributor_stats(members, &leaf_cells, cell_index.len(), &hashes, &series);
+        // Whether a cell (by key) is an empty cell of count series `q`.
+        let empty_count = |key: &Vec<usize>, q: usize| {
+            !magnitudes[q]
+                && cell_index
+                    .get(key)
+                    .is_none_or(|&i| stats[i][q].contributors == 0)
+        };
         // Each series is protected on its own (the patterns are joined
         // below), so the series share the cores: with a sum of a few rates
         // a table has a dozen of them.
@@ -300,12 +307,8 @@ pub(crate) fn suppress(
             // earlier release of this report for the same year.
             let empties: Vec<Option<u64>> = (0..release.cells.len())
                 .map(|c| {
-                    let key = &release.cells[c].key;
-                    let empty = !magnitudes[q]
-                        && cell_index
-                            .get(key)
-                            .is_none_or(|&i| stats[i][q].contributors == 0);
-                    empty.then(|| spec.linked.empty_at(slice, &release, c))
+                    empty_count(&release.cells[c].key, q)
+                        .then(|| spec.linked.empty_at(slice, &release, c))
                 })
                 .collect();
             // Cells known only through own queries' answers.
@@ -408,6 +411,8 @@ pub(crate) fn suppress(
         let Some(first) = releases.first() else {
             return Err(ReleaseError::Dimension("no measure to release".into()));
         };
+        // The placeholder dimension's total is never published.
+        let placeholder_total = |key: &Vec<usize>| placeholder && key[0] == first.dims[0].total;
         let mut hidden: BTreeSet<&Vec<usize>> = releases
             .iter()
             .flat_map(|r| {
@@ -433,7 +438,7 @@ pub(crate) fn suppress(
         };
         let counted: Vec<(&Vec<usize>, u64)> = cell_index
             .iter()
-            .filter(|(key, _)| !(placeholder && key[0] == first.dims[0].total))
+            .filter(|(key, _)| !placeholder_total(key))
             .flat_map(|(key, &i)| count_persons(i).map(move |h| (key, h)))
             .collect();
         let mut same: FxHashMap<u64, Vec<&Vec<usize>>> = FxHashMap::default();
@@ -453,17 +458,13 @@ pub(crate) fn suppress(
             &magnitudes,
             &stats,
             |key| cell_index.get(key).copied(),
-            |key| hidden.contains(key) || placeholder && key[0] == first.dims[0].total,
+            |key| hidden.contains(key) || placeholder_total(key),
             spec.policy.min_frequency,
         ));
         // And the empty cells of counts, by their place.
-        let count_series: Vec<usize> = (0..series.len()).filter(|&q| !magnitudes[q]).collect();
         for (c, cell) in first.cells.iter().enumerate() {
-            let empty = !count_series.is_empty()
-                && cell_index
-                    .get(&cell.key)
-                    .is_none_or(|&i| count_series.iter().any(|&q| stats[i][q].contributors == 0));
-            if empty && !(placeholder && cell.key[0] == first.dims[0].total) {
+            let empty = (0..series.len()).any(|q| empty_count(&cell.key, q));
+            if empty && !placeholder_total(&cell.key) {
                 counts.count_cells.push((
                     spec.linked.empty_at(slice, first, c),
                     !hidden.contains(&cell.key),
@@ -494,7 +495,7 @@ pub(crate) fn suppress(
             })
             .collect();
         for (at, cell) in first.cells.iter().enumerate() {
-            if placeholder && cell.key[0] == first.dims[0].total {
+            if placeholder_total(&cell.key) {
                 continue;
             }
             // Codes per original dimension: the cell's own and its copies.

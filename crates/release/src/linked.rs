@@ -167,7 +167,7 @@ impl ReportCells {
         smallest: &[u64],
         persons: impl FnOnce() -> Vec<u64>,
     ) -> bool {
-        !self.answers.is_empty() && self.answers.near(n, smallest, persons)
+        self.answers.near(n, smallest, persons)
     }
 
     /// [`ReportCells::answered_near`] for a cell of a sum
@@ -178,7 +178,7 @@ impl ReportCells {
         smallest: &[u64],
         persons: impl FnOnce() -> Vec<u64>,
     ) -> bool {
-        !self.answers.is_empty() && self.answers.near_sum(n, smallest, persons)
+        self.answers.near_sum(n, smallest, persons)
     }
 
     /// Whether another report published a count cell of exactly these persons.

@@ -423,31 +423,32 @@ impl Ledger {
 
     /// The earliest anchor of `set`'s kind within [`NEAR`] of it.
     fn nearest(&self, set: &Set) -> Option<usize> {
-        let mut candidates: Vec<u32> = set
-            .smallest()
-            .iter()
-            .filter_map(|e| self.index.get(&(set.kind, *e)))
-            .flatten()
-            .copied()
-            .collect();
+        let mut candidates: Vec<usize> = self.candidates(set).collect();
         candidates.sort_unstable();
         candidates.dedup();
-        candidates.into_iter().map(|i| i as usize).find(|&i| {
+        candidates.into_iter().find(|&i| {
             let a = &self.anchors[i];
             distance((a.n, &a.sketch), (set.n, &set.sketch)).is_some()
         })
     }
 
-    /// Whether an anchor of exactly `set` (its kind, its elements) is kept.
-    fn recorded(&self, set: &Set) -> bool {
+    /// The anchors of `set`'s kind that share one of its smallest
+    /// elements (with repeats): every anchor within [`NEAR`] of it is
+    /// among them (the module doc's **Candidates**).
+    fn candidates<'a>(&'a self, set: &'a Set) -> impl Iterator<Item = usize> + 'a {
         set.smallest()
             .iter()
             .filter_map(|e| self.index.get(&(set.kind, *e)))
             .flatten()
-            .any(|&i| {
-                let a = &self.anchors[i as usize];
-                distance((a.n, &a.sketch), (set.n, &set.sketch)) == Some(0)
-            })
+            .map(|&i| i as usize)
+    }
+
+    /// Whether an anchor of exactly `set` (its kind, its elements) is kept.
+    fn recorded(&self, set: &Set) -> bool {
+        self.candidates(set).any(|i| {
+            let a = &self.anchors[i];
+            distance((a.n, &a.sketch), (set.n, &set.sketch)) == Some(0)
+        })
     }
 
     /// Whether a cell a saved report withheld lies within [`NEAR`] of
@@ -459,15 +460,11 @@ impl Ledger {
     /// Whether a report's anchor lies at a distance from `persons` that
     /// `near` accepts (`None`: farther than [`NEAR`]).
     fn report_within(&self, persons: &Set, near: impl Fn(Option<u64>) -> bool) -> bool {
-        persons
-            .smallest()
-            .iter()
-            .filter_map(|e| self.index.get(&(COUNT_KIND, *e)))
-            .flatten()
-            .any(|&i| {
-                let a = &self.anchors[i as usize];
-                a.report && near(distance((a.n, &a.sketch), (persons.n, &persons.sketch)))
-            })
+        debug_assert_eq!(persons.kind, COUNT_KIND);
+        self.candidates(persons).any(|i| {
+            let a = &self.anchors[i];
+            a.report && near(distance((a.n, &a.sketch), (persons.n, &persons.sketch)))
+        })
     }
 
     /// Records the persons (their hashes, `withheld::person_hash`) of cells
