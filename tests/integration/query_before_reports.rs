@@ -240,4 +240,28 @@ fn a_small_group_padded_with_a_published_cell_gets_the_cell_exactly() {
             "{ages}"
         );
     }
+    // And pads of two or three published cells: "0–6 or 18" less the
+    // published 0–2 and 3–6 told the 18-year-olds within the noise too
+    // (this model's next attacker). A union of a relation's published
+    // parts beside a withheld one gets the sum of the parts exactly.
+    let age = "age_at_year_end(p.birth_date, 2025)";
+    for (groups, ages) in [
+        (&["0-2", "3-6"][..], format!("{age} <= 6 OR {age} = 18")),
+        (
+            &["0-2", "7-12"][..],
+            format!("{age} <= 2 OR {age} BETWEEN 7 AND 12 OR {age} = 18"),
+        ),
+        (
+            &["3-6", "7-12"][..],
+            format!("{age} BETWEEN 3 AND 12 OR {age} = 18"),
+        ),
+        (
+            &["0-2", "3-6", "7-12"][..],
+            format!("{age} <= 12 OR {age} = 18"),
+        ),
+        (&["0-2", "3-6", "7-12"][..], format!("{age} <= 12")),
+    ] {
+        let sum: f64 = groups.iter().map(|g| published(g)).sum();
+        assert_eq!(value(&project, &urgent(&ages)), Some(sum), "{ages}");
+    }
 }

@@ -469,16 +469,82 @@ pub(crate) fn published_few(
         if magnitudes[q] {
             continue;
         }
-        for cell in &release.cells {
-            let Some(i) = index(&cell.key) else { continue };
-            let stat = &stats[i][q];
-            if !hidden(&cell.key)
+        let published = |c: usize| -> Option<&Stat> {
+            let cell = &release.cells[c];
+            let stat = &stats[index(&cell.key)?][q];
+            (!hidden(&cell.key)
                 && (min_frequency..=FEW).contains(&stat.contributors)
-                && cell.value == stat.contributors as f64
-            {
-                out.push((stat.persons, stat.few.clone(), cell.value));
+                && cell.value == stat.contributors as f64)
+                .then_some(stat)
+        };
+        for stat in (0..release.cells.len()).filter_map(published) {
+            out.push((stat.persons, stat.few.clone(), stat.contributors as f64));
+        }
+        // Unions of a relation's published parts beside a withheld one:
+        // "0–6 or 18" less the published 0–2 and 3–6 told the withheld
+        // 18-year-olds within the noise (an attacker of this model).
+        for relation in &release.relations {
+            let withheld = relation
+                .parts
+                .iter()
+                .any(|&p| hidden(&release.cells[p].key));
+            if !withheld {
+                continue;
+            }
+            let parts: Vec<&Stat> = relation
+                .parts
+                .iter()
+                .filter_map(|&p| published(p))
+                .collect();
+            for union in unions(&parts) {
+                out.push(union);
             }
         }
     }
     out
 }
+
+/// Parts of one relation published beside a withheld one, taken two or
+/// more at a time (every combination of up to [`UNION_PARTS`] parts, runs
+/// of neighbours beyond) while their persons are disjoint and at most
+/// [`FEW`]: (set hash, hashes, count), the count the sum of the parts'
+/// (known from them, so nothing new).
+fn unions(parts: &[&Stat]) -> Vec<(u64, Vec<u64>, f64)> {
+    let join = |chosen: &[&Stat]| -> Option<(u64, Vec<u64>, f64)> {
+        let n: u64 = chosen.iter().map(|s| s.contributors).sum();
+        if n > FEW {
+            return None;
+        }
+        let persons: BTreeSet<u64> = chosen.iter().flat_map(|s| s.few.iter().copied()).collect();
+        // Overlapping parts (a person counted in two): their union's
+        // count is not known from the published cells.
+        (persons.len() as u64 == n).then(|| {
+            let hash = chosen.iter().fold(0u64, |h, s| h.wrapping_add(s.persons));
+            (hash, persons.into_iter().collect(), n as f64)
+        })
+    };
+    let mut out = Vec::new();
+    if parts.len() <= UNION_PARTS {
+        for mask in 1u32..(1 << parts.len()) {
+            if mask.count_ones() >= 2 {
+                let chosen: Vec<&Stat> = (0..parts.len())
+                    .filter(|i| mask & (1 << i) != 0)
+                    .map(|i| parts[i])
+                    .collect();
+                out.extend(join(&chosen));
+            }
+        }
+    } else {
+        for start in 0..parts.len() {
+            for end in start + 2..=parts.len() {
+                out.extend(join(&parts[start..end]));
+            }
+        }
+    }
+    out
+}
+
+/// The most published parts of a relation whose every combination is
+/// recorded (2⁸ − 9 = 247 unions at most; parts of at least the policy's
+/// minimum within [`FEW`] persons are fewer anyway at common minimums).
+const UNION_PARTS: usize = 8;

@@ -486,7 +486,8 @@ impl Ledger {
     /// Records counts a saved report published, of `(persons, count)`: a
     /// query within [`NEAR`] persons of one is given that exact count
     /// (unless an earlier answer lies nearer in time), so padding a small
-    /// group with a published cell tells nothing. Recorded once.
+    /// group with a published cell tells nothing; the cells may be
+    /// unions of published cells whose count is their sum. Recorded once.
     pub fn record_published(&mut self, cells: &[(Vec<u64>, f64)]) {
         for (persons, count) in cells.iter().filter(|(p, _)| !p.is_empty()) {
             let set = Set::new(COUNT_KIND, persons.clone());
