@@ -175,6 +175,7 @@ pub async fn release_saved(
     // nearly their persons gets the exact count, not fresh noise.
     ledger.record_withheld(&released.withheld_persons);
     ledger.record_published(&released.published_persons);
+    ledger.record_published_sums(&released.published_sums);
     ledger.save().map_err(JobError::Ledger)?;
     Ok(released)
 }

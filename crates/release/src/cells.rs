@@ -20,7 +20,9 @@ pub(crate) struct Counts {
     pub(crate) explanations: Vec<crate::explained::Explanation>,
     /// Published counts of persons of at most `contributors::FEW`: the
     /// persons' set hash, their hashes and the count.
-    pub(crate) published_persons: Vec<(u64, Vec<u64>, f64)>,
+    pub(crate) published_persons: Vec<contributors::PublishedCount>,
+    /// Published sums of at most `contributors::FEW` persons.
+    pub(crate) published_sums: Vec<contributors::PublishedSum>,
 }
 
 impl Counts {
@@ -35,6 +37,7 @@ impl Counts {
         self.explanations.extend(o.explanations.iter().cloned());
         self.published_persons
             .extend(o.published_persons.iter().cloned());
+        self.published_sums.extend(o.published_sums.iter().cloned());
     }
 }
 
@@ -453,14 +456,16 @@ pub(crate) fn suppress(
         counts
             .count_cells
             .extend(counted.iter().map(|&(key, h)| (h, !hidden.contains(key))));
-        counts.published_persons.extend(contributors::published_few(
+        let (few, sums) = contributors::published_few(
             &releases[..quantities.len()],
             &magnitudes,
             &stats,
             |key| cell_index.get(key).copied(),
             |key| hidden.contains(key) || placeholder_total(key),
             spec.policy.min_frequency,
-        ));
+        );
+        counts.published_persons.extend(few);
+        counts.published_sums.extend(sums);
         // And the empty cells of counts, by their place.
         for (c, cell) in first.cells.iter().enumerate() {
             let empty = (0..series.len()).any(|q| empty_count(&cell.key, q));

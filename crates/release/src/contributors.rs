@@ -237,6 +237,9 @@ pub(crate) struct Stat {
     /// of them (empty above): a published count of these persons is
     /// recorded for `query` to answer nearly the same persons with it.
     pub(crate) few: Vec<u64>,
+    /// Each of `few`'s contribution (a sum's persons, for `query` to
+    /// answer nearly the same persons' sum with the published one).
+    pub(crate) few_values: Vec<f64>,
 }
 
 /// The most persons of a published count recorded for `query`: padding a
@@ -275,6 +278,7 @@ pub(crate) fn contributor_stats(
                 persons,
                 smallest,
                 few,
+                few_values,
             } = &mut stats[cell][q];
             let hash = hashes[id as usize];
             *persons = persons.wrapping_add(hash);
@@ -286,8 +290,10 @@ pub(crate) fn contributor_stats(
             }
             if *count < FEW {
                 few.push(hash);
+                few_values.push(v);
             } else if *count == FEW {
                 *few = Vec::new();
+                *few_values = Vec::new();
             }
             *count += 1;
             let v = v.abs();
@@ -449,13 +455,23 @@ pub(crate) fn withheld_sets(
         .collect()
 }
 
+/// A count of a few persons a report published: the persons' set hash,
+/// their hashes, the count.
+pub(crate) type PublishedCount = (u64, Vec<u64>, f64);
+
+/// A sum of a few persons a report published: the set hashes of its
+/// cell's counts (to drop it if the cell is withheld later), its elements
+/// ([`crate::query::sum_element`] of each person and contribution), the
+/// sum.
+pub(crate) type PublishedSum = (Vec<u64>, Vec<u64>, f64);
+
 /// The published counts of a few persons ([`FEW`] at most, the policy's
 /// minimum at least), each person counted once, of the published
-/// quantities' `releases` (`magnitudes` says which are sums): (the
-/// persons' set hash, their hashes, the count), for `query` to give
-/// nearly the same persons this exact count instead of fresh noise (a pad
-/// of a withheld small group). `index` gives a cell's stats by key;
-/// `hidden` whether it is withheld (or never shown).
+/// quantities' `releases` (`magnitudes` says which are sums), for `query`
+/// to give nearly the same persons this exact count instead of fresh
+/// noise (a pad of a withheld small group); and the published sums of a
+/// few persons, for the same with a sum. `index` gives a cell's stats by
+/// key; `hidden` whether it is withheld (or never shown).
 pub(crate) fn published_few(
     releases: &[peitto_sdc::Release],
     magnitudes: &[bool],
@@ -463,7 +479,46 @@ pub(crate) fn published_few(
     index: impl Fn(&Vec<usize>) -> Option<usize>,
     hidden: impl Fn(&Vec<usize>) -> bool,
     min_frequency: u64,
-) -> Vec<(u64, Vec<u64>, f64)> {
+) -> (Vec<PublishedCount>, Vec<PublishedSum>) {
+    let mut sums = Vec::new();
+    for (q, release) in releases.iter().enumerate() {
+        if !magnitudes[q] {
+            continue;
+        }
+        for cell in release.cells.iter().filter(|c| !hidden(&c.key)) {
+            let Some(i) = index(&cell.key) else { continue };
+            let stat = &stats[i][q];
+            if (1..=FEW).contains(&stat.contributors) && stat.few.len() == stat.few_values.len() {
+                let counts = stats[i]
+                    .iter()
+                    .zip(magnitudes)
+                    .filter(|(s, magnitude)| !**magnitude && s.contributors > 0)
+                    .map(|(s, _)| s.persons)
+                    .collect();
+                let elements = stat
+                    .few
+                    .iter()
+                    .zip(&stat.few_values)
+                    .map(|(&h, &v)| crate::query::sum_element(h, v))
+                    .collect();
+                sums.push((counts, elements, cell.value));
+            }
+        }
+    }
+    (
+        published_counts(releases, magnitudes, stats, index, hidden, min_frequency),
+        sums,
+    )
+}
+
+fn published_counts(
+    releases: &[peitto_sdc::Release],
+    magnitudes: &[bool],
+    stats: &[Vec<Stat>],
+    index: impl Fn(&Vec<usize>) -> Option<usize>,
+    hidden: impl Fn(&Vec<usize>) -> bool,
+    min_frequency: u64,
+) -> Vec<PublishedCount> {
     let mut out = Vec::new();
     for (q, release) in releases.iter().enumerate() {
         if magnitudes[q] {

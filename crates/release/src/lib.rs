@@ -181,6 +181,11 @@ pub struct Released {
     /// recorded with [`query::Ledger::record_published`]: an own query of
     /// nearly the same persons is given this exact count.
     pub published_persons: Vec<(Vec<u64>, f64)>,
+    /// Published sums of a few persons (each person with their
+    /// contribution, the sum), to be recorded with
+    /// [`query::Ledger::record_published_sums`]: an own query's sum of
+    /// nearly the same persons and contributions is given this sum.
+    pub published_sums: Vec<(Vec<u64>, f64)>,
     /// Why each cell a suppression withheld is withheld: for the
     /// statistician's audit folder, never for the released table.
     pub explanations: Vec<explained::Explanation>,
@@ -348,6 +353,11 @@ pub async fn release(
             .published_persons
             .into_iter()
             .map(|(_, persons, n)| (persons, n))
+            .collect(),
+        published_sums: totals
+            .published_sums
+            .into_iter()
+            .map(|(_, elements, sum)| (elements, sum))
             .collect(),
         explanations: totals.explanations,
     })

@@ -55,4 +55,7 @@ pub(crate) fn same_persons_alike(rows: &mut [CellRow], counts: &mut Counts, show
     counts
         .published_persons
         .retain(|(h, _, _)| !now.contains(h));
+    counts
+        .published_sums
+        .retain(|(hs, _, _)| !hs.iter().any(|h| now.contains(h)));
 }

@@ -154,6 +154,11 @@ const COUNT_KIND: u64 = 0x636f_756e_7473_0001;
 /// cells of euros with ([`Answers`]).
 const SUM_PERSONS_KIND: u64 = 0x7375_6d70_6572_0001;
 
+/// A sum a saved report published, each element a person with their
+/// contribution ([`sum_element`]): a query's sum within [`NEAR`] of one
+/// is given the report's sum.
+const REPORT_SUM_KIND: u64 = 0x7270_7473_756d_0001;
+
 /// One earlier fresh answer.
 #[derive(Debug, Clone, PartialEq)]
 struct Anchor {
@@ -216,6 +221,8 @@ pub struct Ledger {
     saved: usize,
     /// Anchors of cells saved reports withheld.
     reports: usize,
+    /// Anchors of sums saved reports published.
+    report_sums: usize,
 }
 
 impl Ledger {
@@ -385,6 +392,12 @@ impl Ledger {
                 return (None, truth);
             }
         }
+        if let Quantity::Sum { .. } = quantity
+            && set.kind != COUNT_KIND
+            && let Some(value) = self.published_sum(&contributors)
+        {
+            return (Some(value), truth);
+        }
         let near = self.nearest(&set);
         if set.n < policy.min_frequency.max(1) {
             if near.is_none() {
@@ -451,58 +464,13 @@ impl Ledger {
         })
     }
 
-    /// Whether a cell a saved report withheld lies within [`NEAR`] of
-    /// `persons` (a set of the count kind).
-    fn near_report(&self, persons: &Set) -> bool {
-        self.report_within(persons, |d| d.is_some())
-    }
-
-    /// Whether a report's anchor lies at a distance from `persons` that
-    /// `near` accepts (`None`: farther than [`NEAR`]).
-    fn report_within(&self, persons: &Set, near: impl Fn(Option<u64>) -> bool) -> bool {
-        debug_assert_eq!(persons.kind, COUNT_KIND);
-        self.candidates(persons).any(|i| {
-            let a = &self.anchors[i];
-            a.report && near(distance((a.n, &a.sketch), (persons.n, &persons.sketch)))
-        })
-    }
-
-    /// Records the persons (their hashes, `withheld::person_hash`) of cells
-    /// a saved report withheld: from then on an own query withholds every
-    /// cell whose persons lie within [`NEAR`] of one of them, whatever it
-    /// measures. An exact check alone would be an oracle: a query of the
-    /// cell's definition less a target when a condition holds answers
-    /// `..` exactly when it does not. A cell recorded before is not
-    /// recorded again.
-    pub fn record_withheld(&mut self, cells: &[Vec<u64>]) {
-        for persons in cells.iter().filter(|p| !p.is_empty()) {
-            let set = Set::new(COUNT_KIND, persons.clone());
-            if !self.report_within(&set, |d| d == Some(0)) {
-                self.push(anchor(&set, None, true));
-            }
-        }
-    }
-
-    /// Records counts a saved report published, of `(persons, count)`: a
-    /// query within [`NEAR`] persons of one is given that exact count
-    /// (unless an earlier answer lies nearer in time), so padding a small
-    /// group with a published cell tells nothing; the cells may be
-    /// unions of published cells whose count is their sum. Recorded once.
-    pub fn record_published(&mut self, cells: &[(Vec<u64>, f64)]) {
-        for (persons, count) in cells.iter().filter(|(p, _)| !p.is_empty()) {
-            let set = Set::new(COUNT_KIND, persons.clone());
-            if !self.recorded(&set) {
-                self.add(&set, Some(*count));
-            }
-        }
-    }
-
     fn add(&mut self, set: &Set, value: Option<f64>) {
         self.push(anchor(set, value, false));
     }
 
     fn push(&mut self, anchor: Anchor) {
         self.reports += usize::from(anchor.report);
+        self.report_sums += usize::from(anchor.kind == REPORT_SUM_KIND);
         let id = u32::try_from(self.anchors.len()).unwrap_or(u32::MAX);
         for e in &anchor.bottom[..(anchor.n as usize).min(BOTTOM)] {
             self.index.entry((anchor.kind, *e)).or_default().push(id);
@@ -590,10 +558,12 @@ fn mix(words: &[u64]) -> u64 {
 
 mod answers;
 mod record;
+mod reports;
 mod sketch;
 #[cfg(test)]
 mod tests;
 
 pub use answers::Answers;
 use record::{decode, encode, header};
+pub(crate) use reports::sum_element;
 use sketch::{distance, sketch};

@@ -33,6 +33,7 @@ pub mod roles;
 mod tests;
 
 pub use crate::analyze::{PRIVACY_UNIT, Refusal};
+pub(crate) use ledger::sum_element;
 pub use ledger::{Answers, Ledger};
 
 use crate::analyze::{MeasureKind, ReleaseAggregate};
@@ -282,6 +283,7 @@ async fn run(
         withheld_persons: Vec::new(),
         count_cells: Vec::new(),
         published_persons: Vec::new(),
+        published_sums: Vec::new(),
         explanations: Vec::new(),
     })
 }

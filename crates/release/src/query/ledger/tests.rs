@@ -428,3 +428,47 @@ fn a_report_sees_the_counts_queries_published_near_its_cells() {
     assert!(!near(&answers, &NAMES[..]), "five away");
     assert!(!near(&answers, &NAMES[7..]), "disjoint");
 }
+
+#[test]
+fn a_sum_near_a_sum_a_report_published_gets_the_reports_sum() {
+    // A report published 1 000 for the sum of a through h (each with
+    // their contribution). A query's sum of them with up to four more or
+    // fewer persons is given 1 000, in any order of rows; the same
+    // persons with other contributions (another column) or seven persons
+    // away get their own answer.
+    let none = Withheld::default();
+    let mixed = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3];
+    let sum = Quantity::Sum { lo: 0.0, hi: 1e6 };
+    let elements = |names: &'static [&'static str], rows: &[u64]| -> Vec<u64> {
+        persons(names, rows)
+            .iter()
+            .map(|c| sum_element(c.hash, c.sum))
+            .collect()
+    };
+    let mut ledger = Ledger::default();
+    ledger.record_published_sums(&[(elements(&NAMES[..8], &mixed), 1000.0)]);
+    ledger.record_published_sums(&[(elements(&NAMES[..8], &mixed), 1000.0)]);
+    assert_eq!(ledger.len(), 1, "recorded once");
+    // Each person keeps their contribution in every query.
+    let of = |names: &'static [&'static str], from: usize| {
+        let mut p = persons(names, &mixed[from..from + names.len()]);
+        p.reverse();
+        p
+    };
+    for (names, from) in [
+        (&NAMES[..8], 0),
+        (&NAMES[..12], 0),
+        (&NAMES[1..8], 1),
+        (&NAMES[4..8], 4),
+    ] {
+        assert_eq!(
+            protect(&mut ledger, sum, &of(names, from), &none),
+            Some(1000.0),
+            "{names:?}"
+        );
+    }
+    let other = [5; 12];
+    for p in [persons(&NAMES[..8], &other), of(&NAMES[3..12], 3)] {
+        assert_ne!(protect(&mut ledger, sum, &p, &none), Some(1000.0));
+    }
+}
