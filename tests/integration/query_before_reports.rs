@@ -146,13 +146,33 @@ fn a_query_asked_before_a_report_never_stops_it_from_running() {
          GROUP BY 1, 2",
     );
     assert!(asked.iter().any(|(_, v)| v.is_some()), "{asked:?}");
-    for args in [
-        &["report", "placed_children", "--year", "2025"][..],
-        &["report", "--package", "thl-lastensuojelu", "--year", "2025"][..],
+    // The author is told which measures were protected so, and only once
+    // (the package's second run relies on the first's pattern).
+    let told = peitto_i18n::format(
+        peitto_i18n::Lang::En,
+        "report.unasked",
+        &[("report", &"\u{1}"), ("measures", &"\u{2}")],
+    );
+    // The words between the report's name and its measures.
+    let told = told.split(['\u{1}', '\u{2}']).nth(1).unwrap().to_owned();
+    assert!(told.len() > 20, "{told}");
+    for (args, tells) in [
+        (&["report", "placed_children", "--year", "2025"][..], true),
+        (
+            &["report", "--package", "thl-lastensuojelu", "--year", "2025"][..],
+            false,
+        ),
+        (
+            &["report", "urgent_and_new_care_orders", "--year", "2025"][..],
+            false,
+        ),
     ] {
         let mut all = vec!["--project", p];
         all.extend(args);
-        ok(&peitto(&all));
+        let out = peitto(&all);
+        ok(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.contains(&told), tells, "{args:?}: {stderr}");
     }
 }
 

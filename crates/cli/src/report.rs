@@ -47,6 +47,21 @@ fn release(
             )
         );
     }
+    for d in outcome
+        .done
+        .iter()
+        .filter(|d| !d.released.unasked.is_empty())
+    {
+        let measures = d.released.unasked.join(", ");
+        eprintln!(
+            "{}",
+            tr(
+                lang,
+                "report.unasked",
+                &[("report", &d.report.id), ("measures", &measures)]
+            )
+        );
+    }
     println!("{}", tr(lang, "report.audit", &[("hash", &outcome.hash)]));
     match &outcome.reasons {
         peitto_jobs::reasons::Written::To(reasons) => println!(

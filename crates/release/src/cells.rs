@@ -23,6 +23,8 @@ pub(crate) struct Counts {
     pub(crate) published_persons: Vec<contributors::PublishedCount>,
     /// Published sums of at most `contributors::FEW` persons.
     pub(crate) published_sums: Vec<contributors::PublishedSum>,
+    /// Measures protected as if own queries' answers were not asked.
+    pub(crate) unasked: Vec<String>,
 }
 
 impl Counts {
@@ -38,6 +40,7 @@ impl Counts {
         self.published_persons
             .extend(o.published_persons.iter().cloned());
         self.published_sums.extend(o.published_sums.iter().cloned());
+        self.unasked.extend(o.unasked.iter().cloned());
     }
 }
 
@@ -286,60 +289,93 @@ pub(crate) fn suppress(
         // Each series is protected on its own (the patterns are joined
         // below), so the series share the cores: with a sum of a few rates
         // a table has a dozen of them.
-        let protect_one = |q: usize| -> Result<(Release, Vec<peitto_sdc::Reason>), ReleaseError> {
-            let one = &series[q];
-            let leaves: Vec<Leaf> = members
-                .iter()
-                .map(|(key, persons)| Leaf {
-                    codes: inner_codes(key),
-                    value: one.leaf(persons),
-                    contributors: 0,
-                    top: Vec::new(),
-                })
-                .collect();
-            let mut release = Release::single(
-                &format!("measure{q}"),
-                sdc_dims.clone(),
-                &leaves,
-                magnitudes[q],
-            )?;
-            if placeholder {
-                release.relations.clear();
-            }
-            // A count's empty cells, by their place: the same zero in any
-            // earlier release of this report for the same year.
-            let empties: Vec<Option<u64>> = (0..release.cells.len())
-                .map(|c| {
-                    empty_count(&release.cells[c].key, q)
-                        .then(|| spec.linked.empty_at(slice, &release, c))
-                })
-                .collect();
-            // Cells known only through own queries' answers.
-            let mut answered: Vec<usize> = Vec::new();
-            for (c, (cell, empty)) in release.cells.iter_mut().zip(empties).enumerate() {
-                if let Some(key) = empty {
-                    cell.known = spec.linked.published(key);
-                    cell.linked = spec.linked.withheld(key);
+        // (the release, why each cell is withheld, whether it was protected
+        // as if own queries' answers were not asked)
+        let protect_one =
+            |q: usize| -> Result<(Release, Vec<peitto_sdc::Reason>, bool), ReleaseError> {
+                let one = &series[q];
+                let leaves: Vec<Leaf> = members
+                    .iter()
+                    .map(|(key, persons)| Leaf {
+                        codes: inner_codes(key),
+                        value: one.leaf(persons),
+                        contributors: 0,
+                        top: Vec::new(),
+                    })
+                    .collect();
+                let mut release = Release::single(
+                    &format!("measure{q}"),
+                    sdc_dims.clone(),
+                    &leaves,
+                    magnitudes[q],
+                )?;
+                if placeholder {
+                    release.relations.clear();
                 }
-                if let Some(&i) = cell_index.get(&cell.key) {
-                    let stat = &stats[i][q];
-                    cell.contributors = stat.contributors;
-                    cell.top.clone_from(&stat.top);
-                    // The same persons in a count are the same number in
-                    // every report.
-                    if !magnitudes[q] && stat.contributors > 0 {
-                        cell.known = spec.linked.published(stat.persons);
-                        cell.linked = spec.linked.withheld(stat.persons);
-                        // An own query published (nearly) these persons
-                        // before the report ran: known within its noise,
-                        // taken as known exactly. Not a primary's (it
-                        // stays withheld; the query's set was five or more
-                        // persons, not this one) nor a cell a report
-                        // withheld (its pattern relied on it).
-                        let near = !cell.known
-                            && cell.linked.is_none()
+                // A count's empty cells, by their place: the same zero in any
+                // earlier release of this report for the same year.
+                let empties: Vec<Option<u64>> = (0..release.cells.len())
+                    .map(|c| {
+                        empty_count(&release.cells[c].key, q)
+                            .then(|| spec.linked.empty_at(slice, &release, c))
+                    })
+                    .collect();
+                // Cells known only through own queries' answers.
+                let mut answered: Vec<usize> = Vec::new();
+                for (c, (cell, empty)) in release.cells.iter_mut().zip(empties).enumerate() {
+                    if let Some(key) = empty {
+                        cell.known = spec.linked.published(key);
+                        cell.linked = spec.linked.withheld(key);
+                    }
+                    if let Some(&i) = cell_index.get(&cell.key) {
+                        let stat = &stats[i][q];
+                        cell.contributors = stat.contributors;
+                        cell.top.clone_from(&stat.top);
+                        // The same persons in a count are the same number in
+                        // every report.
+                        if !magnitudes[q] && stat.contributors > 0 {
+                            cell.known = spec.linked.published(stat.persons);
+                            cell.linked = spec.linked.withheld(stat.persons);
+                            // An own query published (nearly) these persons
+                            // before the report ran: known within its noise,
+                            // taken as known exactly. Not a primary's (it
+                            // stays withheld; the query's set was five or more
+                            // persons, not this one) nor a cell a report
+                            // withheld (its pattern relied on it).
+                            let near = !cell.known
+                                && cell.linked.is_none()
+                                && stat.contributors >= spec.policy.min_frequency
+                                && spec.linked.answered_near(
+                                    stat.contributors,
+                                    stat.smallest(),
+                                    || {
+                                        contributors::cell_persons(
+                                            members,
+                                            &leaf_cells,
+                                            i,
+                                            one,
+                                            &hashes,
+                                        )
+                                    },
+                                );
+                            if near {
+                                cell.known = true;
+                                answered.push(c);
+                            }
+                        }
+                        // A sum an own query published for (nearly) these
+                        // persons before the report ran, likewise; not a cell
+                        // unsafe here (the query's noise protected its largest
+                        // contributor, the exact value would not).
+                        if magnitudes[q]
                             && stat.contributors >= spec.policy.min_frequency
-                            && spec.linked.answered_near(
+                            && peitto_sdc::primary::magnitude_rule(
+                                &spec.policy,
+                                cell.value,
+                                &stat.top,
+                            )
+                            .is_none()
+                            && spec.linked.answered_near_sum(
                                 stat.contributors,
                                 stat.smallest(),
                                 || {
@@ -351,61 +387,51 @@ pub(crate) fn suppress(
                                         &hashes,
                                     )
                                 },
-                            );
-                        if near {
+                            )
+                        {
                             cell.known = true;
                             answered.push(c);
                         }
                     }
-                    // A sum an own query published for (nearly) these
-                    // persons before the report ran, likewise; not a cell
-                    // unsafe here (the query's noise protected its largest
-                    // contributor, the exact value would not).
-                    if magnitudes[q]
-                        && stat.contributors >= spec.policy.min_frequency
-                        && peitto_sdc::primary::magnitude_rule(&spec.policy, cell.value, &stat.top)
-                            .is_none()
-                        && spec
-                            .linked
-                            .answered_near_sum(stat.contributors, stat.smallest(), || {
-                                contributors::cell_persons(members, &leaf_cells, i, one, &hashes)
-                            })
-                    {
-                        cell.known = true;
-                        answered.push(c);
-                    }
                 }
-            }
-            let done = crate::linked::protect_as_before(&mut release, &spec.policy);
-            let (audit, why) = match done {
-                Ok((audit, why)) if audit.passed() || answered.is_empty() => (audit, why),
-                Err(e) if answered.is_empty() => return Err(e.into()),
-                // No pattern protects the small cells with the queries'
-                // answers taken as exact (they are within noise): protected
-                // as if unasked rather than never released (README,
-                // "Not stopped yet").
-                _ => {
-                    for &c in &answered {
-                        release.cells[c].known = false;
+                let done = crate::linked::protect_as_before(&mut release, &spec.policy);
+                let mut unasked = false;
+                let (audit, why) = match done {
+                    Ok((audit, why)) if audit.passed() || answered.is_empty() => (audit, why),
+                    Err(e) if answered.is_empty() => return Err(e.into()),
+                    // No pattern protects the small cells with the queries'
+                    // answers taken as exact (they are within noise): protected
+                    // as if unasked rather than never released (README,
+                    // "Not stopped yet").
+                    _ => {
+                        for &c in &answered {
+                            release.cells[c].known = false;
+                        }
+                        unasked = true;
+                        crate::linked::protect_as_before(&mut release, &spec.policy)?
                     }
-                    crate::linked::protect_as_before(&mut release, &spec.policy)?
+                };
+                if !audit.passed() {
+                    return Err(SdcError::CannotProtect(format!(
+                        "{} cells of measure {} fail the audit",
+                        audit.failures.len(),
+                        one.name
+                    ))
+                    .into());
                 }
+                Ok((release, why, unasked))
             };
-            if !audit.passed() {
-                return Err(SdcError::CannotProtect(format!(
-                    "{} cells of measure {} fail the audit",
-                    audit.failures.len(),
-                    one.name
-                ))
-                .into());
-            }
-            Ok((release, why))
-        };
         let mut releases = Vec::with_capacity(series.len());
         let mut reasons = Vec::with_capacity(series.len());
         let each: Vec<usize> = (0..series.len()).collect();
-        for done in peitto_store::parallel(&each, |&q| protect_one(q)) {
-            let (release, why) = done?;
+        for (q, done) in peitto_store::parallel(&each, |&q| protect_one(q))
+            .into_iter()
+            .enumerate()
+        {
+            let (release, why, unasked) = done?;
+            if unasked {
+                counts.unasked.push(series[q].name.clone());
+            }
             releases.push(release);
             reasons.push(why);
         }

@@ -186,6 +186,11 @@ pub struct Released {
     /// [`query::Ledger::record_published_sums`]: an own query's sum of
     /// nearly the same persons and contributions is given this sum.
     pub published_sums: Vec<(Vec<u64>, f64)>,
+    /// Measures whose small cells no pattern protected with own queries'
+    /// earlier answers taken as known: protected as if those were not
+    /// asked, which the report's author is told (README, "Not stopped
+    /// yet").
+    pub unasked: Vec<String>,
     /// Why each cell a suppression withheld is withheld: for the
     /// statistician's audit folder, never for the released table.
     pub explanations: Vec<explained::Explanation>,
@@ -354,6 +359,7 @@ pub async fn release(
             .into_iter()
             .map(|(_, persons, n)| (persons, n))
             .collect(),
+        unasked: totals.unasked,
         published_sums: totals
             .published_sums
             .into_iter()

@@ -284,6 +284,7 @@ async fn run(
         count_cells: Vec::new(),
         published_persons: Vec::new(),
         published_sums: Vec::new(),
+        unasked: Vec::new(),
         explanations: Vec::new(),
     })
 }
