@@ -4,45 +4,8 @@
 
 use super::*;
 use crate::contributors::{contributor_stats, series};
+pub(crate) use crate::counts::Counts;
 use crate::same_persons::{Shown, same_persons_alike};
-
-#[derive(Debug, Default)]
-pub(crate) struct Counts {
-    pub(crate) cells: usize,
-    pub(crate) suppressed: usize,
-    pub(crate) perturbed: usize,
-    pub(crate) hidden: Vec<f64>,
-    /// The persons (their hashes) of each cell withheld by suppression.
-    pub(crate) withheld_persons: Vec<Vec<u64>>,
-    /// Each cell of a count series: (its persons' hash, published).
-    pub(crate) count_cells: Vec<(u64, bool)>,
-    /// Why each cell withheld by suppression is withheld.
-    pub(crate) explanations: Vec<crate::explained::Explanation>,
-    /// Published counts of persons of at most `contributors::FEW`: the
-    /// persons' set hash, their hashes and the count.
-    pub(crate) published_persons: Vec<contributors::PublishedCount>,
-    /// Published sums of at most `contributors::FEW` persons.
-    pub(crate) published_sums: Vec<contributors::PublishedSum>,
-    /// Measures protected as if own queries' answers were not asked.
-    pub(crate) unasked: Vec<String>,
-}
-
-impl Counts {
-    pub(crate) fn add(&mut self, o: &Counts) {
-        self.cells += o.cells;
-        self.suppressed += o.suppressed;
-        self.perturbed += o.perturbed;
-        self.hidden.extend(&o.hidden);
-        self.withheld_persons
-            .extend(o.withheld_persons.iter().cloned());
-        self.count_cells.extend(&o.count_cells);
-        self.explanations.extend(o.explanations.iter().cloned());
-        self.published_persons
-            .extend(o.published_persons.iter().cloned());
-        self.published_sums.extend(o.published_sums.iter().cloned());
-        self.unasked.extend(o.unasked.iter().cloned());
-    }
-}
 
 /// Protected cells: grouping values (`None`: the dimension's total) and,
 /// per protected quantity, the value or `None` when withheld.
@@ -482,7 +445,7 @@ pub(crate) fn suppress(
         counts
             .count_cells
             .extend(counted.iter().map(|&(key, h)| (h, !hidden.contains(key))));
-        let (few, sums) = contributors::published_few(
+        let (few, sums) = crate::published::published_few(
             &releases[..quantities.len()],
             &magnitudes,
             &stats,

@@ -22,7 +22,10 @@
 //! counts per rate of a sum of fixed rates) and its contributors per cell,
 //! [`linked`] keeping saved reports' count cells alike across reports and
 //! runs (and with own queries answered before them), `same_persons`
-//! withholding count cells of the same persons together across slices, and
+//! withholding count cells of the same persons together across slices,
+//! `counts` adding up what each slice's protection did, `published`
+//! keeping the counts and sums of a few persons a report published (for
+//! `query` to answer a pad of them with the report's number), and
 //! [`explained`] says why each withheld cell is withheld; `substitute` puts
 //! them back into the plan. [`query`]
 //! is the closed model for planners' own SQL: a grammar of allowed plans,
@@ -35,11 +38,13 @@
 pub mod analyze;
 mod cells;
 mod contributors;
+mod counts;
 pub mod explained;
 pub mod linked;
 mod partials;
 mod persons;
 mod perturbed;
+mod published;
 pub mod query;
 mod refusal;
 mod same_persons;
