@@ -93,10 +93,16 @@
 //! and overwritten by the next append.
 //!
 //! **What is left.** Whether an answer was snapped tells that its set lies
-//! within four persons of an earlier one: an attacker who can build sets
-//! of exactly known small size can still learn a class-level bit with
-//! more queries (for example, a pad of equal contributions moves to
-//! another kind when a target with a different contribution joins it).
+//! within four persons of an earlier one, and the boundary builds sets of
+//! exactly known small size itself: an attacker of this model
+//! (2026-12-07) grew a pad by a prefix of birth month × sex × municipality
+//! cells until its answer changed (16 queries, a set of exactly four),
+//! then asked one query per bit whether a target was in a cell (six of
+//! six right), and with a sum, whether a target's days reached a class
+//! (a pad of equal contributions likewise moves to another kind when a
+//! target with a different contribution joins it). Randomising the
+//! boundary per set only multiplies the queries per bit by a small
+//! factor; the remedy is the budget below.
 //! And sets five or more apart get independent noise: a planner who
 //! writes many different sets around one small group (for each of many
 //! splits `B₁, B₂` of about ten persons, `|A ∪ B₁| + |A ∪ B₂| − |B₁ ∪ B₂|`,
