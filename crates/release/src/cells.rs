@@ -292,6 +292,10 @@ pub(crate) fn suppress(
                     }
                     if let Some(&i) = cell_index.get(&cell.key) {
                         let stat = &stats[i][q];
+                        // All the cell's persons, only where an answer
+                        // of about its size shares one of its smallest.
+                        let persons =
+                            || contributors::cell_persons(members, &leaf_cells, i, one, &hashes);
                         cell.contributors = stat.contributors;
                         cell.top.clone_from(&stat.top);
                         // The same persons in a count are the same number in
@@ -311,15 +315,7 @@ pub(crate) fn suppress(
                                 && spec.linked.answered_near(
                                     stat.contributors,
                                     stat.smallest(),
-                                    || {
-                                        contributors::cell_persons(
-                                            members,
-                                            &leaf_cells,
-                                            i,
-                                            one,
-                                            &hashes,
-                                        )
-                                    },
+                                    persons,
                                 );
                             if near {
                                 cell.known = true;
@@ -341,15 +337,7 @@ pub(crate) fn suppress(
                             && spec.linked.answered_near_sum(
                                 stat.contributors,
                                 stat.smallest(),
-                                || {
-                                    contributors::cell_persons(
-                                        members,
-                                        &leaf_cells,
-                                        i,
-                                        one,
-                                        &hashes,
-                                    )
-                                },
+                                persons,
                             )
                         {
                             cell.known = true;

@@ -31,16 +31,21 @@ pub(crate) fn published_few(
     hidden: impl Fn(&Vec<usize>) -> bool,
     min_frequency: u64,
 ) -> (Vec<PublishedCount>, Vec<PublishedSum>) {
-    let mut sums = Vec::new();
+    let (mut counts, mut sums) = (Vec::new(), Vec::new());
     for (q, release) in releases.iter().enumerate() {
-        if !magnitudes[q] {
-            continue;
-        }
-        for cell in release.cells.iter().filter(|c| !hidden(&c.key)) {
-            let Some(i) = index(&cell.key) else { continue };
+        // A shown cell's stats and their index, with at most `FEW` persons.
+        let shown = |c: usize| -> Option<(usize, &Stat)> {
+            let cell = &release.cells[c];
+            let i = index(&cell.key)?;
             let stat = &stats[i][q];
-            if (1..=FEW).contains(&stat.contributors) && stat.few.len() == stat.few_values.len() {
-                let counts = stats[i]
+            (!hidden(&cell.key) && stat.contributors <= FEW).then_some((i, stat))
+        };
+        if magnitudes[q] {
+            for (c, (i, stat)) in (0..release.cells.len()).filter_map(|c| Some((c, shown(c)?))) {
+                if stat.contributors == 0 || stat.few.len() != stat.few_values.len() {
+                    continue;
+                }
+                let cell_counts = stats[i]
                     .iter()
                     .zip(magnitudes)
                     .filter(|(s, magnitude)| !**magnitude && s.contributors > 0)
@@ -52,39 +57,19 @@ pub(crate) fn published_few(
                     .zip(&stat.few_values)
                     .map(|(&h, &v)| crate::query::sum_element(h, v))
                     .collect();
-                sums.push((counts, elements, cell.value));
+                sums.push((cell_counts, elements, release.cells[c].value));
             }
-        }
-    }
-    (
-        published_counts(releases, magnitudes, stats, index, hidden, min_frequency),
-        sums,
-    )
-}
-
-fn published_counts(
-    releases: &[peitto_sdc::Release],
-    magnitudes: &[bool],
-    stats: &[Vec<Stat>],
-    index: impl Fn(&Vec<usize>) -> Option<usize>,
-    hidden: impl Fn(&Vec<usize>) -> bool,
-    min_frequency: u64,
-) -> Vec<PublishedCount> {
-    let mut out = Vec::new();
-    for (q, release) in releases.iter().enumerate() {
-        if magnitudes[q] {
             continue;
         }
+        // A count published exactly, of at least the policy's minimum.
         let published = |c: usize| -> Option<&Stat> {
-            let cell = &release.cells[c];
-            let stat = &stats[index(&cell.key)?][q];
-            (!hidden(&cell.key)
-                && (min_frequency..=FEW).contains(&stat.contributors)
-                && cell.value == stat.contributors as f64)
+            let (_, stat) = shown(c)?;
+            (stat.contributors >= min_frequency
+                && release.cells[c].value == stat.contributors as f64)
                 .then_some(stat)
         };
         for stat in (0..release.cells.len()).filter_map(published) {
-            out.push((stat.persons, stat.few.clone(), stat.contributors as f64));
+            counts.push((stat.persons, stat.few.clone(), stat.contributors as f64));
         }
         // Unions of a relation's published parts beside a withheld one:
         // "0–6 or 18" less the published 0–2 and 3–6 told the withheld
@@ -94,20 +79,17 @@ fn published_counts(
                 .parts
                 .iter()
                 .any(|&p| hidden(&release.cells[p].key));
-            if !withheld {
-                continue;
-            }
-            let parts: Vec<&Stat> = relation
-                .parts
-                .iter()
-                .filter_map(|&p| published(p))
-                .collect();
-            for union in unions(&parts) {
-                out.push(union);
+            if withheld {
+                let parts: Vec<&Stat> = relation
+                    .parts
+                    .iter()
+                    .filter_map(|&p| published(p))
+                    .collect();
+                counts.extend(unions(&parts));
             }
         }
     }
-    out
+    (counts, sums)
 }
 
 /// Parts of one relation published beside a withheld one, taken two or
