@@ -56,6 +56,11 @@ pub enum Kind {
     Area,
     /// An organisational code or name (never a person's free text).
     Text,
+    /// Y-tunnus: a business id, seven digits, a hyphen and the check
+    /// digit. Checked, so that where a register keeps a private carer's
+    /// henkilötunnus or name as the provider, the row is rejected instead of
+    /// publishing it as a provider's code.
+    BusinessId,
 }
 
 impl Kind {
@@ -68,7 +73,8 @@ impl Kind {
             | Kind::Code(_)
             | Kind::Municipality
             | Kind::Area
-            | Kind::Text => DataType::Utf8,
+            | Kind::Text
+            | Kind::BusinessId => DataType::Utf8,
             Kind::Date => DataType::Date32,
             Kind::Int | Kind::IntCode(_) => DataType::Int64,
             Kind::Euro => DataType::Decimal128(EURO_PRECISION, EURO_SCALE),

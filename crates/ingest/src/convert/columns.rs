@@ -48,7 +48,7 @@ impl Builder {
             Kind::Person | Kind::RecordId(_) => {
                 Builder::Key(BinaryBuilder::with_capacity(rows, bytes))
             }
-            Kind::Code(_) | Kind::Municipality | Kind::Area | Kind::Text => {
+            Kind::Code(_) | Kind::Municipality | Kind::Area | Kind::Text | Kind::BusinessId => {
                 Builder::Text(StringBuilder::with_capacity(rows, bytes))
             }
             Kind::Date => Builder::Date(Date32Builder::with_capacity(rows)),

@@ -11,7 +11,7 @@ mod tests;
 
 use columns::{Builder, DateCache, Plan, Value};
 use parse::municipality_or_name;
-pub use parse::{parse_area, parse_decimal, parse_int, parse_municipality};
+pub use parse::{is_business_id, parse_area, parse_decimal, parse_int, parse_municipality};
 pub use reason::{Problem, Reason};
 
 use crate::pseudo::{Pseudonym, Pseudonymiser};
@@ -370,6 +370,10 @@ impl<'m> Converter<'m> {
                     .map(|(a, n)| Value::Area(a, n))
                     .ok_or(Reason::InvalidMunicipality),
                 Kind::Text => Ok(Value::Field(plan.source.unwrap_or(0))),
+                Kind::BusinessId if is_business_id(raw) => {
+                    Ok(Value::Field(plan.source.unwrap_or(0)))
+                }
+                Kind::BusinessId => Err(Reason::InvalidBusinessId),
             };
             match parsed {
                 Ok(v) => self.values[i] = v,

@@ -136,6 +136,36 @@ pub fn parse_municipality(raw: &str) -> Option<[u8; 3]> {
     Some(out)
 }
 
+/// Whether `raw` is a Y-tunnus: seven digits (six in old ones, a leading
+/// zero left out), a hyphen and the check digit, `11 − Σ dᵢwᵢ mod 11`
+/// (0 for remainder 0; remainder 1 is never issued) with weights 7, 9, 10,
+/// 5, 8, 4, 2.
+#[must_use]
+pub fn is_business_id(raw: &str) -> bool {
+    let Some((digits, check)) = raw.trim().split_once('-') else {
+        return false;
+    };
+    if !(6..=7).contains(&digits.len())
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || check.len() != 1
+        || !check.bytes().all(|b| b.is_ascii_digit())
+    {
+        return false;
+    }
+    let padded = format!("{digits:0>7}");
+    let sum: u32 = padded
+        .bytes()
+        .zip([7, 9, 10, 5, 8, 4, 2])
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let expected = match sum % 11 {
+        0 => 0,
+        1 => return false,
+        r => 11 - r,
+    };
+    u32::from(check.as_bytes()[0] - b'0') == expected
+}
+
 /// A municipality by its code ([`parse_municipality`]) or, failing that, by
 /// its name in `areas`.
 pub(super) fn municipality_or_name(raw: &str, areas: Option<&AreaNames>) -> Option<[u8; 3]> {

@@ -24,6 +24,8 @@ pub enum Reason {
     InvalidNumber,
     /// Not a municipality code.
     InvalidMunicipality,
+    /// Not a Y-tunnus (seven digits, a hyphen, the check digit).
+    InvalidBusinessId,
     /// Not a yes/no word of the mapping.
     InvalidBoolean,
     /// A code the mapping does not know.
@@ -40,7 +42,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in report order.
-    pub const ALL: [Reason; 14] = [
+    pub const ALL: [Reason; 15] = [
         Reason::HetuFormat,
         Reason::HetuDate,
         Reason::HetuIndividualNumber,
@@ -49,6 +51,7 @@ impl Reason {
         Reason::InvalidDate,
         Reason::InvalidNumber,
         Reason::InvalidMunicipality,
+        Reason::InvalidBusinessId,
         Reason::InvalidBoolean,
         Reason::UnknownCode,
         Reason::PeriodEndBeforeStart,
@@ -69,6 +72,7 @@ impl Reason {
             Reason::InvalidDate => "invalid_date",
             Reason::InvalidNumber => "invalid_number",
             Reason::InvalidMunicipality => "invalid_municipality",
+            Reason::InvalidBusinessId => "invalid_business_id",
             Reason::InvalidBoolean => "invalid_boolean",
             Reason::UnknownCode => "unknown_code",
             Reason::PeriodEndBeforeStart => "period_end_before_start",

@@ -129,3 +129,31 @@ fn every_reason_has_a_catalogue_entry() {
         assert!(peitto_i18n::has(&key), "{key}");
     }
 }
+
+#[test]
+fn business_ids_have_their_check_digit_and_nothing_else_passes() {
+    // Y-tunnus of the sample providers, an old six-digit one, and what a
+    // register might hold instead: a carer's henkilötunnus or name.
+    for ok in [
+        "2017106-9",
+        "2024006-0",
+        "0737546-2",
+        "737546-2",
+        " 2028554-1 ",
+    ] {
+        assert!(is_business_id(ok), "{ok}");
+    }
+    for bad in [
+        "1234567-8",
+        "2017106-8",
+        "050570-912R",
+        "Maija Meikäläinen",
+        "20171069",
+        "2017106-",
+        "=HYPERLINK(\"x\")",
+        "2017106-9 x",
+        "",
+    ] {
+        assert!(!is_business_id(bad), "{bad}");
+    }
+}

@@ -138,7 +138,7 @@ pub static CW_PLACEMENT: TableSpec = TableSpec {
         ),
         col(
             "provider_id",
-            Kind::Text,
+            Kind::BusinessId,
             QI,
             false,
             "Palveluntuottaja: provider's Y-tunnus",
@@ -172,7 +172,7 @@ pub static CARE_INVOICE_LINE: TableSpec = TableSpec {
         PERSON_KEY,
         col(
             "provider_id",
-            Kind::Text,
+            Kind::BusinessId,
             QI,
             true,
             "Palveluntuottaja: provider's Y-tunnus",

@@ -175,7 +175,7 @@ impl Sink {
                 if !utf8_csv {
                     return None;
                 }
-                let p = self.slot_of(|c| c.kind == Kind::Text, cells)?;
+                let p = self.slot_of(|c| matches!(c.kind, Kind::Text | Kind::BusinessId), cells)?;
                 let Cell::Text(t) = &cells[p] else {
                     return None;
                 };

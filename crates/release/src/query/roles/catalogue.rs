@@ -117,7 +117,7 @@ pub fn stored_role(table: &str, column: &str) -> Role {
         Kind::Municipality => Role::Dim(Domain::Municipality),
         Kind::Date => Role::Date,
         Kind::Int | Kind::Euro => measure_bounds(table, column).map_or(Role::Value, Role::Measure),
-        Kind::Area | Kind::Text => {
+        Kind::Area | Kind::Text | Kind::BusinessId => {
             if spec.class == Class::DirectIdentifier {
                 Role::Key("text")
             } else {
