@@ -111,6 +111,31 @@ pub fn legend(meta: &Meta, lang: Lang) -> Vec<(String, String)> {
     out
 }
 
+/// A stored text as a published label: control and bidirectional
+/// formatting characters become spaces, so that no value breaks a line of
+/// a PX or CSV file or reverses what a reader sees.
+#[must_use]
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi { ' ' } else { c }
+        })
+        .collect()
+}
+
+/// A label as a spreadsheet opens a CSV file without running it: text
+/// beginning like a formula (`=`, `+`, `-`, `@`) gets a leading apostrophe,
+/// as OWASP recommends against formula injection. The nil symbol `-` alone
+/// is no formula.
+fn inert(s: String) -> String {
+    if s.len() > 1 && s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
 fn number(v: f64, decimal_comma: bool) -> String {
     peitto_i18n::format_number(v, peitto_i18n::Style::File { decimal_comma })
 }
@@ -119,7 +144,7 @@ fn number(v: f64, decimal_comma: bool) -> String {
 /// language's total label for a total.
 fn show(v: &Value, meta: &Meta, lang: Lang, decimal_comma: bool, measure: bool) -> String {
     match v {
-        Value::Text(s) => s.clone(),
+        Value::Text(s) => printable(s),
         Value::Int(0) if measure => "-".to_owned(),
         Value::Int(i) => i.to_string(),
         Value::Number(x) if measure && *x == 0.0 => "-".to_owned(),
@@ -164,7 +189,10 @@ pub fn csv(table: &Table, meta: &Meta, lang: Lang, dialect: Dialect) -> Vec<u8> 
         out.push_str(&line(
             row.iter()
                 .zip(&table.columns)
-                .map(|(v, c)| show(v, meta, lang, comma, !c.dimension))
+                .map(|(v, c)| match v {
+                    Value::Text(_) => inert(show(v, meta, lang, comma, !c.dimension)),
+                    _ => show(v, meta, lang, comma, !c.dimension),
+                })
                 .collect(),
         ));
     }
@@ -248,7 +276,7 @@ pub fn json(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishEr
                 row.iter()
                     .zip(&table.columns)
                     .map(|(v, c)| match v {
-                        Value::Text(s) => json!({"value": s, "status": "published"}),
+                        Value::Text(s) => json!({"value": printable(s), "status": "published"}),
                         Value::Int(i) => json!({"value": i, "status": if *i == 0 && !c.dimension {"nil"} else {"published"}}),
                         Value::Number(x) => json!({"value": x, "status": if *x == 0.0 && !c.dimension {"nil"} else {"published"}}),
                         Value::Total => json!({"status": "total", "label": text(lang, "label.total")}),
@@ -304,7 +332,7 @@ pub fn xlsx(table: &Table, meta: &Meta, lang: Lang) -> Result<Vec<u8>, PublishEr
             let c = u16::try_from(c).unwrap_or(u16::MAX);
             match v {
                 Value::Text(s) => {
-                    sheet.write_string(r, c, s)?;
+                    sheet.write_string(r, c, printable(s))?;
                 }
                 Value::Int(i) if col.dimension => {
                     sheet.write_number(r, c, *i as f64)?;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 fn px_quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "'"))
+    format!("\"{}\"", super::printable(s).replace('"', "'"))
 }
 
 fn px_list(items: &[String]) -> String {
