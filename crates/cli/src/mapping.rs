@@ -37,7 +37,13 @@ fn draft(
     id: Option<&str>,
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let toml = peitto_jobs::mapping::draft(file, table, sheet, id)?;
+    let toml = peitto_jobs::mapping::draft(file, table, sheet, id).map_err(|e| match e {
+        peitto_jobs::mapping::MappingJobError::Read { source, .. } => anyhow::anyhow!(
+            "{}",
+            crate::messages::ingest_error(lang, &peitto_ingest::IngestError::Read(source))
+        ),
+        other => other.into(),
+    })?;
     match out {
         Some(path) => {
             std::fs::write(path, &toml).with_context(|| path.display().to_string())?;

@@ -208,6 +208,9 @@ pub fn ingest_error(lang: Lang, e: &IngestError) -> String {
         IngestError::Read(ReadError::NoHeader(file)) => {
             tr(lang, "error.empty_file", &[("file", &file.display())])
         }
+        IngestError::Read(ReadError::DataAsHeader(file)) => {
+            tr(lang, "error.header_is_data", &[("file", &file.display())])
+        }
         IngestError::UnknownFormat(file) => {
             tr(lang, "error.unknown_format", &[("file", &file.display())])
         }

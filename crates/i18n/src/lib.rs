@@ -156,7 +156,7 @@ pub fn format(lang: Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
             Some(close) => {
                 let name = &after[..close];
                 match args.iter().find(|(n, _)| *n == name) {
-                    Some((_, value)) => out.push_str(&value.to_string()),
+                    Some((_, value)) => push_printable(&mut out, &value.to_string()),
                     None => {
                         out.push('{');
                         out.push_str(name);
@@ -175,6 +175,21 @@ pub fn format(lang: Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
     out
 }
 
+/// Pushes a message's argument with its control and text-direction
+/// characters escaped (`\u{1b}`): a file name or a stored value must not
+/// move the cursor, colour or reorder the user's terminal. Line breaks and
+/// tabs are kept (lists are passed as lines).
+fn push_printable(out: &mut String, value: &str) {
+    for c in value.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 /// Every key of a language's catalogue (for completeness checks).
 #[must_use]
 pub fn keys(lang: Lang) -> Vec<&'static str> {
@@ -184,6 +199,21 @@ pub fn keys(lang: Lang) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_name_cannot_drive_the_terminal() {
+        // Colour, carriage return and a right-to-left override in a name.
+        let name = "kotka\u{1b}[31m\r\u{202e}vsc.exe";
+        let said = format(Lang::En, "error.unknown_format", &[("file", &name)]);
+        assert!(!said.contains('\u{1b}') && !said.contains('\r') && !said.contains('\u{202e}'));
+        assert!(
+            said.contains("kotka\\u{1b}[31m\\u{d}\\u{202e}vsc.exe"),
+            "{said}"
+        );
+        // Lines of a list stay lines.
+        let listed = format(Lang::En, "error.unknown_format", &[("file", &"a\nb")]);
+        assert!(listed.contains("a\nb"), "{listed}");
+    }
 
     #[test]
     fn catalogues_have_the_same_keys() {

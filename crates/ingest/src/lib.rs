@@ -243,6 +243,11 @@ impl Ingester {
         }
         match best.as_slice() {
             [one] => Ok(*one),
+            // A first row of dates and numbers is data: naming the file is
+            // enough, and the row is never repeated.
+            [] if headers.iter().any(|h| read::looks_like_data(h)) => {
+                Err(IngestError::Read(ReadError::DataAsHeader(file.to_owned())))
+            }
             [] => Err(IngestError::NoMapping {
                 file: file.to_owned(),
                 mappings: self

@@ -2,7 +2,7 @@
 //! mapping from an extract, and a trial ingest of a mapping that stores
 //! nothing.
 
-use peitto_ingest::read::{FileKind, open};
+use peitto_ingest::read::{FileKind, ReadError, looks_like_data, open};
 use peitto_mapping::draft::Sample;
 use peitto_mapping::{Encoding, Mapping};
 use std::path::{Path, PathBuf};
@@ -59,6 +59,10 @@ pub fn draft(
         .filter(|k| *k != FileKind::Parquet)
         .ok_or_else(|| MappingJobError::FileType(file.to_owned()))?;
     let mut opened = open(file, kind, sheet).map_err(read_error)?;
+    // A draft keeps its headers: a first row of data would be written out.
+    if opened.headers.iter().any(|h| looks_like_data(h)) {
+        return Err(read_error(ReadError::DataAsHeader(file.to_owned())));
+    }
     let mut sample = Sample {
         headers: opened.headers.clone(),
         values: vec![Vec::new(); opened.headers.len()],
@@ -72,7 +76,13 @@ pub fn draft(
     while let Some(chunk) = opened.next_chunk().map_err(read_error)? {
         for row in &chunk {
             for (c, values) in sample.values.iter_mut().enumerate() {
-                let Some(v) = row.get(c).map(str::trim).filter(|v| !v.is_empty()) else {
+                // An identity code is never a code value: a misaligned
+                // column must not put one into the draft's comments.
+                let Some(v) = row
+                    .get(c)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty() && peitto_hetu::Hetu::parse(v).is_err())
+                else {
                     continue;
                 };
                 if values.len() < DISTINCT && !values.iter().any(|x| x == v) {

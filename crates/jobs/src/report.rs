@@ -207,8 +207,24 @@ pub fn meta(
     }
 }
 
+/// The folder of several reports that are not all of them: their ids in
+/// order joined by `+`, or for more than four, `reports-YEAR-` and a short
+/// hash of the ids (a file name stays short).
+fn subset_folder(reports: &[Report], year: i32) -> String {
+    let mut ids: Vec<&str> = reports.iter().map(|r| r.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() <= 4 {
+        format!("{}-{year}", ids.join("+"))
+    } else {
+        let hash = peitto_auditlog::sha256(ids.join(",").as_bytes());
+        format!("reports-{year}-{}", &hash[..8])
+    }
+}
+
 /// Releases the reports a request names and publishes them in
-/// `project/out/NAME` (`PACKAGE-YEAR`, `REPORT-YEAR` or `reports-YEAR`).
+/// `project/out/NAME` (`PACKAGE-YEAR`, `REPORT-YEAR`, `reports-YEAR` for
+/// all of them, or a subset's own folder).
 ///
 /// # Errors
 /// If a report is refused or cannot be protected, or the files or the log
@@ -245,7 +261,10 @@ pub fn run(
     let name = match (package, chosen.as_slice()) {
         (Some(p), _) => format!("{}-{}", p.name, req.year),
         (None, [one]) if !req.all => format!("{}-{}", one.id, req.year),
-        _ => format!("reports-{}", req.year),
+        _ if req.all => format!("reports-{}", req.year),
+        // A subset has its own folder: publishing it as `reports-YEAR` would
+        // replace the other reports' files there.
+        (None, some) => subset_folder(some, req.year),
     };
     let mut publication = Publication::new(Target::Folder {
         out: project.out_dir(),

@@ -18,6 +18,7 @@ use arrow::array::{Array, RecordBatchReader, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use calamine::{DataRef, Reader, Xlsx, open_workbook};
+use peitto_hetu::Hetu;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -243,6 +244,11 @@ pub enum ReadError {
     /// No header row.
     #[error("{0}: the file has no header row")]
     NoHeader(PathBuf),
+    /// The first row is data (it holds a personal identity code, or dates
+    /// and numbers), so the file has no header row. The row itself is never
+    /// repeated in a message.
+    #[error("{0}: the first row is data, not column headers")]
+    DataAsHeader(PathBuf),
 }
 
 /// Messages from the reader thread.
@@ -395,14 +401,23 @@ pub fn open(path: &Path, kind: FileKind, sheet: Option<&str>) -> Result<Opened, 
             detail: e.to_string(),
         })?;
     match header_rx.recv() {
-        Ok(Ok((headers, info))) => Ok(Opened {
-            headers,
-            info,
-            rows,
-            recycle,
-            handle: Some(handle),
-            skipped,
-        }),
+        Ok(Ok((headers, info))) => {
+            let opened = Opened {
+                headers,
+                info,
+                rows,
+                recycle,
+                handle: Some(handle),
+                skipped,
+            };
+            // A header that is a henkilötunnus means a headerless extract: stop
+            // here (dropping stops the reader) so no message or draft mapping
+            // ever echoes the row.
+            if opened.headers.iter().any(|h| Hetu::parse(h).is_ok()) {
+                return Err(ReadError::DataAsHeader(path.to_owned()));
+            }
+            Ok(opened)
+        }
         Ok(Err(e)) => {
             let _ = handle.join();
             Err(e)
@@ -423,4 +438,12 @@ fn unreadable(path: &Path) -> impl Fn(String) -> ReadError + '_ {
 
 fn clean_header(h: &str) -> String {
     h.trim_start_matches('\u{feff}').trim().to_owned()
+}
+
+/// Whether a header cell looks like data rather than a column's name: it has
+/// four or more digits (a date, an amount, an identity code). Such a cell is
+/// never repeated in a message or a drafted mapping.
+#[must_use]
+pub fn looks_like_data(header: &str) -> bool {
+    header.chars().filter(char::is_ascii_digit).count() >= 4
 }
