@@ -162,6 +162,29 @@ fn protect_follows_a_hierarchy_file() {
     );
 }
 
+#[test]
+fn a_hierarchy_file_without_a_header_row_loses_no_relation() {
+    // X's only child is A (two persons): read as a header, "A;X" was lost,
+    // A became a loose code and X was published as nil.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("cells.csv");
+    std::fs::write(&input, "alue;count\nA;2\nB;30\nC;40\nD;50\n").unwrap();
+    let run = |hierarchy: &str| {
+        let file = tmp.path().join("hier.csv");
+        std::fs::write(&file, hierarchy).unwrap();
+        let arg = format!("alue={}", file.display());
+        peitto(&["protect", input.to_str().unwrap(), "--hierarchy", &arg])
+    };
+    let relations = "A;X\nB;Y\nC;Y\nD;Y\nX;Total\nY;Total\n";
+    let with_header = ok(&run(&format!("child;parent\n{relations}")));
+    let without = ok(&run(relations));
+    assert_eq!(without, with_header);
+    assert!(without.contains("X;.."), "{without}");
+    // A code under two parents is refused either way.
+    let twice = run("A;X\nA;Y\nB;Y\nC;Y\nD;Y\nX;Total\nY;Total\n");
+    assert!(!twice.status.success());
+}
+
 /// Three municipalities in two counties (K2 with a single one) by form,
 /// and the hierarchy as child and parent columns: (folder, cells, hierarchy).
 fn two_counties() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
@@ -253,8 +276,30 @@ fn protect_explains_bad_input() {
     let o = peitto(&["protect", input.to_str().unwrap()]);
     assert!(!o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr);
+    // Where, not what: the cell may hold anything (a name, an identity code).
     assert!(
-        stderr.contains("row 2") && stderr.contains("count") && stderr.contains("kolme"),
+        stderr.contains("row 2") && stderr.contains("count") && !stderr.contains("kolme"),
+        "{stderr}"
+    );
+    // A negative count is refused, not published as a safe cell.
+    std::fs::write(&input, "row;count\nA;20\nB;-2\nC;30\n").unwrap();
+    let o = peitto(&["protect", input.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && stderr.contains("row 3") && stderr.contains("negative"),
+        "{stderr}"
+    );
+    // A row of the total's code (totals are computed): a message, not a crash.
+    std::fs::write(
+        &input,
+        "area;age;count\nA;0-6;20\nA;7-12;30\nA;Total;50\nB;0-6;25\nB;7-12;40\n",
+    )
+    .unwrap();
+    let o = peitto(&["protect", input.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("row 4") && stderr.contains("--total"),
         "{stderr}"
     );
     let o = peitto(&["protect", input.to_str().unwrap(), "--policy", "nonsense"]);

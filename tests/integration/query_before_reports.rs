@@ -151,10 +151,14 @@ fn a_query_asked_before_a_report_never_stops_it_from_running() {
     let told = peitto_i18n::format(
         peitto_i18n::Lang::En,
         "report.unasked",
-        &[("report", &"\u{1}"), ("measures", &"\u{2}")],
+        &[("report", &"\u{e000}"), ("measures", &"\u{e001}")],
     );
     // The words between the report's name and its measures.
-    let told = told.split(['\u{1}', '\u{2}']).nth(1).unwrap().to_owned();
+    let told = told
+        .split(['\u{e000}', '\u{e001}'])
+        .nth(1)
+        .unwrap()
+        .to_owned();
     assert!(told.len() > 20, "{told}");
     for (args, tells) in [
         (&["report", "placed_children", "--year", "2025"][..], true),

@@ -231,8 +231,26 @@ fn an_ingest_killed_at_any_point_leaves_the_store_before_or_after_and_unlocked()
         // The next command needs no repair: the lock died with the process,
         // and it finishes the work.
         ok(&peitto(&["--project", dir.to_str().unwrap(), "status"]));
+        // As a kill while writing rejected rows leaves it (rows whole,
+        // identifiers included, under a temporary name).
+        let quarantine = dir.join("quarantine");
+        std::fs::create_dir_all(&quarantine).unwrap();
+        std::fs::write(
+            quarantine.join(".sijoitukset-4194399-0.csv.tmp"),
+            "050570-912R",
+        )
+        .unwrap();
         ok(&ingest(&dir, &[&sample_data()]));
         assert_eq!(stored_rows(&dir), after, "killed after {delay_ms} ms");
+        let orphans: Vec<_> = std::fs::read_dir(&quarantine)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(
+            orphans.is_empty(),
+            "killed after {delay_ms} ms: {orphans:?}"
+        );
         // Nothing is left staged.
         let staged = std::fs::read_dir(dir.join("store").join(".staging"))
             .map(|d| d.count())

@@ -286,6 +286,7 @@ impl Ingester {
         let skipped: Vec<String> = skipped.iter().map(|f| f.display().to_string()).collect();
         let started = std::time::Instant::now();
         let mut store = Store::open(&self.store_dir)?;
+        quarantine::remove_orphans(&self.quarantine_dir);
         let pseudo = Pseudonymiser::new(&self.key);
         // Municipality names a PxWeb table may use instead of codes: from
         // the organisations stored and those ingested now, so population

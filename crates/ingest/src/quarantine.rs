@@ -18,6 +18,23 @@ pub(crate) struct Quarantine {
     writer: Option<csv::Writer<BufWriter<File>>>,
 }
 
+/// Removes quarantine files an ingest that died (kill -9) left under their
+/// temporary names: whole rejected rows, identifiers included, that no
+/// report names. Called with the store's lock held, so no other ingest is
+/// writing any.
+pub(crate) fn remove_orphans(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".csv.tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Quarantine files being written by this process, for unique names.
 static QUARANTINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 

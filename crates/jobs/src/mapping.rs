@@ -66,6 +66,7 @@ pub fn draft(
     let mut sample = Sample {
         headers: opened.headers.clone(),
         values: vec![Vec::new(); opened.headers.len()],
+        seen: vec![Vec::new(); opened.headers.len()],
         delimiter: opened.info.delimiter,
         encoding: opened
             .info
@@ -75,7 +76,12 @@ pub fn draft(
     };
     while let Some(chunk) = opened.next_chunk().map_err(read_error)? {
         for row in &chunk {
-            for (c, values) in sample.values.iter_mut().enumerate() {
+            for (c, (values, seen)) in sample
+                .values
+                .iter_mut()
+                .zip(sample.seen.iter_mut())
+                .enumerate()
+            {
                 // An identity code is never a code value: a misaligned
                 // column must not put one into the draft's comments.
                 let Some(v) = row
@@ -85,8 +91,13 @@ pub fn draft(
                 else {
                     continue;
                 };
-                if values.len() < DISTINCT && !values.iter().any(|x| x == v) {
-                    values.push(v.to_owned());
+                match values.iter().position(|x| x == v) {
+                    Some(i) => seen[i] += 1,
+                    None if values.len() < DISTINCT => {
+                        values.push(v.to_owned());
+                        seen.push(1);
+                    }
+                    None => {}
                 }
             }
         }

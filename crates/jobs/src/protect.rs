@@ -95,18 +95,31 @@ type Rows = Vec<(u64, Vec<String>)>;
 
 /// The (child, parent) pairs of a hierarchy file: a tau-Argus `.hrc` file
 /// (a code a line, each level down one more leading `@`), or a CSV file of
-/// child and parent columns with a header row.
-fn hierarchy_pairs(path: &Path) -> Result<Vec<(String, String)>, ProtectError> {
+/// child and parent columns, with or without a header row. `codes` are the
+/// table's codes of the dimension.
+fn hierarchy_pairs(path: &Path, codes: &[&str]) -> Result<Vec<(String, String)>, ProtectError> {
     let hrc = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("hrc"));
     if !hrc {
-        let (_, pairs) = read_csv(path)?;
-        return Ok(pairs
+        let (headers, rows) = read_csv(path)?;
+        let mut pairs: Vec<(String, String)> = rows
             .into_iter()
             .filter(|(_, p)| p.len() >= 2)
             .map(|(_, p)| (p[0].clone(), p[1].clone()))
-            .collect());
+            .collect();
+        // A file without a header row: its first line is a relation, which
+        // would otherwise be lost (and its parent published as empty).
+        // Header names are never codes of the file or of the table.
+        if let [child, parent, ..] = headers.as_slice() {
+            let is_code = |h: &String| {
+                codes.contains(&h.as_str()) || pairs.iter().any(|(c, p)| c == h || p == h)
+            };
+            if is_code(child) || is_code(parent) {
+                pairs.insert(0, (child.clone(), parent.clone()));
+            }
+        }
+        return Ok(pairs);
     }
     let bytes =
         std::fs::read(path).map_err(|e| ProtectError::Input(format!("{}: {e}", path.display())))?;
@@ -178,7 +191,8 @@ fn number(raw: &str, file: &Path, row: usize, column: &str) -> Result<f64, Prote
         .filter(|v| v.is_finite())
         .with_context(|| {
             format!(
-                "{}: row {row}, column {column}: {raw:?} is not a number",
+                // The value itself is not repeated: it may be anything.
+                "{}: row {row}, column {column}: not a number",
                 file.display()
             )
         })
@@ -231,16 +245,28 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
         }
         hierarchy_files.insert(dim, file);
     }
+    // Totals are computed here: a row of the total's own code would be
+    // counted twice.
+    for (line, row) in &rows {
+        if let Some(&c) = dim_cols.iter().find(|&&c| row[c] == req.total) {
+            return bail(format!(
+                "{}: row {line}, column {}: {:?} is the code of the total, which peitto computes; leave total rows out or name another total code with --total",
+                req.cells.display(),
+                headers[c],
+                req.total
+            ));
+        }
+    }
     let mut dims = Vec::new();
     for &c in &dim_cols {
         let name = headers[c].as_str();
         let dim = match hierarchy_files.get(name) {
             Some(file) => {
-                let pairs = hierarchy_pairs(Path::new(file))?;
                 // Several top codes (the grand total implied, as tau-Argus .hrc
                 // files have it) get the grand total `--total` above them; codes
                 // of the table the file does not name sit directly under the top.
                 let codes: Vec<&str> = rows.iter().map(|(_, r)| r[c].as_str()).collect();
+                let pairs = hierarchy_pairs(Path::new(file), &codes)?;
                 Dimension::from_hierarchy(name, req.total, &pairs, &codes)?
             }
             None => {
@@ -270,7 +296,18 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
                 top.push(number(&row[t], req.cells, line, &headers[t])?);
             }
         }
-        let contributors = contributors.max(0.0).round() as u64;
+        for (v, column) in [
+            (count, req.count),
+            (contributors, req.contributors.unwrap_or(req.count)),
+        ] {
+            if v < 0.0 {
+                return bail(format!(
+                    "{}: row {line}, column {column}: a count cannot be negative",
+                    req.cells.display()
+                ));
+            }
+        }
+        let contributors = contributors.round() as u64;
         leaves.push(Leaf {
             codes: dim_cols.iter().map(|&c| row[c].clone()).collect(),
             value,

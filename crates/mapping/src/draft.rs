@@ -18,12 +18,33 @@ pub struct Sample {
     pub headers: Vec<String>,
     /// Distinct non-blank values of each column (same order), bounded.
     pub values: Vec<Vec<String>>,
+    /// In how many rows each of `values` was seen (same order; missing
+    /// means often). A draft lists as code values only those seen in
+    /// [`LISTED_FROM`] rows or more.
+    pub seen: Vec<Vec<usize>>,
     /// Detected delimiter (CSV).
     pub delimiter: Option<char>,
     /// Detected encoding (CSV).
     pub encoding: Option<Encoding>,
     /// Workbook rather than CSV.
     pub workbook: bool,
+}
+
+/// Rows a value must be seen in before a draft lists it as a code value:
+/// a code is shared by many rows, while a value of one or two rows in a code
+/// column is as likely a name or an address typed into the wrong field, and
+/// a draft is a file meant to be edited and shared.
+pub const LISTED_FROM: usize = 3;
+
+/// Whether a draft may write `value` of column `h` out: seen often enough
+/// and without the digits of a date, an amount or an identity code.
+fn listable(sample: &Sample, h: usize, i: usize, value: &str) -> bool {
+    let often = sample
+        .seen
+        .get(h)
+        .and_then(|s| s.get(i))
+        .is_none_or(|&n| n >= LISTED_FROM);
+    often && value.chars().filter(char::is_ascii_digit).count() < 4
 }
 
 /// Terms for model columns beyond their names and the shipped mappings'
@@ -196,12 +217,20 @@ pub fn draft(table: &'static TableSpec, id: &str, file: &str, sample: &Sample) -
             matched.insert(h, column);
         }
     }
-    let values_of = |column: &str| -> Vec<String> {
-        matched
+    // The values of a column a draft may list, and how many it holds back.
+    let values_of = |column: &str| -> (Vec<String>, usize) {
+        let Some((&h, _)) = matched.iter().find(|(_, c)| c.name == column) else {
+            return (Vec::new(), 0);
+        };
+        let all = sample.values.get(h).map_or(&[][..], Vec::as_slice);
+        let listed: Vec<String> = all
             .iter()
-            .find(|(_, c)| c.name == column)
-            .and_then(|(h, _)| sample.values.get(*h).cloned())
-            .unwrap_or_default()
+            .enumerate()
+            .filter(|(i, v)| listable(sample, h, *i, v))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let held = all.len() - listed.len();
+        (listed, held)
     };
     let date_style = matched
         .iter()
@@ -283,7 +312,7 @@ pub fn draft(table: &'static TableSpec, id: &str, file: &str, sample: &Sample) -
     let bools: Vec<String> = matched
         .iter()
         .filter(|(_, c)| c.kind == Kind::Bool)
-        .flat_map(|(h, _)| sample.values.get(*h).cloned().unwrap_or_default())
+        .flat_map(|(_, c)| values_of(c.name).0)
         .collect();
     if !bools.is_empty() {
         let yes = ["k", "kyllä", "yes", "y", "ja", "j", "x", "true", "1"];
@@ -305,7 +334,8 @@ pub fn draft(table: &'static TableSpec, id: &str, file: &str, sample: &Sample) -
         };
         let mut by_code: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         let mut unmatched = Vec::new();
-        for v in values_of(column.name) {
+        let (values, held) = values_of(column.name);
+        for v in values {
             match guess_code(list, &v, &builtins) {
                 Some(code) => by_code.entry(code).or_default().push(v),
                 None => unmatched.push(v),
@@ -336,6 +366,14 @@ pub fn draft(table: &'static TableSpec, id: &str, file: &str, sample: &Sample) -
                     .map(|s| quoted(s))
                     .collect::<Vec<_>>()
                     .join(", ")
+            );
+        }
+        if held > 0 {
+            let _ = writeln!(
+                out,
+                "# {held} other values, each in fewer than {LISTED_FROM} rows or with digits, are not \
+                 listed: they may be personal data typed into this column. `peitto mapping check` \
+                 reports their rows."
             );
         }
         out.push('\n');
@@ -393,10 +431,35 @@ mod tests {
                 .iter()
                 .map(|v| v.iter().map(|s| (*s).to_owned()).collect())
                 .collect(),
+            seen: Vec::new(),
             delimiter: Some(','),
             encoding: Some(Encoding::Utf8),
             workbook: false,
         }
+    }
+
+    #[test]
+    fn values_of_one_or_two_rows_or_with_digits_are_not_listed() {
+        let table = peitto_model::table("cw_placement").unwrap();
+        let mut s = sample(
+            &["Personal identity code", "Placement type"],
+            &[
+                &["010101A900B"],
+                &[
+                    "Fosterhem",
+                    "Maija Meikäläinen",
+                    "Kauppakatu 76 B 6",
+                    "150790 123H",
+                ],
+            ],
+        );
+        s.seen = vec![vec![1], vec![4, 1, 1, 9]];
+        let text = draft(table, "effica", "placements", &s);
+        assert!(text.contains("# unmatched: \"Fosterhem\"\n"), "{text}");
+        for personal in ["Maija", "Kauppakatu", "123H", "010101A900B"] {
+            assert!(!text.contains(personal), "{personal}: {text}");
+        }
+        assert!(text.contains("# 3 other values"), "{text}");
     }
 
     #[test]

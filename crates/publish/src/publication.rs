@@ -15,6 +15,48 @@ pub(crate) struct Staging {
     committed: bool,
 }
 
+/// Cleans up after a publishing process that died (kill -9, power cut):
+/// its staging folder is removed (its files were never logged, and `out/`
+/// is the folder that leaves the building), and a previous release it had
+/// moved aside is put back where its own new one never arrived. Only
+/// folders of processes no longer running are touched.
+fn recover_orphans(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if let Some(rest) = name.strip_prefix(".staging-") {
+            // NAME-PID-SERIAL
+            let mut parts = rest.rsplitn(3, '-');
+            let pid = parts.nth(1).and_then(|p| p.parse().ok());
+            if pid.is_some_and(process_is_gone) {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        } else if let Some((dest, pid)) = name
+            .strip_prefix(".old-")
+            .and_then(|rest| rest.rsplit_once('-'))
+            && pid.parse().ok().is_some_and(process_is_gone)
+        {
+            let dest = out.join(dest);
+            if dest.exists() {
+                let _ = std::fs::remove_dir_all(&path);
+            } else {
+                let _ = std::fs::rename(&path, &dest);
+            }
+        }
+    }
+}
+
+/// Whether no process `pid` runs now. Only where the system says so
+/// (`/proc`); elsewhere every process counts as running and nothing is
+/// touched.
+fn process_is_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    pid != std::process::id() && proc.join("self").exists() && !proc.join(pid.to_string()).exists()
+}
+
 impl Staging {
     /// Starts writing the folder `out/name`.
     ///
@@ -22,6 +64,7 @@ impl Staging {
     /// If the staging folder cannot be made.
     pub(crate) fn new(out: &Path, name: &str) -> std::io::Result<Staging> {
         std::fs::create_dir_all(out)?;
+        recover_orphans(out);
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = out.join(format!(".staging-{name}-{}-{n}", std::process::id()));
@@ -357,6 +400,41 @@ mod tests {
             subject: "t".into(),
             ..Release::default()
         }
+    }
+
+    #[test]
+    fn what_a_killed_release_left_is_cleaned_up_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        // Beyond the largest process id Linux gives (2^22): never running.
+        let dead = 4_194_399;
+        let alive = std::process::id();
+        let make = |rel: &str| {
+            std::fs::create_dir_all(out.join(rel)).unwrap();
+            std::fs::write(out.join(rel).join("t.csv"), b"x").unwrap();
+        };
+        make(&format!(".staging-reports-2024-{dead}-0"));
+        make(&format!(".staging-a-b-2024-{alive}-7"));
+        // Killed between moving the old release aside and putting the new in.
+        make(&format!(".old-care_costs-2025-{dead}"));
+        // Killed after the new one was in place.
+        make("placed_children-2025");
+        make(&format!(".old-placed_children-2025-{dead}"));
+        let staging = Staging::new(&out, "x-2025").unwrap();
+        let left: std::collections::BTreeSet<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with(".staging-x-2025"))
+            .collect();
+        let expected: std::collections::BTreeSet<String> = [
+            format!(".staging-a-b-2024-{alive}-7"),
+            "care_costs-2025".to_owned(),
+            "placed_children-2025".to_owned(),
+        ]
+        .into();
+        assert_eq!(left, expected);
+        assert!(out.join("care_costs-2025/t.csv").is_file());
+        drop(staging);
     }
 
     #[test]
