@@ -4,11 +4,13 @@
 mod adversarial;
 mod common;
 mod dashboard;
+mod dashboard_labels;
 mod formats;
 mod hostile_extracts;
 mod mapping;
 mod planner_questions;
 mod privacy;
+mod project_links;
 mod protect;
 mod query_attacks;
 mod query_before_reports;
@@ -26,3 +28,4 @@ mod report_year;
 mod sample;
 mod sql;
 mod store;
+mod workbooks;

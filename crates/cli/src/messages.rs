@@ -19,6 +19,10 @@ pub fn job_error(lang: Lang, e: &JobError, memory_mib: u64) -> anyhow::Error {
             format!("{report}: {}", release_error(lang, source))
         }
         JobError::Query(q) => query_error(lang, q, memory_mib),
+        JobError::Store(peitto_store::StoreError::Outside(path))
+        | JobError::Engine(peitto_engine::EngineError::Store(peitto_store::StoreError::Outside(
+            path,
+        ))) => tr(lang, "error.project_outside", &[("path", &path.display())]),
         JobError::Project(p) => return project_error(lang, p),
         JobError::Ingest(i) => tr(lang, "ingest.failed", &[("error", &ingest_error(lang, i))]),
         JobError::NotAuthor { user } => tr(lang, "sql.refused", &[("user", user)]),
@@ -129,6 +133,16 @@ pub fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
                 )
             );
         }
+        if !file.source.other_sheets.is_empty() {
+            println!(
+                "{}",
+                tr(
+                    lang,
+                    "ingest.other_sheets",
+                    &[("sheets", &file.source.other_sheets.join(", "))]
+                )
+            );
+        }
         if !file.dropped_columns.is_empty() {
             println!(
                 "{}",
@@ -192,6 +206,10 @@ pub fn project_error(lang: Lang, e: &ProjectError) -> anyhow::Error {
         ProjectError::Exists(path) => anyhow::anyhow!(
             "{}",
             tr(lang, "error.project_exists", &[("path", &path.display())])
+        ),
+        ProjectError::Outside(path) => anyhow::anyhow!(
+            "{}",
+            tr(lang, "error.project_outside", &[("path", &path.display())])
         ),
         other => anyhow::anyhow!("{other}"),
     }

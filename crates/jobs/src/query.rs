@@ -86,6 +86,13 @@ pub fn run(
     // Opened and locked once the SQL has run, until the new answers are
     // appended: one query at a time compares and records its cells.
     let mut ledger = peitto_release::query::Ledger::deferred(&ledger_path(project));
+    // A store reaching outside itself is refused by name (a path, no
+    // values) before anything runs; the engine's own failures are plain.
+    if let Err(e @ peitto_store::StoreError::Outside(_)) =
+        peitto_store::Store::read_manifest(&project.store_dir())
+    {
+        return Err(JobError::Store(e));
+    }
     let runtime = crate::runtime()?;
     let released = runtime.block_on(async {
         let engine = open_engine(project, memory)

@@ -44,6 +44,11 @@ pub enum ProjectError {
         /// What is wrong.
         message: String,
     },
+    /// A folder or file of the project is a link to somewhere outside it.
+    #[error(
+        "{0} is outside the project folder (a link): a project's store, audit trail and key must be inside it"
+    )]
+    Outside(PathBuf),
     /// File-system error.
     #[error("{path}: {source}")]
     Io {
@@ -312,10 +317,39 @@ impl Project {
             path: config_path.clone(),
             message: e.to_string(),
         })?;
-        Ok(Project {
+        let project = Project {
             root: dir.to_owned(),
             config,
-        })
+        };
+        project.contained()?;
+        Ok(project)
+    }
+
+    /// Refuses a project whose store, audit trail, quarantine, output or
+    /// key lead outside its folder. A folder of one's own with a link to
+    /// another project's store would read that store with an empty audit
+    /// trail: no record of what was released before, so every earlier
+    /// answer could be asked again and differenced. The service user's
+    /// folders cannot be read by planners, so a link is the only way in.
+    fn contained(&self) -> Result<(), ProjectError> {
+        let root = fs::canonicalize(&self.root).map_err(io(&self.root))?;
+        let key = self.root.join(KEY_FILE);
+        for path in [
+            self.store_dir(),
+            self.audit_dir(),
+            self.quarantine_dir(),
+            self.out_dir(),
+            key,
+        ] {
+            if fs::symlink_metadata(&path).is_err() {
+                continue;
+            }
+            let real = fs::canonicalize(&path).map_err(|_| ProjectError::Outside(path.clone()))?;
+            if !real.starts_with(&root) {
+                return Err(ProjectError::Outside(path));
+            }
+        }
+        Ok(())
     }
 
     /// Finds the project at `start` or the nearest parent that has one.

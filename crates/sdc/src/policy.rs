@@ -98,6 +98,21 @@ impl Policy {
         }
     }
 
+    /// Whether the symbol of a withheld cell reads as a mark, not a value:
+    /// a number ("0"), the nil symbol "-" or a formula would publish every
+    /// withheld cell as something else. Short, printable, no digits.
+    #[must_use]
+    pub fn symbol_is_a_mark(&self) -> bool {
+        let s = self.symbol.as_str();
+        !s.is_empty()
+            && s.chars().count() <= 4
+            && s != "-"
+            && !s.starts_with(['=', '+', '-', '@'])
+            && !s
+                .chars()
+                .any(|c| c.is_ascii_digit() || c.is_control() || c.is_whitespace())
+    }
+
     /// The first rule of this policy that protects less than `base` (the
     /// built-in policy of the same name), by its name in peitto.toml; or
     /// that goes under [`MIN_FREQUENCY_FLOOR`]. A project may make a
@@ -107,6 +122,9 @@ impl Policy {
     pub fn looser_than(&self, base: Option<&Policy>) -> Option<&'static str> {
         if self.min_frequency < MIN_FREQUENCY_FLOOR {
             return Some("min_frequency");
+        }
+        if !self.symbol_is_a_mark() {
+            return Some("symbol");
         }
         let base = base?;
         let at_least = |own: Option<f64>, theirs: Option<f64>| match theirs {
@@ -199,6 +217,34 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_withheld_cell_is_never_marked_as_a_value() {
+        let thl = Policy::builtin("thl").unwrap();
+        for name in BUILTIN {
+            assert!(Policy::builtin(name).unwrap().symbol_is_a_mark(), "{name}");
+        }
+        for (symbol, mark) in [
+            ("..", true),
+            ("x", true),
+            (".", true),
+            ("0", false),
+            ("-", false),
+            ("=HYPERLINK(\"x\")", false),
+            ("", false),
+            ("1..", false),
+            ("\u{1b}[0m", false),
+            (". .", false),
+        ] {
+            let own = Policy {
+                symbol: symbol.to_owned(),
+                ..thl.clone()
+            };
+            assert_eq!(own.symbol_is_a_mark(), mark, "{symbol:?}");
+            let said = own.looser_than(Some(&thl));
+            assert_eq!(said == Some("symbol"), !mark, "{symbol:?}: {said:?}");
+        }
+    }
 
     #[test]
     fn a_project_may_make_a_builtin_policy_stricter_never_looser() {

@@ -70,6 +70,11 @@ pub enum StoreError {
         /// Parser message.
         message: String,
     },
+    /// A file of the store is a link, or leads, outside it.
+    #[error(
+        "{0} is outside the store (a link or a path out of it): a store reads only its own files"
+    )]
+    Outside(PathBuf),
     /// Another peitto process holds the store.
     #[error("the store {0} is in use by another peitto command; try again when it has finished")]
     Locked(PathBuf),
@@ -234,6 +239,25 @@ impl Store {
                 path,
                 found: manifest.version,
             });
+        }
+        // Every file the store reads is inside it: a manifest (or a table
+        // folder) linked or naming `../` would read another project's
+        // parts with this project's, empty, record of what was released.
+        let inside = fs::canonicalize(dir).map_err(io(dir))?;
+        let files = std::iter::once(path.clone()).chain(
+            manifest
+                .tables
+                .values()
+                .flatten()
+                .map(|part| dir.join(&part.file)),
+        );
+        for file in files {
+            let real = fs::canonicalize(&file).map_err(io(&file))?;
+            if !real.starts_with(&inside)
+                || fs::symlink_metadata(&file).is_ok_and(|m| m.is_symlink())
+            {
+                return Err(StoreError::Outside(file));
+            }
         }
         Ok(manifest)
     }

@@ -15,7 +15,7 @@ pub use parse::{is_business_id, parse_area, parse_decimal, parse_int, parse_muni
 pub use reason::{Problem, Reason};
 
 use crate::pseudo::{Pseudonym, Pseudonymiser};
-use crate::read::{RawRow, trim};
+use crate::read::{CellProblem, RawRow, trim};
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use peitto_hetu::Hetu;
 use peitto_mapping::{Mapping, TableMapping};
@@ -226,6 +226,16 @@ impl<'m> Converter<'m> {
             problems.push(Problem {
                 column: self.header_name(i),
                 reason: Reason::InvalidEncoding,
+            });
+            return None;
+        }
+        if let Some((i, problem)) = row.cell_problem {
+            problems.push(Problem {
+                column: self.header_name(i),
+                reason: match problem {
+                    CellProblem::Uncalculated => Reason::UncalculatedFormula,
+                    CellProblem::Inexact => Reason::InexactNumber,
+                },
             });
             return None;
         }

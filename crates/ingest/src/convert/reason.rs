@@ -36,13 +36,19 @@ pub enum Reason {
     DuplicateKey,
     /// Bytes not valid in the file's encoding.
     InvalidEncoding,
+    /// A workbook formula whose value the file does not hold (never
+    /// calculated): read as empty, it would silently change the row.
+    UncalculatedFormula,
+    /// A workbook number too long to be exact (a double holds whole numbers
+    /// exactly only below 2^53): two record ids could become one.
+    InexactNumber,
     /// More or fewer fields than the header.
     FieldCount,
 }
 
 impl Reason {
     /// Every reason, in report order.
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 17] = [
         Reason::HetuFormat,
         Reason::HetuDate,
         Reason::HetuIndividualNumber,
@@ -57,6 +63,8 @@ impl Reason {
         Reason::PeriodEndBeforeStart,
         Reason::DuplicateKey,
         Reason::InvalidEncoding,
+        Reason::UncalculatedFormula,
+        Reason::InexactNumber,
         Reason::FieldCount,
     ];
 
@@ -78,6 +86,8 @@ impl Reason {
             Reason::PeriodEndBeforeStart => "period_end_before_start",
             Reason::DuplicateKey => "duplicate_key",
             Reason::InvalidEncoding => "invalid_encoding",
+            Reason::UncalculatedFormula => "uncalculated_formula",
+            Reason::InexactNumber => "inexact_number",
             Reason::FieldCount => "field_count",
         }
     }

@@ -82,6 +82,10 @@ pub struct SourceInfo {
     /// Sheet read (XLSX).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// The workbook's other sheets, not read (XLSX): told, so rows on them
+    /// are not lost unseen. Hidden ones are never read unless named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_sheets: Vec<String>,
     /// A title line above the header (PxWeb downloads have one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -104,6 +108,17 @@ pub struct RawRow {
     ends: Vec<usize>,
     /// Index of the first field that was not valid in the file's encoding.
     pub bad_encoding: Option<usize>,
+    /// The first field of a workbook that cannot be read as it stands.
+    pub cell_problem: Option<(usize, CellProblem)>,
+}
+
+/// Why a workbook cell cannot be taken as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellProblem {
+    /// A formula with no value in the file (never calculated).
+    Uncalculated,
+    /// A whole number too long for a double to hold exactly.
+    Inexact,
 }
 
 /// `str::trim`, with a fast exit for the common field that has no space at either end.
@@ -121,6 +136,7 @@ impl RawRow {
         self.text.clear();
         self.ends.clear();
         self.bad_encoding = None;
+        self.cell_problem = None;
     }
 
     fn push_field(&mut self, field: &str) {

@@ -28,6 +28,7 @@ pub(super) fn read_parquet(
         encoding: None,
         delimiter: None,
         sheet: None,
+        other_sheets: Vec::new(),
         title: None,
         layout: None,
     };

@@ -466,6 +466,7 @@ pub(super) fn read_csv(
         encoding: Some(encoding_name),
         delimiter: Some(char::from(delimiter)),
         sheet: None,
+        other_sheets: Vec::new(),
         title,
         layout: layout.as_ref().map(|_| "pxweb-11re"),
     };

@@ -1,6 +1,10 @@
 //! XLSX workbooks: the sheet chosen, its cells as text, streamed in chunks.
 
 use super::*;
+use calamine::{SheetType, SheetVisible};
+
+/// 2^53: every whole number below it is exact in a double, not above.
+const EXACT_BELOW: f64 = 9_007_199_254_740_992.0;
 
 pub(super) fn cell_text(cell: &DataRef<'_>, out: &mut String) {
     use std::fmt::Write;
@@ -55,11 +59,16 @@ pub(super) fn read_xlsx(
                     names.join(", ")
                 ))
             })?,
-        None => names
-            .first()
-            .cloned()
+        // The first visible worksheet: a hidden one is often an old copy.
+        None => workbook
+            .sheets_metadata()
+            .iter()
+            .find(|s| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet)
+            .or_else(|| workbook.sheets_metadata().first())
+            .map(|s| s.name.clone())
             .ok_or_else(|| err("the workbook has no sheets".into()))?,
     };
+    let other_sheets: Vec<String> = names.iter().filter(|n| **n != name).cloned().collect();
     let mut cells = workbook
         .worksheet_cells_reader(&name)
         .map_err(|e| err(e.to_string()))?;
@@ -70,23 +79,38 @@ pub(super) fn read_xlsx(
     let mut current: Option<u32> = None;
     let mut fields: Vec<String> = Vec::new();
     let mut text = String::new();
-    let emit = |producer: &mut Producer, line: u32, fields: &[String]| -> bool {
+    // The first field of the row that cannot be taken as it stands.
+    let mut problem: Option<(usize, CellProblem)> = None;
+    let emit = |producer: &mut Producer, line: u32, fields: &[String], problem| -> bool {
         let row = producer.row(u64::from(line) + 1);
         for f in fields {
             row.push_field(f);
         }
+        row.cell_problem = problem;
         if row.is_blank() {
             producer.unrow();
         }
         producer.flush(false)
     };
     loop {
-        let cell = cells.next_cell().map_err(|e| err(e.to_string()))?;
+        // With formulas' metadata, in the same pass: a formula the workbook
+        // holds no value of must not read as an empty cell.
+        let cell = cells
+            .next_cell_with_formula_metadata()
+            .map_err(|e| err(e.to_string()))?;
         let Some(cell) = cell else { break };
-        let (r, c) = cell.get_position();
+        let (r, c) = cell.pos;
         let c = c as usize;
+        let cell_problem = if cell.formula.is_some() && matches!(cell.value, DataRef::Empty) {
+            Some(CellProblem::Uncalculated)
+        } else if matches!(cell.value, DataRef::Float(f) if f.abs() >= EXACT_BELOW && f.fract() == 0.0)
+        {
+            Some(CellProblem::Inexact)
+        } else {
+            None
+        };
         text.clear();
-        cell_text(cell.get_value(), &mut text);
+        cell_text(&cell.value, &mut text);
         if !sent_header && header_row.is_none_or(|h| h == r) {
             if header_row.is_none() && text.trim().is_empty() {
                 continue;
@@ -105,6 +129,7 @@ pub(super) fn read_xlsx(
                 encoding: None,
                 delimiter: None,
                 sheet: Some(name.clone()),
+                other_sheets: other_sheets.clone(),
                 title: None,
                 layout: None,
             };
@@ -114,7 +139,7 @@ pub(super) fn read_xlsx(
         }
         if current != Some(r) {
             if let Some(line) = current
-                && !emit(producer, line, &fields)
+                && !emit(producer, line, &fields, problem.take())
             {
                 return Ok(());
             }
@@ -127,6 +152,11 @@ pub(super) fn read_xlsx(
             fields.resize(c + 1, String::new());
         }
         fields[c].push_str(&text);
+        if let Some(p) = cell_problem
+            && problem.is_none()
+        {
+            problem = Some((c, p));
+        }
     }
     if !sent_header {
         if headers.is_empty() {
@@ -137,12 +167,13 @@ pub(super) fn read_xlsx(
             encoding: None,
             delimiter: None,
             sheet: Some(name),
+            other_sheets,
             title: None,
             layout: None,
         };
         let _ = header_tx.send(Ok((headers, info)));
     } else if let Some(line) = current {
-        emit(producer, line, &fields);
+        emit(producer, line, &fields, problem.take());
     }
     Ok(())
 }

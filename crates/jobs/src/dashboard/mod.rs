@@ -141,8 +141,12 @@ fn release_all(
             out.parents
                 .insert(county.clone(), peitto_viewer::ALL_AREAS.to_owned());
         }
-        // Managers read names; the English page uses the Finnish one.
+        // Managers read names; the English page uses the Finnish one. Text
+        // only, as in every published file: the register's names are typed
+        // by people.
         for (code, fi, sv) in engine.area_names().await? {
+            let fi = peitto_publish::printable(&fi);
+            let sv = sv.map(|s| peitto_publish::printable(&s));
             let names = out.areas.entry(code).or_default();
             names.insert("en".to_owned(), fi.clone());
             names.insert("sv".to_owned(), sv.unwrap_or_else(|| fi.clone()));
