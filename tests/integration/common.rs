@@ -251,3 +251,17 @@ pub fn report_json(project: &Path, id: &str, year: i64) -> serde_json::Value {
         .join(format!("{id}.json"));
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
+
+/// Every file under `dir`, depth first.
+pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -4,7 +4,7 @@
 //! the bundle as they were, while every published file turned them into
 //! spaces).
 
-use crate::common::{ingest, ok, peitto, project, sample_data};
+use crate::common::{ingest, ok, peitto, project, sample_data, walk};
 
 fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
@@ -22,19 +22,10 @@ fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
 fn organisation_names_reach_the_dashboard_as_text_only() {
     let (tmp, dir) = project();
     let data = tmp.path().join("extracts");
-    let mut copy = vec![sample_data()];
-    while let Some(from) = copy.pop() {
-        for entry in std::fs::read_dir(&from).unwrap() {
-            let path = entry.unwrap().path();
-            let to = data.join(path.strip_prefix(sample_data()).unwrap());
-            if path.is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                copy.push(path);
-            } else {
-                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-                std::fs::copy(&path, &to).unwrap();
-            }
-        }
+    for file in walk(&sample_data()) {
+        let to = data.join(file.strip_prefix(sample_data()).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &to).unwrap();
     }
     let register = data.join("reference/organisaatiot.csv");
     let text = std::fs::read_to_string(&register).unwrap();

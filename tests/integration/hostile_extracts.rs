@@ -3,7 +3,7 @@
 //! henkilötunnus or name (found by a black-box tester: both were published
 //! as provider rows of `care_costs` in every format).
 
-use crate::common::{last_report, ok, peitto, project, sample_data};
+use crate::common::{last_report, ok, peitto, project, sample_data, walk};
 use std::path::Path;
 
 /// Copies the sample extracts to `to`, Kotka's placements and invoice
@@ -41,19 +41,6 @@ fn with_provider(to: &Path, provider: &str) {
         }
         std::fs::write(&dest, out).unwrap();
     }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// Every published file under `dir`, as text (lossy for binary ones; XLSX

@@ -3,7 +3,7 @@
 //! brought in with `peitto mapping draft`, an edit of code values only,
 //! `peitto mapping check`, and an ingest that reports every bad row.
 
-use crate::common::{last_report, ok, peitto, project};
+use crate::common::{last_report, ok, peitto, project, walk};
 
 /// A fictitious henkilötunnus (individual number 900–999) with its check
 /// character; `valid: false` gives a wrong one.
@@ -173,17 +173,4 @@ fn an_unseen_layout_is_drafted_edited_checked_and_ingested() {
         let bytes = std::fs::read(entry).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains("Meikäläinen"));
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

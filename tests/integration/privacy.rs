@@ -2,7 +2,6 @@
 //! not across projects.
 
 use crate::common::*;
-use crate::sample::walk;
 use arrow::array::{Array, AsArray};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use peitto_mapping::Mapping;

@@ -89,3 +89,23 @@ fn a_folder_linking_to_another_projects_store_is_refused() {
     symlink(&elsewhere, audit.join("audit")).unwrap();
     refused(&audit, "audit linked");
 }
+
+#[test]
+fn the_project_is_named_before_the_command_and_only_there() {
+    // A rule that runs `peitto --project SERVICE query …` for a planner
+    // pinned nothing while `--project` was also accepted after `query` (it
+    // overrode the first, and a race on a link of one's own did the rest).
+    let real = sample_project();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = peitto(&[
+        "--project",
+        real.to_str().unwrap(),
+        "query",
+        "--project",
+        tmp.path().to_str().unwrap(),
+        QUESTION,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "accepted after the command");
+    assert!(out.stdout.is_empty());
+    ok(&ask(real));
+}

@@ -204,19 +204,6 @@ fn synthetic_data_is_deterministic_and_uses_only_temporary_codes() {
     assert_eq!(temps, peitto_store::row_count(&persons));
 }
 
-pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn a_reader_that_stops_early_ends_the_command_quietly_after_the_work_is_done() {
     use std::process::{Command, Stdio};

@@ -8,8 +8,10 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(name = "peitto", version, about)]
 pub struct Cli {
-    /// Project folder (default: the current folder or the nearest parent with a peitto.toml).
-    #[arg(long, global = true)]
+    /// Project folder, given before the command (default: the current folder or the nearest parent with a peitto.toml).
+    // Not global: a rule that runs `peitto --project DIR query …` for a
+    // planner must not be overridden by a second `--project` after `query`.
+    #[arg(long)]
     pub project: Option<PathBuf>,
     /// Language of messages: fi, sv or en (default: PEITTO_LANG, then the project's language).
     #[arg(long, global = true)]

@@ -207,6 +207,10 @@ pub fn project_error(lang: Lang, e: &ProjectError) -> anyhow::Error {
             "{}",
             tr(lang, "error.project_exists", &[("path", &path.display())])
         ),
+        ProjectError::NotOwner(path) => anyhow::anyhow!(
+            "{}",
+            tr(lang, "error.project_owner", &[("path", &path.display())])
+        ),
         ProjectError::Outside(path) => anyhow::anyhow!(
             "{}",
             tr(lang, "error.project_outside", &[("path", &path.display())])

@@ -44,6 +44,10 @@ pub enum ProjectError {
         /// What is wrong.
         message: String,
     },
+    /// The project's folder (or a folder or file in it) belongs to another
+    /// user than the one running the command.
+    #[error("{0} belongs to another user: run peitto as the project folder's owner")]
+    NotOwner(PathBuf),
     /// A folder or file of the project is a link to somewhere outside it.
     #[error(
         "{0} is outside the project folder (a link): a project's store, audit trail and key must be inside it"
@@ -63,6 +67,21 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProjectError + '_ {
     move |source| ProjectError::Io {
         path: path.to_owned(),
         source,
+    }
+}
+
+/// Refuses a project folder (or its store, audit trail, output, key) that
+/// belongs to another user than the one running the command: a service
+/// user given a planner's own folder would write the service's releases,
+/// and its record of them, where the planner can change them, and the
+/// planner's files where the service reads them.
+fn owned(path: &Path) -> Result<(), ProjectError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(path).map_err(io(path))?;
+    if meta.uid() == nix::unistd::geteuid().as_raw() {
+        Ok(())
+    } else {
+        Err(ProjectError::NotOwner(path.to_owned()))
     }
 }
 
@@ -317,10 +336,11 @@ impl Project {
             path: config_path.clone(),
             message: e.to_string(),
         })?;
-        let project = Project {
-            root: dir.to_owned(),
-            config,
-        };
+        // The folder as it is now, links resolved once: every later path is
+        // built from it, so a link above the project that is swapped while a
+        // command runs cannot send its reads or writes elsewhere.
+        let root = fs::canonicalize(dir).map_err(io(dir))?;
+        let project = Project { root, config };
         project.contained()?;
         Ok(project)
     }
@@ -332,7 +352,8 @@ impl Project {
     /// answer could be asked again and differenced. The service user's
     /// folders cannot be read by planners, so a link is the only way in.
     fn contained(&self) -> Result<(), ProjectError> {
-        let root = fs::canonicalize(&self.root).map_err(io(&self.root))?;
+        let root = self.root.clone();
+        owned(&root)?;
         let key = self.root.join(KEY_FILE);
         for path in [
             self.store_dir(),
@@ -348,6 +369,7 @@ impl Project {
             if !real.starts_with(&root) {
                 return Err(ProjectError::Outside(path));
             }
+            owned(&real)?;
         }
         Ok(())
     }
@@ -431,6 +453,53 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_project_opened_through_a_link_stays_where_the_link_pointed() {
+        // A planner's link in the path, swapped to another folder while a
+        // command runs, must not move the command's reads and writes.
+        let tmp = tempfile::tempdir().unwrap();
+        let service = Project::init(&tmp.path().join("service"), "").unwrap();
+        let own = Project::init(&tmp.path().join("own"), "").unwrap();
+        let link = tmp.path().join("x");
+        std::os::unix::fs::symlink(service.root(), &link).unwrap();
+        let opened = Project::open(&link.join(".")).unwrap();
+        fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(own.root(), &link).unwrap();
+        let real = fs::canonicalize(tmp.path().join("service")).unwrap();
+        assert_eq!(opened.root(), real);
+        assert_eq!(opened.audit_dir(), real.join("audit"));
+        assert_eq!(opened.store_dir(), real.join("store"));
+    }
+
+    #[test]
+    fn a_project_of_another_user_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("p");
+        Project::init(&dir, "").unwrap();
+        assert!(Project::open(&dir).is_ok());
+        // Given to another user (root can; anyone else cannot give files
+        // away, and then the folder "/" of root stands for another's).
+        let me = nix::unistd::geteuid().as_raw();
+        if me == 0 {
+            std::os::unix::fs::chown(&dir, Some(65_534), None).unwrap();
+            assert!(
+                matches!(Project::open(&dir), Err(ProjectError::NotOwner(p)) if p == fs::canonicalize(&dir).unwrap())
+            );
+            std::os::unix::fs::chown(&dir, Some(0), None).unwrap();
+            std::os::unix::fs::chown(dir.join("audit"), Some(65_534), None).unwrap();
+            assert!(matches!(
+                Project::open(&dir),
+                Err(ProjectError::NotOwner(_))
+            ));
+        } else {
+            assert!(matches!(
+                owned(Path::new("/")),
+                Err(ProjectError::NotOwner(_))
+            ));
+        }
+        assert!(owned(tmp.path()).is_ok());
+    }
 
     #[test]
     fn init_makes_folders_and_a_private_key() {

@@ -485,14 +485,16 @@ pub fn charts(
         return Ok(Vec::new());
     };
     let svg = peitto_chart::svg(&chart, 900, 500)?;
-    let tmp = std::env::temp_dir().join(format!(
-        "peitto-chart-{}-{}.png",
-        std::process::id(),
-        meta.id
-    ));
+    // The PNG is drawn to a file: in a folder of its own, made with a
+    // random name that no one else can have made or linked (a predictable
+    // name in /tmp let another user point it at the service's files).
+    let dir = tempfile::Builder::new()
+        .prefix("peitto-chart-")
+        .tempdir()
+        .map_err(|e| PublishError::Io(e.to_string()))?;
+    let tmp = dir.path().join(format!("{}.png", meta.id));
     peitto_chart::png(&chart, 900, 500, &tmp)?;
     let png = std::fs::read(&tmp).map_err(|e| PublishError::Io(e.to_string()))?;
-    let _ = std::fs::remove_file(&tmp);
     Ok(vec![
         (format!("{}.svg", meta.id), svg.into_bytes()),
         (format!("{}.png", meta.id), png),

@@ -103,3 +103,31 @@ fn control_and_direction_characters_never_reach_a_file() {
         .count();
     assert_eq!(csv_rows, labels.len(), "{}", files[0]);
 }
+
+/// The PNG chart is drawn through a file. Its name in the system's temporary
+/// folder was predictable (process id and report), so another user could
+/// put a link there to a file of the service's and have the chart written
+/// over it (found by a black-box tester: the service's record of withheld
+/// cells became a PNG image).
+#[test]
+fn a_chart_is_never_drawn_through_a_link_someone_else_planted() {
+    let victim_dir = tempfile::tempdir().unwrap();
+    let victim = victim_dir.path().join("withheld-cells");
+    std::fs::write(&victim, b"the service's record").unwrap();
+    let planted = std::env::temp_dir().join(format!("peitto-chart-{}-t.png", std::process::id()));
+    let _ = std::fs::remove_file(&planted);
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let mut t = table(&["A", "B", "C"]);
+    for row in &mut t.rows {
+        row[1] = Value::Int(12);
+    }
+    let files = peitto_publish::charts(&t, &meta(), Lang::Fi).unwrap();
+    let _ = std::fs::remove_file(&planted);
+    let png = files
+        .iter()
+        .find(|(name, _)| name == "t.png")
+        .map(|(_, bytes)| bytes)
+        .expect("a chart");
+    assert!(png.starts_with(b"\x89PNG"), "the chart is drawn");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"the service's record");
+}
