@@ -136,13 +136,12 @@ pub fn check(
     mapping: &Mapping,
     extracts: &[PathBuf],
 ) -> Result<peitto_ingest::IngestReport, MappingJobError> {
-    let scratch = std::env::temp_dir().join(format!(
-        "peitto-mapping-check-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
+    // A private folder (mode 0700, a random name made atomically): the
+    // quarantine holds whole rows, identity codes included.
+    let scratch_dir = tempfile::Builder::new()
+        .prefix("peitto-mapping-check-")
+        .tempdir()?;
+    let scratch = scratch_dir.path().to_path_buf();
     let result = (|| -> Result<peitto_ingest::IngestReport, MappingJobError> {
         std::fs::create_dir_all(scratch.join("store"))?;
         std::fs::create_dir_all(scratch.join("quarantine"))?;
@@ -159,7 +158,7 @@ pub fn check(
         );
         Ok(ingester.ingest(extracts)?)
     })();
-    let _ = std::fs::remove_dir_all(&scratch);
+    drop(scratch_dir);
     let mut report = result?;
     for f in &mut report.files {
         f.quarantine = None;
