@@ -212,6 +212,8 @@ fn every_refusal_reason_has_a_message_and_a_hint_in_three_languages() {
         "grid_too_large",
         "suppression_policy",
         "join_fan_out",
+        "too_long",
+        "missing_parameter",
     ];
     for code in codes {
         for lang in Lang::ALL {

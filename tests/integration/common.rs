@@ -12,10 +12,14 @@ pub fn sample_data() -> PathBuf {
     root().join("sample-data")
 }
 
-/// Runs peitto with English messages.
+/// Runs peitto, with English messages unless the arguments name `--lang`.
 pub fn peitto(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_peitto"))
-        .args(["--lang", "en"])
+    let mut command = Command::new(env!("CARGO_BIN_EXE_peitto"));
+    // English unless the test asks for a language.
+    if !args.contains(&"--lang") {
+        command.args(["--lang", "en"]);
+    }
+    command
         .args(args)
         .env_remove("PEITTO_LANG")
         .output()

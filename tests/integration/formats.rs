@@ -283,6 +283,158 @@ fn parquet_extracts_are_read_with_their_types() {
 }
 
 #[test]
+fn parquet_instants_are_read_as_finnish_days() {
+    // A system that writes its dates as UTC instants puts Finnish midnight
+    // at 22:00 (winter) or 21:00 (summer) the day before; read as the UTC
+    // date, every period would start a day early. Without a zone a
+    // timestamp is taken as written.
+    use arrow::array::{StringArray, TimestampMicrosecondArray};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use std::sync::Arc;
+    let (_tmp, project) = project();
+    let path = project.join("ersattningar.parquet");
+    let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    let naive = DataType::Timestamp(TimeUnit::Microsecond, None);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("Ersättnings-ID", DataType::Utf8, false),
+        Field::new("Personbeteckning", DataType::Utf8, true),
+        Field::new("Ersättningsslag", DataType::Utf8, false),
+        Field::new("Period från", utc.clone(), false),
+        Field::new("Period till", naive.clone(), false),
+        Field::new("Utbetalt", DataType::Utf8, true),
+        Field::new("Kommun", DataType::Utf8, false),
+    ]));
+    // Microseconds since 1970 of a UTC date and time.
+    let at = |y, m, d, hour: i64| {
+        i64::from(peitto_model::Date::from_ymd(y, m, d).unwrap().0) * 86_400_000_000
+            + hour * 3_600_000_000
+    };
+    let batch = arrow::record_batch::RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(vec!["E1", "E2", "E3"])),
+            Arc::new(StringArray::from(vec![
+                "030594W903B",
+                "030594W903B",
+                "030594W903B",
+            ])),
+            Arc::new(StringArray::from(vec!["Tolkning"; 3])),
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![
+                    at(2025, 2, 28, 22), // 1.3.2025 00:00 in Helsinki (UTC+2)
+                    at(2025, 6, 30, 21), // 1.7.2025 00:00 (summer time, UTC+3)
+                    at(2025, 9, 1, 0),   // UTC midnight: 03:00 the same day
+                ])
+                .with_timezone("UTC"),
+            ),
+            Arc::new(TimestampMicrosecondArray::from(vec![
+                at(2025, 3, 31, 0),
+                at(2025, 7, 31, 0),
+                at(2025, 9, 30, 0),
+            ])),
+            Arc::new(StringArray::from(vec!["120,50"; 3])),
+            Arc::new(StringArray::from(vec!["598"; 3])),
+        ],
+    )
+    .unwrap();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
+            .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    ok(&ingest(&project, &[&path]));
+    let stored = table(&project, "state_compensation");
+    let days = |column: &str| -> Vec<i32> {
+        stored
+            .iter()
+            .flat_map(|b| {
+                b.column_by_name(column)
+                    .unwrap()
+                    .as_primitive::<Date32Type>()
+                    .values()
+                    .to_vec()
+            })
+            .collect()
+    };
+    let d = |y, m, day| peitto_model::Date::from_ymd(y, m, day).unwrap().0;
+    let mut starts = days("period_start");
+    starts.sort_unstable();
+    assert_eq!(starts, vec![d(2025, 3, 1), d(2025, 7, 1), d(2025, 9, 1)]);
+    let mut ends = days("period_end");
+    ends.sort_unstable();
+    assert_eq!(ends, vec![d(2025, 3, 31), d(2025, 7, 31), d(2025, 9, 30)]);
+}
+
+#[test]
+fn a_parquet_column_of_huge_values_is_refused_before_it_is_decoded() {
+    // Twelve values of 150 MB compress to a few kilobytes and took 3.9 GB
+    // to read (an attacker's finding). Values averaging over 64 KiB are no
+    // register field's: the file is refused from its metadata.
+    use arrow::array::StringArray;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let (_tmp, project) = project();
+    let path = project.join("ersattningar.parquet");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("Ersättnings-ID", DataType::Utf8, false),
+        Field::new("Personbeteckning", DataType::Utf8, true),
+        Field::new("Ersättningsslag", DataType::Utf8, false),
+        Field::new("Period från", DataType::Utf8, false),
+        Field::new("Period till", DataType::Utf8, false),
+        Field::new("Utbetalt", DataType::Utf8, true),
+        Field::new("Kommun", DataType::Utf8, false),
+        Field::new("Anteckningar", DataType::Utf8, false),
+    ]));
+    let big = "B".repeat(1 << 20);
+    let n = 4;
+    let batch = arrow::record_batch::RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(
+                (0..n).map(|i| format!("E{i}")).collect::<Vec<_>>(),
+            )),
+            Arc::new(StringArray::from(vec!["030594W903B"; n])),
+            Arc::new(StringArray::from(vec!["Tolkning"; n])),
+            Arc::new(StringArray::from(vec!["2025-01-01"; n])),
+            Arc::new(StringArray::from(vec!["2025-01-31"; n])),
+            Arc::new(StringArray::from(vec!["12,50"; n])),
+            Arc::new(StringArray::from(vec!["598"; n])),
+            Arc::new(StringArray::from(vec![big.as_str(); n])),
+        ],
+    )
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        schema,
+        Some(props),
+    )
+    .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+    let out = ingest(&project, &[&path]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Anteckningar") && stderr.contains("64 KiB") && !stderr.contains("BBBB"),
+        "{stderr}"
+    );
+    // Nothing of it was stored or quarantined.
+    let kept: u64 = crate::common::walk(&project)
+        .iter()
+        .filter(|p| {
+            p.starts_with(project.join("store")) || p.starts_with(project.join("quarantine"))
+        })
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    assert!(kept < 1 << 20, "{kept} bytes kept");
+}
+
+#[test]
 fn pxweb_population_download_is_read_as_it_comes() {
     use arrow::datatypes::DataType;
     let (_tmp, project) = project();

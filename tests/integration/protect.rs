@@ -303,7 +303,66 @@ fn protect_explains_bad_input() {
         "{stderr}"
     );
     let o = peitto(&["protect", input.to_str().unwrap(), "--policy", "nonsense"]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no policy \"nonsense\""));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("no policy nonsense") && stderr.contains("thl, ely, public"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn protect_says_what_is_wrong_in_the_users_language() {
+    // A Finnish or Swedish statistician reads every part of the message in
+    // their language: where in the file, and what to do.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("solut.csv");
+    std::fs::write(&input, "alue;lkm\nA;kolme\n").unwrap();
+    let file = input.to_str().unwrap();
+    let said = |args: &[&str]| {
+        let o = peitto(args);
+        assert_eq!(o.status.code(), Some(1));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let fi = said(&["--lang", "fi", "protect", file, "--count", "lkm"]);
+    assert!(
+        fi.contains("rivi 2, sarake lkm: ei ole luku") && !fi.contains("kolme"),
+        "{fi}"
+    );
+    let sv = said(&["--lang", "sv", "protect", file, "--count", "lkm"]);
+    assert!(sv.contains("rad 2, kolumn lkm: inte ett tal"), "{sv}");
+    std::fs::write(&input, "alue;lkm\nA;4\nB;7\n").unwrap();
+    let fi = said(&[
+        "--lang",
+        "fi",
+        "protect",
+        file,
+        "--count",
+        "lkm",
+        "--hierarchy",
+        "alue",
+    ]);
+    assert!(fi.contains("LUOKITUS=TIEDOSTO"), "{fi}");
+    let fi = said(&["--lang", "fi", "protect", file, "--count", "henkilöt"]);
+    assert!(fi.contains("saraketta henkilöt ei ole"), "{fi}");
+    let sv = said(&["--lang", "sv", "protect", file, "--policy", "tiukka"]);
+    assert!(sv.contains("Skyddsregeln tiukka finns inte"), "{sv}");
+    // A tau-Argus pattern of another table.
+    let pattern = tmp.path().join("kuvio.csv");
+    std::fs::write(&pattern, "alue;status\nC;U\n").unwrap();
+    let fi = said(&[
+        "--lang",
+        "fi",
+        "protect",
+        file,
+        "--count",
+        "lkm",
+        "--check-pattern",
+        pattern.to_str().unwrap(),
+    ]);
+    assert!(
+        fi.contains("rivi 2 nimeää solun, jota taulussa ei ole"),
+        "{fi}"
+    );
 }
 
 #[test]

@@ -314,3 +314,72 @@ fn unions_of_a_persons_rows_cannot_multiply_them_either() {
     );
     assert!(!ok && err.contains("date_trunc"), "{err}");
 }
+
+#[test]
+fn a_query_too_long_to_check_is_refused_not_a_crash() {
+    // 5 000 ANDs or 3 000 unions overflowed the planner's stack and
+    // aborted the process; 60 nested brackets said "does not parse (line
+    // 0, column 0)". Each is a refusal that names the rule.
+    let ands = vec!["sex = '1'"; 5_000].join(" AND ");
+    let unions = vec!["SELECT person_key FROM person"; 3_000].join(" UNION ALL ");
+    for sql in [
+        format!("SELECT COUNT(*) AS n FROM person WHERE {ands}"),
+        format!("SELECT COUNT(DISTINCT person_key) AS n FROM ({unions}) t"),
+        format!(
+            "SELECT COUNT(*) AS n FROM person WHERE {}sex = '1'{}",
+            "(".repeat(60),
+            ")".repeat(60)
+        ),
+    ] {
+        let out = on_sample(&["query", &sql]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(stderr.contains("too long"), "{stderr}");
+    }
+    // A question of ordinary length is answered.
+    let fifty = vec!["sex = '1'"; 50].join(" AND ");
+    let (ok, _, err) = query(&format!("SELECT COUNT(*) AS n FROM person WHERE {fifty}"));
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn public_data_is_shown_as_it_is() {
+    // An age of 0 in the population table was shown as "-" (the nil of a
+    // count) and an organisation's empty end date as "Total".
+    let ages = table(
+        "SELECT age, SUM(persons) AS n FROM population WHERE area_code = 'KU171' AND year = 2025 AND age < 2 GROUP BY 1 ORDER BY 1",
+    );
+    let first: Vec<&str> = ages.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(first[0], "0", "{ages}");
+    let organisations = table("SELECT code, valid_to FROM organisation ORDER BY code");
+    let rows: Vec<&str> = organisations
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert!(rows.len() > 5, "{organisations}");
+    for word in ["Total", "Yhteensä", "Totalt", ".."] {
+        assert!(rows.iter().all(|r| !r.contains(word)), "{organisations}");
+    }
+}
+
+#[test]
+fn a_parameter_without_a_value_or_given_twice_is_named() {
+    // `$zz` without `--param zz=` was refused as "not supported", and a
+    // second `--param y=` was silently taken or dropped.
+    let sql = "SELECT sex, COUNT(*) AS n FROM person WHERE EXTRACT(YEAR FROM birth_date) = $zz GROUP BY 1";
+    let out = on_sample(&["--lang", "fi", "query", sql]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("$zz") && stderr.contains("--param zz=ARVO"),
+        "{stderr}"
+    );
+    let out = on_sample(&["query", sql, "--param", "zz=2010", "--param", "zz=2011"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && out.stdout.is_empty() && stderr.contains("twice"),
+        "{stderr}"
+    );
+    let (ok, _, err) = query(&sql.replace("$zz", "2010"));
+    assert!(ok, "{err}");
+}

@@ -102,7 +102,7 @@ pub enum Command {
         #[arg(long)]
         all: bool,
         /// Statistical year (default: the last complete calendar year).
-        #[arg(long)]
+        #[arg(long, value_parser = year())]
         year: Option<i32>,
         /// A statutory package: thl-lastensuojelu or ely-kotoutuminen.
         #[arg(long)]
@@ -135,7 +135,7 @@ pub enum Command {
         #[arg(long, default_value = "demo-project")]
         out: PathBuf,
         /// Statistical year of the reports.
-        #[arg(long, default_value_t = 2025)]
+        #[arg(long, default_value_t = 2025, value_parser = year())]
         year: i32,
     },
 }
@@ -148,10 +148,10 @@ pub enum DashboardAction {
         #[arg(long)]
         out: PathBuf,
         /// Last statistical year shown (default: the last complete calendar year).
-        #[arg(long)]
+        #[arg(long, value_parser = year())]
         year: Option<i32>,
-        /// How many years back the time series go.
-        #[arg(long, default_value_t = 3)]
+        /// How many years back the time series go (1 to 30).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=30))]
         years: i32,
         /// Folder of a built viewer (bash web/build.sh makes web/dist), for development; the page (index.html, app.js, style.css) is read from it, or from the folder above it as in web/; default: the one built into peitto.
         #[arg(long)]
@@ -239,4 +239,10 @@ pub struct ProtectArgs {
     /// Leave out of the JSON output the exact interval an attacker can derive for each withheld cell (finding it takes a full audit, two LPs per withheld cell, on top of the protection).
     #[arg(long)]
     pub no_intervals: bool,
+}
+
+/// A statistical year: registers of the welfare state, not a typo's 20205
+/// (a folder and a release of empty tables) or a year before any register.
+fn year() -> clap::builder::RangedI64ValueParser<i32> {
+    clap::value_parser!(i32).range(1900..=2100)
 }

@@ -3,11 +3,14 @@
 
 use peitto_i18n::{Lang, format as tr, text};
 use peitto_ingest::IngestError;
+use peitto_ingest::read::ReadError;
 use peitto_jobs::JobError;
 use peitto_jobs::dashboard::AssetError;
+use peitto_jobs::protect::ProtectError;
 use peitto_project::ProjectError;
 use peitto_release::query::QueryError;
 use peitto_release::{Refusal, ReleaseError, SdcError};
+use peitto_store::StoreError;
 
 use std::path::Path;
 
@@ -19,15 +22,44 @@ pub fn job_error(lang: Lang, e: &JobError, memory_mib: u64) -> anyhow::Error {
             format!("{report}: {}", release_error(lang, source))
         }
         JobError::Query(q) => query_error(lang, q, memory_mib),
-        JobError::Store(peitto_store::StoreError::Outside(path))
-        | JobError::Engine(peitto_engine::EngineError::Store(peitto_store::StoreError::Outside(
-            path,
-        ))) => tr(lang, "error.project_outside", &[("path", &path.display())]),
+        JobError::Store(store) | JobError::Engine(peitto_engine::EngineError::Store(store)) => {
+            store_error(lang, store)
+        }
         JobError::Project(p) => return project_error(lang, p),
         JobError::Ingest(i) => tr(lang, "ingest.failed", &[("error", &ingest_error(lang, i))]),
         JobError::NotAuthor { user } => tr(lang, "sql.refused", &[("user", user)]),
         JobError::Assets(a) => asset_error(lang, a),
-        JobError::Protect(p) => tr(lang, "protect.failed", &[("error", p)]),
+        JobError::Protect(p) => tr(
+            lang,
+            "protect.failed",
+            &[("error", &protect_error(lang, p))],
+        ),
+        JobError::NoPolicy(name) => tr(lang, "job.no_policy", &[("name", name)]),
+        JobError::PolicyConfig { name, detail } => tr(
+            lang,
+            "job.policy_config",
+            &[("name", name), ("detail", detail)],
+        ),
+        JobError::NeedsPersons { name, .. } => tr(lang, "job.needs_persons", &[("name", name)]),
+        JobError::NoPackage { name, known } => {
+            tr(lang, "job.no_package", &[("name", name), ("known", known)])
+        }
+        JobError::NoReportNamed => text(lang, "job.no_report_named").to_owned(),
+        JobError::NoReport { id, known } => {
+            tr(lang, "job.no_report", &[("name", id), ("known", known)])
+        }
+        JobError::Param(param) => tr(lang, "job.param", &[("param", param)]),
+        JobError::ParamRepeated(name) => tr(lang, "job.param_repeated", &[("name", name)]),
+        JobError::YearNotOver { year, last } => {
+            tr(lang, "job.year_not_over", &[("year", year), ("last", last)])
+        }
+        JobError::Withheld(io) => tr(lang, "job.withheld", &[("error", io)]),
+        JobError::Reasons(io) => tr(lang, "job.reasons", &[("error", io)]),
+        JobError::IngestReport(i) => tr(
+            lang,
+            "job.ingest_report",
+            &[("error", &ingest_error(lang, i))],
+        ),
         JobError::Ledger(io) => tr(lang, "query.ledger", &[("error", io)]),
         JobError::PolicyLoosened { name, field } => {
             tr(lang, "policy.loosened", &[("name", name), ("field", field)])
@@ -45,6 +77,132 @@ fn asset_error(lang: Lang, e: &AssetError) -> String {
     }
 }
 
+/// The store could not be used: in use, of another format, damaged.
+fn store_error(lang: Lang, e: &StoreError) -> String {
+    match e {
+        StoreError::Outside(path) => {
+            tr(lang, "error.project_outside", &[("path", &path.display())])
+        }
+        StoreError::Locked(path) => tr(lang, "store.locked", &[("path", &path.display())]),
+        StoreError::Version { path, found } => tr(
+            lang,
+            "store.version",
+            &[
+                ("path", &path.display()),
+                ("found", found),
+                ("format", &peitto_store::FORMAT_VERSION),
+            ],
+        ),
+        StoreError::Manifest { path, message } => tr(
+            lang,
+            "store.damaged",
+            &[("path", &path.display()), ("detail", message)],
+        ),
+        StoreError::Io { path, source } => tr(
+            lang,
+            "error.unreadable",
+            &[("file", &path.display()), ("detail", source)],
+        ),
+        StoreError::Data { path, message } => tr(
+            lang,
+            "store.damaged",
+            &[("path", &path.display()), ("detail", message)],
+        ),
+    }
+}
+
+/// A table `peitto protect` could not read or protect.
+fn protect_error(lang: Lang, e: &ProtectError) -> String {
+    use peitto_jobs::protect::InputError as I;
+    let input = |key: &str, args: &[(&str, &dyn std::fmt::Display)]| {
+        tr(lang, &format!("protect.input.{key}"), args)
+    };
+    match e {
+        ProtectError::Read(r) => read_error(lang, r),
+        ProtectError::Input(i) => match i {
+            I::Unreadable { file, detail } => tr(
+                lang,
+                "error.unreadable",
+                &[("file", &file.display()), ("detail", detail)],
+            ),
+            I::HierarchyDepth { file, line } => input(
+                "hierarchy_depth",
+                &[("file", &file.display()), ("line", line)],
+            ),
+            I::Fields {
+                file,
+                row,
+                found,
+                expected,
+            } => input(
+                "fields",
+                &[
+                    ("file", &file.display()),
+                    ("row", row),
+                    ("found", found),
+                    ("expected", expected),
+                ],
+            ),
+            I::NotANumber { file, row, column } => input(
+                "not_a_number",
+                &[("file", &file.display()), ("row", row), ("column", column)],
+            ),
+            I::Negative { file, row, column } => input(
+                "negative",
+                &[("file", &file.display()), ("row", row), ("column", column)],
+            ),
+            I::NoColumn { file, column } => input(
+                "no_column",
+                &[("file", &file.display()), ("column", column)],
+            ),
+            I::NoDimensions { file } => input("no_dimensions", &[("file", &file.display())]),
+            I::HierarchyArgument(argument) => {
+                input("hierarchy_argument", &[("argument", argument)])
+            }
+            I::HierarchyColumn(column) => input("hierarchy_column", &[("column", column)]),
+            I::TotalRow {
+                file,
+                row,
+                column,
+                total,
+            } => input(
+                "total_row",
+                &[
+                    ("file", &file.display()),
+                    ("row", row),
+                    ("column", column),
+                    ("total", total),
+                ],
+            ),
+            I::PatternStatus { file } => input("pattern_status", &[("file", &file.display())]),
+            I::PatternCell { file, row } => {
+                input("pattern_cell", &[("file", &file.display()), ("row", row)])
+            }
+        },
+        other => other.to_string(),
+    }
+}
+
+/// A file that could not be read at all.
+fn read_error(lang: Lang, e: &ReadError) -> String {
+    match e {
+        ReadError::Unreadable { file, detail } => tr(
+            lang,
+            "error.unreadable",
+            &[("file", &file.display()), ("detail", detail)],
+        ),
+        ReadError::NoHeader(file) => tr(lang, "error.empty_file", &[("file", &file.display())]),
+        ReadError::DataAsHeader(file) => {
+            tr(lang, "error.header_is_data", &[("file", &file.display())])
+        }
+        ReadError::CellsTooLarge { file, column } => tr(
+            lang,
+            "error.cells_too_large",
+            &[("file", &file.display()), ("column", column)],
+        ),
+    }
+}
+
 /// Which rule refused the SQL, and what to write instead.
 fn refusal(lang: Lang, r: &Refusal) -> String {
     let why = tr(
@@ -52,7 +210,11 @@ fn refusal(lang: Lang, r: &Refusal) -> String {
         &format!("refusal.{}", r.code()),
         &[("detail", &r.detail())],
     );
-    let hint = text(lang, &format!("refusal.{}_hint", r.code())).to_owned();
+    let hint = tr(
+        lang,
+        &format!("refusal.{}_hint", r.code()),
+        &[("detail", &r.detail())],
+    );
     tr(lang, "query.refused", &[("why", &why), ("hint", &hint)])
 }
 
@@ -220,19 +382,9 @@ pub fn project_error(lang: Lang, e: &ProjectError) -> anyhow::Error {
 }
 
 pub fn ingest_error(lang: Lang, e: &IngestError) -> String {
-    use peitto_ingest::read::ReadError;
     match e {
-        IngestError::Read(ReadError::Unreadable { file, detail }) => tr(
-            lang,
-            "error.unreadable",
-            &[("file", &file.display()), ("detail", detail)],
-        ),
-        IngestError::Read(ReadError::NoHeader(file)) => {
-            tr(lang, "error.empty_file", &[("file", &file.display())])
-        }
-        IngestError::Read(ReadError::DataAsHeader(file)) => {
-            tr(lang, "error.header_is_data", &[("file", &file.display())])
-        }
+        IngestError::Read(r) => read_error(lang, r),
+        IngestError::Store(store) => store_error(lang, store),
         IngestError::UnknownFormat(file) => {
             tr(lang, "error.unknown_format", &[("file", &file.display())])
         }
@@ -262,6 +414,81 @@ pub fn ingest_error(lang: Lang, e: &IngestError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_that_fails_says_so_in_the_users_language() {
+        // These were English in every language: a Finnish planner who
+        // mistyped a report name or met a busy store read English.
+        let errors = [
+            JobError::NoPolicy("tiukka".into()),
+            JobError::NeedsPersons {
+                name: "adhoc".into(),
+                method: peitto_sdc::Method::CellKey,
+            },
+            JobError::NoPackage {
+                name: "thl".into(),
+                known: "thl-lastensuojelu, ely-kotoutuminen".into(),
+            },
+            JobError::NoReportNamed,
+            JobError::NoReport {
+                id: "sijoitetut".into(),
+                known: "placed_children, care_costs".into(),
+            },
+            JobError::Param("year".into()),
+            JobError::Store(StoreError::Locked("/srv/peitto/store".into())),
+            JobError::Store(StoreError::Version {
+                path: "/srv/peitto/store/manifest.json".into(),
+                found: 1,
+            }),
+        ];
+        for e in &errors {
+            let english = job_error(Lang::En, e, 0).to_string();
+            for lang in [Lang::Fi, Lang::Sv] {
+                let shown = job_error(lang, e, 0).to_string();
+                assert_ne!(shown, english, "{lang}: {e:?}");
+                assert!(!shown.contains(&e.to_string()), "{lang}: {shown}");
+            }
+        }
+        let fi = job_error(Lang::Fi, &errors[6], 0).to_string();
+        assert!(fi.contains("toisen peitto-komennon käytössä"), "{fi}");
+    }
+
+    #[test]
+    fn every_command_a_message_suggests_is_one_peitto_takes() {
+        // Messages said `peitto audit verify --project …` after `--project`
+        // was pinned before the command: a user who followed one got an
+        // error. Each suggested command must parse (arguments it leaves
+        // to the user may be missing).
+        use clap::Parser;
+        use clap::error::ErrorKind;
+        let mut checked = 0;
+        for lang in Lang::ALL {
+            for key in peitto_i18n::keys(lang) {
+                let message = text(lang, key);
+                for command in message.split('`').skip(1).step_by(2) {
+                    if !command.starts_with("peitto ") {
+                        continue;
+                    }
+                    let words: Vec<String> = command
+                        .split_whitespace()
+                        .map(|w| w.trim_matches('"').replace(['{', '}'], ""))
+                        .collect();
+                    checked += 1;
+                    if let Err(e) = crate::args::Cli::try_parse_from(&words) {
+                        assert!(
+                            matches!(
+                                e.kind(),
+                                ErrorKind::MissingRequiredArgument
+                                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                            ),
+                            "{lang} {key}: `{command}`: {e}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(checked >= 20, "{checked} commands");
+    }
 
     #[test]
     fn a_table_that_cannot_be_protected_says_so_without_counting_its_cells() {

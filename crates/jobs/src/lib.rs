@@ -80,6 +80,17 @@ pub enum JobError {
         /// The reports there are.
         known: String,
     },
+    /// One parameter given twice.
+    #[error("--param {0} is given twice")]
+    ParamRepeated(String),
+    /// A saved report asked for a year that has not ended.
+    #[error("{year} has not ended: saved reports are for complete years, the last being {last}")]
+    YearNotOver {
+        /// Asked for.
+        year: i32,
+        /// The last complete calendar year.
+        last: i32,
+    },
     /// A parameter not written `NAME=VALUE`.
     #[error("--param {0:?}: write NAME=VALUE")]
     Param(String),
@@ -225,6 +236,10 @@ pub fn params(raw: &[String]) -> Result<BTreeMap<String, Scalar>, JobError> {
         let (k, v) = p
             .split_once('=')
             .ok_or_else(|| JobError::Param(p.clone()))?;
+        // Two values of one name: which one was used would be a guess.
+        if bound.contains_key(k) {
+            return Err(JobError::ParamRepeated(k.to_owned()));
+        }
         // A code with a leading zero (`091`, Helsinki) stays text: only a
         // value that reads back the same is a number.
         let value = v
@@ -418,6 +433,10 @@ mod tests {
         assert_eq!(p["area"], Scalar::Utf8(Some("091".into())));
         assert_eq!(p["x"], Scalar::Utf8(Some("a=b".into())));
         assert!(matches!(params(&["year".into()]), Err(JobError::Param(_))));
+        assert!(matches!(
+            params(&["year=2025".into(), "year=2024".into()]),
+            Err(JobError::ParamRepeated(_))
+        ));
     }
 
     #[test]

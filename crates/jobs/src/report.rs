@@ -141,6 +141,14 @@ pub async fn release_saved(
     spec: &Spec,
     year: i32,
 ) -> Result<Released, JobError> {
+    // A year not over has nothing final to count, and its versions are
+    // nested: 2027's children still placed are 2026's less those whose
+    // placement ended, so two such reports differenced gave a withheld
+    // count of two boys exactly (an attacker's finding).
+    let last = crate::last_complete_year(crate::now_seconds());
+    if year > last {
+        return Err(JobError::YearNotOver { year, last });
+    }
     // The ledger is held from reading the counts own queries published to
     // recording the report's withheld cells: a query answered in between
     // would be near a withheld cell that neither side saw.

@@ -54,14 +54,26 @@ pub(crate) fn definition(meta: &Meta, lang: Lang) -> String {
     }
 }
 
-/// A report's unit in `lang` (`statdef.ID_unit`), else the header's.
+/// A report's unit in `lang` (`statdef.ID_unit`), else the header's with
+/// each of its units (`persons; euros`) in `lang` (`unit.persons`).
 pub(crate) fn unit_text(meta: &Meta, lang: Lang) -> String {
     let key = format!("statdef.{}_unit", meta.id);
     if peitto_i18n::has(&key) {
-        text(lang, &key).to_owned()
-    } else {
-        meta.unit.clone()
+        return text(lang, &key).to_owned();
     }
+    meta.unit
+        .split(';')
+        .map(|unit| {
+            let unit = unit.trim();
+            let key = format!("unit.{}", unit.replace(' ', "_"));
+            if peitto_i18n::has(&key) {
+                text(lang, &key).to_owned()
+            } else {
+                unit.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn esc(s: &str) -> String {

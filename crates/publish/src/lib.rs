@@ -182,8 +182,13 @@ pub fn csv(table: &Table, meta: &Meta, lang: Lang, dialect: Dialect) -> Vec<u8> 
             .join(&sep.to_string())
             + "\r\n"
     };
+    // Column names are a planner's aliases: as inert as the labels.
     out.push_str(&line(
-        table.columns.iter().map(|c| label(lang, &c.name)).collect(),
+        table
+            .columns
+            .iter()
+            .map(|c| inert(printable(&label(lang, &c.name))))
+            .collect(),
     ));
     for row in &table.rows {
         out.push_str(&line(
@@ -461,7 +466,7 @@ pub fn chart_of(table: &Table, meta: &Meta, lang: Lang) -> Option<peitto_chart::
         y_label: if shown.len() == 1 {
             label(lang, &table.columns[shown[0]].name)
         } else {
-            meta.unit.clone()
+            unit_text(meta, lang)
         },
         symbol: meta.symbol.clone(),
         note: legend(meta, lang)

@@ -81,10 +81,10 @@ pub fn px(table: &Table, meta: &Meta, created: &str) -> Vec<u8> {
         kw(&format!("CONTENTS{s}"), px_quote(meta.title(lang)));
         kw(
             &format!("UNITS{s}"),
-            px_quote(if meta.unit.is_empty() {
-                "-"
+            px_quote(&if meta.unit.is_empty() {
+                "-".to_owned()
             } else {
-                &meta.unit
+                crate::cover::unit_text(meta, lang)
             }),
         );
         let stub: Vec<String> = dims
@@ -143,4 +143,44 @@ pub fn px(table: &Table, meta: &Meta, created: &str) -> Vec<u8> {
     }
     out.push_str(";\n");
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use peitto_table::OutColumn;
+
+    #[test]
+    fn units_are_in_each_language_of_the_file() {
+        // Every PX file said UNITS="persons" in Finnish and Swedish too.
+        let table = Table {
+            columns: vec![
+                OutColumn {
+                    name: "form".to_owned(),
+                    dimension: true,
+                },
+                OutColumn {
+                    name: "days".to_owned(),
+                    dimension: false,
+                },
+            ],
+            rows: vec![vec![Value::Text("A".to_owned()), Value::Int(12)]],
+        };
+        let meta = Meta {
+            id: "t".to_owned(),
+            symbol: "..".to_owned(),
+            unit: "days; euros per day".to_owned(),
+            ..Meta::default()
+        };
+        let file = String::from_utf8(px(&table, &meta, "20261207 10:00")).unwrap();
+        let unit = |key: &str| {
+            file.lines()
+                .find(|l| l.starts_with(&format!("{key}=")))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(unit("UNITS"), "UNITS=\"päivää; euroa päivässä\";");
+        assert_eq!(unit("UNITS[sv]"), "UNITS[sv]=\"dagar; euro per dag\";");
+        assert_eq!(unit("UNITS[en]"), "UNITS[en]=\"days; euros per day\";");
+    }
 }

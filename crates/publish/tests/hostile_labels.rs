@@ -131,3 +131,21 @@ fn a_chart_is_never_drawn_through_a_link_someone_else_planted() {
     assert!(png.starts_with(b"\x89PNG"), "the chart is drawn");
     assert_eq!(std::fs::read(&victim).unwrap(), b"the service's record");
 }
+
+#[test]
+fn a_column_name_that_looks_like_a_formula_is_text_in_csv() {
+    // A planner's alias (`SELECT sex AS "=1+1"`) became the header cell as
+    // written while the labels under it were neutralised.
+    let mut t = table(&["A"]);
+    t.columns[0].name = "=1+1".to_owned();
+    t.columns[1].name = "@n\u{202e}".to_owned();
+    for dialect in [Dialect::FinnishExcel, Dialect::Rfc4180] {
+        let out = String::from_utf8(csv(&t, &meta(), Lang::En, dialect)).unwrap();
+        let header = out.trim_start_matches('\u{feff}').lines().next().unwrap();
+        assert!(header.starts_with("'=1+1"), "{header}");
+        assert!(
+            header.contains("'@n ") && !header.contains('\u{202e}'),
+            "{header}"
+        );
+    }
+}

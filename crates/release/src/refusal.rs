@@ -48,6 +48,18 @@ pub enum Refusal {
     /// Anything else the release does not know to be safe.
     #[error("{0} is not supported in a released query")]
     Unsupported(String),
+    /// A `$name` the query uses was given no value.
+    #[error("the query uses ${name}, which was given no value")]
+    MissingParameter {
+        /// The parameter, without its `$`.
+        name: String,
+    },
+    /// SQL too long or too deeply nested to check safely.
+    #[error("the query is too long to check ({what})")]
+    TooLong {
+        /// Which count, against its limit.
+        what: String,
+    },
     /// An expression computed from a pseudonym or a record id.
     #[error("an expression of {column}, which identifies a person or record")]
     IdentifierExpression {
@@ -146,6 +158,8 @@ impl Refusal {
             Refusal::MixesLevels => "mixes_levels",
             Refusal::GroupingSets => "grouping_sets",
             Refusal::Unsupported(_) => "unsupported",
+            Refusal::TooLong { .. } => "too_long",
+            Refusal::MissingParameter { .. } => "missing_parameter",
             Refusal::IdentifierExpression { .. } => "identifier_expression",
             Refusal::MayFail { .. } => "may_fail",
             Refusal::NotAllowed { .. } => "not_allowed",
@@ -174,7 +188,9 @@ impl Refusal {
             Refusal::Unsupported(what)
             | Refusal::MayFail { what }
             | Refusal::NotAllowed { what }
-            | Refusal::FineCondition { what } => what.clone(),
+            | Refusal::FineCondition { what }
+            | Refusal::TooLong { what } => what.clone(),
+            Refusal::MissingParameter { name } => name.clone(),
             Refusal::NoDomain { expr } | Refusal::MeasureNotDeclared { expr } => expr.clone(),
             Refusal::TableFunction { name } | Refusal::ReferenceFan { table: name } => name.clone(),
             Refusal::GridTooLarge { cells, max } => format!("{cells} > {max}"),

@@ -265,6 +265,16 @@ pub enum ReadError {
     /// repeated in a message.
     #[error("{0}: the first row is data, not column headers")]
     DataAsHeader(PathBuf),
+    /// A Parquet column whose values are far longer than any register
+    /// field's: decoding them would take memory out of all proportion to
+    /// the file.
+    #[error("{file}: the values of column {column} are too long for a register field")]
+    CellsTooLarge {
+        /// The file.
+        file: PathBuf,
+        /// The column.
+        column: String,
+    },
 }
 
 /// Messages from the reader thread.

@@ -29,6 +29,7 @@ pub mod grid;
 pub mod ledger;
 pub mod noise;
 pub mod roles;
+pub mod size;
 #[cfg(test)]
 mod tests;
 
@@ -129,6 +130,7 @@ pub async fn query(
     if policy.method == Method::Suppression {
         return Err(Refusal::SuppressionPolicy.into());
     }
+    size::check(sql)?;
     let secs = limits.time.as_secs();
     let started = Instant::now();
     match tokio::time::timeout(
@@ -152,6 +154,7 @@ pub async fn check(
     sql: &str,
     params: &BTreeMap<String, ScalarValue>,
 ) -> Result<grammar::Checked, QueryError> {
+    size::check(sql)?;
     let plan = crate::plan(engine, sql, params)
         .await
         .map_err(|e| planning_error(&e, sql))?;
@@ -267,9 +270,16 @@ async fn run(
         let replacement = crate::substitute(&release, &cells, n).map_err(|e| running_error(&e))?;
         substitutions.push((LogicalPlan::Aggregate(agg.node.clone()), replacement));
     }
-    let table = crate::run_protected(ctx, plan, &substitutions, &dims)
+    let public = checked.aggregates.is_empty();
+    if public {
+        dims = public_dimensions(&plan);
+    }
+    let mut table = crate::run_protected(ctx, plan, &substitutions, &dims)
         .await
         .map_err(|e| running_error(&e))?;
+    if public {
+        as_published(&mut table);
+    }
     Ok(Released {
         table,
         method: policy.method,
@@ -287,6 +297,44 @@ async fn run(
         unasked: Vec::new(),
         explanations: Vec::new(),
     })
+}
+
+/// The columns of a question of public reference data alone that classify
+/// its rows: those its aggregates group by, or every column where it has
+/// none (`SELECT * FROM organisation`), so that an age of 0 is not shown
+/// as the nil of a count.
+fn public_dimensions(plan: &LogicalPlan) -> BTreeSet<String> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    let mut groups = BTreeSet::new();
+    let mut aggregated = false;
+    // The closure never fails.
+    let _ = plan.apply(|node| {
+        if let LogicalPlan::Aggregate(a) = node {
+            aggregated = true;
+            groups.extend(crate::group_names(a));
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    if aggregated {
+        groups
+    } else {
+        plan.schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+}
+
+/// Public data is published as it is: no cell of it is a total the
+/// release added or a withheld one, so an empty value is shown empty.
+fn as_published(table: &mut peitto_table::Table) {
+    use peitto_table::Value;
+    for value in table.rows.iter_mut().flatten() {
+        if matches!(value, Value::Total | Value::Suppressed) {
+            *value = Value::Text(String::new());
+        }
+    }
 }
 
 /// The release machinery's view of an own aggregate: per measure, the kind

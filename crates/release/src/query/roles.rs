@@ -334,7 +334,10 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
         Expr::Unnest(_) => Err(Refusal::TableFunction {
             name: "unnest".into(),
         }),
-        Expr::Placeholder(p) => Err(Refusal::Unsupported(format!("parameter {}", p.id))),
+        // A parameter left in the plan was given no value.
+        Expr::Placeholder(p) => Err(Refusal::MissingParameter {
+            name: p.id.trim_start_matches('$').to_owned(),
+        }),
         other => Err(Refusal::NotAllowed {
             what: other.variant_name().to_owned(),
         }),
@@ -424,8 +427,11 @@ fn folds_at_check(expr: &Expr) -> bool {
 fn constant(expr: &Expr) -> Result<Col, Refusal> {
     match folded(expr) {
         Some(v) => Ok(Col::public(Role::Dim(Domain::Literals(vec![v])))),
+        // Only literals and parameter values are in it, the planner's own
+        // text: shown as SQL so that a mistyped `--param` can be found.
         None => Err(Refusal::MayFail {
-            what: "an expression of constants that cannot be computed".into(),
+            what: datafusion::sql::unparser::expr_to_sql(expr)
+                .map_or_else(|_| "?".to_owned(), |e| e.to_string()),
         }),
     }
 }

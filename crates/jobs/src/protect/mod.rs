@@ -3,6 +3,12 @@
 //! files for the dimensions that have one, a policy; out comes the whole
 //! table with totals, each cell published or shown as the policy's symbol.
 
+mod input;
+mod pattern;
+
+pub use input::InputError;
+
+use input::{hierarchy_pairs, number, read_csv};
 use peitto_i18n::{Lang, text};
 use peitto_sdc::table::Leaf;
 use peitto_sdc::{Dimension, Policy, Release, SdcError, Status};
@@ -14,8 +20,8 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum ProtectError {
     /// The input is not what the request describes.
-    #[error("{0}")]
-    Input(String),
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// A file could not be read.
     #[error(transparent)]
     Read(#[from] peitto_ingest::read::ReadError),
@@ -25,25 +31,6 @@ pub enum ProtectError {
     /// The output could not be written.
     #[error("{0}")]
     Output(String),
-}
-
-fn bail<T>(message: String) -> Result<T, ProtectError> {
-    Err(ProtectError::Input(message))
-}
-
-/// `Option` to a [`ProtectError::Input`] with a message.
-trait Context<T> {
-    fn with_context(self, f: impl FnOnce() -> String) -> Result<T, ProtectError>;
-    fn context(self, message: &str) -> Result<T, ProtectError>;
-}
-
-impl<T> Context<T> for Option<T> {
-    fn with_context(self, f: impl FnOnce() -> String) -> Result<T, ProtectError> {
-        self.ok_or_else(|| ProtectError::Input(f()))
-    }
-    fn context(self, message: &str) -> Result<T, ProtectError> {
-        self.ok_or_else(|| ProtectError::Input(message.to_owned()))
-    }
 }
 
 fn output(e: impl std::fmt::Display) -> ProtectError {
@@ -90,133 +77,20 @@ pub struct Done {
     pub output: Vec<u8>,
 }
 
-/// Data rows with their line numbers.
-type Rows = Vec<(u64, Vec<String>)>;
-
-/// The (child, parent) pairs of a hierarchy file: a tau-Argus `.hrc` file
-/// (a code a line, each level down one more leading `@`), or a CSV file of
-/// child and parent columns, with or without a header row. `codes` are the
-/// table's codes of the dimension.
-fn hierarchy_pairs(path: &Path, codes: &[&str]) -> Result<Vec<(String, String)>, ProtectError> {
-    let hrc = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("hrc"));
-    if !hrc {
-        let (headers, rows) = read_csv(path)?;
-        let mut pairs: Vec<(String, String)> = rows
-            .into_iter()
-            .filter(|(_, p)| p.len() >= 2)
-            .map(|(_, p)| (p[0].clone(), p[1].clone()))
-            .collect();
-        // A file without a header row: its first line is a relation, which
-        // would otherwise be lost (and its parent published as empty).
-        // Header names are never codes of the file or of the table.
-        if let [child, parent, ..] = headers.as_slice() {
-            let is_code = |h: &String| {
-                codes.contains(&h.as_str()) || pairs.iter().any(|(c, p)| c == h || p == h)
-            };
-            if is_code(child) || is_code(parent) {
-                pairs.insert(0, (child.clone(), parent.clone()));
-            }
-        }
-        return Ok(pairs);
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| ProtectError::Input(format!("{}: {e}", path.display())))?;
-    // tau-Argus writes its files in the system's code page: text that is not
-    // UTF-8 is read as Latin-1 (codes are digits and letters).
-    let text = String::from_utf8(bytes)
-        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect());
-    let mut path_above: Vec<String> = Vec::new();
-    let mut pairs = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        let depth = line.chars().take_while(|&c| c == '@').count();
-        let code = line[depth..].trim();
-        if depth > path_above.len() || code.is_empty() {
-            return bail(format!(
-                "{}: line {}: {line:?} is more than one level below the line above",
-                path.display(),
-                i + 1
-            ));
-        }
-        path_above.truncate(depth);
-        if let Some(parent) = path_above.last() {
-            pairs.push((code.to_owned(), parent.clone()));
-        }
-        path_above.push(code.to_owned());
-    }
-    Ok(pairs)
-}
-
-/// Reads a CSV file the way ingest does (delimiter and encoding detected),
-/// with each data row's line number.
-fn read_csv(path: &Path) -> Result<(Vec<String>, Rows), ProtectError> {
-    use peitto_ingest::read::{self, FileKind};
-    let mut opened = read::open(path, FileKind::Csv, None)?;
-    let headers = opened.headers.clone();
-    let mut rows = Vec::new();
-    while let Some(chunk) = opened.next_chunk()? {
-        for row in chunk.iter().filter(|r| !r.is_blank()) {
-            if row.len() != headers.len() {
-                return bail(format!(
-                    "{}: row {}: {} fields, the header has {}",
-                    path.display(),
-                    row.line,
-                    row.len(),
-                    headers.len()
-                ));
-            }
-            rows.push((
-                row.line,
-                row.iter().map(|f| read::trim(f).to_owned()).collect(),
-            ));
-        }
-    }
-    Ok((headers, rows))
-}
-
-fn number(raw: &str, file: &Path, row: usize, column: &str) -> Result<f64, ProtectError> {
-    let cleaned: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .replace(',', ".");
-    cleaned
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .with_context(|| {
-            format!(
-                // The value itself is not repeated: it may be anything.
-                "{}: row {row}, column {column}: not a number",
-                file.display()
-            )
-        })
-}
-
 /// Reads, protects and formats.
 pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
     let (headers, rows) = read_csv(req.cells)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let count_col = col(req.count)
-        .with_context(|| format!("{}: no column {:?}", req.cells.display(), req.count))?;
-    let value_col = req
-        .value
-        .map(|v| col(v).with_context(|| format!("no column {v:?}")))
-        .transpose()?;
-    let contributors_col = req
-        .contributors
-        .map(|c| col(c).with_context(|| format!("no column {c:?}")))
-        .transpose()?;
-    let top_cols: Vec<usize> = req
-        .top
-        .iter()
-        .map(|t| col(t).with_context(|| format!("no column {t:?}")))
-        .collect::<Result<_, _>>()?;
+    let named = |name: &str| {
+        col(name).ok_or_else(|| InputError::NoColumn {
+            file: req.cells.to_owned(),
+            column: name.to_owned(),
+        })
+    };
+    let count_col = named(req.count)?;
+    let value_col = req.value.map(named).transpose()?;
+    let contributors_col = req.contributors.map(named).transpose()?;
+    let top_cols: Vec<usize> = req.top.iter().map(|t| named(t)).collect::<Result<_, _>>()?;
     let magnitude = value_col.is_some();
     let measure_cols: Vec<usize> = [Some(count_col), value_col, contributors_col]
         .into_iter()
@@ -227,21 +101,18 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
         .filter(|i| !measure_cols.contains(i))
         .collect();
     if dim_cols.is_empty() {
-        return bail(format!(
-            "{}: no dimension columns besides {:?}",
-            req.cells.display(),
-            req.count
-        ));
+        return Err(InputError::NoDimensions {
+            file: req.cells.to_owned(),
+        }
+        .into());
     }
     let mut hierarchy_files: BTreeMap<&str, &str> = BTreeMap::new();
     for h in req.hierarchies {
         let (dim, file) = h
             .split_once('=')
-            .with_context(|| format!("--hierarchy {h:?}: write it as DIMENSION=FILE"))?;
+            .ok_or_else(|| InputError::HierarchyArgument(h.clone()))?;
         if col(dim).is_none() {
-            return bail(format!(
-                "--hierarchy {dim}: the table has no column {dim:?}"
-            ));
+            return Err(InputError::HierarchyColumn(dim.to_owned()).into());
         }
         hierarchy_files.insert(dim, file);
     }
@@ -249,12 +120,13 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
     // counted twice.
     for (line, row) in &rows {
         if let Some(&c) = dim_cols.iter().find(|&&c| row[c] == req.total) {
-            return bail(format!(
-                "{}: row {line}, column {}: {:?} is the code of the total, which peitto computes; leave total rows out or name another total code with --total",
-                req.cells.display(),
-                headers[c],
-                req.total
-            ));
+            return Err(InputError::TotalRow {
+                file: req.cells.to_owned(),
+                row: *line,
+                column: headers[c].clone(),
+                total: req.total.to_owned(),
+            }
+            .into());
         }
     }
     let mut dims = Vec::new();
@@ -279,8 +151,7 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
         dims.push(dim);
     }
     let mut leaves = Vec::new();
-    for (line, row) in &rows {
-        let line = usize::try_from(*line).unwrap_or(usize::MAX);
+    for &(line, ref row) in &rows {
         let count = number(&row[count_col], req.cells, line, req.count)?;
         let value = match value_col {
             Some(v) => number(&row[v], req.cells, line, &headers[v])?,
@@ -301,10 +172,12 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
             (contributors, req.contributors.unwrap_or(req.count)),
         ] {
             if v < 0.0 {
-                return bail(format!(
-                    "{}: row {line}, column {column}: a count cannot be negative",
-                    req.cells.display()
-                ));
+                return Err(InputError::Negative {
+                    file: req.cells.to_owned(),
+                    row: line,
+                    column: column.to_owned(),
+                }
+                .into());
             }
         }
         let contributors = contributors.round() as u64;
@@ -317,7 +190,7 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
     }
     let mut release = Release::single(req.policy_name, dims, &leaves, magnitude)?;
     if let Some(pattern) = req.pattern {
-        return check_pattern(&mut release, &req.policy, pattern);
+        return pattern::check_pattern(&mut release, &req.policy, pattern);
     }
     let (mut audit, reasons) = peitto_sdc::protect_explained(&mut release, &req.policy)?;
     if req.intervals && req.json {
@@ -439,115 +312,6 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
         cells: release.cells.len(),
         primary,
         secondary,
-        output,
-    })
-}
-
-/// Audits another tool's pattern: a CSV with the table's dimension columns
-/// and a `status` column (`S`/`U`/`M`/`E` as tau-Argus writes them, or
-/// `safe`/`primary`/`secondary`). Prints a JSON verdict.
-fn check_pattern(
-    release: &mut Release,
-    policy: &Policy,
-    pattern: &Path,
-) -> Result<Done, ProtectError> {
-    peitto_sdc::primary::apply(release, policy);
-    let (headers, rows) = read_csv(pattern)?;
-    let status_col = headers
-        .iter()
-        .position(|h| h == "status")
-        .context("the pattern has no status column")?;
-    let dim_cols: Vec<usize> = release
-        .dims
-        .iter()
-        .map(|d| {
-            headers
-                .iter()
-                .position(|h| *h == d.name)
-                .with_context(|| format!("the pattern has no column {}", d.name))
-        })
-        .collect::<Result<_, _>>()?;
-    let mut listed = 0;
-    for (_, row) in &rows {
-        let codes: Vec<&str> = dim_cols.iter().map(|&c| row[c].as_str()).collect();
-        let Some(i) = release.find(&codes) else {
-            return bail(format!(
-                "{}: the pattern names a cell the table does not have: {codes:?}",
-                pattern.display()
-            ));
-        };
-        listed += 1;
-        let hidden = matches!(
-            row[status_col].as_str(),
-            "U" | "M" | "primary" | "secondary" | "P"
-        );
-        let cell = &mut release.cells[i];
-        if hidden && !cell.status.suppressed() {
-            cell.status = Status::Secondary;
-        } else if !hidden && cell.status.suppressed() {
-            // An unsafe cell the other tool publishes: disclosed outright.
-            cell.status = Status::Safe;
-            cell.protection = (f64::INFINITY, 0.0);
-        }
-    }
-    let unsafe_published: Vec<usize> = (0..release.cells.len())
-        .filter(|&i| {
-            let c = &release.cells[i];
-            !c.status.suppressed() && c.protection.0.is_infinite()
-        })
-        .collect();
-    let published_unsafe = unsafe_published.len();
-    // The verdict only: exact where a cell is not shown protected, so the
-    // count of under-protected cells is exact too.
-    let audit = peitto_sdc::check(release, policy)?;
-    let secondary: Vec<usize> = (0..release.cells.len())
-        .filter(|&i| release.cells[i].status == Status::Secondary)
-        .collect();
-    // Each failing cell by its codes, so that a statistician can see why:
-    // what the attacker derives for it against what it needs.
-    let codes_of = |i: usize| -> serde_json::Value {
-        release
-            .dims
-            .iter()
-            .zip(release.codes(i))
-            .map(|(d, c)| (d.name.clone(), serde_json::Value::from(c)))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
-    };
-    let bound = |x: f64| x.is_finite().then_some(x);
-    let failures: Vec<serde_json::Value> = audit
-        .failures
-        .iter()
-        .map(|f| {
-            let cell = &release.cells[f.cell];
-            serde_json::json!({
-                "cell": codes_of(f.cell),
-                "value": cell.value,
-                "needs_above": bound(cell.protection.0),
-                "needs_below": bound(cell.protection.1),
-                "attacker_interval": [bound(f.interval.lower), bound(f.interval.upper)],
-                "known_to_the_one_person_of": f.singleton.map(codes_of),
-            })
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "cells_listed": listed,
-        "passed": audit.passed() && published_unsafe == 0,
-        "published_unsafe": published_unsafe,
-        "published_unsafe_cells": unsafe_published.iter().map(|&i| codes_of(i)).collect::<Vec<_>>(),
-        "underprotected": audit.failures.len(),
-        "underprotected_cells": failures,
-        "suppressed": release.suppressed().len(),
-        "secondary": secondary.len(),
-        // `+ 0.0`: an empty sum of floats is −0.
-        "secondary_value": secondary.iter().map(|&i| release.cells[i].value).sum::<f64>() + 0.0,
-    });
-    let mut output = serde_json::to_vec_pretty(&doc).map_err(output)?;
-    output.push(b'\n');
-    Ok(Done {
-        cells: release.cells.len(),
-        primary: 0,
-        secondary: secondary.len(),
         output,
     })
 }
