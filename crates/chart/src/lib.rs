@@ -63,6 +63,9 @@ pub struct Chart {
     pub symbol: String,
     /// Footnote under the plot (the legend of the symbol).
     pub note: String,
+    /// The language whose way the axis numbers are written (`5 000`,
+    /// `1,5` in Finnish and Swedish).
+    pub lang: peitto_i18n::Lang,
 }
 
 /// Drawing failed.
@@ -142,6 +145,9 @@ where
         })
         .x_label_style((FAMILY, 12))
         .y_label_style((FAMILY, 12))
+        .y_label_formatter(&|v| {
+            peitto_i18n::format_number(*v, peitto_i18n::Style::Display(chart.lang))
+        })
         .y_desc(&chart.y_label)
         .draw()
         .map_err(err)?;
@@ -284,8 +290,27 @@ mod tests {
             ],
             y_label: "Lapsia".into(),
             symbol: "..".into(),
+            lang: peitto_i18n::Lang::Fi,
             note: ".. salassapidettävä".into(),
         }
+    }
+
+    #[test]
+    fn axis_numbers_are_written_the_languages_way() {
+        // The axis said 5000.0, 10000.0 in a Finnish chart.
+        let mut c = chart(Kind::Bars);
+        c.series[0].values = vec![Some(35_000.0), None, Some(12_000.0)];
+        let fi = svg(&c, 640, 400).unwrap();
+        assert!(!fi.contains("5000.0") && !fi.contains("10000"), "{fi}");
+        assert!(
+            ["10\u{a0}000", "10&#160;000", "10&nbsp;000"]
+                .iter()
+                .any(|t| fi.contains(t)),
+            "{fi}"
+        );
+        c.lang = peitto_i18n::Lang::En;
+        let en = svg(&c, 640, 400).unwrap();
+        assert!(en.contains("10,000"), "{en}");
     }
 
     #[test]

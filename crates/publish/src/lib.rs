@@ -469,6 +469,7 @@ pub fn chart_of(table: &Table, meta: &Meta, lang: Lang) -> Option<peitto_chart::
             unit_text(meta, lang)
         },
         symbol: meta.symbol.clone(),
+        lang,
         note: legend(meta, lang)
             .into_iter()
             .take(1)
