@@ -151,11 +151,8 @@ pub fn demo(cli: &Cli, data: &Path, out: &Path, year: i32) -> anyhow::Result<Exi
     let site = project.out_dir().join("dashboard");
     if viewer.is_some() || viewer_assets::embedded() {
         let span = peitto_jobs::dashboard::years(year, 3);
+        // It says where the site is and how to open it.
         crate::dashboard::build_site(&project, lang, &site, &span, viewer)?;
-        println!(
-            "{}",
-            tr(lang, "demo.dashboard", &[("path", &site.display())])
-        );
     } else {
         println!("{}", text(lang, "demo.no_dashboard"));
     }
