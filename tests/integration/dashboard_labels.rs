@@ -91,3 +91,19 @@ fn organisation_names_reach_the_dashboard_as_text_only() {
         );
     }
 }
+
+#[test]
+fn a_project_folder_is_never_served_as_a_dashboard() {
+    // `dashboard serve` of the project served its key and store.
+    let project = crate::common::sample_project();
+    let out = crate::common::peitto(&[
+        "dashboard",
+        "serve",
+        project.to_str().unwrap(),
+        "--port",
+        "0",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not a dashboard"), "{stderr}");
+}

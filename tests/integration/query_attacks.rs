@@ -383,3 +383,37 @@ fn a_parameter_without_a_value_or_given_twice_is_named() {
     let (ok, _, err) = query(&sql.replace("$zz", "2010"));
     assert!(ok, "{err}");
 }
+
+#[test]
+fn refusals_read_in_the_users_language_and_name_what_they_refuse() {
+    // "(a date is compared only at the start or end of a month)" stayed
+    // English in the Finnish and Swedish refusals, and a reference join
+    // met only inside a subquery read "Ei julkaista: : viitetiedot".
+    let date = "SELECT sex, COUNT(DISTINCT person_key) AS n FROM person WHERE birth_date = DATE '2010-03-15' GROUP BY 1";
+    for lang in ["fi", "sv"] {
+        let out = on_sample(&["--lang", lang, "query", date]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("2010-03-15"),
+            "{stderr}"
+        );
+        for english in ["compared", "a date is", "against", "bin edges"] {
+            assert!(!stderr.contains(english), "{lang}: {stderr}");
+        }
+    }
+    let subquery = "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl WHERE pl.municipality_code IN (SELECT a.area_code FROM population a JOIN population b ON a.year = b.year) GROUP BY 1";
+    let out = on_sample(&["--lang", "fi", "query", subquery]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && !stderr.contains(": :"), "{stderr}");
+    // Reference data alone is not described as cells of persons.
+    let out = on_sample(&[
+        "query",
+        "SELECT year, SUM(persons) AS n FROM population GROUP BY 1",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.contains("Public reference data"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("0 cells"), "{stderr}");
+}

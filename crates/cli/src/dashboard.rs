@@ -54,6 +54,13 @@ pub fn serve(cli: &Cli, dir: &Path, port: u16) -> anyhow::Result<ExitCode> {
     let lang = language(cli.lang.as_deref(), None);
     peitto_jobs::dashboard::serve(dir, port, |url| {
         println!("{}", tr(lang, "dashboard.serving", &[("url", &url)]));
+    })
+    .map_err(|e| match e {
+        peitto_jobs::dashboard::ServeError::NotADashboard(path) => anyhow::anyhow!(
+            "{}",
+            tr(lang, "dashboard.not_a_site", &[("path", &path.display())])
+        ),
+        other => other.into(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -205,11 +205,17 @@ fn read_error(lang: Lang, e: &ReadError) -> String {
 
 /// Which rule refused the SQL, and what to write instead.
 fn refusal(lang: Lang, r: &Refusal) -> String {
-    let why = tr(
+    let detail = r.detail();
+    let mut why = tr(
         lang,
         &format!("refusal.{}", r.code()),
-        &[("detail", &r.detail())],
+        &[("detail", &detail)],
     );
+    // A rule that names nothing here (a reference table met only inside a
+    // subquery) reads without an empty name before its colon.
+    if detail.is_empty() {
+        why = why.trim_start_matches(": ").to_owned();
+    }
     let hint = tr(
         lang,
         &format!("refusal.{}_hint", r.code()),

@@ -37,6 +37,11 @@ pub fn query(
     let released = &answer.released;
     print!("{}", String::from_utf8_lossy(&answer.output));
     eprintln!("{}", tr(lang, "report.audit", &[("hash", &answer.hash)]));
+    if released.cells == 0 {
+        // Reference data alone: nothing in it was protected or counted.
+        eprintln!("{}", text(lang, "query.public"));
+        return Ok(ExitCode::SUCCESS);
+    }
     eprintln!(
         "{}",
         tr(

@@ -6,7 +6,7 @@
 mod pages;
 mod serve;
 
-pub use serve::serve;
+pub use serve::{ServeError, serve};
 
 use crate::report::{release_saved, spec};
 use crate::{JobError, Progress, open_engine, release_log, split_folder};
