@@ -452,3 +452,41 @@ fn check_pattern_names_each_cell_another_tools_pattern_fails() {
     assert_eq!(v["passed"], true, "{v}");
     assert_eq!(v["underprotected_cells"], serde_json::json!([]));
 }
+
+#[test]
+fn protect_refuses_tables_it_cannot_hold_or_add_up() {
+    // Twenty dimensions of two codes in 30 rows made 3^20 cells and took
+    // 24 GB; 2.5 persons, a count past 2^53 and 1e308 twice were published
+    // as totals that did not add up (or inf), and the audit passed them.
+    let tmp = tempfile::tempdir().unwrap();
+    let wide = tmp.path().join("wide.csv");
+    let header: Vec<String> = (0..20).map(|i| format!("d{i}")).collect();
+    let mut text = format!("{},count\n", header.join(","));
+    for r in 0..30u32 {
+        let codes: Vec<&str> = (0..20)
+            .map(|i| if (r >> (i % 5)) & 1 == 1 { "a" } else { "b" })
+            .collect();
+        text.push_str(&format!("{},{}\n", codes.join(","), r % 20));
+    }
+    std::fs::write(&wide, text).unwrap();
+    let o = peitto(&["protect", wide.to_str().unwrap(), "--total", "T"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("3486784401 cells"), "{stderr}");
+    for (name, csv) in [
+        ("frac.csv", "a,count\nx,2.5\ny,7\nz,6\n"),
+        ("huge.csv", "a,count\nx,9007199254740993\ny,5\n"),
+        ("inf.csv", "a,count\nx,1e308\ny,1e308\n"),
+    ] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, csv).unwrap();
+        let o = peitto(&["protect", path.to_str().unwrap(), "--total", "T"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains("row 2") && stderr.contains("whole number"),
+            "{name}: {stderr}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+}

@@ -177,3 +177,40 @@ fn record_ids_too_long_for_a_workbook_number_are_rejected_not_merged() {
     // The short ids, one per workbook and the same number: one record.
     assert_eq!(rows(&project, "cw_placement"), 1);
 }
+
+#[test]
+fn a_workbook_part_that_would_expand_beyond_reason_is_refused_unread() {
+    // A 1.5 MB workbook whose one shared string was 1.5 GB took 6.2 GB to
+    // read and echoed the string in its message. Parts packed over a
+    // hundred times are refused from the zip directory, before reading.
+    let (_tmp, dir) = project();
+    let source = crate::common::sample_data().join("598-pietarsaari/placeringar.xlsx");
+    let mut original = zip::ZipArchive::new(std::fs::File::open(source).unwrap()).unwrap();
+    let bomb = dir.join("placeringar.xlsx");
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+    let packed = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..original.len() {
+        let mut part = original.by_index(i).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut part, &mut bytes).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            let text = String::from_utf8(bytes).unwrap();
+            let at = text.find("<t>").unwrap() + 3;
+            let end = at + text[at..].find("</t>").unwrap();
+            bytes = format!("{}{}{}", &text[..at], "A".repeat(70 << 20), &text[end..]).into_bytes();
+        }
+        out.start_file(name, packed).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 4 << 20);
+    let o = ingest(&dir, &[&bomb]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("xl/sharedStrings.xml") && stderr.len() < 4096,
+        "{stderr}"
+    );
+}

@@ -85,7 +85,7 @@ fn check(lang: Lang, path: &Path, extracts: &[PathBuf]) -> anyhow::Result<ExitCo
         other => other.into(),
     })?;
     // The quarantine went with the scratch folder: the report names no file.
-    crate::messages::print_report(lang, &report);
+    crate::messages::print_report(lang, &report, true);
     println!("{}", text(lang, "mappingcli.nothing_stored"));
     Ok(ExitCode::SUCCESS)
 }

@@ -151,6 +151,14 @@ fn protect_error(lang: Lang, e: &ProtectError) -> String {
                 "negative",
                 &[("file", &file.display()), ("row", row), ("column", column)],
             ),
+            I::NotACount { file, row, column } => input(
+                "not_a_count",
+                &[("file", &file.display()), ("row", row), ("column", column)],
+            ),
+            I::TooManyCells { file, cells, max } => input(
+                "too_many_cells",
+                &[("file", &file.display()), ("cells", cells), ("max", max)],
+            ),
             I::NoColumn { file, column } => input(
                 "no_column",
                 &[("file", &file.display()), ("column", column)],
@@ -195,6 +203,11 @@ fn read_error(lang: Lang, e: &ReadError) -> String {
         ReadError::DataAsHeader(file) => {
             tr(lang, "error.header_is_data", &[("file", &file.display())])
         }
+        ReadError::PartTooLarge { file, part } => tr(
+            lang,
+            "error.part_too_large",
+            &[("file", &file.display()), ("part", part)],
+        ),
         ReadError::CellsTooLarge { file, column } => tr(
             lang,
             "error.cells_too_large",
@@ -258,7 +271,8 @@ fn query_error(lang: Lang, e: &QueryError, memory_mib: u64) -> String {
 }
 
 /// What an ingest did, file by file, then the store's rows per table.
-pub fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
+/// `checked`: a mapping check's throwaway store, which the real one is not.
+pub fn print_report(lang: Lang, report: &peitto_ingest::IngestReport, checked: bool) {
     for file in &report.files {
         let name = Path::new(&file.path).display().to_string();
         if file.status == "already_in_store" {
@@ -355,7 +369,12 @@ pub fn print_report(lang: Lang, report: &peitto_ingest::IngestReport) {
             println!("  {}", tr(lang, "ingest.quarantine", &[("path", q)]));
         }
     }
-    println!("{}", text(lang, "ingest.summary_header"));
+    let header = if checked {
+        "ingest.summary_checked"
+    } else {
+        "ingest.summary_header"
+    };
+    println!("{}", text(lang, header));
     for (table, totals) in &report.tables {
         println!(
             "{}",

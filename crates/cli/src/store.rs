@@ -103,7 +103,7 @@ pub fn ingest_and_report(
         println!("{}", text(lang, "ingest.nothing"));
         return Ok(None);
     };
-    print_report(lang, &report);
+    print_report(lang, &report, false);
     println!(
         "{}",
         tr(lang, "ingest.report", &[("path", &path.display())])

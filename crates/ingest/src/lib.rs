@@ -256,7 +256,7 @@ impl Ingester {
                     .map(|m| m.id.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-                headers: headers.join(" | "),
+                headers: shown_headers(headers),
             }),
             many => Err(IngestError::Ambiguous {
                 file: file.to_owned(),
@@ -427,4 +427,37 @@ fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Headers as a message names them: a header is text of the file, so at
+/// most 40 of them, each cut at 60 characters (a workbook whose header was
+/// a 1.5 GB shared string gave a message of 1.5 GB).
+fn shown_headers(headers: &[String]) -> String {
+    const MOST: usize = 40;
+    const LONGEST: usize = 60;
+    let mut shown: Vec<String> = headers
+        .iter()
+        .take(MOST)
+        .map(|h| match h.char_indices().nth(LONGEST) {
+            Some((cut, _)) => format!("{}…", &h[..cut]),
+            None => h.clone(),
+        })
+        .collect();
+    if headers.len() > MOST {
+        shown.push(format!("… (+{})", headers.len() - MOST));
+    }
+    shown.join(" | ")
+}
+
+#[cfg(test)]
+mod shown_headers_tests {
+    #[test]
+    fn a_message_names_headers_within_bounds() {
+        let long = "A".repeat(10_000);
+        let many: Vec<String> = (0..100).map(|i| format!("h{i}")).collect();
+        let shown = super::shown_headers(&[long, "Henkilötunnus".to_owned()]);
+        assert_eq!(shown, format!("{}… | Henkilötunnus", "A".repeat(60)));
+        let shown = super::shown_headers(&many);
+        assert!(shown.ends_with("h39 | … (+60)"), "{shown}");
+    }
 }

@@ -74,12 +74,29 @@ pub fn draft(
             .and_then(|e| e.parse::<Encoding>().ok()),
         workbook: kind == FileKind::Xlsx,
     };
+    // The persons each value was seen with (up to the listing threshold):
+    // a child's name typed into a code column repeats on each of the
+    // child's rows, a code is shared by persons (an attacker's draft had
+    // "Elias Järvinen" from five placements of one child).
+    let mut persons: Vec<Vec<Vec<u64>>> = vec![Vec::new(); opened.headers.len()];
     while let Some(chunk) = opened.next_chunk().map_err(read_error)? {
         for row in &chunk {
-            for (c, (values, seen)) in sample
+            // The row's person: its first identity code, else the row itself.
+            let person = row
+                .iter()
+                .map(str::trim)
+                .find(|v| peitto_hetu::Hetu::parse(v).is_ok())
+                .map_or(row.line | 1 << 63, |v| {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    v.hash(&mut h);
+                    h.finish() & !(1 << 63)
+                });
+            for (c, ((values, seen), who)) in sample
                 .values
                 .iter_mut()
                 .zip(sample.seen.iter_mut())
+                .zip(persons.iter_mut())
                 .enumerate()
             {
                 // An identity code is never a code value: a misaligned
@@ -92,10 +109,18 @@ pub fn draft(
                     continue;
                 };
                 match values.iter().position(|x| x == v) {
-                    Some(i) => seen[i] += 1,
+                    Some(i)
+                        if who[i].len() < peitto_mapping::draft::LISTED_FROM
+                            && !who[i].contains(&person) =>
+                    {
+                        who[i].push(person);
+                        seen[i] += 1;
+                    }
+                    Some(_) => {}
                     None if values.len() < DISTINCT => {
                         values.push(v.to_owned());
                         seen.push(1);
+                        who.push(vec![person]);
                     }
                     None => {}
                 }

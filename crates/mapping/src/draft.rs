@@ -18,9 +18,10 @@ pub struct Sample {
     pub headers: Vec<String>,
     /// Distinct non-blank values of each column (same order), bounded.
     pub values: Vec<Vec<String>>,
-    /// In how many rows each of `values` was seen (same order; missing
-    /// means often). A draft lists as code values only those seen in
-    /// [`LISTED_FROM`] rows or more.
+    /// With how many persons each of `values` was seen (same order, at
+    /// most [`LISTED_FROM`] counted; a row without an identity code is a
+    /// person of its own; missing means often). A draft lists as code
+    /// values only those seen with [`LISTED_FROM`] persons or more.
     pub seen: Vec<Vec<usize>>,
     /// Detected delimiter (CSV).
     pub delimiter: Option<char>,
@@ -30,10 +31,11 @@ pub struct Sample {
     pub workbook: bool,
 }
 
-/// Rows a value must be seen in before a draft lists it as a code value:
-/// a code is shared by many rows, while a value of one or two rows in a code
-/// column is as likely a name or an address typed into the wrong field, and
-/// a draft is a file meant to be edited and shared.
+/// Persons a value must be seen with before a draft lists it as a code
+/// value: a code is shared by many persons, while a value of one or two
+/// persons in a code column is as likely a name or an address typed into
+/// the wrong field (repeated on each of that person's rows), and a draft
+/// is a file meant to be edited and shared.
 pub const LISTED_FROM: usize = 3;
 
 /// Whether a draft may write `value` of column `h` out: seen often enough
@@ -371,7 +373,7 @@ pub fn draft(table: &'static TableSpec, id: &str, file: &str, sample: &Sample) -
         if held > 0 {
             let _ = writeln!(
                 out,
-                "# {held} other values, each in fewer than {LISTED_FROM} rows or with digits, are not \
+                "# {held} other values, each seen with fewer than {LISTED_FROM} persons or with digits, are not \
                  listed: they may be personal data typed into this column. `peitto mapping check` \
                  reports their rows."
             );

@@ -275,6 +275,14 @@ pub enum ReadError {
         /// The column.
         column: String,
     },
+    /// A workbook part that would expand out of all proportion to the file.
+    #[error("{file}: the workbook part {part} would expand too far")]
+    PartTooLarge {
+        /// The file.
+        file: PathBuf,
+        /// The part (`xl/sharedStrings.xml`).
+        part: String,
+    },
 }
 
 /// Messages from the reader thread.

@@ -38,6 +38,42 @@ pub(super) fn cell_text(cell: &DataRef<'_>, out: &mut String) {
     }
 }
 
+/// The most bytes one part of a workbook (a sheet, the shared strings)
+/// may expand to.
+const MAX_PART: u64 = 1 << 30;
+
+/// Above this size a part may expand at most [`MAX_RATIO`] times its
+/// packed size: XML of registers packs ten to twenty times, a bomb a
+/// thousand.
+const RATIO_FROM: u64 = 64 << 20;
+const MAX_RATIO: u64 = 100;
+
+/// Refuses a workbook whose parts, as its zip directory declares them,
+/// expand beyond reason: the shared strings are read whole, and a 1.5 MB
+/// workbook with one 1.5 GB string took 6.2 GB (an attacker's finding).
+/// A file that is no zip is left to the workbook reader to name.
+fn parts_within_bounds(path: &Path) -> Result<(), ReadError> {
+    let Ok(file) = File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else {
+            continue;
+        };
+        let (size, packed) = (part.size(), part.compressed_size());
+        if size > MAX_PART || (size > RATIO_FROM && size > packed.saturating_mul(MAX_RATIO)) {
+            return Err(ReadError::PartTooLarge {
+                file: path.to_owned(),
+                part: part.name().map(|n| n.into_owned()).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn read_xlsx(
     path: &Path,
     sheet: Option<&str>,
@@ -45,6 +81,7 @@ pub(super) fn read_xlsx(
     producer: &mut Producer,
 ) -> Result<(), ReadError> {
     let err = unreadable(path);
+    parts_within_bounds(path)?;
     let mut workbook: Xlsx<BufReader<File>> =
         open_workbook(path).map_err(|e: calamine::XlsxError| err(e.to_string()))?;
     let names = workbook.sheet_names();

@@ -57,6 +57,27 @@ pub enum InputError {
         /// The column.
         column: String,
     },
+    /// A count of persons that is not a whole number, or a number too
+    /// large to add up exactly.
+    #[error("{}: row {row}, column {column}: not a whole number of persons, or too large", file.display())]
+    NotACount {
+        /// The file.
+        file: PathBuf,
+        /// The row's line.
+        row: u64,
+        /// The column.
+        column: String,
+    },
+    /// A table with more cells, totals included, than can be protected.
+    #[error("{}: the table would have {cells} cells, more than {max}", file.display())]
+    TooManyCells {
+        /// The file.
+        file: PathBuf,
+        /// Cells of every combination of codes and totals.
+        cells: u64,
+        /// The most allowed.
+        max: u64,
+    },
     /// A column named on the command line that the file does not have.
     #[error("{}: no column {column:?}", file.display())]
     NoColumn {

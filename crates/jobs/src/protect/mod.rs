@@ -33,6 +33,12 @@ pub enum ProtectError {
     Output(String),
 }
 
+/// The most cells a table to protect may have, totals included.
+pub const MAX_CELLS: u64 = 1_000_000;
+
+/// The largest count or magnitude read: its sums stay exact in a double.
+const MAX_NUMBER: f64 = 1e15;
+
 fn output(e: impl std::fmt::Display) -> ProtectError {
     ProtectError::Output(e.to_string())
 }
@@ -150,6 +156,21 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
         };
         dims.push(dim);
     }
+    // The table is every combination of the dimensions' codes and totals:
+    // twenty dimensions of two codes in 30 rows made 3^20 cells and took
+    // the machine's memory (an attacker's finding). Counted before any is
+    // made.
+    let cells = dims
+        .iter()
+        .fold(1u64, |n, d| n.saturating_mul(d.codes.len() as u64));
+    if cells > MAX_CELLS {
+        return Err(InputError::TooManyCells {
+            file: req.cells.to_owned(),
+            cells,
+            max: MAX_CELLS,
+        }
+        .into());
+    }
     let mut leaves = Vec::new();
     for &(line, ref row) in &rows {
         let count = number(&row[count_col], req.cells, line, req.count)?;
@@ -176,6 +197,28 @@ pub fn run(req: &Request<'_>) -> Result<Done, ProtectError> {
                     file: req.cells.to_owned(),
                     row: line,
                     column: column.to_owned(),
+                }
+                .into());
+            }
+            // Persons are whole and countable exactly (2.5 persons, or
+            // 9007199254740993 read as ...992, made totals that did not add up).
+            if v.fract() != 0.0 || v > MAX_NUMBER {
+                return Err(InputError::NotACount {
+                    file: req.cells.to_owned(),
+                    row: line,
+                    column: column.to_owned(),
+                }
+                .into());
+            }
+        }
+        // Magnitudes whose totals stay exact and finite (1e308 twice was a
+        // total of inf).
+        for v in std::iter::once(value).chain(top.iter().copied()) {
+            if v.abs() > MAX_NUMBER {
+                return Err(InputError::NotACount {
+                    file: req.cells.to_owned(),
+                    row: line,
+                    column: req.value.unwrap_or(req.count).to_owned(),
                 }
                 .into());
             }
