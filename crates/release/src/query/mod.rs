@@ -17,7 +17,10 @@
 //! - [`ledger`] owns the differencing ledger: a cell whose persons differ
 //!   by one to four from an earlier answer's in the project (by anyone)
 //!   gets that earlier answer, so differencing, padding and repeating
-//!   tell nothing new.
+//!   tell nothing new;
+//! - [`size`] refuses SQL too long or deeply nested to check, on its
+//!   tokens, before anything parses it; `public` shows a question of
+//!   reference data alone as it is.
 //!
 //! This module runs them in order under the query's limits (memory and
 //! time) and turns every failure into a [`QueryError`] that carries no
@@ -28,6 +31,7 @@ pub mod grammar;
 pub mod grid;
 pub mod ledger;
 pub mod noise;
+mod public;
 pub mod roles;
 pub mod size;
 #[cfg(test)]
@@ -272,13 +276,13 @@ async fn run(
     }
     let public = checked.aggregates.is_empty();
     if public {
-        dims = public_dimensions(&plan);
+        dims = public::dimensions(&plan);
     }
     let mut table = crate::run_protected(ctx, plan, &substitutions, &dims)
         .await
         .map_err(|e| running_error(&e))?;
     if public {
-        as_published(&mut table);
+        public::as_published(&mut table);
     }
     Ok(Released {
         table,
@@ -297,44 +301,6 @@ async fn run(
         unasked: Vec::new(),
         explanations: Vec::new(),
     })
-}
-
-/// The columns of a question of public reference data alone that classify
-/// its rows: those its aggregates group by, or every column where it has
-/// none (`SELECT * FROM organisation`), so that an age of 0 is not shown
-/// as the nil of a count.
-fn public_dimensions(plan: &LogicalPlan) -> BTreeSet<String> {
-    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-    let mut groups = BTreeSet::new();
-    let mut aggregated = false;
-    // The closure never fails.
-    let _ = plan.apply(|node| {
-        if let LogicalPlan::Aggregate(a) = node {
-            aggregated = true;
-            groups.extend(crate::group_names(a));
-        }
-        Ok(TreeNodeRecursion::Continue)
-    });
-    if aggregated {
-        groups
-    } else {
-        plan.schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect()
-    }
-}
-
-/// Public data is published as it is: no cell of it is a total the
-/// release added or a withheld one, so an empty value is shown empty.
-fn as_published(table: &mut peitto_table::Table) {
-    use peitto_table::Value;
-    for value in table.rows.iter_mut().flatten() {
-        if matches!(value, Value::Total | Value::Suppressed) {
-            *value = Value::Text(String::new());
-        }
-    }
 }
 
 /// The release machinery's view of an own aggregate: per measure, the kind
