@@ -214,3 +214,25 @@ fn a_workbook_part_that_would_expand_beyond_reason_is_refused_unread() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_sheet_the_workbook_lacks_is_named_in_the_users_language() {
+    let (_tmp, dir) = project();
+    let book = crate::common::sample_data().join("598-pietarsaari/placeringar.xlsx");
+    let o = crate::common::peitto(&[
+        "--lang",
+        "sv",
+        "--project",
+        dir.to_str().unwrap(),
+        "ingest",
+        "--sheet",
+        "Inget",
+        book.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("arbetsboken har inget blad Inget") && !stderr.contains("no sheet"),
+        "{stderr}"
+    );
+}

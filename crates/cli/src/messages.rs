@@ -203,6 +203,19 @@ fn read_error(lang: Lang, e: &ReadError) -> String {
         ReadError::DataAsHeader(file) => {
             tr(lang, "error.header_is_data", &[("file", &file.display())])
         }
+        ReadError::NoSheet {
+            file,
+            sheet,
+            sheets,
+        } => tr(
+            lang,
+            "error.no_sheet",
+            &[
+                ("file", &file.display()),
+                ("sheet", sheet),
+                ("sheets", sheets),
+            ],
+        ),
         ReadError::PartTooLarge { file, part } => tr(
             lang,
             "error.part_too_large",

@@ -275,6 +275,16 @@ pub enum ReadError {
         /// The column.
         column: String,
     },
+    /// `--sheet` names a sheet the workbook does not have.
+    #[error("{file}: no sheet {sheet:?}; the workbook has {sheets}")]
+    NoSheet {
+        /// The file.
+        file: PathBuf,
+        /// The sheet asked for.
+        sheet: String,
+        /// The sheets it has.
+        sheets: String,
+    },
     /// A workbook part that would expand out of all proportion to the file.
     #[error("{file}: the workbook part {part} would expand too far")]
     PartTooLarge {

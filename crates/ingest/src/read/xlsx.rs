@@ -90,11 +90,10 @@ pub(super) fn read_xlsx(
             .iter()
             .find(|n| n.eq_ignore_ascii_case(s))
             .cloned()
-            .ok_or_else(|| {
-                err(format!(
-                    "no sheet {s:?}; the workbook has {}",
-                    names.join(", ")
-                ))
+            .ok_or_else(|| ReadError::NoSheet {
+                file: path.to_owned(),
+                sheet: s.to_owned(),
+                sheets: names.join(", "),
             })?,
         // The first visible worksheet: a hidden one is often an old copy.
         None => workbook
