@@ -192,6 +192,28 @@ fn workbooks_are_read_from_the_first_or_a_named_sheet() {
     assert_eq!(start, peitto_model::Date::from_ymd(2024, 5, 6).unwrap().0);
 }
 
+/// `batch` as a Parquet file at `path`, compressed as asked (else as the
+/// writer does by default).
+fn write_parquet(
+    path: &std::path::Path,
+    batch: &arrow::record_batch::RecordBatch,
+    compression: Option<parquet::basic::Compression>,
+) {
+    let props = compression.map(|c| {
+        parquet::file::properties::WriterProperties::builder()
+            .set_compression(c)
+            .build()
+    });
+    let mut writer = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        props,
+    )
+    .unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
 #[test]
 fn parquet_extracts_are_read_with_their_types() {
     use arrow::array::{Date32Array, Decimal128Array, StringArray};
@@ -242,11 +264,7 @@ fn parquet_extracts_are_read_with_their_types() {
         ],
     )
     .unwrap();
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
-            .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&path, &batch, None);
     ok(&ingest(&project, &[&path]));
     let report = last_report(&project);
     assert_eq!(report["files"][0]["source"]["format"], "parquet");
@@ -337,11 +355,7 @@ fn parquet_instants_are_read_as_finnish_days() {
         ],
     )
     .unwrap();
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
-            .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&path, &batch, None);
     ok(&ingest(&project, &[&path]));
     let stored = table(&project, "state_compensation");
     let days = |column: &str| -> Vec<i32> {
@@ -403,17 +417,7 @@ fn a_parquet_column_of_huge_values_is_refused_before_it_is_decoded() {
         ],
     )
     .unwrap();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::SNAPPY)
-        .build();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&path).unwrap(),
-        schema,
-        Some(props),
-    )
-    .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&path, &batch, Some(parquet::basic::Compression::SNAPPY));
     assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
     let out = ingest(&project, &[&path]);
     let stderr = String::from_utf8_lossy(&out.stderr);

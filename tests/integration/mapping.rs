@@ -20,6 +20,20 @@ fn hetu(day: u32, individual: u32, valid: bool) -> String {
     format!("{day:02}0110A{individual:03}{check}")
 }
 
+/// `peitto mapping draft` of a placements extract into `out`, read back.
+fn draft_placements(extract: &std::path::Path, out: &std::path::Path) -> String {
+    ok(&peitto(&[
+        "mapping",
+        "draft",
+        extract.to_str().unwrap(),
+        "--table",
+        "cw_placement",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    std::fs::read_to_string(out).unwrap()
+}
+
 #[test]
 fn an_unseen_layout_is_drafted_edited_checked_and_ingested() {
     let (tmp, project) = project();
@@ -60,16 +74,7 @@ fn an_unseen_layout_is_drafted_edited_checked_and_ingested() {
 
     // Draft.
     let drafted = project.join("effica.toml");
-    ok(&peitto(&[
-        "mapping",
-        "draft",
-        extract.to_str().unwrap(),
-        "--table",
-        "cw_placement",
-        "--out",
-        drafted.to_str().unwrap(),
-    ]));
-    let draft = std::fs::read_to_string(&drafted).unwrap();
+    let draft = draft_placements(&extract, &drafted);
     // Every header is either mapped or dropped: the guardian's name dropped.
     assert!(draft.contains("\"Guardian name\" = \"name\""), "{draft}");
     assert!(
@@ -207,16 +212,7 @@ fn a_name_on_one_childs_rows_is_not_written_into_a_draft() {
     let extract = tmp.path().join("effica_sijoitukset.csv");
     std::fs::write(&extract, &csv).unwrap();
     let drafted = project.join("effica.toml");
-    ok(&peitto(&[
-        "mapping",
-        "draft",
-        extract.to_str().unwrap(),
-        "--table",
-        "cw_placement",
-        "--out",
-        drafted.to_str().unwrap(),
-    ]));
-    let draft = std::fs::read_to_string(&drafted).unwrap();
+    let draft = draft_placements(&extract, &drafted);
     assert!(draft.contains("\"Fosterhem\""), "{draft}");
     assert!(
         !draft.contains("Elias") && !draft.contains("Järvinen"),

@@ -93,7 +93,7 @@ fn store_error(lang: Lang, e: &StoreError) -> String {
                 ("format", &peitto_store::FORMAT_VERSION),
             ],
         ),
-        StoreError::Manifest { path, message } => tr(
+        StoreError::Manifest { path, message } | StoreError::Data { path, message } => tr(
             lang,
             "store.damaged",
             &[("path", &path.display()), ("detail", message)],
@@ -102,11 +102,6 @@ fn store_error(lang: Lang, e: &StoreError) -> String {
             lang,
             "error.unreadable",
             &[("file", &path.display()), ("detail", source)],
-        ),
-        StoreError::Data { path, message } => tr(
-            lang,
-            "store.damaged",
-            &[("path", &path.display()), ("detail", message)],
         ),
     }
 }
