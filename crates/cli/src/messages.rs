@@ -53,6 +53,14 @@ pub fn job_error(lang: Lang, e: &JobError, memory_mib: u64) -> anyhow::Error {
         JobError::YearNotOver { year, last } => {
             tr(lang, "job.year_not_over", &[("year", year), ("last", last)])
         }
+        JobError::OutputInProject(path) => {
+            tr(lang, "job.output_in_project", &[("path", &path.display())])
+        }
+        JobError::NotADashboardFolder(path) => tr(
+            lang,
+            "job.not_a_dashboard_folder",
+            &[("path", &path.display())],
+        ),
         JobError::Withheld(io) => tr(lang, "job.withheld", &[("error", io)]),
         JobError::Reasons(io) => tr(lang, "job.reasons", &[("error", io)]),
         JobError::IngestReport(i) => tr(

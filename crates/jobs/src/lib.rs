@@ -91,6 +91,14 @@ pub enum JobError {
         /// The last complete calendar year.
         last: i32,
     },
+    /// An output would replace the project's own settings, key, store,
+    /// audit trail or quarantine.
+    #[error("{}: the project's own files are never an output", .0.display())]
+    OutputInProject(PathBuf),
+    /// `dashboard build --out` names a folder that holds something other
+    /// than an earlier dashboard: the build replaces its folder as a whole.
+    #[error("{} holds other files than a dashboard", .0.display())]
+    NotADashboardFolder(PathBuf),
     /// A parameter not written `NAME=VALUE`.
     #[error("--param {0:?}: write NAME=VALUE")]
     Param(String),

@@ -419,6 +419,26 @@ impl Project {
         self.root.join("audit")
     }
 
+    /// Whether `path` is, or lies inside, one of the project's own files
+    /// that an output must never replace: its settings, key, store, audit
+    /// trail or quarantine (a dashboard built with `--out audit` replaced
+    /// the record of earlier answers, and `audit verify` then passed on the
+    /// fresh one). Links and `..` are resolved as far as the path exists.
+    #[must_use]
+    pub fn owns(&self, path: &Path) -> bool {
+        let resolved = resolve(path);
+        let root = resolve(&self.root);
+        [
+            root.join(PROJECT_FILE),
+            root.join("key"),
+            root.join("store"),
+            root.join("audit"),
+            root.join("quarantine"),
+        ]
+        .iter()
+        .any(|own| resolved.starts_with(own))
+    }
+
     /// Reads the pseudonymisation key, refusing one that others can read.
     ///
     /// # Errors
@@ -448,6 +468,39 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
         .map_err(io(path))?;
     file.write_all(bytes).map_err(io(path))?;
     file.sync_all().map_err(io(path))
+}
+
+/// `path` made absolute with its longest existing part's links resolved,
+/// and the rest's `.` and `..` taken lexically.
+fn resolve(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    while existing.canonicalize().is_err() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_owned());
+                existing = parent.to_path_buf();
+            }
+            // `..` or the root: taken lexically below.
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for part in rest.iter().rev() {
+        match part.to_str() {
+            Some("..") => {
+                out.pop();
+            }
+            Some(".") => {}
+            _ => out.push(part),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

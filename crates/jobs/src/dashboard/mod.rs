@@ -193,9 +193,17 @@ pub fn build(
     assets: &Assets,
     progress: &mut dyn Progress,
 ) -> Result<Built, JobError> {
+    let (parent, name) = split_folder(out, "dashboard");
+    // Before anything is released or logged: the build replaces it.
+    let target = parent.join(&name);
+    if project.owns(&target) {
+        return Err(JobError::OutputInProject(out.to_owned()));
+    }
+    if target.exists() && !replaceable(&target) {
+        return Err(JobError::NotADashboardFolder(out.to_owned()));
+    }
     let released = release_all(project, years, progress)?;
     let reports = peitto_engine::report::builtin()?;
-    let (parent, name) = split_folder(out, "dashboard");
     let mut publication = Publication::new(Target::Folder {
         out: parent,
         name: name.clone(),
@@ -284,6 +292,12 @@ pub fn build(
         path: path.unwrap_or_default(),
         hash: entry.map(|e| e.hash).unwrap_or_default(),
     })
+}
+
+/// Whether a build may replace the existing `out`: an empty folder or
+/// one an earlier build wrote (`--out out` replaced every earlier report).
+fn replaceable(out: &Path) -> bool {
+    std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_none()) || serve::is_dashboard(out)
 }
 
 #[cfg(test)]

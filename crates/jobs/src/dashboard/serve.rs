@@ -50,7 +50,7 @@ const KINDS: [(&str, &str); 8] = [
 ];
 
 /// Whether `dir` is a dashboard `dashboard build` wrote.
-fn is_dashboard(dir: &Path) -> bool {
+pub(super) fn is_dashboard(dir: &Path) -> bool {
     dir.join("index.html").is_file()
         && dir.join("data").join("manifest.json").is_file()
         && dir.join("viewer").is_dir()

@@ -391,6 +391,11 @@ pub fn publish(
     out: Option<&Path>,
 ) -> Result<(Done, Option<String>), crate::JobError> {
     use peitto_publish::{Publication, Target};
+    if let (Some(project), Some(out)) = (project, out)
+        && project.owns(out)
+    {
+        return Err(crate::JobError::OutputInProject(out.to_owned()));
+    }
     let done = run(req)?;
     let input = std::fs::read(req.cells).unwrap_or_default();
     let mut publication =

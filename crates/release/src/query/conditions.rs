@@ -294,7 +294,7 @@ fn date_of(expr: &Expr) -> Option<Date> {
 
 /// Whether every date written in `expr` is the first or last day of a
 /// month (`age_at(birth_date, DATE '2025-03-17')` would cut at a day).
-fn dates_on_month_edges(expr: &Expr) -> bool {
+pub(crate) fn dates_on_month_edges(expr: &Expr) -> bool {
     !expr
         .exists(|e| {
             Ok(match e {
@@ -331,7 +331,7 @@ fn dates_on_month_edges(expr: &Expr) -> bool {
 
 /// Whether `expr` moves something by days (an interval with days, a whole
 /// number added or taken, working days).
-fn shifts_by_days(expr: &Expr) -> bool {
+pub(crate) fn shifts_by_days(expr: &Expr) -> bool {
     expr.exists(|e| {
         Ok(match e {
             Expr::BinaryExpr(b) if matches!(b.op, Operator::Plus | Operator::Minus) => {

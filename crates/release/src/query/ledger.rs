@@ -369,7 +369,7 @@ impl Ledger {
     ) -> (Option<f64>, f64) {
         let (contributors, who): (Vec<&Contribution>, Vec<u64>) = persons
             .iter()
-            .filter(|c| c.rows > 0)
+            .filter(|c| noise::contributes(quantity, c))
             .map(|c| (c, c.hash))
             .unzip();
         if contributors.is_empty() {

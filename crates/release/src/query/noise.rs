@@ -2,8 +2,9 @@
 //! key method, keyed by the persons who contribute to each measure.
 //!
 //! A measure's contributors are the persons with at least one row that
-//! the measure counts (after its filter). Fewer than the policy's minimum
-//! (none included) and the cell is withheld. Otherwise the published value
+//! the measure counts (after its filter) and, for a sum, a sum other than
+//! zero ([`contributes`]). Fewer than the policy's minimum (none included)
+//! and the cell is withheld. Otherwise the published value
 //! depends only on those persons and their contributions, never on how
 //! the SQL was written: copies and rewrites of a measure get the same
 //! value, and a sum of a constant gets exactly the constant times the
@@ -58,7 +59,10 @@ pub fn publish(
     policy: &Policy,
     ptable: &PTable,
 ) -> (Option<f64>, f64) {
-    let contributors: Vec<&Contribution> = persons.iter().filter(|c| c.rows > 0).collect();
+    let contributors: Vec<&Contribution> = persons
+        .iter()
+        .filter(|c| contributes(quantity, c))
+        .collect();
     let values: Vec<f64> = contributors.iter().map(|c| value(quantity, c)).collect();
     let truth: f64 = values.iter().sum();
     let n = contributors.len() as u64;
@@ -90,6 +94,16 @@ pub fn publish(
         _ => round(noisy),
     };
     (Some(published), truth)
+}
+
+/// Whether `c` is one of the persons behind `quantity`: a row the measure
+/// counts and something added. A person who adds nothing is not: twenty
+/// persons of whom one had a day in a one-day window were a cell of
+/// twenty, and its sum (or its nil when the one was not there) told that
+/// one apart (an attacker read every placed child's birth date so,
+/// 2026-12-07).
+pub(crate) fn contributes(quantity: Quantity, c: &Contribution) -> bool {
+    c.rows > 0 && value(quantity, c) != 0.0
 }
 
 /// What one contributor adds to `quantity`: 1, their capped rows times

@@ -4,7 +4,7 @@
 use super::catalogue::MEASURE_FUNCTIONS;
 use super::{Col, Domain, Role, derived, is_identifier, literal, role_of};
 use crate::query::Refusal;
-use crate::query::conditions::check_comparison;
+use crate::query::conditions::{check_comparison, dates_on_month_edges, shifts_by_days};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{Expr, ExprSchemable, Operator};
@@ -211,6 +211,25 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                     .count();
                 if person_dates == 1 {
                     return Ok(Role::Value);
+                }
+                // A window of fixed days cuts a person's dates wherever it
+                // is drawn: `care_days(birth_date, birth_date, DATE
+                // '2013-09-02', DATE '2013-09-03', …)` is one for the
+                // children born that day (an attacker read every placed
+                // child's birth date so, 2026-12-07). Its edges are months'
+                // first or last days, as in conditions, and a person's date
+                // in it is moved by whole months only.
+                if args.iter().any(|a| a.person)
+                    && !exprs
+                        .iter()
+                        .all(|e| dates_on_month_edges(e) && !shifts_by_days(e))
+                {
+                    // The planner's own expression names it, in any language.
+                    let shown: Vec<String> =
+                        exprs.iter().map(|e| e.schema_name().to_string()).collect();
+                    return Err(Refusal::FineCondition {
+                        what: format!("{name}({})", shown.join(", ")),
+                    });
                 }
                 Role::Measure(*b)
             } else {
