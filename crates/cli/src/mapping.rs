@@ -2,7 +2,6 @@
 //! register system peitto has no mapping for.
 
 use crate::args::MappingAction;
-use anyhow::Context;
 use peitto_i18n::{Lang, format as tr, text};
 use peitto_mapping::Mapping;
 use std::path::{Path, PathBuf};
@@ -46,7 +45,7 @@ fn draft(
     })?;
     match out {
         Some(path) => {
-            std::fs::write(path, &toml).with_context(|| path.display().to_string())?;
+            peitto_jobs::mapping::write_draft(path, &toml)?;
             eprintln!(
                 "{}",
                 tr(lang, "mappingcli.drafted", &[("path", &path.display())])

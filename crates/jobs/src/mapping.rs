@@ -34,6 +34,22 @@ pub enum MappingJobError {
     /// The scratch folder could not be made.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The drafted mapping could not be written.
+    #[error(transparent)]
+    Write(#[from] peitto_publish::PublicationError),
+}
+
+/// Writes a drafted mapping to `path` whole or not at all (a crash leaves
+/// the earlier file, never half of the new one).
+///
+/// # Errors
+/// If the file cannot be written.
+pub fn write_draft(path: &Path, toml: &str) -> Result<(), MappingJobError> {
+    use peitto_publish::{Publication, Target};
+    let mut publication = Publication::new(Target::File(path.to_path_buf()))?;
+    publication.add("stdout", toml.as_bytes())?;
+    publication.commit(None, peitto_auditlog::Release::default(), |_, _| Ok(()))?;
+    Ok(())
 }
 
 /// A mapping to edit, as TOML, for the extract `file` holding the model
