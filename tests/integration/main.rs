@@ -26,6 +26,7 @@ mod report_costs;
 mod report_folders;
 mod report_links;
 mod report_remainders;
+mod report_revisions;
 mod report_year;
 mod sample;
 mod sql;

@@ -67,7 +67,7 @@ fn values_a_query_makes_up_give_null_not_a_failure() {
     // condition on one person holds.
     for template in [
         "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE add_months(p.birth_date, CASE WHEN {d} AND s.amount_eur > {t} THEN 2147483647 ELSE 0 END) >= DATE '1900-01-01'",
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE working_days_after(DATE '0001-01-01', CASE WHEN {d} AND s.amount_eur > {t} THEN DATE '9999-12-31' ELSE DATE '0001-01-31' END) IS NULL",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE working_days_after(DATE '0001-01-01', CASE WHEN {d} AND s.amount_eur > {t} THEN DATE '9999-12-01' ELSE DATE '0001-02-01' END) IS NULL",
         "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN service_decision s ON s.person_key = p.person_key WHERE age_at_year_end(p.birth_date, CASE WHEN {d} AND s.amount_eur > {t} THEN 2147483647 ELSE 2025 END) >= 0",
     ] {
         for t in ["-1", "100000000"] {

@@ -7,7 +7,7 @@
 //! towards the cell's size, and a sum of nobody's days was shown as nil.
 
 use crate::common::{on_sample, sample_project};
-use arrow::array::AsArray;
+use arrow::array::{Array, AsArray};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// (exit status, stdout, stderr) of a JSON query on the sample project.
@@ -75,9 +75,55 @@ fn a_window_of_fixed_days_in_a_measure_is_refused() {
              FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key GROUP BY 1"
         )
     };
+    // The day however written (a second tester's finding: only literals
+    // were checked), and a month's last day to the next month's first.
+    let written_as = |a: &str, b: &str| {
+        format!(
+            "SELECT pl.municipality_code, AVG(care_days(p.birth_date, p.birth_date, {a}, {b}, 'INCLUSIVE')) AS x \
+             FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key GROUP BY 1"
+        )
+    };
+    let ymd = |d: &str| d.replace('-', ", ").replace(", 0", ", ");
+    let prev_month_end = peitto_model::date::Date::parse(&format!("{month}-01"))
+        .unwrap()
+        .add_days(-1)
+        .to_string();
     for sql in [
         window(&day, &next, "AVG"),
         window(&day, &next, "SUM"),
+        written_as(
+            &format!("make_date({})", ymd(&day)),
+            &format!("make_date({})", ymd(&next)),
+        ),
+        written_as(&format!("to_date('{day}')"), &format!("to_date('{next}')")),
+        written_as(
+            &format!("arrow_cast('{day}', 'Date32')"),
+            &format!("arrow_cast('{next}', 'Date32')"),
+        ),
+        written_as(
+            &format!("DATE '{prev_month_end}'"),
+            &format!("DATE '{month}-01'"),
+        ),
+        // The same day chosen by a condition.
+        written_as(
+            &format!(
+                "CASE WHEN p.sex = '1' THEN DATE '{prev_month_end}' ELSE DATE '{prev_month_end}' END"
+            ),
+            &format!("DATE '{month}-01'"),
+        ),
+        // A condition of one day through a window.
+        format!(
+            "SELECT pl.municipality_code, COUNT(DISTINCT pl.person_key) FILTER (WHERE care_days(p.birth_date, p.birth_date, make_date({}), make_date({}), 'INCLUSIVE') > 0) AS n \
+             FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key GROUP BY 1",
+            ymd(&day),
+            ymd(&next)
+        ),
+        // A condition comparing with a day made of constants.
+        format!(
+            "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date >= make_date({}) AND birth_date < make_date({}) GROUP BY 1",
+            ymd(&day),
+            ymd(&next)
+        ),
         // A placement's own dates against a window of one day.
         format!(
             "SELECT form, SUM(care_days(start, \"end\", DATE '{day}', DATE '{next}', 'STATISTICAL')) AS d FROM cw_placement GROUP BY 1"
@@ -96,6 +142,20 @@ fn a_window_of_fixed_days_in_a_measure_is_refused() {
             "not named as a fine condition: {err}"
         );
     }
+    // A parameter's day, through a function.
+    let out = on_sample(&[
+        "query",
+        &written_as("to_date($a)", "to_date($b)"),
+        "--param",
+        &format!("a={day}"),
+        "--param",
+        &format!("b={next}"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("condition on person data"),
+        "{err}"
+    );
     // A window of whole months is a measure as the README uses it.
     let (ok, _, err) = query(&window(&format!("{month}-01"), &next_month(month), "AVG"));
     assert!(ok, "{err}");
@@ -148,4 +208,87 @@ fn persons_who_add_nothing_to_a_sum_do_not_make_its_cell() {
     }
     // The sample has both months with nobody and months with one to four.
     assert!(checked.contains(&0) && checked.iter().any(|&n| (1..5).contains(&n)));
+}
+
+/// Each person's placements (start, end) as days.
+type Placements = BTreeMap<String, Vec<(i32, Option<i32>)>>;
+
+/// Days from the store's `YYYY-MM-DD` text.
+fn day(text: &str) -> i32 {
+    peitto_model::date::Date::parse(text).unwrap().0
+}
+
+#[test]
+fn an_average_of_equal_days_is_not_their_exact_value() {
+    // A second tester's finding: when every child of a cell had all of
+    // March's days the average was exactly 31, which said so of each, and
+    // moving a window a day at a time until the average stopped being
+    // whole found the youngest child's birth date.
+    let store = sample_project().join("store");
+    let (march, april) = (day("2025-03-01"), day("2025-04-01"));
+    // Per (municipality, form): each person's placements touching March.
+    let mut cells: BTreeMap<(String, String), Placements> = BTreeMap::new();
+    for b in peitto_store::read_table(&store, "cw_placement").unwrap() {
+        let text = |name: &str| {
+            arrow::compute::cast(
+                b.column_by_name(name).unwrap(),
+                &arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap()
+        };
+        let (keys, places, forms) = (text("person_key"), text("municipality_code"), text("form"));
+        let (starts, ends) = (text("start"), text("end"));
+        let s = |a: &arrow::array::ArrayRef, i: usize| {
+            let a = a.as_string::<i32>();
+            (!a.is_null(i)).then(|| a.value(i).to_owned())
+        };
+        for i in 0..b.num_rows() {
+            let start = day(&s(&starts, i).unwrap());
+            let end = s(&ends, i).map(|e| day(&e));
+            if start >= april || end.is_some_and(|e| e < march) {
+                continue;
+            }
+            cells
+                .entry((s(&places, i).unwrap(), s(&forms, i).unwrap()))
+                .or_default()
+                .entry(s(&keys, i).unwrap())
+                .or_default()
+                .push((start, end));
+        }
+    }
+    // Cells of five or more children, each with one placement covering
+    // all of March: every child adds 31 days, whatever the day rule.
+    let whole: BTreeSet<(String, String)> = cells
+        .iter()
+        .filter(|(_, persons)| {
+            persons.len() >= 5
+                && persons.values().all(|p| {
+                    p.len() == 1 && p[0].0 <= march && p[0].1.is_none_or(|e| e >= april - 1)
+                })
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert!(!whole.is_empty(), "the sample has such cells");
+    let (ok, doc, err) = query(
+        "SELECT municipality_code, form, AVG(care_days(start, \"end\", DATE '2025-03-01', DATE '2025-04-01', 'INCLUSIVE')) \
+         FILTER (WHERE start < DATE '2025-04-01' AND (\"end\" IS NULL OR \"end\" >= DATE '2025-03-01')) AS avg_days \
+         FROM cw_placement GROUP BY 1, 2",
+    );
+    assert!(ok, "{err}");
+    let mut seen = 0;
+    for row in doc["rows"].as_array().unwrap() {
+        let cells = row.as_array().unwrap();
+        let key = (
+            cells[0]["value"].as_str().unwrap_or_default().to_owned(),
+            cells[1]["value"].as_str().unwrap_or_default().to_owned(),
+        );
+        if !whole.contains(&key) {
+            continue;
+        }
+        if let Some(avg) = cells[2]["value"].as_f64() {
+            seen += 1;
+            assert!((avg - 31.0).abs() > 1e-9, "{key:?}: exactly 31");
+        }
+    }
+    assert!(seen > 0, "a cell of whole months was published");
 }

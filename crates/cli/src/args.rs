@@ -110,6 +110,9 @@ pub enum Command {
         /// Also print per report the seconds spent in SQL, protection and files (tab-separated).
         #[arg(long)]
         timings: bool,
+        /// Publish a year's figures again although its records changed since they were published (report authors only).
+        #[arg(long)]
+        revision: bool,
     },
     /// Mappings for register systems peitto does not know yet: draft one from an extract, check it.
     Mapping {

@@ -128,7 +128,15 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             year,
             package,
             timings,
-        } => report::report(cli, ids, *all, *year, package.as_deref(), *timings),
+            revision,
+        } => report::report(
+            cli,
+            ids,
+            *all,
+            *year,
+            package.as_deref(),
+            (*timings, *revision),
+        ),
         Command::Mapping { action } => mapping::run(language(cli.lang.as_deref(), None), action),
         Command::Dashboard {
             action:

@@ -53,6 +53,12 @@ pub fn job_error(lang: Lang, e: &JobError, memory_mib: u64) -> anyhow::Error {
         JobError::YearNotOver { year, last } => {
             tr(lang, "job.year_not_over", &[("year", year), ("last", last)])
         }
+        JobError::Revision { report, year } => {
+            tr(lang, "job.revision", &[("report", report), ("year", year)])
+        }
+        JobError::RevisionNotAuthor { user } => {
+            tr(lang, "job.revision_not_author", &[("user", user)])
+        }
         JobError::OutputInProject(path) => {
             tr(lang, "job.output_in_project", &[("path", &path.display())])
         }
@@ -512,7 +518,12 @@ mod tests {
                     }
                     let words: Vec<String> = command
                         .split_whitespace()
-                        .map(|w| w.trim_matches('"').replace(['{', '}'], ""))
+                        // A year as a year; other placeholders as words.
+                        .map(|w| {
+                            w.trim_matches('"')
+                                .replace("{year}", "2025")
+                                .replace(['{', '}'], "")
+                        })
                         .collect();
                     checked += 1;
                     if let Err(e) = crate::args::Cli::try_parse_from(&words) {

@@ -99,7 +99,7 @@ pub fn report(
     all: bool,
     year: Option<i32>,
     package: Option<&str>,
-    timings: bool,
+    (timings, revision): (bool, bool),
 ) -> anyhow::Result<ExitCode> {
     let (project, lang) = project_and_language(cli)?;
     let req = peitto_jobs::report::Request {
@@ -108,6 +108,7 @@ pub fn report(
         package,
         year: report_year(lang, year),
         lang,
+        revision,
     };
     release(&project, lang, &req, timings)?;
     Ok(ExitCode::SUCCESS)
@@ -141,6 +142,7 @@ pub fn demo(cli: &Cli, data: &Path, out: &Path, year: i32) -> anyhow::Result<Exi
             package,
             year,
             lang,
+            revision: false,
         };
         release(&project, lang, &req, false)?;
     }

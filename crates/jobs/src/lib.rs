@@ -16,6 +16,7 @@ pub mod protect;
 pub mod query;
 pub mod reasons;
 pub mod report;
+mod revisions;
 
 use peitto_engine::{Engine, EngineError, Scalar};
 use peitto_project::{Project, ProjectError};
@@ -99,6 +100,21 @@ pub enum JobError {
     /// than an earlier dashboard: the build replaces its folder as a whole.
     #[error("{} holds other files than a dashboard", .0.display())]
     NotADashboardFolder(PathBuf),
+    /// A saved report's figures of a year would differ from those published
+    /// before: the year's records changed since.
+    #[error("{report} {year}: the records of {year} changed since its figures were published")]
+    Revision {
+        /// The report.
+        report: String,
+        /// The year.
+        year: i32,
+    },
+    /// `--revision` by someone who is not a report author.
+    #[error("{user} is not a report author: only authors publish revisions")]
+    RevisionNotAuthor {
+        /// The operating-system user.
+        user: String,
+    },
     /// A parameter not written `NAME=VALUE`.
     #[error("--param {0:?}: write NAME=VALUE")]
     Param(String),

@@ -27,6 +27,9 @@ pub struct Request<'a> {
     pub year: i32,
     /// The language of a release that is not a package.
     pub lang: Lang,
+    /// A report author publishes figures of a year whose records changed
+    /// since they were published ([`crate::revisions`]).
+    pub revision: bool,
 }
 
 /// One report released.
@@ -137,9 +140,9 @@ pub fn spec(
 pub async fn release_saved(
     project: &Project,
     engine: &Engine,
-    report: &Report,
-    spec: &Spec,
+    (report, spec): (&Report, &Spec),
     year: i32,
+    revision: bool,
 ) -> Result<Released, JobError> {
     // A year not over has nothing final to count, and its versions are
     // nested: 2027's children still placed are 2026's less those whose
@@ -169,6 +172,26 @@ pub async fn release_saved(
                 report: report.id.clone(),
                 source,
             })?;
+    // Before anything of it is recorded: figures of a year published
+    // before from other records are not published again unasked.
+    crate::revisions::check(
+        project,
+        &crate::revisions::key(
+            &report.id,
+            year,
+            &format!("{:?}", spec.policy),
+            &format!("{:?}", report.params_for_year(year)),
+        ),
+        &released,
+        revision,
+    )
+    .map_err(|e| match e {
+        crate::revisions::Refused::Changed => JobError::Revision {
+            report: report.id.clone(),
+            year,
+        },
+        crate::revisions::Refused::Io(io) => JobError::Ledger(io),
+    })?;
     peitto_release::Withheld::record(&withheld_path(project), &released.withheld_persons)
         .map_err(JobError::Withheld)?;
     peitto_release::ReportCells::record(
@@ -243,6 +266,9 @@ pub fn run(
     progress: &mut dyn Progress,
 ) -> Result<Outcome, JobError> {
     let (chosen, package) = chosen(req)?;
+    if req.revision {
+        crate::revisions::author(project)?;
+    }
     let languages: Vec<Lang> = package.map_or_else(|| vec![req.lang], |p| p.languages.to_vec());
     let mut done = Vec::new();
     crate::runtime()?.block_on(async {
@@ -254,7 +280,8 @@ pub fn run(
             let policy_name =
                 package.map_or_else(|| report.header.policy.clone(), |p| p.policy.to_owned());
             let spec = spec(project, report, &policy_name, &areas)?;
-            let released = release_saved(project, &engine, report, &spec, req.year).await?;
+            let released =
+                release_saved(project, &engine, (report, &spec), req.year, req.revision).await?;
             done.push(Done {
                 report: report.clone(),
                 released,

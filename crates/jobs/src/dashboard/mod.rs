@@ -168,7 +168,7 @@ fn release_all(
             let mut per_year = Vec::new();
             for &year in years {
                 progress.step(&format!("{id} {year}"));
-                let r = release_saved(project, &engine, report, &spec, year).await?;
+                let r = release_saved(project, &engine, (report, &spec), year, false).await?;
                 out.cells += r.cells as u64;
                 out.suppressed += r.suppressed as u64;
                 per_year.push((year, r.table));

@@ -295,38 +295,98 @@ fn date_of(expr: &Expr) -> Option<Date> {
 /// Whether every date written in `expr` is the first or last day of a
 /// month (`age_at(birth_date, DATE '2025-03-17')` would cut at a day).
 pub(crate) fn dates_on_month_edges(expr: &Expr) -> bool {
-    !expr
-        .exists(|e| {
-            Ok(match e {
-                // `DATE '2010-03-17'` as the planner writes it in a
-                // function's arguments: a conversion of text (an attacker
-                // of this model cut birth dates at a day with
-                // `care_days(DATE '2010-03-17', birth_date, …) > 0`).
-                Expr::Cast(datafusion::logical_expr::Cast { field, .. })
-                | Expr::TryCast(datafusion::logical_expr::TryCast { field, .. })
-                    if matches!(
-                        field.data_type(),
-                        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
-                    ) && constant_of(e).is_some() =>
-                {
-                    date_of(e).is_none_or(|day| day.ymd().2 != 1 && !last_of_month(day))
-                }
-                Expr::Literal(v, _) => match v {
-                    ScalarValue::Date32(Some(d)) => {
-                        let day = Date(*d);
-                        day.ymd().2 != 1 && !last_of_month(day)
-                    }
-                    ScalarValue::Date64(_)
-                    | ScalarValue::TimestampSecond(..)
-                    | ScalarValue::TimestampMillisecond(..)
-                    | ScalarValue::TimestampMicrosecond(..)
-                    | ScalarValue::TimestampNanosecond(..) => true,
-                    _ => false,
-                },
-                _ => false,
+    every_date(expr, false, |day| day.ymd().2 == 1 || last_of_month(day))
+}
+
+/// Whether every date a measure's argument gives is the first day of a
+/// month: the edges of a window of days, `[from, until)`, where a month's
+/// last day would leave one day out (`DATE '2013-08-31'` to `DATE
+/// '2013-09-01'` was a window of one day). Dates compared inside it (a
+/// `CASE WHEN` choosing the window) are conditions, under their own rule.
+pub(crate) fn dates_on_month_starts(expr: &Expr) -> bool {
+    every_date(expr, true, |day| day.ymd().2 == 1)
+}
+
+/// Whether `ok` holds for every date written in `expr`, as a literal, a
+/// conversion of a constant or a computation of constants; past
+/// comparisons when `past_conditions`.
+fn every_date(expr: &Expr, past_conditions: bool, ok: impl Fn(Date) -> bool) -> bool {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut all = true;
+    let walked = expr.apply(|e| {
+        if past_conditions && is_condition(e) {
+            return Ok(TreeNodeRecursion::Jump);
+        }
+        if off(e, &ok) {
+            all = false;
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    all && walked.is_ok()
+}
+
+/// Whether `e` compares (its dates are a condition's).
+fn is_condition(e: &Expr) -> bool {
+    match e {
+        Expr::BinaryExpr(b) => matches!(
+            b.op,
+            Operator::Eq
+                | Operator::NotEq
+                | Operator::Lt
+                | Operator::LtEq
+                | Operator::Gt
+                | Operator::GtEq
+                | Operator::IsDistinctFrom
+                | Operator::IsNotDistinctFrom
+        ),
+        Expr::Between(_) | Expr::InList(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether `e` itself is a date for which `ok` fails.
+fn off(e: &Expr, ok: &impl Fn(Date) -> bool) -> bool {
+    match e {
+        // `DATE '2010-03-17'` as the planner writes it in a
+        // function's arguments: a conversion of text (an attacker
+        // of this model cut birth dates at a day with
+        // `care_days(DATE '2010-03-17', birth_date, …) > 0`).
+        Expr::Cast(datafusion::logical_expr::Cast { field, .. })
+        | Expr::TryCast(datafusion::logical_expr::TryCast { field, .. })
+            if matches!(
+                field.data_type(),
+                DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+            ) && constant_of(e).is_some() =>
+        {
+            date_of(e).is_none_or(|day| !ok(day))
+        }
+        // A date computed from constants alone (`make_date(2025, 4,
+        // 3)`, `to_date('3.4.2025', …)`, `arrow_cast(…, 'Date32')`,
+        // a parameter through any of them) is its value: checking
+        // the literals alone let an attacker of this model cut birth
+        // dates at a day (2026-12-07).
+        Expr::ScalarFunction(_) | Expr::BinaryExpr(_) | Expr::Case(_)
+            if e.column_refs().is_empty() =>
+        {
+            folded(e).is_some_and(|v| {
+                matches!(
+                    v.data_type(),
+                    DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+                ) && date_of(e).is_none_or(|day| !ok(day))
             })
-        })
-        .unwrap_or(true)
+        }
+        Expr::Literal(v, _) => match v {
+            ScalarValue::Date32(Some(d)) => !ok(Date(*d)),
+            ScalarValue::Date64(_)
+            | ScalarValue::TimestampSecond(..)
+            | ScalarValue::TimestampMillisecond(..)
+            | ScalarValue::TimestampMicrosecond(..)
+            | ScalarValue::TimestampNanosecond(..) => true,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Whether `expr` moves something by days (an interval with days, a whole

@@ -415,6 +415,11 @@ impl Ledger {
             let value = self.anchors[i].value.filter(|_| !reported);
             return (value.map(|v| unit.publish(v)), truth);
         }
+        // The contributors alone, for every number kept with their set: a
+        // count of all with rows kept beside a set of those with days gave
+        // later questions another cell's number (an attacker's finding).
+        let persons: Vec<Contribution> = contributors.iter().map(|c| **c).collect();
+        let persons = persons.as_slice();
         let (fresh, _) = noise::publish(quantity, persons, policy, ptable);
         let published = fresh.filter(|_| !reported);
         let kept = match unit {
@@ -520,7 +525,7 @@ impl Unit {
 }
 
 /// A cell's kind, elements and unit: the count kind with the persons when
-/// every contributor adds the same, else the quantity's kind with each
+/// every contributor adds the same to a count ([`noise::counted`]), else the quantity's kind with each
 /// person mixed with their contribution.
 fn identity(
     quantity: Quantity,
@@ -531,7 +536,7 @@ fn identity(
         .iter()
         .map(|c| noise::value(quantity, c))
         .collect();
-    if let Some(c) = noise::constant(&values) {
+    if let Some(c) = noise::constant(&values).filter(|_| noise::counted(quantity)) {
         return (COUNT_KIND, who, Unit::Times(c));
     }
     let (kind, unit) = match quantity {

@@ -472,3 +472,40 @@ fn a_sum_near_a_sum_a_report_published_gets_the_reports_sum() {
         assert_ne!(protect(&mut ledger, sum, &p, &none), Some(1000.0));
     }
 }
+
+#[test]
+fn a_sum_keeps_the_number_of_its_own_contributors_only() {
+    // Twelve persons with rows, six of whom add 31 days and six nothing:
+    // the sum's persons are the six. Kept with the count of all twelve, a
+    // later count of the six got twelve's number (a tester's finding).
+    let none = Withheld::default();
+    let mut ledger = Ledger::default();
+    let mut p = persons(&NAMES, &[1; 12]);
+    for (i, c) in p.iter_mut().enumerate() {
+        c.sum = if i < 6 { 31.0 } else { 0.0 };
+    }
+    let sum = Quantity::Sum {
+        lo: 0.0,
+        hi: 3660.0,
+    };
+    let days = protect(&mut ledger, sum, &p, &none).expect("six persons");
+    // Everyone adding the same is no reason to publish exactly 31 times a
+    // count: the average would be exactly 31.
+    assert_ne!(days % 31.0, 0.0, "{days}");
+    let six = protect(
+        &mut ledger,
+        Quantity::Person,
+        &persons(&NAMES[..6], &[1; 6]),
+        &none,
+    )
+    .expect("six persons");
+    assert!((4.0..=8.0).contains(&six), "{six}");
+    let mut fresh = Ledger::default();
+    let alone = protect(
+        &mut fresh,
+        Quantity::Person,
+        &persons(&NAMES[..6], &[1; 6]),
+        &none,
+    );
+    assert_eq!(Some(six), alone, "the six's own count");
+}

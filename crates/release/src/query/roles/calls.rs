@@ -4,7 +4,7 @@
 use super::catalogue::MEASURE_FUNCTIONS;
 use super::{Col, Domain, Role, derived, is_identifier, literal, role_of};
 use crate::query::Refusal;
-use crate::query::conditions::{check_comparison, dates_on_month_edges, shifts_by_days};
+use crate::query::conditions::{check_comparison, dates_on_month_starts, shifts_by_days};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{Expr, ExprSchemable, Operator};
@@ -217,12 +217,13 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                 // '2013-09-02', DATE '2013-09-03', …)` is one for the
                 // children born that day (an attacker read every placed
                 // child's birth date so, 2026-12-07). Its edges are months'
-                // first or last days, as in conditions, and a person's date
-                // in it is moved by whole months only.
+                // first days (the window ends before its last), however
+                // written, and a person's date in it is moved by whole
+                // months only.
                 if args.iter().any(|a| a.person)
                     && !exprs
                         .iter()
-                        .all(|e| dates_on_month_edges(e) && !shifts_by_days(e))
+                        .all(|e| dates_on_month_starts(e) && !shifts_by_days(e))
                 {
                     // The planner's own expression names it, in any language.
                     let shown: Vec<String> =
