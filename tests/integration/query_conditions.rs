@@ -124,3 +124,40 @@ fn a_refusal_for_a_fine_condition_does_not_depend_on_the_data() {
     let absent = run(&sql.replace("{d}", "1901-01-01"), &[]).unwrap_err();
     assert_eq!(present.replace(&d, "D"), absent.replace("1901-01-01", "D"));
 }
+
+#[test]
+fn an_equality_written_another_way_is_the_equality() {
+    // A tester of this model (2026-12-07) picked children by exact birth
+    // date and invoice lines by exact price or days through NULLIF, which
+    // is `=` by another name, and the greatest and least of a date and a
+    // fixed day meet only on that day.
+    let d = unique_birth_date();
+    for sql in [
+        format!(
+            "SELECT sex, COUNT(*) AS n FROM person WHERE NULLIF(birth_date, DATE '{d}') IS NULL GROUP BY sex"
+        ),
+        format!(
+            "SELECT sex, COUNT(*) AS n FROM person WHERE NULLIF(DATE '{d}', birth_date) IS NULL GROUP BY sex"
+        ),
+        format!(
+            "SELECT sex, COUNT(*) AS n FROM person WHERE NOT (NULLIF(birth_date, DATE '{d}') IS NOT NULL) GROUP BY sex"
+        ),
+        format!(
+            "SELECT CASE WHEN NULLIF(birth_date, DATE '{d}') IS NULL THEN 'T' ELSE 'R' END AS bin, COUNT(*) AS n FROM person GROUP BY 1"
+        ),
+        "SELECT municipality_code, COUNT(DISTINCT person_key) AS n FROM care_invoice_line WHERE NULLIF(billed_days, 29) IS NULL GROUP BY 1".to_owned(),
+        "SELECT municipality_code, COUNT(DISTINCT person_key) AS n FROM care_invoice_line WHERE NULLIF(unit_price, 315.55) IS NULL GROUP BY 1".to_owned(),
+        // A month's first day, met by the greatest and least of a date.
+        "SELECT sex, COUNT(*) AS n FROM person WHERE GREATEST(birth_date, DATE '2015-03-01') <= LEAST(birth_date, DATE '2015-03-01') GROUP BY sex".to_owned(),
+        "SELECT sex, COUNT(*) AS n FROM person WHERE GREATEST(birth_date, DATE '2015-03-01') = LEAST(birth_date, DATE '2015-03-01') GROUP BY sex".to_owned(),
+    ] {
+        assert_refused(&sql, &[], &["fine_condition"]);
+    }
+    // Month-level uses of the same functions still run.
+    for sql in [
+        "SELECT sex, COUNT(*) AS n FROM person WHERE GREATEST(birth_date, DATE '2015-03-01') < DATE '2016-01-01' GROUP BY sex",
+        "SELECT form, COUNT(*) AS n FROM cw_placement WHERE COALESCE(\"end\", DATE '2025-12-31') >= DATE '2025-01-01' GROUP BY form",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}

@@ -150,7 +150,17 @@ pub fn check_comparison(
     // with a constant or a class may be moved by whole months only: a date
     // moved by 14 days and compared with the 1st of a month is compared
     // with the 18th.
-    let duration = l.person && r.person && l.role == Role::Date && r.role == Role::Date;
+    //
+    // A side with a fixed date in it is not a person's own date:
+    // `GREATEST(birth_date, c) <= LEAST(birth_date, c)` holds exactly for
+    // those born on the day c (an attacker's route around the rules for
+    // constants, 2026-12-07).
+    let duration = l.person
+        && r.person
+        && l.role == Role::Date
+        && r.role == Role::Date
+        && !has_fixed_date(left)
+        && !has_fixed_date(right);
     // Name what is compared by the query's own words where no stored
     // column stands behind it.
     let named = |c: &Col, e: &Expr| Col {
@@ -324,6 +334,12 @@ fn every_date(expr: &Expr, past_conditions: bool, ok: impl Fn(Date) -> bool) -> 
         Ok(TreeNodeRecursion::Continue)
     });
     all && walked.is_ok()
+}
+
+/// Whether a date is written in `expr` (a literal, a conversion of a
+/// constant, a computation of constants).
+fn has_fixed_date(expr: &Expr) -> bool {
+    !every_date(expr, false, |_| false)
 }
 
 /// Whether `e` compares (its dates are a condition's).

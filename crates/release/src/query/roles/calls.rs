@@ -188,6 +188,15 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
             Role::Date
         }
         "coalesce" | "nullif" | "greatest" | "least" => {
+            // `NULLIF(x, c) IS NULL` is `x = c`: compared as that (an
+            // attacker of this model picked a child by the exact birth
+            // date and an invoice by its exact price so, 2026-12-07).
+            if name == "nullif"
+                && args.iter().any(|a| a.person)
+                && let ([l, r], [lc, rc]) = (exprs, args)
+            {
+                check_comparison(Operator::Eq, l, r, lc, rc)?;
+            }
             if args.iter().all(|a| a.role == Role::Date || !a.person) {
                 Role::Date
             } else {
