@@ -161,3 +161,23 @@ fn an_equality_written_another_way_is_the_equality() {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
     }
 }
+
+#[test]
+fn a_prefix_of_a_persons_value_is_a_condition_on_it() {
+    // A tester (2026-12-07) padded a set of four with
+    // `starts_with(CAST(birth_date AS VARCHAR), 'YYYY-MM-DD')` and read,
+    // one question each, whether a child born that day had a disability
+    // service decision or an urgent placement (8 of 8 right).
+    let d = unique_birth_date();
+    for sql in [
+        format!(
+            "SELECT sex, COUNT(*) AS n FROM person WHERE EXTRACT(YEAR FROM birth_date) = 2000 OR starts_with(CAST(birth_date AS VARCHAR), '{d}') GROUP BY sex"
+        ),
+        "SELECT sex, COUNT(*) AS n FROM person WHERE ends_with(CAST(birth_date AS VARCHAR), '-11') GROUP BY sex".to_owned(),
+        "SELECT form, COUNT(*) AS n FROM cw_placement WHERE NOT starts_with(CAST(start AS VARCHAR), '2025-02-28') GROUP BY form".to_owned(),
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE starts_with(CAST(amount_eur AS VARCHAR), '162.92') GROUP BY domain".to_owned(),
+        "SELECT CASE WHEN starts_with(CAST(EXTRACT(DAY FROM birth_date) AS VARCHAR), '11') THEN 'a' ELSE 'b' END AS bin, COUNT(*) AS n FROM person GROUP BY 1".to_owned(),
+    ] {
+        assert_refused(&sql, &[], &["fine_condition"]);
+    }
+}

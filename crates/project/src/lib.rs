@@ -14,6 +14,9 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+mod paths;
+use paths::resolve;
+
 /// Name of the project file.
 pub const PROJECT_FILE: &str = "peitto.toml";
 /// Key file, relative to the project root.
@@ -468,39 +471,6 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ProjectError> {
         .map_err(io(path))?;
     file.write_all(bytes).map_err(io(path))?;
     file.sync_all().map_err(io(path))
-}
-
-/// `path` made absolute with its longest existing part's links resolved,
-/// and the rest's `.` and `..` taken lexically.
-fn resolve(path: &Path) -> PathBuf {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut existing = absolute.clone();
-    let mut rest = Vec::new();
-    while existing.canonicalize().is_err() {
-        match (existing.file_name(), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name.to_owned());
-                existing = parent.to_path_buf();
-            }
-            // `..` or the root: taken lexically below.
-            _ => break,
-        }
-    }
-    let mut out = existing.canonicalize().unwrap_or(existing);
-    for part in rest.iter().rev() {
-        match part.to_str() {
-            Some("..") => {
-                out.pop();
-            }
-            Some(".") => {}
-            _ => out.push(part),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

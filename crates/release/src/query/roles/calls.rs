@@ -203,6 +203,16 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                 Role::Value
             }
         }
+        // A prefix or suffix of a person's value is a condition on it at
+        // any grain: `starts_with(CAST(birth_date AS VARCHAR),
+        // '2011-11-13')` picked one child (an attacker of this model,
+        // 2026-12-07). Of public data only.
+        "starts_with" | "ends_with" if args.iter().any(|a| a.person) => {
+            let shown: Vec<String> = exprs.iter().map(|e| e.schema_name().to_string()).collect();
+            return Err(Refusal::FineCondition {
+                what: format!("{name}({})", shown.join(", ")),
+            });
+        }
         // Total on any text: no position or length from the data.
         "lower" | "upper" | "trim" | "btrim" | "ltrim" | "rtrim" | "length" | "char_length"
         | "character_length" | "starts_with" | "ends_with" | "concat" | "concat_ws" => Role::Value,
