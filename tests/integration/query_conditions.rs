@@ -181,3 +181,25 @@ fn a_prefix_of_a_persons_value_is_a_condition_on_it() {
         assert_refused(&sql, &[], &["fine_condition"]);
     }
 }
+
+#[test]
+fn two_bounds_at_one_edge_are_not_an_equality() {
+    // A tester (2026-12-07) kept only invoice lines of exactly 7 days with
+    // `billed_days BETWEEN 7 AND 7`, which `= 7` is refused as: a query
+    // cuts a grain of measures with one kind of bound only.
+    for sql in [
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days BETWEEN 7 AND 7 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 7 AND l.billed_days <= 7 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE NOT (l.billed_days < 7 OR l.billed_days > 7) GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur >= 1000 AND amount_eur <= 1000 GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    // One kind of bound, at declared edges, still cuts classes.
+    for sql in [
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 7 AND l.billed_days < 14 GROUP BY 1",
+        "SELECT outcome, COUNT(*) FILTER (WHERE working_days_after(received_date, decision_date) <= 7) AS n FROM cw_notification GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}

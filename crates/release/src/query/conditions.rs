@@ -261,7 +261,19 @@ fn against_constant(op: Operator, other: &Expr, p: &Col) -> Result<(), Refusal> 
                 _ => None,
             });
             match x {
-                Some(x) if b.grain.is_edge(x) => Ok(()),
+                Some(x) if b.grain.is_edge(x) => {
+                    // `x >= 7 AND x <= 7` (or `BETWEEN 7 AND 7`) is `x = 7`:
+                    // at one edge both sides are closed. A query cuts a
+                    // grain of measures at one edge with one kind of bound
+                    // only, `<` and `>=` or `<=` and `>` (an attacker of
+                    // this model read whether a child had an invoice line
+                    // of exactly 7 days so, 2026-12-07).
+                    let closed_above = matches!(op, Operator::LtEq | Operator::Gt);
+                    if ranged && BOUNDS.with(|s| s.borrow_mut().mixes((b.grain, x), closed_above)) {
+                        return Err(refuse(format!("{} {op} {x}", p.from)));
+                    }
+                    Ok(())
+                }
                 Some(x) => {
                     let (lo, hi) = b.grain.near(x);
                     // The nearest edges, as numbers: the catalogue says
@@ -273,6 +285,34 @@ fn against_constant(op: Operator, other: &Expr, p: &Col) -> Result<(), Refusal> 
         }
         _ => Err(refuse(p.from.clone())),
     }
+}
+
+/// The kind of bound each edge of a grain was cut with so far in the
+/// query being checked ([`begin_query`] clears it).
+#[derive(Default)]
+struct Bounds(Vec<((Grain, f64), bool)>);
+
+impl Bounds {
+    /// Whether `edge` was cut with the other kind of bound before;
+    /// records this one otherwise.
+    fn mixes(&mut self, edge: (Grain, f64), closed_above: bool) -> bool {
+        match self.0.iter().find(|(e, _)| *e == edge) {
+            Some((_, seen)) => *seen != closed_above,
+            None => {
+                self.0.push((edge, closed_above));
+                false
+            }
+        }
+    }
+}
+
+thread_local! {
+    static BOUNDS: std::cell::RefCell<Bounds> = std::cell::RefCell::new(Bounds::default());
+}
+
+/// Starts checking a query's conditions afresh.
+pub(crate) fn begin_query() {
+    BOUNDS.with(|s| *s.borrow_mut() = Bounds::default());
 }
 
 fn last_of_month(day: Date) -> bool {
