@@ -7,7 +7,6 @@
 //! towards the cell's size, and a sum of nobody's days was shown as nil.
 
 use crate::common::{on_sample, sample_project};
-use arrow::array::{Array, AsArray};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// (exit status, stdout, stderr) of a JSON query on the sample project.
@@ -18,27 +17,61 @@ fn query(sql: &str) -> (bool, serde_json::Value, String) {
     (out.status.success(), doc, err)
 }
 
+/// A placement of the sample project's store, its dates as `YYYY-MM-DD`.
+struct Placement {
+    person: String,
+    place: String,
+    form: String,
+    start: String,
+    end: Option<String>,
+}
+
+/// Every placement of the sample project's store.
+fn placements() -> Vec<Placement> {
+    use crate::common::strings;
+    let batches =
+        peitto_store::read_table(&sample_project().join("store"), "cw_placement").unwrap();
+    let dates = |column: &str| -> Vec<Option<String>> {
+        let text: Vec<_> = batches
+            .iter()
+            .map(|b| {
+                let c = arrow::compute::cast(
+                    b.column_by_name(column).unwrap(),
+                    &arrow::datatypes::DataType::Utf8,
+                )
+                .unwrap();
+                arrow::record_batch::RecordBatch::try_from_iter([(column, c)]).unwrap()
+            })
+            .collect();
+        strings(&text, column)
+    };
+    let (starts, ends) = (dates("start"), dates("end"));
+    strings(&batches, "person_key")
+        .into_iter()
+        .zip(strings(&batches, "municipality_code"))
+        .zip(strings(&batches, "form"))
+        .zip(starts.into_iter().zip(ends))
+        .map(|(((person, place), form), (start, end))| Placement {
+            person: person.unwrap(),
+            place: place.unwrap(),
+            form: form.unwrap(),
+            start: start.unwrap(),
+            end,
+        })
+        .collect()
+}
+
 /// Birth dates (`YYYY-MM-DD`) of the children placed by each municipality
 /// in the sample project's store, with their pseudonyms.
 fn placed_births() -> BTreeMap<String, BTreeMap<String, String>> {
-    let store = sample_project().join("store");
     let born: BTreeMap<String, String> = crate::common::persons()
         .into_iter()
         .map(|p| (p.key, p.birth_date))
         .collect();
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for b in peitto_store::read_table(&store, "cw_placement").unwrap() {
-        let keys = b.column_by_name("person_key").unwrap().as_string::<i32>();
-        let places = b
-            .column_by_name("municipality_code")
-            .unwrap()
-            .as_string::<i32>();
-        for i in 0..b.num_rows() {
-            let key = keys.value(i);
-            out.entry(places.value(i).to_owned())
-                .or_default()
-                .insert(key.to_owned(), born[key].clone());
-        }
+    for p in placements() {
+        let birth = born[&p.person].clone();
+        out.entry(p.place).or_default().insert(p.person, birth);
     }
     out
 }
@@ -224,37 +257,20 @@ fn an_average_of_equal_days_is_not_their_exact_value() {
     // March's days the average was exactly 31, which said so of each, and
     // moving a window a day at a time until the average stopped being
     // whole found the youngest child's birth date.
-    let store = sample_project().join("store");
     let (march, april) = (day("2025-03-01"), day("2025-04-01"));
     // Per (municipality, form): each person's placements touching March.
     let mut cells: BTreeMap<(String, String), Placements> = BTreeMap::new();
-    for b in peitto_store::read_table(&store, "cw_placement").unwrap() {
-        let text = |name: &str| {
-            arrow::compute::cast(
-                b.column_by_name(name).unwrap(),
-                &arrow::datatypes::DataType::Utf8,
-            )
-            .unwrap()
-        };
-        let (keys, places, forms) = (text("person_key"), text("municipality_code"), text("form"));
-        let (starts, ends) = (text("start"), text("end"));
-        let s = |a: &arrow::array::ArrayRef, i: usize| {
-            let a = a.as_string::<i32>();
-            (!a.is_null(i)).then(|| a.value(i).to_owned())
-        };
-        for i in 0..b.num_rows() {
-            let start = day(&s(&starts, i).unwrap());
-            let end = s(&ends, i).map(|e| day(&e));
-            if start >= april || end.is_some_and(|e| e < march) {
-                continue;
-            }
-            cells
-                .entry((s(&places, i).unwrap(), s(&forms, i).unwrap()))
-                .or_default()
-                .entry(s(&keys, i).unwrap())
-                .or_default()
-                .push((start, end));
+    for p in placements() {
+        let (start, end) = (day(&p.start), p.end.as_deref().map(day));
+        if start >= april || end.is_some_and(|e| e < march) {
+            continue;
         }
+        cells
+            .entry((p.place, p.form))
+            .or_default()
+            .entry(p.person)
+            .or_default()
+            .push((start, end));
     }
     // Cells of five or more children, each with one placement covering
     // all of March: every child adds 31 days, whatever the day rule.

@@ -377,6 +377,13 @@ pub fn status(project: &Project) -> Result<Vec<(String, u64)>, JobError> {
         .collect())
 }
 
+/// The user running peitto, unless peitto.toml lists them as a report
+/// author (`[authors] users`): `peitto sql` and revisions are theirs only.
+pub(crate) fn not_an_author(project: &Project) -> Option<String> {
+    let user = peitto_auditlog::operator().unwrap_or_else(|| "?".to_owned());
+    (!project.config.authors.users.contains(&user)).then_some(user)
+}
+
 /// A report author's SQL on the store, unprotected: only for the users
 /// peitto.toml lists as authors.
 ///
@@ -387,8 +394,7 @@ pub fn sql(
     query: &str,
     raw_params: &[String],
 ) -> Result<Vec<datafusion::arrow::array::RecordBatch>, JobError> {
-    let user = peitto_auditlog::operator().unwrap_or_else(|| "?".to_owned());
-    if !project.config.authors.users.contains(&user) {
+    if let Some(user) = not_an_author(project) {
         return Err(JobError::NotAuthor { user });
     }
     let bound = params(raw_params)?;

@@ -266,8 +266,10 @@ pub fn run(
     progress: &mut dyn Progress,
 ) -> Result<Outcome, JobError> {
     let (chosen, package) = chosen(req)?;
-    if req.revision {
-        crate::revisions::author(project)?;
+    if req.revision
+        && let Some(user) = crate::not_an_author(project)
+    {
+        return Err(JobError::RevisionNotAuthor { user });
     }
     let languages: Vec<Lang> = package.map_or_else(|| vec![req.lang], |p| p.languages.to_vec());
     let mut done = Vec::new();

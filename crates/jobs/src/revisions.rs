@@ -22,7 +22,6 @@
 use peitto_project::Project;
 use peitto_release::Released;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Why a release may not be published.
@@ -77,22 +76,5 @@ pub(crate) fn check(
     known.insert(key.to_owned(), now);
     let bytes = serde_json::to_vec_pretty(&known).map_err(|e| Refused::Io(e.into()))?;
     // Whole or not at all: a crash leaves the earlier record.
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(Refused::Io)
-}
-
-/// Refuses `--revision` by anyone but a report author.
-pub(crate) fn author(project: &Project) -> Result<(), crate::JobError> {
-    let user = peitto_auditlog::operator().unwrap_or_else(|| "?".to_owned());
-    if project.config.authors.users.contains(&user) {
-        Ok(())
-    } else {
-        Err(crate::JobError::RevisionNotAuthor { user })
-    }
+    peitto_store::write_atomic(&path, &bytes).map_err(|e| Refused::Io(std::io::Error::other(e)))
 }

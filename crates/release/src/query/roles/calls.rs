@@ -208,9 +208,8 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
         // '2011-11-13')` picked one child (an attacker of this model,
         // 2026-12-07). Of public data only.
         "starts_with" | "ends_with" if args.iter().any(|a| a.person) => {
-            let shown: Vec<String> = exprs.iter().map(|e| e.schema_name().to_string()).collect();
             return Err(Refusal::FineCondition {
-                what: format!("{name}({})", shown.join(", ")),
+                what: call_text(name, exprs),
             });
         }
         // Total on any text: no position or length from the data.
@@ -244,11 +243,8 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                         .iter()
                         .all(|e| dates_on_month_starts(e) && !shifts_by_days(e))
                 {
-                    // The planner's own expression names it, in any language.
-                    let shown: Vec<String> =
-                        exprs.iter().map(|e| e.schema_name().to_string()).collect();
                     return Err(Refusal::FineCondition {
-                        what: format!("{name}({})", shown.join(", ")),
+                        what: call_text(name, exprs),
                     });
                 }
                 Role::Measure(*b)
@@ -259,4 +255,10 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
             }
         }
     })
+}
+
+/// A call as the planner wrote it: a refusal names it so, in any language.
+fn call_text(name: &str, exprs: &[Expr]) -> String {
+    let shown: Vec<String> = exprs.iter().map(|e| e.schema_name().to_string()).collect();
+    format!("{name}({})", shown.join(", "))
 }
