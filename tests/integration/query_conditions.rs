@@ -203,3 +203,56 @@ fn two_bounds_at_one_edge_are_not_an_equality() {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
     }
 }
+
+#[test]
+fn a_subquery_hides_nothing_of_how_a_date_was_computed() {
+    // Each of these is a condition at a day, written below the comparison:
+    // a date moved by days, a fixed date in GREATEST and LEAST, an age at a
+    // month's first day, in a subquery, a per-person aggregate or a union
+    // branch (accepted before, 2026-12-07).
+    for sql in [
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, birth_date + INTERVAL '3 days' AS s FROM person) t WHERE s >= DATE '2010-03-01' AND s < DATE '2010-04-01'",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, birth_date + INTERVAL '1 month 3 days' AS s FROM person) t WHERE s >= DATE '2010-03-01'",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, GREATEST(birth_date, DATE '2010-03-17') AS g, LEAST(birth_date, DATE '2010-03-17') AS l FROM person) t WHERE g <= l",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, age_at(birth_date, DATE '2025-06-01') AS a FROM person) t WHERE a >= 18",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, MIN(birth_date + INTERVAL '3 days') AS s FROM person GROUP BY person_key) t WHERE s >= DATE '2010-03-01'",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, MIN(birth_date) AS b FROM person GROUP BY person_key) t WHERE age_at(b, DATE '2025-06-01') >= 18",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, birth_date AS s FROM person UNION ALL SELECT person_key, birth_date + INTERVAL '3 days' AS s FROM person) t WHERE s >= DATE '2010-03-01'",
+        "SELECT p.sex, COUNT(DISTINCT p.person_key) AS n FROM (SELECT person_key, sex, birth_date + INTERVAL '3 days' AS s FROM person) p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE pl.start >= p.s GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    // What planners write in subqueries still runs.
+    for sql in [
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, add_months(birth_date, 216) AS adult FROM person) t WHERE adult <= DATE '2025-12-31'",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, form, COALESCE(\"end\", DATE '2025-12-31') AS until FROM cw_placement) t WHERE until >= DATE '2025-01-01' GROUP BY 1",
+        "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, age_at(birth_date, DATE '2025-12-31') AS a FROM person) t WHERE a >= 18",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
+
+#[test]
+fn an_age_is_cut_at_a_months_end_only() {
+    // Age 18 on 1 June and 17 on 31 May: born on 1 June 2007 exactly. And
+    // an age on 28 February of a common year tells 29 February apart.
+    for sql in [
+        "SELECT COUNT(DISTINCT person_key) AS n FROM person WHERE age_at(birth_date, DATE '2025-06-01') >= 18 AND age_at(birth_date, DATE '2025-05-31') < 18",
+        "SELECT sex, COUNT(DISTINCT person_key) AS n FROM person WHERE age_at(birth_date, DATE '2025-02-28') >= 17 GROUP BY 1",
+        "SELECT CASE WHEN age_at(birth_date, DATE '2025-06-01') = 18 THEN 'a' ELSE 'b' END AS k, COUNT(DISTINCT person_key) AS n FROM person GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    // Joined with the population's ages, which the query then filters.
+    assert_refused(
+        "SELECT COUNT(DISTINCT t.person_key) AS n FROM (SELECT person_key, CAST(age_at(birth_date, DATE '2025-06-01') AS BIGINT) AS a FROM person) t JOIN (SELECT age FROM population WHERE year = 2025 AND area_code = 'SSS' AND sex = '1') pop ON pop.age = t.a WHERE pop.age = 18",
+        &[],
+        &["fine_condition"],
+    );
+    for sql in [
+        "SELECT COUNT(DISTINCT person_key) AS n FROM person WHERE age_at(birth_date, DATE '2025-05-31') >= 18",
+        "SELECT sex, COUNT(DISTINCT person_key) AS n FROM person WHERE age_at_year_end(birth_date, 2025) BETWEEN 13 AND 17 GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}

@@ -155,6 +155,16 @@ pub fn check_comparison(
     // `GREATEST(birth_date, c) <= LEAST(birth_date, c)` holds exactly for
     // those born on the day c (an attacker's route around the rules for
     // constants, 2026-12-07).
+    //
+    // Every rule reads a side as computed from the stored columns, through
+    // the subqueries below it ([`Col::stored`]).
+    // The refusal shows the condition in the query's own words.
+    let sql = |e: &Expr| {
+        datafusion::sql::unparser::expr_to_sql(e)
+            .map_or_else(|_| e.schema_name().to_string(), |s| s.to_string())
+    };
+    let asked = format!("{} {op} {}", sql(left), sql(right));
+    let (left, right) = (l.stored(left), r.stored(right));
     let duration = l.person
         && r.person
         && l.role == Role::Date
@@ -190,6 +200,25 @@ pub fn check_comparison(
         if !shifts_ok {
             return Err(refuse(c.from.clone()));
         }
+    }
+    // A dimension of one person's date against a column (a reference
+    // table's, another dimension) is a condition whose other side the
+    // query chooses: the dimension itself must be of whole months.
+    for (c, e, other) in [(l, left, right), (r, right, left)] {
+        if c.person
+            && is_dim(&c.role)
+            && !other.column_refs().is_empty()
+            && super::monthly::value_differs_within_a_month(e)
+        {
+            return Err(refuse(c.from.clone()));
+        }
+    }
+    // What the rules above allow, checked by what it does: a condition on
+    // one of a person's dates is the same on every day of a month
+    // (`age_at(birth_date, DATE '2025-06-01') >= 18` holds for those born
+    // on 1 June 2007 and not on the 2nd).
+    if super::monthly::differs_within_a_month(op, left, right) {
+        return Err(refuse(asked));
     }
     if is_dim(&l.role) && is_dim(&r.role) {
         return Ok(());

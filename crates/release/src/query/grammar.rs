@@ -250,6 +250,9 @@ fn visit(plan: &LogicalPlan, aggs: &mut Vec<OwnAggregate>, acc: &mut Acc) -> Res
                     role: stored_role(&table, f.name()),
                     person: true,
                     from: format!("{table}.{}", f.name()),
+                    def: Some(std::sync::Arc::new(Expr::Column(
+                        datafusion::common::Column::new(Some(table.as_str()), f.name()),
+                    ))),
                 })
                 .collect();
             Ok(Info {
@@ -362,13 +365,28 @@ fn visit(plan: &LogicalPlan, aggs: &mut Vec<OwnAggregate>, acc: &mut Acc) -> Res
                         .get(c)
                         .cloned()
                         .unwrap_or(Col::public(Role::Value));
+                    let mut defs = Vec::new();
                     for info in &infos {
                         let other = info.cols.get(c);
                         if other.map(|o| &o.role) != Some(&col.role) {
                             col.role = Role::Value;
                         }
                         col.person |= other.is_some_and(|o| o.person);
+                        if let Some(d) = other.and_then(|o| o.def.as_deref())
+                            && !defs.contains(d)
+                        {
+                            defs.push(d.clone());
+                        }
                     }
+                    // Branches computed differently: the rules read all
+                    // of them (a fixed date or a shift in any one counts).
+                    col.def = match defs.len() {
+                        0 => None,
+                        1 => defs.pop().map(std::sync::Arc::new),
+                        _ => Some(std::sync::Arc::new(
+                            datafusion::functions::core::expr_fn::coalesce(defs),
+                        )),
+                    };
                     col
                 })
                 .collect();
@@ -476,6 +494,19 @@ fn join(
                 if !matches!(person_side.role, Role::Dim(_)) {
                     return Err(Refusal::JoinNotOnDimension {
                         column: person_side.from.clone(),
+                    });
+                }
+                // Joined on, a dimension is compared with whatever the
+                // query then asks of the reference rows: one of a person's
+                // date is of whole months (an age on a month's first day
+                // joined with the population's ages would cut at a day).
+                if person_side
+                    .def
+                    .as_deref()
+                    .is_some_and(super::monthly::value_differs_within_a_month)
+                {
+                    return Err(Refusal::FineCondition {
+                        what: person_side.from.clone(),
                     });
                 }
             }

@@ -30,6 +30,7 @@ pub mod conditions;
 pub mod grammar;
 pub mod grid;
 pub mod ledger;
+mod monthly;
 pub mod noise;
 mod public;
 pub mod roles;

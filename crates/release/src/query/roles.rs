@@ -21,6 +21,7 @@ use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{Expr, Operator};
 use peitto_model::codes::CodeList;
+use std::sync::Arc;
 
 /// The closed set of values a dimension can take, enumerated without
 /// looking at the data.
@@ -102,6 +103,11 @@ pub struct Col {
     pub person: bool,
     /// Stored column it is, or is computed from (for messages).
     pub from: String,
+    /// What it is in the stored columns, through every projection below:
+    /// the rules for conditions read the whole computation, not the name a
+    /// subquery gave it (a date moved by three days in a subquery was
+    /// compared as the person's own date, 2026-12-07). Person data only.
+    pub def: Option<Arc<Expr>>,
 }
 
 impl Col {
@@ -111,8 +117,32 @@ impl Col {
             role,
             person: false,
             from: String::new(),
+            def: None,
         }
     }
+
+    /// What this column is in stored columns, or `local` where it has no
+    /// person data behind it.
+    pub fn stored<'a>(&'a self, local: &'a Expr) -> &'a Expr {
+        self.def.as_deref().unwrap_or(local)
+    }
+}
+
+/// `expr` with each column of person data replaced by what it is in the
+/// stored columns.
+pub(crate) fn inline(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Expr {
+    use datafusion::common::tree_node::Transformed;
+    expr.clone()
+        .transform_up(|e| {
+            if let Expr::Column(c) = &e
+                && let Ok(i) = schema.index_of_column(c)
+                && let Some(def) = cols.get(i).and_then(|c| c.def.as_deref())
+            {
+                return Ok(Transformed::yes(def.clone()));
+            }
+            Ok(Transformed::no(e))
+        })
+        .map_or_else(|_| expr.clone(), |t| t.data)
 }
 
 /// Strips aliases and casts that type coercion adds.
@@ -161,6 +191,14 @@ fn nonzero_number(v: &ScalarValue) -> bool {
 /// # Errors
 /// The refusal for the first operation that is not on the allowlist.
 pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refusal> {
+    let mut col = role_here(expr, schema, cols)?;
+    if col.person && !matches!(expr, Expr::Column(_)) {
+        col.def = Some(Arc::new(inline(expr, schema, cols)));
+    }
+    Ok(col)
+}
+
+fn role_here(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refusal> {
     let person = |e: &Expr| -> Result<Col, Refusal> { role_of(e, schema, cols) };
     if folds_at_check(expr) {
         // An expression of constants alone is computed now: one that fails
@@ -272,8 +310,7 @@ pub fn role_of(expr: &Expr, schema: &DFSchema, cols: &[Col]) -> Result<Col, Refu
             let c = person(e)?;
             Ok(Col {
                 role: Role::Dim(Domain::Bool),
-                person: c.person,
-                from: c.from,
+                ..c
             })
         }
         Expr::Not(e)
@@ -361,6 +398,7 @@ fn derived(parts: &[Col], role: Role) -> Result<Col, Refusal> {
             .find(|c| c.person)
             .map(|c| c.from.clone())
             .unwrap_or_default(),
+        def: None,
     })
 }
 

@@ -153,10 +153,23 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
             .map(|p| p.from.clone())
             .filter(|f| !f.is_empty())
             .unwrap_or_else(|| format!("{name}(…)"));
+        // A person's earliest or latest value is one of their values, and
+        // whether any or every row holds is one row's condition: the rules
+        // read them as that value and that condition (`MIN(birth_date)`
+        // compared at a day is the birth date compared at a day).
+        let def = match (name.as_str(), parts.first()) {
+            ("min" | "max" | "bool_and" | "bool_or", Some(p)) if p.def.is_some() => p.def.clone(),
+            _ => Some(std::sync::Arc::new(crate::query::roles::inline(
+                e,
+                a.input.schema(),
+                &input.cols,
+            ))),
+        };
         cols.push(Col {
             role,
             person: true,
             from,
+            def,
         });
     }
     Ok(Info {

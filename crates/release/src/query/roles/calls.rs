@@ -239,9 +239,10 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                 // written, and a person's date in it is moved by whole
                 // months only.
                 if args.iter().any(|a| a.person)
-                    && !exprs
-                        .iter()
-                        .all(|e| dates_on_month_starts(e) && !shifts_by_days(e))
+                    && !exprs.iter().zip(args).all(|(e, a)| {
+                        let e = a.stored(e);
+                        dates_on_month_starts(e) && !shifts_by_days(e)
+                    })
                 {
                     return Err(Refusal::FineCondition {
                         what: call_text(name, exprs),
