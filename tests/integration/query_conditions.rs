@@ -256,3 +256,30 @@ fn an_age_is_cut_at_a_months_end_only() {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
     }
 }
+
+#[test]
+fn two_of_a_persons_values_may_be_equal() {
+    // Placed on the day of birth, or by the municipality that decided the
+    // legal basis: conditions on two of a person's own values, which the
+    // engine makes join keys; they were refused as a join of different
+    // persons while `>= AND <=` ran.
+    for sql in [
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = p.birth_date GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN cw_legal_basis b ON b.person_key = pl.person_key WHERE pl.municipality_code = b.municipality_code GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+    // Under the rules for conditions: moved off the grid, or against a day.
+    for sql in [
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start + INTERVAL '3 days' = p.birth_date GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key AND pl.start = DATE '2025-03-01' GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    // Still no join without the person's key.
+    assert_refused(
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN cw_legal_basis b ON b.municipality_code = pl.municipality_code GROUP BY 1",
+        &[],
+        &["join_loses_unit"],
+    );
+}

@@ -452,24 +452,39 @@ fn join(
         (Protected, Public | Protected) | (Public, Protected) => Protected,
         (Person, Protected) | (Protected, Person) => return Err(Refusal::MixesLevels),
         (Person, Person) => {
-            // Every equality is of one stored key with the same key: the
-            // person with the person, a record id with the column that
-            // references it. Expressions of keys never join.
-            if j.on.is_empty() {
-                return Err(Refusal::JoinLosesUnit);
-            }
+            let mut keyed = false;
             for (l, r) in &j.on {
-                let (Some(lc), Some(rc)) = (col(l, &j.left, left), col(r, &j.right, right)) else {
+                let lc = role_of(l, j.left.schema(), &left.cols)?;
+                let rc = role_of(r, j.right.schema(), &right.cols)?;
+                let stored = matches!(l, Expr::Column(_)) && matches!(r, Expr::Column(_));
+                let same_key = stored
+                    && match (&lc.role, &rc.role) {
+                        (Role::Unit, Role::Unit) => true,
+                        (Role::Key(a), Role::Key(b)) => a == b && *a != "text",
+                        _ => false,
+                    };
+                if same_key {
+                    keyed = true;
+                } else if is_identifier(&lc.role) || is_identifier(&rc.role) {
                     return Err(Refusal::JoinLosesUnit);
-                };
-                let same_key = match (&lc.role, &rc.role) {
-                    (Role::Unit, Role::Unit) => true,
-                    (Role::Key(a), Role::Key(b)) => a == b && *a != "text",
-                    _ => false,
-                };
-                if !same_key {
-                    return Err(Refusal::JoinLosesUnit);
+                } else {
+                    // Another equality of the joined rows (`pl.start =
+                    // p.birth_date`, the same municipality on both) is a
+                    // condition on them, under the rules for conditions.
+                    super::conditions::check_comparison(
+                        datafusion::logical_expr::Operator::Eq,
+                        l,
+                        r,
+                        &lc,
+                        &rc,
+                    )?;
                 }
+            }
+            // Every join of person rows equates one stored key with the
+            // same key: the person with the person, a record id with the
+            // column that references it. Expressions of keys never join.
+            if !keyed {
+                return Err(Refusal::JoinLosesUnit);
             }
             Person
         }
