@@ -17,6 +17,7 @@ mod query_attacks;
 mod query_before_reports;
 mod query_conditions;
 mod query_differencing;
+mod query_durations;
 mod query_model;
 mod query_model_measures;
 mod query_windows;

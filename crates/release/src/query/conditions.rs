@@ -16,7 +16,8 @@
 //! most a table builder on classifications discloses.
 
 use super::Refusal;
-use super::roles::{Col, Domain, Role, folded, literal, strip};
+use super::durations::{comparable, own_date};
+use super::roles::{Col, Domain, Role, folded, literal};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::TreeNode;
@@ -165,12 +166,17 @@ pub fn check_comparison(
     };
     let asked = format!("{} {op} {}", sql(left), sql(right));
     let (left, right) = (l.stored(left), r.stored(right));
+    // Two of a person's dates are a duration when each side is a stored
+    // date moved by literal months, days or working days, and the two
+    // moves differ by a day count on the grid ([`super::durations`]).
     let duration = l.person
         && r.person
         && l.role == Role::Date
         && r.role == Role::Date
-        && !has_fixed_date(left)
-        && !has_fixed_date(right);
+        && match (own_date(left), own_date(right)) {
+            (Some(a), Some(b)) => comparable(a, b),
+            _ => false,
+        };
     // Name what is compared by the query's own words where no stored
     // column stands behind it.
     let named = |c: &Col, e: &Expr| Col {
@@ -192,12 +198,7 @@ pub fn check_comparison(
         if !dates_on_month_edges(e) {
             return Err(refuse(c.from.clone()));
         }
-        let shifts_ok = if duration {
-            shifts_on_grid(e)
-        } else {
-            !shifts_by_days(e)
-        };
-        if !shifts_ok {
+        if !duration && shifts_by_days(e) {
             return Err(refuse(c.from.clone()));
         }
     }
@@ -405,12 +406,6 @@ fn every_date(expr: &Expr, past_conditions: bool, ok: impl Fn(Date) -> bool) -> 
     all && walked.is_ok()
 }
 
-/// Whether a date is written in `expr` (a literal, a conversion of a
-/// constant, a computation of constants).
-fn has_fixed_date(expr: &Expr) -> bool {
-    !every_date(expr, false, |_| false)
-}
-
 /// Whether `e` compares (its dates are a condition's).
 fn is_condition(e: &Expr) -> bool {
     match e {
@@ -512,59 +507,10 @@ fn value_of(expr: &Expr, to: &DataType) -> Option<ScalarValue> {
     constant_of(expr)?.cast_to(to).ok()
 }
 
-/// Whether every shift of a date inside `expr` is by whole months or by a
-/// day count on the grid ([`Grain::Days`]).
-fn shifts_on_grid(expr: &Expr) -> bool {
-    !strip(expr)
-        .exists(|e| {
-            Ok(match e {
-                Expr::BinaryExpr(b) if matches!(b.op, Operator::Plus | Operator::Minus) => {
-                    [&b.left, &b.right]
-                        .iter()
-                        .filter_map(|s| literal(s))
-                        .any(|v| !shift_on_grid(v))
-                }
-                // deadline_day moves a date to the next working day only:
-                // the statutory rule, on the grid like the limits themselves.
-                Expr::ScalarFunction(f) if counts_working_days(f.func.name()) => f
-                    .args
-                    .get(1)
-                    .and_then(literal)
-                    .and_then(|v| v.cast_to(&DataType::Int64).ok())
-                    .is_none_or(|v| !matches!(v, ScalarValue::Int64(Some(n)) if day_edge(n))),
-                _ => false,
-            })
-        })
-        .unwrap_or(true)
-}
-
 /// Whether a function moves a date by a count of working days
 /// (`add_working_days`, `time_limit_end`: its second argument).
 pub(crate) fn counts_working_days(name: &str) -> bool {
     name.eq_ignore_ascii_case("add_working_days") || name.eq_ignore_ascii_case("time_limit_end")
-}
-
-/// Whether a literal a date is moved by is whole months or days on the grid.
-fn shift_on_grid(v: &ScalarValue) -> bool {
-    match v {
-        ScalarValue::IntervalYearMonth(Some(_)) => true,
-        ScalarValue::IntervalDayTime(Some(x)) => {
-            x.milliseconds == 0 && day_edge(i64::from(x.days).abs())
-        }
-        ScalarValue::IntervalMonthDayNano(Some(x)) => {
-            x.nanoseconds == 0
-                && (x.days == 0 || (x.months == 0 && day_edge(i64::from(x.days).abs())))
-        }
-        ScalarValue::Int8(Some(_))
-        | ScalarValue::Int16(Some(_))
-        | ScalarValue::Int32(Some(_))
-        | ScalarValue::Int64(Some(_)) => v
-            .cast_to(&DataType::Int64)
-            .ok()
-            .is_some_and(|n| matches!(n, ScalarValue::Int64(Some(n)) if day_edge(n.abs()))),
-        // Numbers added to a measure (not a date) are not shifts of a date.
-        _ => true,
-    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@
 //! text from DataFusion or Arrow: such text can hold stored values.
 
 pub mod conditions;
+mod durations;
 pub mod grammar;
 pub mod grid;
 pub mod ledger;

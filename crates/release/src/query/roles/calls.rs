@@ -5,6 +5,7 @@ use super::catalogue::MEASURE_FUNCTIONS;
 use super::{Col, Domain, Role, derived, is_identifier, literal, role_of};
 use crate::query::Refusal;
 use crate::query::conditions::{check_comparison, dates_on_month_starts, shifts_by_days};
+use crate::query::durations::{Shift, own_date};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{Expr, ExprSchemable, Operator};
@@ -167,7 +168,14 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
             }
             Role::Date
         }
-        "age_at_year_end" | "age_at" => Role::Dim(Domain::Ages),
+        "age_at_year_end" | "age_at" => {
+            if chosen_date(exprs, args) {
+                return Err(Refusal::FineCondition {
+                    what: call_text(name, exprs),
+                });
+            }
+            Role::Dim(Domain::Ages)
+        }
         // deadline_day moves a date to the next working day: total.
         "add_months" | "compensation_end" | "deadline_day" => Role::Date,
         "add_working_days" | "time_limit_end" => {
@@ -217,6 +225,11 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
         | "character_length" | "starts_with" | "ends_with" | "concat" | "concat_ws" => Role::Value,
         _ => {
             if let Some((_, b)) = MEASURE_FUNCTIONS.iter().find(|(n, _)| *n == name) {
+                if chosen_date(exprs, args) {
+                    return Err(Refusal::FineCondition {
+                        what: call_text(name, exprs),
+                    });
+                }
                 // Days between two of a person's dates are a duration; days
                 // between a person's date and a fixed one are that date cut
                 // wherever the count says (`care_days(DATE '2010-03-01',
@@ -255,6 +268,20 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                 });
             }
         }
+    })
+}
+
+/// Whether a date of person data passed to a call is not a person's own
+/// date moved by whole months: a date the query chooses, such as a year's
+/// first day of another date (`date_trunc('year', start)`) or the later of
+/// a date and a fixed day, against which the call cuts the other date at a
+/// day (`working_days_after(birth_date, GREATEST(start, DATE
+/// '2025-03-01')) > 7`, `age_at(birth_date, date_trunc('month', start))`).
+fn chosen_date(exprs: &[Expr], args: &[Col]) -> bool {
+    exprs.iter().zip(args).any(|(e, a)| {
+        a.person
+            && a.role == Role::Date
+            && !own_date(a.stored(e)).is_some_and(Shift::by_months_only)
     })
 }
 

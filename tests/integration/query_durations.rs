@@ -1,0 +1,56 @@
+//! Two of a person's dates compared with each other: a duration on the
+//! grid, between the person's own dates.
+//!
+//! A tester of this model (2026-12-07) anchored a birth date at the first
+//! day of the placement's year, moved by a chain of day counts each on the
+//! grid (`+ 31 days - 30 days + 14 days`, 15 days in all), and, with four
+//! known children as padding, read a child's birth date to the day in two
+//! questions, and which placement forms a child born on a known day had,
+//! one question each. A side of a duration is now read as a whole: a
+//! stored date and the sum of its moves, or no person's own date at all.
+
+use crate::query_model::{assert_refused, run};
+
+#[test]
+fn a_date_the_query_chooses_is_no_anchor_for_a_persons_date() {
+    for sql in [
+        // The tester's chain, and its parts.
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE p.birth_date >= date_trunc('year', pl.start) + INTERVAL '31 days' - INTERVAL '30 days' + INTERVAL '14 days'",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE p.birth_date >= date_trunc('year', pl.start)",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key AND pl.start >= date_trunc('year', p.birth_date) + INTERVAL '14 days'",
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM placement_episode pe JOIN person p ON p.person_key = pe.person_key WHERE p.birth_date >= date_trunc('year', pe.start) + INTERVAL '14 days'",
+        // The later of a date and a fixed day, in a measure function.
+        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE working_days_after(p.birth_date, GREATEST(pl.start, DATE '2025-03-01')) > 7",
+        "SELECT form, SUM(care_days(p.birth_date, GREATEST(pl.start, DATE '2025-03-01'), DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE')) AS d FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+}
+
+#[test]
+fn a_duration_is_read_as_the_sum_of_its_moves() {
+    // Each count on the grid, the durations they make are not: 2 days, 1
+    // day, 3 days (exact lengths of placements or invoice lines).
+    for sql in [
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '30 days' >= start - INTERVAL '28 days' GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '31 days' >= start + INTERVAL '30 days' GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start + INTERVAL '7 days' - INTERVAL '4 days' GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) + INTERVAL '1 day' GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE add_working_days(decision_date, 7) <= add_working_days(received_date, 14) GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    // What planners write: the statutory limits, a week, months, ages at
+    // another of the person's dates, placed on the day of birth.
+    for sql in [
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE received_date + INTERVAL '7 days' > decision_date GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= deadline_day(add_months(received_date, 3)) GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '30 days' >= start GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' >= start + INTERVAL '3 months 7 days' GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE age_at(p.birth_date, pl.start) >= 15 GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE GREATEST(pl.start, p.birth_date) <= pl.\"end\" GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
