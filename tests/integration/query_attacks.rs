@@ -253,14 +253,21 @@ fn domain_functions_do_not_cut_a_date_at_a_day() {
             "{sql}\n{err}"
         );
     }
-    // Days between two of a person's own dates are a duration, cut on the
-    // grid as before.
+    // Days of a person's period within a window are asked whether they
+    // are set: the window clips the period at a fixed day, so a count past
+    // 0 would cut the other end at that day less the count.
     let answer = table(
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement \
+         WHERE care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL') > 0 \
+         GROUP BY form",
+    );
+    assert!(answer.lines().count() > 1, "{answer}");
+    let (ok, _, err) = query(
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement \
          WHERE care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL') > 30 \
          GROUP BY form",
     );
-    assert!(answer.lines().count() > 1, "{answer}");
+    assert!(!ok && err.contains("declared class"), "{err}");
 }
 
 #[test]

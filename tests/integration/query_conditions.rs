@@ -65,7 +65,7 @@ fn dates_are_compared_only_at_month_boundaries() {
         "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date >= DATE '2010-01-01' AND birth_date <= DATE '2012-12-31' GROUP BY sex",
         "SELECT form, COUNT(*) AS n FROM cw_placement WHERE start <= DATE '2025-12-31' AND (\"end\" IS NULL OR \"end\" >= DATE '2025-01-01') GROUP BY form",
         "SELECT form, COUNT(*) AS n FROM cw_placement WHERE start BETWEEN DATE '2025-01-01' AND DATE '2025-06-30' GROUP BY form",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE received_date + INTERVAL '7 days' > decision_date GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= received_date + INTERVAL '7 days' GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_months(received_date, 3) GROUP BY 1",
         // The statutory limits as the saved report reads them (LsL 26 §, 150/1930 5 §).
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
@@ -103,10 +103,11 @@ fn measures_are_cut_only_at_their_bin_edges() {
     }
     for sql in [
         "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur > 1000 GROUP BY 1",
-        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur BETWEEN 100 AND 200 GROUP BY 1",
-        "SELECT domain, CASE WHEN amount_eur < 500 THEN 'small' WHEN amount_eur < 5000 THEN 'medium' ELSE 'large' END AS size, COUNT(*) AS n FROM service_decision GROUP BY 1, 2",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur > 100 AND amount_eur <= 200 GROUP BY 1",
+        "SELECT domain, CASE WHEN amount_eur <= 500 THEN 'small' WHEN amount_eur <= 5000 THEN 'medium' ELSE 'large' END AS size, COUNT(*) AS n FROM service_decision GROUP BY 1, 2",
         "SELECT outcome, COUNT(*) FILTER (WHERE working_days_after(received_date, decision_date) <= 7) AS n FROM cw_notification GROUP BY 1",
-        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 30 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 30 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 1 GROUP BY 1",
         // A person's number of records is a class of its own.
         "SELECT CASE WHEN n = 1 THEN 'one' WHEN n = 2 THEN 'two' ELSE 'more' END AS placements, COUNT(*) AS children FROM (SELECT person_key, COUNT(*) AS n FROM cw_placement GROUP BY person_key) t GROUP BY 1",
     ] {
@@ -197,7 +198,8 @@ fn two_bounds_at_one_edge_are_not_an_equality() {
     }
     // One kind of bound, at declared edges, still cuts classes.
     for sql in [
-        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 7 AND l.billed_days < 14 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 7 AND l.billed_days <= 14 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 8 AND l.billed_days < 15 GROUP BY 1",
         "SELECT outcome, COUNT(*) FILTER (WHERE working_days_after(received_date, decision_date) <= 7) AS n FROM cw_notification GROUP BY 1",
     ] {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
@@ -259,12 +261,12 @@ fn an_age_is_cut_at_a_months_end_only() {
 
 #[test]
 fn two_of_a_persons_values_may_be_equal() {
-    // Placed on the day of birth, or by the municipality that decided the
-    // legal basis: conditions on two of a person's own values, which the
+    // Placed on the day the legal basis began, or by the municipality that
+    // decided it: conditions on two of a person's own values, which the
     // engine makes join keys; they were refused as a join of different
     // persons while `>= AND <=` ran.
     for sql in [
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = p.birth_date GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN cw_legal_basis b ON b.basis_id = pl.basis_id WHERE pl.start = b.start GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN cw_legal_basis b ON b.person_key = pl.person_key WHERE pl.municipality_code = b.municipality_code GROUP BY 1",
     ] {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));

@@ -43,13 +43,69 @@ fn a_duration_is_read_as_the_sum_of_its_moves() {
     // What planners write: the statutory limits, a week, months, ages at
     // another of the person's dates, placed on the day of birth.
     for sql in [
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE received_date + INTERVAL '7 days' > decision_date GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= received_date + INTERVAL '7 days' GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= deadline_day(add_months(received_date, 3)) GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '30 days' >= start GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' >= start + INTERVAL '3 months 7 days' GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '30 days' > start GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' > start + INTERVAL '3 months 7 days' GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE age_at(p.birth_date, pl.start) >= 15 GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE GREATEST(pl.start, p.birth_date) <= pl.\"end\" GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
+
+#[test]
+fn an_edge_is_cut_one_way_in_every_question() {
+    // A tester (2026-12-07) asked `>= 21` in one question and `> 21` in
+    // another and read a placement of exactly 21 days; and a window's
+    // fixed end clipped a period so that a count past 0 cut the other end
+    // at a day (a birth date, a placement's start and end, to the day).
+    for sql in [
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2021-07-01', DATE '2021-08-01', 'INCLUSIVE') >= 21 GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE care_days(p.birth_date, pl.start, DATE '2013-07-01', DATE '2013-08-01', 'INCLUSIVE') >= 7 GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl LEFT JOIN integration_client ic ON ic.person_key = pl.person_key WHERE care_days(add_months(pl.start, 37), ic.citizenship_date, DATE '2025-02-01', DATE '2035-03-01', 'INCLUSIVE') > 3653 GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start + INTERVAL '21 days' GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 21 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur >= 1000 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days BETWEEN 7 AND 14 GROUP BY 1",
+        // Whether a date was a weekend or a holiday: the next working day
+        // against the same date.
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE deadline_day(start) > start GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl LEFT JOIN integration_client ic ON ic.person_key = pl.person_key WHERE deadline_day(pl.start) > COALESCE(ic.citizenship_date, pl.start) GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    // The other way of each is the one the model cuts at.
+    for sql in [
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2021-07-01', DATE '2021-08-01', 'INCLUSIVE') > 0 GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > start + INTERVAL '21 days' GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 21 GROUP BY 1",
+        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur > 1000 GROUP BY 1",
+        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days BETWEEN 8 AND 14 GROUP BY 1",
+    ] {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
+
+#[test]
+fn a_duration_from_a_birth_date_is_an_age() {
+    // A birth date is what an attacker knows of a target: a duration from
+    // it by days, or "the same day", would cut the target's other date at
+    // a day the attacker knows.
+    for sql in [
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = p.birth_date GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = add_months(p.birth_date, 216) GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 3) + INTERVAL '28 days' GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 216) GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE working_days_after(p.birth_date, pl.start) > 7 GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
+    }
+    for sql in [
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start >= add_months(p.birth_date, 216) GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE add_months(p.birth_date, 36) > pl.start GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE care_days(p.birth_date, pl.start, DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 GROUP BY 1",
     ] {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
     }

@@ -16,7 +16,9 @@
 //! most a table builder on classifications discloses.
 
 use super::Refusal;
-use super::durations::{comparable, own_date};
+use super::durations::{
+    comparable, cut_as_an_age, cut_on_grid, own_date, reads_birth_date, to_working_day,
+};
 use super::roles::{Col, Domain, Role, folded, literal};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -36,6 +38,14 @@ pub enum Grain {
     /// times a power of ten; the only grain that may be compared for
     /// equality (children by their number of placements).
     Count,
+    /// Days of a period within a window (`care_days`) or a month's
+    /// compensation (`compensation_month`): whether there are any. The
+    /// window clips the period at a fixed day, so a count past 0 cuts the
+    /// other end at that day less the count (`care_days(birth_date,
+    /// start, DATE '2013-07-01', DATE '2013-08-01', …) >= 7` is "born on or
+    /// before 25 July", which an attacker of this model read a birth date
+    /// with, 2026-12-07).
+    Presence,
 }
 
 /// Day counts conditions may cut at: the statutory limits (LsL 26 §: 7
@@ -67,6 +77,41 @@ impl Grain {
             Grain::Days => x.fract() == 0.0 && day_edge(x as i64),
             Grain::Euros => x == 0.0 || one_two_five(x.abs()),
             Grain::Count => x.fract() == 0.0 && ((0.0..=10.0).contains(&x) || one_two_five(x)),
+            Grain::Presence => x == 0.0,
+        }
+    }
+
+    /// The comparison `value op x` as a cut of this grain, `(op, edge)`:
+    /// one kind of bound per grain, so that no two questions, each at an
+    /// edge, can tell the edge value itself apart (`billed_days >= 21` and
+    /// `billed_days > 21` differ by the lines of exactly 21 days, which an
+    /// attacker of this model read a placement's length with, 2026-12-07).
+    /// Measures are cut as "at most x" and "more than x" (`<=`, `>`: within
+    /// 7 days, over 1 000 €); a whole-day count also as "fewer than x+1"
+    /// and "at least x+1" (`>= 1` is `> 0`). A person's number of records
+    /// is compared in any way, and whether days are set with `= 0` too.
+    /// `None` where the grain is not cut so.
+    #[must_use]
+    pub fn cut(self, op: Operator, x: f64) -> Option<(Operator, f64)> {
+        if !x.is_finite() {
+            return None;
+        }
+        if self == Grain::Count {
+            return Some((op, x));
+        }
+        let whole = matches!(self, Grain::Days | Grain::Presence);
+        if whole && x.fract() != 0.0 {
+            return None;
+        }
+        let (op, edge) = match op {
+            Operator::GtEq if whole => (Operator::Gt, x - 1.0),
+            Operator::Lt if whole => (Operator::LtEq, x - 1.0),
+            other => (other, x),
+        };
+        match op {
+            Operator::LtEq | Operator::Gt => Some((op, edge)),
+            Operator::Eq | Operator::NotEq if self == Grain::Presence => Some((op, edge)),
+            _ => None,
         }
     }
 
@@ -80,6 +125,7 @@ impl Grain {
             }
             Grain::Euros => "0, ±1·10ⁿ, ±2·10ⁿ, ±5·10ⁿ".to_owned(),
             Grain::Count => "0–10, 1·10ⁿ, 2·10ⁿ, 5·10ⁿ".to_owned(),
+            Grain::Presence => "0".to_owned(),
         }
     }
 
@@ -90,6 +136,7 @@ impl Grain {
         let mut above = f64::INFINITY;
         let candidates: Vec<f64> = match self {
             Grain::Days => DAY_EDGES.iter().map(|&d| d as f64).collect(),
+            Grain::Presence => vec![0.0],
             Grain::Count => (0..=10)
                 .map(f64::from)
                 .chain((1..=9).flat_map(|k| {
@@ -174,7 +221,18 @@ pub fn check_comparison(
         && l.role == Role::Date
         && r.role == Role::Date
         && match (own_date(left), own_date(right)) {
-            (Some(a), Some(b)) => comparable(a, b),
+            (Some(a), Some(b)) => {
+                let (birth_left, birth_right) = (reads_birth_date(left), reads_birth_date(right));
+                if birth_left || birth_right {
+                    // Both sides a birth date: the same person's, moved
+                    // by months against itself, says nothing.
+                    birth_left != birth_right && cut_as_an_age(op, a, b, birth_left)
+                } else {
+                    comparable(a, b)
+                        && cut_on_grid(op, a, b)
+                        && !(to_working_day(a, b) && shares_a_column(left, right))
+                }
+            }
             _ => false,
         };
     // Name what is compared by the query's own words where no stored
@@ -233,6 +291,12 @@ pub fn check_comparison(
     }
 }
 
+/// Whether two sides read a stored column in common.
+fn shares_a_column(left: &Expr, right: &Expr) -> bool {
+    let theirs = right.column_refs();
+    left.column_refs().iter().any(|c| theirs.contains(c))
+}
+
 /// `op` with its sides swapped.
 fn mirror(op: Operator) -> Operator {
     match op {
@@ -279,70 +343,26 @@ fn against_constant(op: Operator, other: &Expr, p: &Col) -> Result<(), Refusal> 
             }
         }
         Role::Measure(b) => {
-            let ranged = matches!(
-                op,
-                Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq
-            );
-            if !ranged && b.grain != Grain::Count {
-                return Err(refuse(format!("{} {op}", p.from)));
-            }
             let x = value_of(other, &DataType::Float64).and_then(|v| match v {
                 ScalarValue::Float64(Some(x)) => Some(x),
                 _ => None,
             });
-            match x {
-                Some(x) if b.grain.is_edge(x) => {
-                    // `x >= 7 AND x <= 7` (or `BETWEEN 7 AND 7`) is `x = 7`:
-                    // at one edge both sides are closed. A query cuts a
-                    // grain of measures at one edge with one kind of bound
-                    // only, `<` and `>=` or `<=` and `>` (an attacker of
-                    // this model read whether a child had an invoice line
-                    // of exactly 7 days so, 2026-12-07).
-                    let closed_above = matches!(op, Operator::LtEq | Operator::Gt);
-                    if ranged && BOUNDS.with(|s| s.borrow_mut().mixes((b.grain, x), closed_above)) {
-                        return Err(refuse(format!("{} {op} {x}", p.from)));
-                    }
-                    Ok(())
-                }
-                Some(x) => {
-                    let (lo, hi) = b.grain.near(x);
-                    // The nearest edges, as numbers: the catalogue says
-                    // what they are.
-                    Err(refuse(format!("{} {op} {x} → {lo} | {hi}", p.from)))
-                }
-                None => Err(refuse(format!("{} {op} ?", p.from))),
+            let Some(x) = x else {
+                return Err(refuse(format!("{} {op} ?", p.from)));
+            };
+            let Some((_, edge)) = b.grain.cut(op, x) else {
+                return Err(refuse(format!("{} {op} {x}", p.from)));
+            };
+            if b.grain.is_edge(edge) {
+                return Ok(());
             }
+            let (lo, hi) = b.grain.near(edge);
+            // The nearest edges, as numbers: the catalogue says what they
+            // are.
+            Err(refuse(format!("{} {op} {x} → {lo} | {hi}", p.from)))
         }
         _ => Err(refuse(p.from.clone())),
     }
-}
-
-/// The kind of bound each edge of a grain was cut with so far in the
-/// query being checked ([`begin_query`] clears it).
-#[derive(Default)]
-struct Bounds(Vec<((Grain, f64), bool)>);
-
-impl Bounds {
-    /// Whether `edge` was cut with the other kind of bound before;
-    /// records this one otherwise.
-    fn mixes(&mut self, edge: (Grain, f64), closed_above: bool) -> bool {
-        match self.0.iter().find(|(e, _)| *e == edge) {
-            Some((_, seen)) => *seen != closed_above,
-            None => {
-                self.0.push((edge, closed_above));
-                false
-            }
-        }
-    }
-}
-
-thread_local! {
-    static BOUNDS: std::cell::RefCell<Bounds> = std::cell::RefCell::new(Bounds::default());
-}
-
-/// Starts checking a query's conditions afresh.
-pub(crate) fn begin_query() {
-    BOUNDS.with(|s| *s.borrow_mut() = Bounds::default());
 }
 
 fn last_of_month(day: Date) -> bool {

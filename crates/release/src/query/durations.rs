@@ -28,6 +28,8 @@ pub(crate) struct Shift {
     days: i64,
     /// Working days (`add_working_days`, `time_limit_end`).
     working: i64,
+    /// Moved on to the next working day (`deadline_day`).
+    deadline: bool,
 }
 
 impl Shift {
@@ -41,6 +43,7 @@ impl Shift {
             months: self.months + sign * other.months,
             days: self.days + sign * other.days,
             working: self.working + sign * other.working,
+            deadline: self.deadline || other.deadline,
         }
     }
 }
@@ -103,7 +106,10 @@ pub(crate) fn own_date(expr: &Expr) -> Option<Shift> {
                     },
                     1,
                 )),
-                "deadline_day" => first(),
+                "deadline_day" => first().map(|s| Shift {
+                    deadline: true,
+                    ..s
+                }),
                 // The earliest or latest of a person's own dates moved
                 // alike is one of them, moved so.
                 "greatest" | "least" | "coalesce" => {
@@ -153,7 +159,7 @@ fn moved_by(v: &ScalarValue) -> Option<Shift> {
         ScalarValue::IntervalMonthDayNano(Some(x)) if x.nanoseconds == 0 => Some(Shift {
             months: i64::from(x.months),
             days: i64::from(x.days),
-            working: 0,
+            ..Shift::default()
         }),
         ScalarValue::Int8(Some(_))
         | ScalarValue::Int16(Some(_))
@@ -177,6 +183,71 @@ pub(crate) fn comparable(left: Shift, right: Shift) -> bool {
         return false;
     }
     on_grid(days) && on_grid(working) && (days == 0 || working == 0)
+}
+
+/// Whether `left op right`, two of a person's own dates moved so, cuts
+/// their distance where the grid allows, in one way only: "at most e days
+/// apart" or "more than e days apart" for an edge e (either way round), so
+/// that two questions at one edge cannot tell that distance itself apart
+/// (`"end" >= start + 21 days` and `> start + 21 days` differ by the
+/// periods of exactly 21 days). The same day (moved by whole months) is a
+/// class of its own: `=` compares with no days moved only.
+pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift) -> bool {
+    // With d the right date less the left one and k the left side's moves
+    // less the right side's, `<=` is d >= k, `>` is d < k (a cut at k -
+    // 1/2), `<` is d > k and `>=` is d <= k (a cut at k + 1/2). In halves:
+    let k = if left.working != 0 || right.working != 0 {
+        left.working - right.working
+    } else {
+        left.days - right.days
+    };
+    let cut = match op {
+        Operator::LtEq | Operator::Gt => 2 * k - 1,
+        Operator::Lt | Operator::GtEq => 2 * k + 1,
+        Operator::Eq | Operator::NotEq | Operator::IsDistinctFrom | Operator::IsNotDistinctFrom => {
+            return k == 0;
+        }
+        _ => return false,
+    };
+    let twice_edge = cut.abs() - 1;
+    twice_edge % 2 == 0 && DAY_EDGES.contains(&(twice_edge / 2))
+}
+
+/// Whether `expr` reads a person's birth date: the date an attacker most
+/// likely knows of a target.
+pub(crate) fn reads_birth_date(expr: &Expr) -> bool {
+    expr.column_refs().iter().any(|c| {
+        c.name == "birth_date"
+            && c.relation
+                .as_ref()
+                .is_some_and(|r| r.table() == peitto_model::tables::PERSON.name)
+    })
+}
+
+/// Whether `left op right`, with a birth date in `birth_left` or the
+/// other side, cuts as an age does: whole months from the birth date,
+/// "reached" or "not yet reached" (`pl.start >= add_months(p.birth_date,
+/// 216)`, `age_at(p.birth_date, pl.start) >= 18`). A birth date is what an
+/// attacker knows of a target, so a duration from it moved by days would
+/// cut the other date at a day the attacker knows (born 15 January: a
+/// placement that started more than 28 days after the 15th of a month but
+/// not more than 30), and "the same day" would ask for one day.
+pub(crate) fn cut_as_an_age(op: Operator, left: Shift, right: Shift, birth_left: bool) -> bool {
+    if !left.by_months_only() || !right.by_months_only() || left.deadline || right.deadline {
+        return false;
+    }
+    if birth_left {
+        matches!(op, Operator::LtEq | Operator::Gt)
+    } else {
+        matches!(op, Operator::GtEq | Operator::Lt)
+    }
+}
+
+/// Whether either side moves to the next working day: compared with the
+/// same date (`deadline_day(start) > start`), that tells whether the date
+/// was a weekend or a holiday, a day-level fact.
+pub(crate) fn to_working_day(left: Shift, right: Shift) -> bool {
+    left.deadline || right.deadline
 }
 
 #[cfg(test)]
@@ -204,6 +275,27 @@ mod tests {
             own_date(&(start + interval_days(31))).unwrap(),
             own_date(&other).unwrap()
         ));
+    }
+
+    #[test]
+    fn an_edge_is_cut_one_way() {
+        let at = |days: i64| Shift {
+            days,
+            ..Shift::default()
+        };
+        // decision <= received + 7 days: within 7 days.
+        assert!(cut_on_grid(Operator::LtEq, at(0), at(7)));
+        // received + 7 days > decision: within 6 days.
+        assert!(!cut_on_grid(Operator::Gt, at(7), at(0)));
+        // end > start + 21 days and end >= start + 22 days: the same cut.
+        assert!(cut_on_grid(Operator::Gt, at(0), at(21)));
+        assert!(cut_on_grid(Operator::GtEq, at(0), at(22)));
+        assert!(!cut_on_grid(Operator::GtEq, at(0), at(21)));
+        // The same day, either way.
+        assert!(cut_on_grid(Operator::GtEq, at(0), at(0)));
+        assert!(cut_on_grid(Operator::Gt, at(0), at(0)));
+        assert!(cut_on_grid(Operator::Eq, at(0), at(0)));
+        assert!(!cut_on_grid(Operator::Eq, at(0), at(7)));
     }
 
     #[test]

@@ -148,7 +148,6 @@ struct Acc {
 /// # Errors
 /// The first rule the plan breaks.
 pub fn check(plan: &LogicalPlan) -> Result<Checked, Refusal> {
-    super::conditions::begin_query();
     let mut aggregates = Vec::new();
     let mut acc = Acc::default();
     let info = visit(plan, &mut aggregates, &mut acc)?;
@@ -452,7 +451,23 @@ fn join(
         (Protected, Public | Protected) | (Public, Protected) => Protected,
         (Person, Protected) | (Protected, Person) => return Err(Refusal::MixesLevels),
         (Person, Person) => {
-            let mut keyed = false;
+            // Every join of person rows equates one stored key with the
+            // same key: the person with the person, a record id with the
+            // column that references it. Expressions of keys never join.
+            let keyed =
+                j.on.iter().any(
+                    |(l, r)| match (col(l, &j.left, left), col(r, &j.right, right)) {
+                        (Some(lc), Some(rc)) => match (&lc.role, &rc.role) {
+                            (Role::Unit, Role::Unit) => true,
+                            (Role::Key(a), Role::Key(b)) => a == b && *a != "text",
+                            _ => false,
+                        },
+                        _ => false,
+                    },
+                );
+            if !keyed {
+                return Err(Refusal::JoinLosesUnit);
+            }
             for (l, r) in &j.on {
                 let lc = role_of(l, j.left.schema(), &left.cols)?;
                 let rc = role_of(r, j.right.schema(), &right.cols)?;
@@ -464,7 +479,7 @@ fn join(
                         _ => false,
                     };
                 if same_key {
-                    keyed = true;
+                    continue;
                 } else if is_identifier(&lc.role) || is_identifier(&rc.role) {
                     return Err(Refusal::JoinLosesUnit);
                 } else {
@@ -479,12 +494,6 @@ fn join(
                         &rc,
                     )?;
                 }
-            }
-            // Every join of person rows equates one stored key with the
-            // same key: the person with the person, a record id with the
-            // column that references it. Expressions of keys never join.
-            if !keyed {
-                return Err(Refusal::JoinLosesUnit);
             }
             Person
         }

@@ -2,10 +2,11 @@
 //! on a stored value and functions on the allowlist are accepted.
 
 use super::catalogue::MEASURE_FUNCTIONS;
-use super::{Col, Domain, Role, derived, is_identifier, literal, role_of};
+use super::{Bounds, Col, Domain, Role, derived, is_identifier, literal, role_of};
 use crate::query::Refusal;
+use crate::query::conditions::Grain;
 use crate::query::conditions::{check_comparison, dates_on_month_starts, shifts_by_days};
-use crate::query::durations::{Shift, own_date};
+use crate::query::durations::{Shift, own_date, reads_birth_date};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::logical_expr::{Expr, ExprSchemable, Operator};
@@ -260,6 +261,19 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                     return Err(Refusal::FineCondition {
                         what: call_text(name, exprs),
                     });
+                }
+                // Days from a birth date, which an attacker knows, to
+                // another date cut that date at a day: asked only whether
+                // they are set.
+                if exprs
+                    .iter()
+                    .zip(args)
+                    .any(|(e, a)| reads_birth_date(a.stored(e)))
+                {
+                    return Ok(Role::Measure(Bounds {
+                        grain: Grain::Presence,
+                        ..*b
+                    }));
                 }
                 Role::Measure(*b)
             } else {

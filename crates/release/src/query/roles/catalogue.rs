@@ -68,7 +68,7 @@ pub(super) const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 3660.0,
-            grain: Grain::Days,
+            grain: Grain::Presence,
         },
     ),
     (
@@ -84,7 +84,7 @@ pub(super) const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 100_000.0,
-            grain: Grain::Euros,
+            grain: Grain::Presence,
         },
     ),
 ];
