@@ -40,14 +40,15 @@ fn a_duration_is_read_as_the_sum_of_its_moves() {
     ] {
         assert_refused(sql, &[], &["fine_condition"]);
     }
-    // What planners write: the statutory limits, a week, months, ages at
-    // another of the person's dates, placed on the day of birth.
+    // What planners write: the statutory limits, months, ages at another
+    // of the person's dates.
     for sql in [
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= received_date + INTERVAL '7 days' GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= deadline_day(add_months(received_date, 3)) GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '30 days' > start GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' > start + INTERVAL '3 months 7 days' GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= add_months(received_date, 3) GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 1) GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' > start + INTERVAL '3 months' GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE age_at(p.birth_date, pl.start) >= 15 GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE GREATEST(pl.start, p.birth_date) <= pl.\"end\" GROUP BY 1",
     ] {
@@ -79,7 +80,7 @@ fn an_edge_is_cut_one_way_in_every_question() {
     // The other way of each is the one the model cuts at.
     for sql in [
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2021-07-01', DATE '2021-08-01', 'INCLUSIVE') > 0 GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > start + INTERVAL '21 days' GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 1) GROUP BY 1",
         "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 21 GROUP BY 1",
         "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur > 1000 GROUP BY 1",
         "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days BETWEEN 8 AND 14 GROUP BY 1",
@@ -99,14 +100,35 @@ fn a_duration_from_a_birth_date_is_an_age() {
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 3) + INTERVAL '28 days' GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 216) GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE working_days_after(p.birth_date, pl.start) > 7 GROUP BY 1",
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE care_days(p.birth_date, pl.start, DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 GROUP BY 1",
+        // A tester (2026-12-07): on or past the 148-month birthday with no
+        // working day between is the birthday itself.
+        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start >= add_months(p.birth_date, 148) AND NOT (working_days_after(add_months(p.birth_date, 148), pl.start) > 0) GROUP BY 1",
     ] {
         assert_refused(sql, &[], &["fine_condition"]);
     }
     for sql in [
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start >= add_months(p.birth_date, 216) GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE add_months(p.birth_date, 36) > pl.start GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE care_days(p.birth_date, pl.start, DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 GROUP BY 1",
     ] {
         run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
+
+#[test]
+fn a_duration_is_in_one_coarse_unit() {
+    // A tester (2026-12-07) read placements of exactly 198, 181 and 90
+    // days from cuts in months and in days a few days apart, and of
+    // exactly 31 days from the edges 30 and 31.
+    for sql in [
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 6) + INTERVAL '14 days' AND \"end\" <= add_months(start, 5) + INTERVAL '45 days' GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 3) AND \"end\" <= start + INTERVAL '90 days' GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > start + INTERVAL '30 days' AND \"end\" <= start + INTERVAL '31 days' GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= deadline_day(add_months(received_date, 3)) GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 21) GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 21 GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(add_months(received_date, 1), 7) GROUP BY 1",
+    ] {
+        assert_refused(sql, &[], &["fine_condition"]);
     }
 }

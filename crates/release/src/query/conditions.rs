@@ -46,14 +46,17 @@ pub enum Grain {
     /// before 25 July", which an attacker of this model read a birth date
     /// with, 2026-12-07).
     Presence,
+    /// Working days between two of a person's dates
+    /// (`working_days_after`): the statutory 7 and twice it, as a
+    /// duration ([`super::durations::WORKING_EDGES`]).
+    WorkingDays,
 }
 
 /// Day counts conditions may cut at: the statutory limits (LsL 26 §: 7
 /// working days, 3 months) and the usual durations. Not every day: an
 /// isolated person's 6 billed days would be read exactly.
 pub const DAY_EDGES: &[i64] = &[
-    0, 7, 14, 21, 28, 30, 31, 42, 45, 60, 90, 120, 150, 180, 270, 365, 540, 730, 1095, 1461, 1826,
-    3653,
+    0, 7, 14, 21, 28, 30, 42, 45, 60, 90, 120, 150, 180, 270, 365, 540, 730, 1095, 1461, 1826, 3653,
 ];
 
 impl Grain {
@@ -78,6 +81,9 @@ impl Grain {
             Grain::Euros => x == 0.0 || one_two_five(x.abs()),
             Grain::Count => x.fract() == 0.0 && ((0.0..=10.0).contains(&x) || one_two_five(x)),
             Grain::Presence => x == 0.0,
+            Grain::WorkingDays => {
+                x.fract() == 0.0 && super::durations::WORKING_EDGES.contains(&(x as i64))
+            }
         }
     }
 
@@ -99,7 +105,7 @@ impl Grain {
         if self == Grain::Count {
             return Some((op, x));
         }
-        let whole = matches!(self, Grain::Days | Grain::Presence);
+        let whole = matches!(self, Grain::Days | Grain::Presence | Grain::WorkingDays);
         if whole && x.fract() != 0.0 {
             return None;
         }
@@ -126,6 +132,7 @@ impl Grain {
             Grain::Euros => "0, ±1·10ⁿ, ±2·10ⁿ, ±5·10ⁿ".to_owned(),
             Grain::Count => "0–10, 1·10ⁿ, 2·10ⁿ, 5·10ⁿ".to_owned(),
             Grain::Presence => "0".to_owned(),
+            Grain::WorkingDays => "0, 7, 14".to_owned(),
         }
     }
 
@@ -137,6 +144,7 @@ impl Grain {
         let candidates: Vec<f64> = match self {
             Grain::Days => DAY_EDGES.iter().map(|&d| d as f64).collect(),
             Grain::Presence => vec![0.0],
+            Grain::WorkingDays => vec![0.0, 7.0, 14.0],
             Grain::Count => (0..=10)
                 .map(f64::from)
                 .chain((1..=9).flat_map(|k| {
@@ -550,10 +558,10 @@ mod tests {
 
     #[test]
     fn day_edges_are_weeks_then_the_usual_durations() {
-        for x in [0.0, 7.0, 14.0, 31.0, 90.0, 365.0] {
+        for x in [0.0, 7.0, 14.0, 30.0, 90.0, 365.0] {
             assert!(Grain::Days.is_edge(x), "{x}");
         }
-        for x in [5.0, 6.0, 32.0, 89.0, 7.5, 366.0] {
+        for x in [5.0, 6.0, 31.0, 32.0, 89.0, 7.5, 366.0] {
             assert!(!Grain::Days.is_edge(x), "{x}");
         }
         assert_eq!(Grain::Days.near(100.0), (90.0, 120.0));

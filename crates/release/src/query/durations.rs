@@ -175,15 +175,29 @@ fn moved_by(v: &ScalarValue) -> Option<Shift> {
 /// Whether two of a person's own dates, moved so, may be compared: the
 /// moves differ by a day count on the grid, in calendar or working days
 /// but not both, and by any number of months.
+///
+/// One unit only, and coarse: whole months, or 7 or 14 working days (the
+/// statutory limits), never calendar days nor the next working day. Cuts
+/// in two units a few days apart make a class of a day: `"end" >
+/// add_months(start, 3)` and `"end" <= start + INTERVAL '90 days'` is a
+/// placement of exactly 90 days begun in February, and `deadline_day`
+/// against the same limit without it is the weekend between (an attacker
+/// of this model read exact placement lengths so, 2026-12-07). Working
+/// days up to 14 are under 21 calendar days, so no cut in them comes
+/// within a week of a month's.
 pub(crate) fn comparable(left: Shift, right: Shift) -> bool {
-    let on_grid = |d: i64| DAY_EDGES.contains(&d.abs());
-    let days = left.days - right.days;
+    let single = |s: Shift| s.days == 0 && !s.deadline && (s.months == 0 || s.working == 0);
     let working = left.working - right.working;
-    if left.working != 0 && right.working != 0 {
+    let months = left.months - right.months;
+    if !single(left) || !single(right) || (left.working != 0 && right.working != 0) {
         return false;
     }
-    on_grid(days) && on_grid(working) && (days == 0 || working == 0)
+    WORKING_EDGES.contains(&working.abs()) && (working == 0 || months == 0)
 }
+
+/// Working days a duration may be cut at: the statutory 7 (LsL 26 §) and
+/// twice it.
+pub const WORKING_EDGES: &[i64] = &[0, 7, 14];
 
 /// Whether `left op right`, two of a person's own dates moved so, cuts
 /// their distance where the grid allows, in one way only: "at most e days
@@ -267,8 +281,26 @@ mod tests {
         let chain = (start.clone() + interval_days(31)) - interval_days(30) + interval_days(14);
         let shift = own_date(&chain).unwrap();
         assert!(!comparable(shift, Shift::default()), "15 days in all");
+        // Calendar days are no unit of a duration; months are.
         let week = start.clone() + interval_days(7);
-        assert!(comparable(own_date(&week).unwrap(), Shift::default()));
+        assert!(!comparable(own_date(&week).unwrap(), Shift::default()));
+        let quarter = Shift {
+            months: 3,
+            ..Shift::default()
+        };
+        assert!(comparable(quarter, Shift::default()));
+        let seven_working = Shift {
+            working: 7,
+            ..Shift::default()
+        };
+        assert!(comparable(seven_working, Shift::default()));
+        assert!(!comparable(
+            Shift {
+                working: 21,
+                ..Shift::default()
+            },
+            Shift::default()
+        ));
         // Both sides moved: 31 against 30 days is one day apart.
         let other = col("cw_placement.end") + interval_days(30);
         assert!(!comparable(

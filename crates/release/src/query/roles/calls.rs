@@ -2,9 +2,8 @@
 //! on a stored value and functions on the allowlist are accepted.
 
 use super::catalogue::MEASURE_FUNCTIONS;
-use super::{Bounds, Col, Domain, Role, derived, is_identifier, literal, role_of};
+use super::{Col, Domain, Role, derived, is_identifier, literal, role_of};
 use crate::query::Refusal;
-use crate::query::conditions::Grain;
 use crate::query::conditions::{check_comparison, dates_on_month_starts, shifts_by_days};
 use crate::query::durations::{Shift, own_date, reads_birth_date};
 use datafusion::arrow::datatypes::DataType;
@@ -263,17 +262,24 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                     });
                 }
                 // Days from a birth date, which an attacker knows, to
-                // another date cut that date at a day: asked only whether
-                // they are set.
-                if exprs
+                // another of the person's dates cut that date at a day, even asked only
+                // whether they are set (`working_days_after(add_months(
+                // birth_date, 148), start) > 0` with the start on or past
+                // that birthday is the birthday itself, an attacker of
+                // this model, 2026-12-07). A month's compensation takes
+                // the birth date for its age-based rate only.
+                let births = exprs
                     .iter()
                     .zip(args)
-                    .any(|(e, a)| reads_birth_date(a.stored(e)))
-                {
-                    return Ok(Role::Measure(Bounds {
-                        grain: Grain::Presence,
-                        ..*b
-                    }));
+                    .filter(|(_, a)| a.person && a.role == Role::Date)
+                    .map(|(e, a)| reads_birth_date(a.stored(e)));
+                let (mut birth, mut other) = (false, false);
+                for b in births {
+                    birth |= b;
+                    other |= !b;
+                }
+                if name != "compensation_month" && birth && other {
+                    return Ok(Role::Value);
                 }
                 Role::Measure(*b)
             } else {

@@ -76,7 +76,7 @@ pub(super) const MEASURE_FUNCTIONS: &[(&str, Bounds)] = &[
         Bounds {
             lo: 0.0,
             hi: 3660.0,
-            grain: Grain::Days,
+            grain: Grain::WorkingDays,
         },
     ),
     (
