@@ -16,9 +16,7 @@
 //! most a table builder on classifications discloses.
 
 use super::Refusal;
-use super::durations::{
-    comparable, cut_as_an_age, cut_on_grid, own_date, reads_birth_date, to_working_day,
-};
+use super::durations::{comparable, cut_as_an_age, cut_on_grid, own_date, reads_birth_date};
 use super::roles::{Col, Domain, Role, folded, literal};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -222,8 +220,8 @@ pub fn check_comparison(
     let asked = format!("{} {op} {}", sql(left), sql(right));
     let (left, right) = (l.stored(left), r.stored(right));
     // Two of a person's dates are a duration when each side is a stored
-    // date moved by literal months, days or working days, and the two
-    // moves differ by a day count on the grid ([`super::durations`]).
+    // date moved by whole months or by 7 or 14 working days, one unit,
+    // cut one way ([`super::durations`]); from a birth date, as an age.
     let duration = l.person
         && r.person
         && l.role == Role::Date
@@ -236,9 +234,7 @@ pub fn check_comparison(
                     // by months against itself, says nothing.
                     birth_left != birth_right && cut_as_an_age(op, a, b, birth_left)
                 } else {
-                    comparable(a, b)
-                        && cut_on_grid(op, a, b)
-                        && !(to_working_day(a, b) && shares_a_column(left, right))
+                    comparable(a, b) && cut_on_grid(op, a, b)
                 }
             }
             _ => false,
@@ -297,12 +293,6 @@ pub fn check_comparison(
         (false, true) => against_constant(mirror(op), left, r),
         (false, false) => Ok(()),
     }
-}
-
-/// Whether two sides read a stored column in common.
-fn shares_a_column(left: &Expr, right: &Expr) -> bool {
-    let theirs = right.column_refs();
-    left.column_refs().iter().any(|c| theirs.contains(c))
 }
 
 /// `op` with its sides swapped.

@@ -2,8 +2,8 @@
 //! each side of one may be.
 //!
 //! A duration compares a person's own stored dates, each moved by whole
-//! months, by days or by working days, and the two moves differ by a day
-//! count on the grid ([`super::conditions::DAY_EDGES`]). Anything else in
+//! months or by 7 or 14 working days, in one unit ([`comparable`]), and
+//! cut one way ([`cut_on_grid`]). Anything else in
 //! a side is a date the query chooses, against which the other side is cut
 //! at a day: an attacker of this model anchored a birth date at the first
 //! day of the placement's year (`date_trunc('year', pl.start)`), moved it
@@ -172,11 +172,8 @@ fn moved_by(v: &ScalarValue) -> Option<Shift> {
     }
 }
 
-/// Whether two of a person's own dates, moved so, may be compared: the
-/// moves differ by a day count on the grid, in calendar or working days
-/// but not both, and by any number of months.
-///
-/// One unit only, and coarse: whole months, or 7 or 14 working days (the
+/// Whether two of a person's own dates, moved so, may be compared: one
+/// unit only, and coarse: whole months, or 7 or 14 working days (the
 /// statutory limits), never calendar days nor the next working day. Cuts
 /// in two units a few days apart make a class of a day: `"end" >
 /// add_months(start, 3)` and `"end" <= start + INTERVAL '90 days'` is a
@@ -203,8 +200,9 @@ pub const WORKING_EDGES: &[i64] = &[0, 7, 14];
 /// their distance where the grid allows, in one way only: "at most e days
 /// apart" or "more than e days apart" for an edge e (either way round), so
 /// that two questions at one edge cannot tell that distance itself apart
-/// (`"end" >= start + 21 days` and `> start + 21 days` differ by the
-/// periods of exactly 21 days). The same day (moved by whole months) is a
+/// (`decision_date >= add_working_days(received_date, 7)` and `>` differ
+/// by the decisions of exactly 7 working days). The same day (moved by
+/// whole months) is a
 /// class of its own: `=` compares with no days moved only.
 pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift) -> bool {
     // With d the right date less the left one and k the left side's moves
@@ -255,13 +253,6 @@ pub(crate) fn cut_as_an_age(op: Operator, left: Shift, right: Shift, birth_left:
     } else {
         matches!(op, Operator::GtEq | Operator::Lt)
     }
-}
-
-/// Whether either side moves to the next working day: compared with the
-/// same date (`deadline_day(start) > start`), that tells whether the date
-/// was a weekend or a holiday, a day-level fact.
-pub(crate) fn to_working_day(left: Shift, right: Shift) -> bool {
-    left.deadline || right.deadline
 }
 
 #[cfg(test)]

@@ -457,11 +457,7 @@ fn join(
             let keyed =
                 j.on.iter().any(
                     |(l, r)| match (col(l, &j.left, left), col(r, &j.right, right)) {
-                        (Some(lc), Some(rc)) => match (&lc.role, &rc.role) {
-                            (Role::Unit, Role::Unit) => true,
-                            (Role::Key(a), Role::Key(b)) => a == b && *a != "text",
-                            _ => false,
-                        },
+                        (Some(lc), Some(rc)) => same_key(&lc.role, &rc.role),
                         _ => false,
                     },
                 );
@@ -472,28 +468,22 @@ fn join(
                 let lc = role_of(l, j.left.schema(), &left.cols)?;
                 let rc = role_of(r, j.right.schema(), &right.cols)?;
                 let stored = matches!(l, Expr::Column(_)) && matches!(r, Expr::Column(_));
-                let same_key = stored
-                    && match (&lc.role, &rc.role) {
-                        (Role::Unit, Role::Unit) => true,
-                        (Role::Key(a), Role::Key(b)) => a == b && *a != "text",
-                        _ => false,
-                    };
-                if same_key {
+                if stored && same_key(&lc.role, &rc.role) {
                     continue;
-                } else if is_identifier(&lc.role) || is_identifier(&rc.role) {
-                    return Err(Refusal::JoinLosesUnit);
-                } else {
-                    // Another equality of the joined rows (`pl.start =
-                    // p.birth_date`, the same municipality on both) is a
-                    // condition on them, under the rules for conditions.
-                    super::conditions::check_comparison(
-                        datafusion::logical_expr::Operator::Eq,
-                        l,
-                        r,
-                        &lc,
-                        &rc,
-                    )?;
                 }
+                if is_identifier(&lc.role) || is_identifier(&rc.role) {
+                    return Err(Refusal::JoinLosesUnit);
+                }
+                // Another equality of the joined rows (`pl.start =
+                // b.start`, the same municipality on both) is a
+                // condition on them, under the rules for conditions.
+                super::conditions::check_comparison(
+                    datafusion::logical_expr::Operator::Eq,
+                    l,
+                    r,
+                    &lc,
+                    &rc,
+                )?;
             }
             Person
         }
@@ -606,6 +596,16 @@ fn join(
         Fan::default()
     };
     Ok(Info { level, cols, fan })
+}
+
+/// Whether two roles are one stored key: the person with the person, a
+/// record id with the column that references it.
+fn same_key(l: &Role, r: &Role) -> bool {
+    match (l, r) {
+        (Role::Unit, Role::Unit) => true,
+        (Role::Key(a), Role::Key(b)) => a == b && *a != "text",
+        _ => false,
+    }
 }
 
 /// The rows per person after a join of two person-level inputs.
