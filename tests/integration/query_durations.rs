@@ -9,40 +9,42 @@
 //! one question each. A side of a duration is now read as a whole: a
 //! stored date and the sum of its moves, or no person's own date at all.
 
-use crate::query_model::{assert_refused, run};
+use crate::query_model::{assert_all_refused, assert_all_run};
 
 #[test]
 fn a_date_the_query_chooses_is_no_anchor_for_a_persons_date() {
-    for sql in [
-        // The tester's chain, and its parts.
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE p.birth_date >= date_trunc('year', pl.start) + INTERVAL '31 days' - INTERVAL '30 days' + INTERVAL '14 days'",
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE p.birth_date >= date_trunc('year', pl.start)",
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key AND pl.start >= date_trunc('year', p.birth_date) + INTERVAL '14 days'",
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM placement_episode pe JOIN person p ON p.person_key = pe.person_key WHERE p.birth_date >= date_trunc('year', pe.start) + INTERVAL '14 days'",
-        // The later of a date and a fixed day, in a measure function.
-        "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE working_days_after(p.birth_date, GREATEST(pl.start, DATE '2025-03-01')) > 7",
-        "SELECT form, SUM(care_days(p.birth_date, GREATEST(pl.start, DATE '2025-03-01'), DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE')) AS d FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key GROUP BY 1",
-    ] {
-        assert_refused(sql, &[], &["fine_condition"]);
-    }
+    assert_all_refused(
+        &[
+            // The tester's chain, and its parts.
+            "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE p.birth_date >= date_trunc('year', pl.start) + INTERVAL '31 days' - INTERVAL '30 days' + INTERVAL '14 days'",
+            "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE p.birth_date >= date_trunc('year', pl.start)",
+            "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key AND pl.start >= date_trunc('year', p.birth_date) + INTERVAL '14 days'",
+            "SELECT COUNT(DISTINCT p.person_key) AS n FROM placement_episode pe JOIN person p ON p.person_key = pe.person_key WHERE p.birth_date >= date_trunc('year', pe.start) + INTERVAL '14 days'",
+            // The later of a date and a fixed day, in a measure function.
+            "SELECT COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE working_days_after(p.birth_date, GREATEST(pl.start, DATE '2025-03-01')) > 7",
+            "SELECT form, SUM(care_days(p.birth_date, GREATEST(pl.start, DATE '2025-03-01'), DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE')) AS d FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
 }
 
 #[test]
 fn a_duration_is_read_as_the_sum_of_its_moves() {
     // Each count on the grid, the durations they make are not: 2 days, 1
     // day, 3 days (exact lengths of placements or invoice lines).
-    for sql in [
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '30 days' >= start - INTERVAL '28 days' GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '31 days' >= start + INTERVAL '30 days' GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start + INTERVAL '7 days' - INTERVAL '4 days' GROUP BY 1",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) + INTERVAL '1 day' GROUP BY 1",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE add_working_days(decision_date, 7) <= add_working_days(received_date, 14) GROUP BY 1",
-    ] {
-        assert_refused(sql, &[], &["fine_condition"]);
-    }
+    assert_all_refused(
+        &[
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '30 days' >= start - INTERVAL '28 days' GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '31 days' >= start + INTERVAL '30 days' GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start + INTERVAL '7 days' - INTERVAL '4 days' GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) + INTERVAL '1 day' GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE add_working_days(decision_date, 7) <= add_working_days(received_date, 14) GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
     // What planners write: the statutory limits, months, ages at another
     // of the person's dates.
-    for sql in [
+    assert_all_run(&[
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= add_months(received_date, 3) GROUP BY 1",
@@ -51,9 +53,7 @@ fn a_duration_is_read_as_the_sum_of_its_moves() {
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' > start + INTERVAL '3 months' GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE age_at(p.birth_date, pl.start) >= 15 GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE GREATEST(pl.start, p.birth_date) <= pl.\"end\" GROUP BY 1",
-    ] {
-        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
-    }
+    ]);
 }
 
 #[test]
@@ -62,31 +62,30 @@ fn an_edge_is_cut_one_way_in_every_question() {
     // another and read a placement of exactly 21 days; and a window's
     // fixed end clipped a period so that a count past 0 cut the other end
     // at a day (a birth date, a placement's start and end, to the day).
-    for sql in [
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2021-07-01', DATE '2021-08-01', 'INCLUSIVE') >= 21 GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE care_days(p.birth_date, pl.start, DATE '2013-07-01', DATE '2013-08-01', 'INCLUSIVE') >= 7 GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl LEFT JOIN integration_client ic ON ic.person_key = pl.person_key WHERE care_days(add_months(pl.start, 37), ic.citizenship_date, DATE '2025-02-01', DATE '2035-03-01', 'INCLUSIVE') > 3653 GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start + INTERVAL '21 days' GROUP BY 1",
-        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 21 GROUP BY 1",
-        "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur >= 1000 GROUP BY 1",
-        "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days BETWEEN 7 AND 14 GROUP BY 1",
-        // Whether a date was a weekend or a holiday: the next working day
-        // against the same date.
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE deadline_day(start) > start GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl LEFT JOIN integration_client ic ON ic.person_key = pl.person_key WHERE deadline_day(pl.start) > COALESCE(ic.citizenship_date, pl.start) GROUP BY 1",
-    ] {
-        assert_refused(sql, &[], &["fine_condition"]);
-    }
+    assert_all_refused(
+        &[
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2021-07-01', DATE '2021-08-01', 'INCLUSIVE') >= 21 GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE care_days(p.birth_date, pl.start, DATE '2013-07-01', DATE '2013-08-01', 'INCLUSIVE') >= 7 GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl LEFT JOIN integration_client ic ON ic.person_key = pl.person_key WHERE care_days(add_months(pl.start, 37), ic.citizenship_date, DATE '2025-02-01', DATE '2035-03-01', 'INCLUSIVE') > 3653 GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start + INTERVAL '21 days' GROUP BY 1",
+            "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days >= 21 GROUP BY 1",
+            "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur >= 1000 GROUP BY 1",
+            "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days BETWEEN 7 AND 14 GROUP BY 1",
+            // Whether a date was a weekend or a holiday: the next working day
+            // against the same date.
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE deadline_day(start) > start GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl LEFT JOIN integration_client ic ON ic.person_key = pl.person_key WHERE deadline_day(pl.start) > COALESCE(ic.citizenship_date, pl.start) GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
     // The other way of each is the one the model cuts at.
-    for sql in [
+    assert_all_run(&[
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2021-07-01', DATE '2021-08-01', 'INCLUSIVE') > 0 GROUP BY 1",
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 1) GROUP BY 1",
         "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days > 21 GROUP BY 1",
         "SELECT domain, COUNT(*) AS n FROM service_decision WHERE amount_eur > 1000 GROUP BY 1",
         "SELECT form, COUNT(*) AS n FROM care_invoice_line l JOIN cw_placement pl ON pl.placement_id = l.placement_id WHERE l.billed_days BETWEEN 8 AND 14 GROUP BY 1",
-    ] {
-        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
-    }
+    ]);
 }
 
 #[test]
@@ -94,25 +93,24 @@ fn a_duration_from_a_birth_date_is_an_age() {
     // A birth date is what an attacker knows of a target: a duration from
     // it by days, or "the same day", would cut the target's other date at
     // a day the attacker knows.
-    for sql in [
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = p.birth_date GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = add_months(p.birth_date, 216) GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 3) + INTERVAL '28 days' GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 216) GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE working_days_after(p.birth_date, pl.start) > 7 GROUP BY 1",
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE care_days(p.birth_date, pl.start, DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 GROUP BY 1",
-        // A tester (2026-12-07): on or past the 148-month birthday with no
-        // working day between is the birthday itself.
-        "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start >= add_months(p.birth_date, 148) AND NOT (working_days_after(add_months(p.birth_date, 148), pl.start) > 0) GROUP BY 1",
-    ] {
-        assert_refused(sql, &[], &["fine_condition"]);
-    }
-    for sql in [
+    assert_all_refused(
+        &[
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = p.birth_date GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start = add_months(p.birth_date, 216) GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 3) + INTERVAL '28 days' GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start > add_months(p.birth_date, 216) GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE working_days_after(p.birth_date, pl.start) > 7 GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE care_days(p.birth_date, pl.start, DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 GROUP BY 1",
+            // A tester (2026-12-07): on or past the 148-month birthday with no
+            // working day between is the birthday itself.
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start >= add_months(p.birth_date, 148) AND NOT (working_days_after(add_months(p.birth_date, 148), pl.start) > 0) GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
+    assert_all_run(&[
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE pl.start >= add_months(p.birth_date, 216) GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE add_months(p.birth_date, 36) > pl.start GROUP BY 1",
-    ] {
-        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
-    }
+    ]);
 }
 
 #[test]
@@ -120,15 +118,16 @@ fn a_duration_is_in_one_coarse_unit() {
     // A tester (2026-12-07) read placements of exactly 198, 181 and 90
     // days from cuts in months and in days a few days apart, and of
     // exactly 31 days from the edges 30 and 31.
-    for sql in [
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 6) + INTERVAL '14 days' AND \"end\" <= add_months(start, 5) + INTERVAL '45 days' GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 3) AND \"end\" <= start + INTERVAL '90 days' GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > start + INTERVAL '30 days' AND \"end\" <= start + INTERVAL '31 days' GROUP BY 1",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= deadline_day(add_months(received_date, 3)) GROUP BY 1",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 21) GROUP BY 1",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 21 GROUP BY 1",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(add_months(received_date, 1), 7) GROUP BY 1",
-    ] {
-        assert_refused(sql, &[], &["fine_condition"]);
-    }
+    assert_all_refused(
+        &[
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 6) + INTERVAL '14 days' AND \"end\" <= add_months(start, 5) + INTERVAL '45 days' GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 3) AND \"end\" <= start + INTERVAL '90 days' GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > start + INTERVAL '30 days' AND \"end\" <= start + INTERVAL '31 days' GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= deadline_day(add_months(received_date, 3)) GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 21) GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 21 GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(add_months(received_date, 1), 7) GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
 }

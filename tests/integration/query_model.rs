@@ -77,6 +77,20 @@ pub(crate) fn assert_refused(sql: &str, extra: &[&str], codes: &[&str]) {
     assert!(matched, "{sql}\nnot refused for {codes:?}:\n{stderr}");
 }
 
+/// Each of `sqls` refused with one of `codes` (see [`assert_refused`]).
+pub(crate) fn assert_all_refused(sqls: &[&str], codes: &[&str]) {
+    for sql in sqls {
+        assert_refused(sql, &[], codes);
+    }
+}
+
+/// Each of `sqls` released.
+pub(crate) fn assert_all_run(sqls: &[&str]) {
+    for sql in sqls {
+        run(sql, &[]).unwrap_or_else(|e| panic!("{sql}\nrefused:\n{e}"));
+    }
+}
+
 fn assert_clean(sql: &str, message: &str) {
     for word in [
         "DataFusion",
