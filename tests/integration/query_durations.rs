@@ -131,3 +131,58 @@ fn a_duration_is_in_one_coarse_unit() {
         &["fine_condition"],
     );
 }
+
+#[test]
+fn no_days_apart_is_one_order() {
+    // `a <= b` in one question and `a < b` in another differ by the
+    // records where a and b are the same day (or exactly m months apart):
+    // a class of one day, which an attacker who knows one of the dates
+    // reads as the other. With no days between them, two dates are cut
+    // in one order that every question shares, whichever way round it is
+    // written (the columns sorted by name: cw_placement."end" before
+    // cw_placement.start), and never with `=`.
+    assert_all_run(&[
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 3) GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(start, 3) < \"end\" GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" <= add_months(start, 3) GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" > start) GROUP BY 1",
+        // Moved on either side, ordered alike.
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", -3) > start GROUP BY 1",
+    ]);
+    assert_all_refused(
+        &[
+            // The other closure: with one of the above, exactly 3 months.
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= add_months(start, 3) GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(start, 3) <= \"end\" GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", -3) >= start GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" < start GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" < start) GROUP BY 1",
+            // The same day, in any form.
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" = add_months(start, 3) GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" <> start GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN cw_legal_basis b ON b.basis_id = pl.basis_id WHERE pl.start = b.start GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN cw_legal_basis b ON b.basis_id = pl.basis_id AND pl.start = b.start GROUP BY 1",
+            "SELECT COUNT(*) AS n FROM cw_notification WHERE decision_date IS NOT DISTINCT FROM received_date",
+            // Two records' same column: no order tells them apart.
+            "SELECT a.form, COUNT(DISTINCT a.person_key) AS n FROM cw_placement a JOIN cw_placement b ON b.person_key = a.person_key WHERE a.start < b.start GROUP BY 1",
+            "SELECT a.form, COUNT(DISTINCT a.person_key) AS n FROM cw_placement a JOIN cw_placement b ON b.person_key = a.person_key WHERE a.start <= b.start GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
+    // The refusal names the two forms that run, in the query's words.
+    let refused = crate::query_model::run(
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start GROUP BY 1",
+        &[],
+    )
+    .expect_err("the other closure");
+    assert!(
+        refused.contains(
+            "→ cw_placement.\"end\" <= cw_placement.\"start\" | cw_placement.\"end\" > cw_placement.\"start\""
+        ),
+        "{refused}"
+    );
+    // Days apart keep the one closure per edge they had.
+    assert_all_run(&[
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
+    ]);
+}

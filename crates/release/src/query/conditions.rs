@@ -16,7 +16,9 @@
 //! most a table builder on classifications discloses.
 
 use super::Refusal;
-use super::durations::{comparable, cut_as_an_age, cut_on_grid, own_date, reads_birth_date};
+use super::durations::{
+    allowed_order, comparable, cut_as_an_age, cut_on_grid, first_side, own_date, reads_birth_date,
+};
 use super::roles::{Col, Domain, Role, folded, literal};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -213,11 +215,8 @@ pub fn check_comparison(
     // Every rule reads a side as computed from the stored columns, through
     // the subqueries below it ([`Col::stored`]).
     // The refusal shows the condition in the query's own words.
-    let sql = |e: &Expr| {
-        datafusion::sql::unparser::expr_to_sql(e)
-            .map_or_else(|_| e.schema_name().to_string(), |s| s.to_string())
-    };
-    let asked = format!("{} {op} {}", sql(left), sql(right));
+    let (x, y) = (sql_of(left), sql_of(right));
+    let asked = format!("{x} {op} {y}");
     let (left, right) = (l.stored(left), r.stored(right));
     // Two of a person's dates are a duration when each side is a stored
     // date moved by whole months or by 7 or 14 working days, one unit,
@@ -234,7 +233,7 @@ pub fn check_comparison(
                     // by months against itself, says nothing.
                     birth_left != birth_right && cut_as_an_age(op, a, b, birth_left)
                 } else {
-                    comparable(a, b) && cut_on_grid(op, a, b)
+                    comparable(a, b) && cut_on_grid(op, a, b, first_side(left, right))
                 }
             }
             _ => false,
@@ -288,11 +287,32 @@ pub fn check_comparison(
     }
     match (l.person, r.person) {
         (true, true) if duration => Ok(()),
-        (true, true) => Err(refuse(format!("{} {op} {}", l.from, r.from))),
+        (true, true) => {
+            // Two dates no days apart asked the other way round: show the
+            // two ways they may be compared.
+            let order = match (own_date(left), own_date(right)) {
+                (Some(a), Some(b)) if !reads_birth_date(left) && !reads_birth_date(right) => {
+                    allowed_order(op, a, b, first_side(left, right))
+                }
+                _ => None,
+            };
+            Err(refuse(match order {
+                Some([one, other]) => {
+                    format!("{asked} → {x} {one} {y} | {x} {other} {y}")
+                }
+                None => format!("{} {op} {}", l.from, r.from),
+            }))
+        }
         (true, false) => against_constant(op, right, l),
         (false, true) => against_constant(mirror(op), left, r),
         (false, false) => Ok(()),
     }
+}
+
+/// `e` in SQL, as a refusal shows it.
+fn sql_of(e: &Expr) -> String {
+    datafusion::sql::unparser::expr_to_sql(e)
+        .map_or_else(|_| e.schema_name().to_string(), |s| s.to_string())
 }
 
 /// `op` with its sides swapped.

@@ -201,10 +201,16 @@ pub const WORKING_EDGES: &[i64] = &[0, 7, 14];
 /// apart" or "more than e days apart" for an edge e (either way round), so
 /// that two questions at one edge cannot tell that distance itself apart
 /// (`decision_date >= add_working_days(received_date, 7)` and `>` differ
-/// by the decisions of exactly 7 working days). The same day (moved by
-/// whole months) is a
-/// class of its own: `=` compares with no days moved only.
-pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift) -> bool {
+/// by the decisions of exactly 7 working days).
+///
+/// With no days between the sides (the same day, or whole months apart)
+/// the two ways of cutting are mirror images (`a <= b` is `NOT (b < a)`),
+/// and `a <= b` with `a < b` is "the same day", a class of one day. So
+/// there the dates are cut in one order that every question shares
+/// ([`first_side`]): `first <= second` or its negation, never `=`, and
+/// not at all where no order tells the sides apart (the same stored
+/// column of two records).
+pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift, order: Option<Side>) -> bool {
     // With d the right date less the left one and k the left side's moves
     // less the right side's, `<=` is d >= k, `>` is d < k (a cut at k -
     // 1/2), `<` is d > k and `>=` is d <= k (a cut at k + 1/2). In halves:
@@ -213,16 +219,63 @@ pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift) -> bool {
     } else {
         left.days - right.days
     };
+    if k == 0 {
+        return match order {
+            Some(Side::Left) => matches!(op, Operator::LtEq | Operator::Gt),
+            Some(Side::Right) => matches!(op, Operator::GtEq | Operator::Lt),
+            None => false,
+        };
+    }
     let cut = match op {
         Operator::LtEq | Operator::Gt => 2 * k - 1,
         Operator::Lt | Operator::GtEq => 2 * k + 1,
-        Operator::Eq | Operator::NotEq | Operator::IsDistinctFrom | Operator::IsNotDistinctFrom => {
-            return k == 0;
-        }
         _ => return false,
     };
     let twice_edge = cut.abs() - 1;
     twice_edge % 2 == 0 && DAY_EDGES.contains(&(twice_edge / 2))
+}
+
+/// The two ways `left` and `right`, no days apart, may be compared where
+/// `op` is not one of them (`a <= b` and `a > b` where `a < b` was asked).
+pub(crate) fn allowed_order(
+    op: Operator,
+    left: Shift,
+    right: Shift,
+    order: Option<Side>,
+) -> Option<[Operator; 2]> {
+    let no_days = left.working == right.working && left.days == right.days;
+    if !no_days || !comparable(left, right) || cut_on_grid(op, left, right, order) {
+        return None;
+    }
+    match order? {
+        Side::Left => Some([Operator::LtEq, Operator::Gt]),
+        Side::Right => Some([Operator::GtEq, Operator::Lt]),
+    }
+}
+
+/// A side of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Left,
+    Right,
+}
+
+/// Which side of a duration comes first in the one order every question
+/// shares: the side whose stored columns sort first by name (moves left
+/// out, so that `add_months(a, 3) <= b` and `a <= add_months(b, -3)` are
+/// ordered alike); `None` where both read the same columns.
+pub(crate) fn first_side(left: &Expr, right: &Expr) -> Option<Side> {
+    let key = |e: &Expr| {
+        let mut cols: Vec<String> = e.column_refs().iter().map(|c| c.flat_name()).collect();
+        cols.sort();
+        cols.dedup();
+        cols
+    };
+    match key(left).cmp(&key(right)) {
+        std::cmp::Ordering::Less => Some(Side::Left),
+        std::cmp::Ordering::Greater => Some(Side::Right),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
 /// Whether `expr` reads a person's birth date: the date an attacker most
@@ -306,19 +359,24 @@ mod tests {
             days,
             ..Shift::default()
         };
+        let first = Some(Side::Left);
         // decision <= received + 7 days: within 7 days.
-        assert!(cut_on_grid(Operator::LtEq, at(0), at(7)));
+        assert!(cut_on_grid(Operator::LtEq, at(0), at(7), first));
         // received + 7 days > decision: within 6 days.
-        assert!(!cut_on_grid(Operator::Gt, at(7), at(0)));
+        assert!(!cut_on_grid(Operator::Gt, at(7), at(0), first));
         // end > start + 21 days and end >= start + 22 days: the same cut.
-        assert!(cut_on_grid(Operator::Gt, at(0), at(21)));
-        assert!(cut_on_grid(Operator::GtEq, at(0), at(22)));
-        assert!(!cut_on_grid(Operator::GtEq, at(0), at(21)));
-        // The same day, either way.
-        assert!(cut_on_grid(Operator::GtEq, at(0), at(0)));
-        assert!(cut_on_grid(Operator::Gt, at(0), at(0)));
-        assert!(cut_on_grid(Operator::Eq, at(0), at(0)));
-        assert!(!cut_on_grid(Operator::Eq, at(0), at(7)));
+        assert!(cut_on_grid(Operator::Gt, at(0), at(21), first));
+        assert!(cut_on_grid(Operator::GtEq, at(0), at(22), first));
+        assert!(!cut_on_grid(Operator::GtEq, at(0), at(21), first));
+        // No days apart: one order only, and never the same day itself.
+        assert!(cut_on_grid(Operator::LtEq, at(0), at(0), first));
+        assert!(cut_on_grid(Operator::Gt, at(0), at(0), first));
+        assert!(!cut_on_grid(Operator::GtEq, at(0), at(0), first));
+        assert!(!cut_on_grid(Operator::Lt, at(0), at(0), first));
+        assert!(cut_on_grid(Operator::GtEq, at(0), at(0), Some(Side::Right)));
+        assert!(!cut_on_grid(Operator::Eq, at(0), at(0), first));
+        assert!(!cut_on_grid(Operator::LtEq, at(0), at(0), None));
+        assert!(!cut_on_grid(Operator::Eq, at(0), at(7), first));
     }
 
     #[test]
