@@ -39,6 +39,9 @@ fn a_duration_is_read_as_the_sum_of_its_moves() {
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start + INTERVAL '7 days' - INTERVAL '4 days' GROUP BY 1",
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) + INTERVAL '1 day' GROUP BY 1",
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE add_working_days(decision_date, 7) <= add_working_days(received_date, 14) GROUP BY 1",
+            // Both sides moved by months: one side moved forwards is the
+            // one form (`no_days_apart_is_one_order`).
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' > start + INTERVAL '3 months' GROUP BY 1",
         ],
         &["fine_condition"],
     );
@@ -50,7 +53,6 @@ fn a_duration_is_read_as_the_sum_of_its_moves() {
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= add_months(received_date, 3) GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 GROUP BY 1",
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 1) GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" + INTERVAL '1 month' > start + INTERVAL '3 months' GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE age_at(p.birth_date, pl.start) >= 15 GROUP BY 1",
         "SELECT pl.form, COUNT(DISTINCT p.person_key) AS n FROM person p JOIN cw_placement pl ON pl.person_key = p.person_key WHERE GREATEST(pl.start, p.birth_date) <= pl.\"end\" GROUP BY 1",
     ]);
@@ -138,23 +140,32 @@ fn no_days_apart_is_one_order() {
     // records where a and b are the same day (or exactly m months apart):
     // a class of one day, which an attacker who knows one of the dates
     // reads as the other. With no days between them, two dates are cut
-    // in one order that every question shares, whichever way round it is
-    // written (the columns sorted by name: cw_placement."end" before
-    // cw_placement.start), and never with `=`.
+    // one way that every question shares, whichever way round it is
+    // written, and never with `=`: a side moved by months is a limit
+    // reached on its day; else the columns sorted by name
+    // (cw_placement."end" before cw_placement.start) set the order.
     assert_all_run(&[
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 3) GROUP BY 1",
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(start, 3) < \"end\" GROUP BY 1",
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" <= add_months(start, 3) GROUP BY 1",
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" > start) GROUP BY 1",
-        // Moved on either side, ordered alike.
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", -3) > start GROUP BY 1",
+        // A time limit whose column sorts after the other's: the limit is
+        // reached on its day, whichever is named first.
+        "SELECT c.municipality_code, COUNT(DISTINCT c.person_key) AS n FROM integration_client c JOIN integration_service s ON s.person_key = c.person_key WHERE s.start <= add_months(c.home_municipality_date, 3) GROUP BY 1",
+        "SELECT c.municipality_code, COUNT(DISTINCT c.person_key) AS n FROM integration_client c JOIN integration_service s ON s.person_key = c.person_key WHERE add_months(c.home_municipality_date, 3) < s.start GROUP BY 1",
     ]);
     assert_all_refused(
         &[
             // The other closure: with one of the above, exactly 3 months.
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= add_months(start, 3) GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(start, 3) <= \"end\" GROUP BY 1",
-            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", -3) >= start GROUP BY 1",
+            "SELECT c.municipality_code, COUNT(DISTINCT c.person_key) AS n FROM integration_client c JOIN integration_service s ON s.person_key = c.person_key WHERE s.start < add_months(c.home_municipality_date, 3) GROUP BY 1",
+            // Moved back, or both sides moved: a month's end clips these
+            // apart from the one form (on 29–31 March against 28 February).
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", -3) > start GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '3 months' > start GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", 3) > add_months(start, 6) GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE add_months(pl.start, -216) >= p.birth_date GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" < start GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" < start) GROUP BY 1",
             // The same day, in any form.

@@ -184,12 +184,21 @@ fn moved_by(v: &ScalarValue) -> Option<Shift> {
 /// within a week of a month's.
 pub(crate) fn comparable(left: Shift, right: Shift) -> bool {
     let single = |s: Shift| s.days == 0 && !s.deadline && (s.months == 0 || s.working == 0);
-    let working = left.working - right.working;
-    let months = left.months - right.months;
-    if !single(left) || !single(right) || (left.working != 0 && right.working != 0) {
+    // One side moved, forwards: `b <= add_months(a, 3)` has one form.
+    // `add_months(b, -3) <= a` and `add_months(b, 3) <= add_months(a, 6)`
+    // say nearly the same, but a month's end clips them apart (b on 30 or
+    // 31 March against a on 28 February), and so do working days over a
+    // weekend: two forms of one question would differ by a class of days.
+    let forwards = |s: Shift| s.months >= 0 && s.working >= 0;
+    let moved = |s: Shift| s.months != 0 || s.working != 0;
+    if !single(left) || !single(right) || !forwards(left) || !forwards(right) {
         return false;
     }
-    WORKING_EDGES.contains(&working.abs()) && (working == 0 || months == 0)
+    if moved(left) && moved(right) {
+        return false;
+    }
+    let working = left.working - right.working;
+    WORKING_EDGES.contains(&working.abs())
 }
 
 /// Working days a duration may be cut at: the statutory 7 (LsL 26 §) and
@@ -206,10 +215,12 @@ pub const WORKING_EDGES: &[i64] = &[0, 7, 14];
 /// With no days between the sides (the same day, or whole months apart)
 /// the two ways of cutting are mirror images (`a <= b` is `NOT (b < a)`),
 /// and `a <= b` with `a < b` is "the same day", a class of one day. So
-/// there the dates are cut in one order that every question shares
-/// ([`first_side`]): `first <= second` or its negation, never `=`, and
-/// not at all where no order tells the sides apart (the same stored
-/// column of two records).
+/// there the dates are cut one way that every question shares, never with
+/// `=`: a date at most a limit or past it where one side is moved by
+/// months (`s.start <= add_months(c.home_date, 3)`, `"end" > add_months(start,
+/// 3)`), else in the order of [`first_side`] (`first <= second` or its
+/// negation), and not at all where no order tells the sides apart (the
+/// same stored column of two records).
 pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift, order: Option<Side>) -> bool {
     // With d the right date less the left one and k the left side's moves
     // less the right side's, `<=` is d >= k, `>` is d < k (a cut at k -
@@ -220,7 +231,7 @@ pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift, order: Option
         left.days - right.days
     };
     if k == 0 {
-        return match order {
+        return match first_of(left, right, order) {
             Some(Side::Left) => matches!(op, Operator::LtEq | Operator::Gt),
             Some(Side::Right) => matches!(op, Operator::GtEq | Operator::Lt),
             None => false,
@@ -247,9 +258,21 @@ pub(crate) fn allowed_order(
     if !no_days || !comparable(left, right) || cut_on_grid(op, left, right, order) {
         return None;
     }
-    match order? {
+    match first_of(left, right, order)? {
         Side::Left => Some([Operator::LtEq, Operator::Gt]),
         Side::Right => Some([Operator::GtEq, Operator::Lt]),
+    }
+}
+
+/// The side that comes first where two dates are no days apart: the one
+/// not moved where the other is moved forwards by months, a time limit
+/// reached on its day (`s.start <= add_months(c.home_date, 3)`), else the
+/// one of `order`.
+fn first_of(left: Shift, right: Shift, order: Option<Side>) -> Option<Side> {
+    match left.months.cmp(&right.months) {
+        std::cmp::Ordering::Less => Some(Side::Left),
+        std::cmp::Ordering::Greater => Some(Side::Right),
+        std::cmp::Ordering::Equal => order,
     }
 }
 
@@ -301,6 +324,16 @@ pub(crate) fn cut_as_an_age(op: Operator, left: Shift, right: Shift, birth_left:
     if !left.by_months_only() || !right.by_months_only() || left.deadline || right.deadline {
         return false;
     }
+    // The birth date moved forwards to a birthday, the other date as it
+    // is: one form for one age (see [`comparable`]).
+    let (birth, other) = if birth_left {
+        (left, right)
+    } else {
+        (right, left)
+    };
+    if birth.months < 0 || other.months != 0 {
+        return false;
+    }
     if birth_left {
         matches!(op, Operator::LtEq | Operator::Gt)
     } else {
@@ -345,6 +378,18 @@ mod tests {
             },
             Shift::default()
         ));
+        // One side moved, forwards: a month's end clips the other forms
+        // apart from `b <= add_months(a, 3)`.
+        let back = Shift {
+            months: -3,
+            ..Shift::default()
+        };
+        assert!(!comparable(back, Shift::default()));
+        let six = Shift {
+            months: 6,
+            ..Shift::default()
+        };
+        assert!(!comparable(six, quarter));
         // Both sides moved: 31 against 30 days is one day apart.
         let other = col("cw_placement.end") + interval_days(30);
         assert!(!comparable(
@@ -377,6 +422,31 @@ mod tests {
         assert!(!cut_on_grid(Operator::Eq, at(0), at(0), first));
         assert!(!cut_on_grid(Operator::LtEq, at(0), at(0), None));
         assert!(!cut_on_grid(Operator::Eq, at(0), at(7), first));
+        // Moved by months: the moved side is a limit reached on its day,
+        // whichever column sorts first.
+        let months = |months: i64| Shift {
+            months,
+            ..Shift::default()
+        };
+        assert!(cut_on_grid(
+            Operator::LtEq,
+            months(0),
+            months(3),
+            Some(Side::Right)
+        ));
+        assert!(cut_on_grid(Operator::Gt, months(0), months(3), None));
+        assert!(!cut_on_grid(
+            Operator::Lt,
+            months(0),
+            months(3),
+            Some(Side::Right)
+        ));
+        assert!(cut_on_grid(
+            Operator::GtEq,
+            months(3),
+            months(0),
+            Some(Side::Left)
+        ));
     }
 
     #[test]
