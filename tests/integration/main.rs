@@ -20,6 +20,7 @@ mod query_differencing;
 mod query_durations;
 mod query_model;
 mod query_model_measures;
+mod query_values;
 mod query_windows;
 mod release;
 mod release_log;

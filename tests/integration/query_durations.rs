@@ -166,6 +166,13 @@ fn no_days_apart_is_one_order() {
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" - INTERVAL '3 months' > start GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", 3) > add_months(start, 6) GROUP BY 1",
             "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN person p ON p.person_key = pl.person_key WHERE add_months(pl.start, -216) >= p.birth_date GROUP BY 1",
+            // A tester's (2026-12-07): "reached and not reached" the m-month
+            // birthday, in the two forms a month's end clips apart, is
+            // the clipped birthday itself (a boy born 31 January with an
+            // invoice period ended 30 November); and a placement begun on
+            // 30 April that ended on 31 May.
+            "SELECT il.municipality_code, COUNT(DISTINCT il.person_key) AS children FROM care_invoice_line il JOIN person p ON p.person_key = il.person_key WHERE il.period_end >= add_months(p.birth_date, 10) AND add_months(il.period_end, -10) < p.birth_date GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", -1) <= start AND \"end\" > add_months(start, 1) GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" < start GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" < start) GROUP BY 1",
             // The same day, in any form.

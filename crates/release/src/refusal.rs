@@ -132,6 +132,16 @@ pub enum Refusal {
     /// A suppression policy asked for a planner's own query.
     #[error("own queries are released under cell-key policies only")]
     SuppressionPolicy,
+    /// A person's dates, amounts or days of a month set against each other
+    /// or against values the query writes, other than by a condition: a
+    /// person's distinct dates counted, a person's rows grouped by a date,
+    /// a `UNION` of a person's dates with fixed ones. Each is an equality
+    /// of two days (or amounts) that the rules for conditions refuse.
+    #[error("{what}: a person's dates or amounts set against each other")]
+    PersonValuesCompared {
+        /// The column.
+        what: String,
+    },
     /// A condition on person data finer than a declared classification.
     #[error("{what}: a condition on person data compares only declared classes")]
     FineCondition {
@@ -174,6 +184,7 @@ impl Refusal {
             Refusal::GridTooLarge { .. } => "grid_too_large",
             Refusal::SuppressionPolicy => "suppression_policy",
             Refusal::FineCondition { .. } => "fine_condition",
+            Refusal::PersonValuesCompared { .. } => "person_values_compared",
         }
     }
 
@@ -189,6 +200,7 @@ impl Refusal {
             | Refusal::MayFail { what }
             | Refusal::NotAllowed { what }
             | Refusal::FineCondition { what }
+            | Refusal::PersonValuesCompared { what }
             | Refusal::TooLong { what } => what.clone(),
             Refusal::MissingParameter { name } => name.clone(),
             Refusal::NoDomain { expr } | Refusal::MeasureNotDeclared { expr } => expr.clone(),

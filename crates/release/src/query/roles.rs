@@ -407,6 +407,21 @@ pub fn is_identifier(role: &Role) -> bool {
     matches!(role, Role::Unit | Role::Key(_))
 }
 
+/// Whether a person's values in this role tell days or amounts apart: two
+/// such values may be compared only by the rules for conditions, never
+/// made equal by counting them distinct, grouping a person's rows by them,
+/// or uniting them with values the query writes (an attacker counted a
+/// person's distinct dates after a `UNION ALL` with a fixed day, and so
+/// asked whether a date was that day, 2026-12-07).
+pub fn tells_days_apart(role: &Role) -> bool {
+    match role {
+        Role::Date | Role::Value => true,
+        Role::Measure(b) => b.grain != crate::query::conditions::Grain::Count,
+        Role::Dim(d) => matches!(d, Domain::Days | Domain::Weeks | Domain::Weekdays { .. }),
+        Role::Unit | Role::Key(_) => false,
+    }
+}
+
 /// Whether `v` is an interval (or a count of days) of at most 100 years.
 fn small_interval(v: &ScalarValue) -> bool {
     const DAYS: i64 = 36_600;

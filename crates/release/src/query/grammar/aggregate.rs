@@ -4,7 +4,9 @@
 
 use super::{Fan, Info, Level, Measure, MeasureSpec, OwnAggregate, refuse_subqueries};
 use crate::query::Refusal;
-use crate::query::roles::{Col, Domain, Role, is_identifier, literal, role_of, strip};
+use crate::query::roles::{
+    Col, Domain, Role, is_identifier, literal, role_of, strip, tells_days_apart,
+};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{Aggregate, Expr, lit};
@@ -110,6 +112,13 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
             copies: input.fan.copies,
         }
     };
+    // A person's rows grouped by a date or an amount as well: counted
+    // later, they are the person's distinct dates (two on one day).
+    if let Some(g) = group.iter().find(|g| tells_days_apart(&g.role)) {
+        return Err(Refusal::PersonValuesCompared {
+            what: g.from.clone(),
+        });
+    }
     let mut cols = group;
     for e in &a.aggr_expr {
         let Expr::AggregateFunction(AggregateFunction { func, params }) = strip(e) else {
@@ -128,6 +137,15 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
         }
         if let Some(f) = &params.filter {
             role_of(f, a.input.schema(), &input.cols)?;
+        }
+        // A person's distinct dates or amounts, counted or summed, tell
+        // whether two of them are equal.
+        if params.distinct
+            && let Some(p) = parts.iter().find(|p| tells_days_apart(&p.role))
+        {
+            return Err(Refusal::PersonValuesCompared {
+                what: p.from.clone(),
+            });
         }
         // COUNT(record_id) counts a person's records; any other use of an
         // identifier is an expression of it.
