@@ -117,24 +117,12 @@ pub(crate) fn own_date(expr: &Expr) -> Option<Shift> {
                     let one = *shifts.first()?;
                     shifts.iter().all(|s| *s == one).then_some(one)
                 }
-                // The end of a person's compensation window: their home
-                // date moved by whole years, or their citizenship date.
-                "compensation_end" => {
-                    let dates: Vec<&Expr> = f
-                        .args
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != 1 && *i != 3)
-                        .map(|(_, e)| e)
-                        .collect();
-                    dates
-                        .iter()
-                        .all(|e| {
-                            literal(e).is_some_and(ScalarValue::is_null)
-                                || own_date(e).is_some_and(Shift::by_months_only)
-                        })
-                        .then(Shift::default)
-                }
+                // `compensation_end` is not one: the home date moved by
+                // whole years or the citizenship date, whichever the data
+                // say, so it is a limit against one and a date against the
+                // other, and "at most the end" beside "at least the home
+                // date moved by 36 months" asked for one day (an attacker
+                // of this model, 2026-12-07).
                 _ => None,
             }
         }
@@ -313,9 +301,10 @@ pub(crate) fn reads_birth_date(expr: &Expr) -> bool {
 }
 
 /// Whether `left op right`, with a birth date in `birth_left` or the
-/// other side, cuts as an age does: whole months from the birth date,
-/// "reached" or "not yet reached" (`pl.start >= add_months(p.birth_date,
-/// 216)`, `age_at(p.birth_date, pl.start) >= 18`). A birth date is what an
+/// other side, cuts as an age does: months from the birth date other than
+/// whole years, "reached" or "not yet reached" (`pl.start >=
+/// add_months(p.birth_date, 6)`; whole years are `age_at(p.birth_date,
+/// pl.start) >= 18`). A birth date is what an
 /// attacker knows of a target, so a duration from it moved by days would
 /// cut the other date at a day the attacker knows (born 15 January: a
 /// placement that started more than 28 days after the 15th of a month but
@@ -325,13 +314,17 @@ pub(crate) fn cut_as_an_age(op: Operator, left: Shift, right: Shift, birth_left:
         return false;
     }
     // The birth date moved forwards to a birthday, the other date as it
-    // is: one form for one age (see [`comparable`]).
+    // is: one form for one age (see [`comparable`]). Whole years are
+    // `age_at(birth_date, x) >= n`, the one form of an age in years: on a
+    // birth date of 29 February `add_months` reaches the birthday on 28
+    // February of a common year, `age_at` on 1 March, and the two
+    // together asked for a date on that 28 February.
     let (birth, other) = if birth_left {
         (left, right)
     } else {
         (right, left)
     };
-    if birth.months < 0 || other.months != 0 {
+    if birth.months < 0 || other.months != 0 || birth.months % 12 == 0 {
         return false;
     }
     if birth_left {

@@ -169,7 +169,7 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
             Role::Date
         }
         "age_at_year_end" | "age_at" => {
-            if chosen_date(exprs, args) {
+            if chosen_date(exprs, args) || !one_form_of_an_age(name, exprs, args) {
                 return Err(Refusal::FineCondition {
                     what: call_text(name, exprs),
                 });
@@ -303,6 +303,36 @@ fn chosen_date(exprs: &[Expr], args: &[Col]) -> bool {
             && a.role == Role::Date
             && !own_date(a.stored(e)).is_some_and(Shift::by_months_only)
     })
+}
+
+/// Whether `age_at` of two of a person's dates is the one form of that
+/// age: the birth date and the other date, neither moved. An age is also
+/// `x >= add_months(birth_date, 12 * n)`, which a month's end clips apart
+/// from other forms: `age_at(start, "end")` against `"end" >= add_months(start,
+/// 12)` tells a start on 29 February, and `age_at(birth_date,
+/// add_months(x, 6))` against `x >= add_months(birth_date, 210)` an x on
+/// 28 February for those born on 29–31 August (an attacker of this model
+/// read the first, 2026-12-07).
+fn one_form_of_an_age(name: &str, exprs: &[Expr], args: &[Col]) -> bool {
+    if name != "age_at"
+        || !args
+            .iter()
+            .take(2)
+            .all(|a| a.person && a.role == Role::Date)
+    {
+        return true;
+    }
+    let unmoved = |i: usize| {
+        exprs
+            .get(i)
+            .zip(args.get(i))
+            .is_some_and(|(e, a)| own_date(a.stored(e)) == Some(Shift::default()))
+    };
+    let birth = exprs
+        .first()
+        .zip(args.first())
+        .is_some_and(|(e, a)| reads_birth_date(a.stored(e)));
+    birth && unmoved(0) && unmoved(1)
 }
 
 /// A call as the planner wrote it: a refusal names it so, in any language.
