@@ -65,3 +65,24 @@ fn a_persons_dates_are_not_counted_distinct() {
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM (SELECT DISTINCT person_key, form FROM cw_placement) t GROUP BY 1",
     ]);
 }
+
+#[test]
+fn set_operations_do_not_match_a_persons_dates() {
+    // INTERSECT and EXCEPT match rows on every column: a received date
+    // matched with a decision date is "decided on the day it came".
+    crate::query_model::assert_all_refused(
+        &[
+            "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, received_date AS d FROM cw_notification INTERSECT SELECT person_key, decision_date FROM cw_notification) t",
+            "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, received_date AS d FROM cw_notification INTERSECT ALL SELECT person_key, decision_date FROM cw_notification) t",
+            "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, received_date AS d FROM cw_notification EXCEPT SELECT person_key, decision_date FROM cw_notification) t",
+            "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, received_date AS d FROM cw_notification EXCEPT ALL SELECT person_key, decision_date FROM cw_notification) t",
+            "SELECT COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, amount_eur AS x FROM care_invoice_line INTERSECT SELECT person_key, amount_eur FROM service_decision) t",
+        ],
+        &[
+            "person_values_compared",
+            "fine_condition",
+            "subquery",
+            "unsupported",
+        ],
+    );
+}
