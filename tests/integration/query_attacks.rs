@@ -258,7 +258,7 @@ fn domain_functions_do_not_cut_a_date_at_a_day() {
     // 0 would cut the other end at that day less the count.
     let answer = table(
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement \
-         WHERE care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL') > 0 \
+         WHERE care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 \
          GROUP BY form",
     );
     assert!(answer.lines().count() > 1, "{answer}");

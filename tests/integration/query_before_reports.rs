@@ -242,7 +242,7 @@ fn a_small_group_padded_with_a_published_cell_gets_the_cell_exactly() {
             "SELECT COUNT(DISTINCT b.person_key) AS n FROM cw_legal_basis b \
              JOIN person p ON p.person_key = b.person_key \
              WHERE b.basis = 'KIIREELLINEN' \
-             AND care_days(b.start, b.\"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL') > 0 \
+             AND care_days(b.start, b.\"end\", DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 \
              AND ({ages})"
         )
     };

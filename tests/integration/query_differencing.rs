@@ -353,7 +353,7 @@ fn a_cell_near_one_a_saved_report_withheld_is_withheld_too() {
     ]));
     let cell = "FROM cw_legal_basis b JOIN person p ON p.person_key = b.person_key \
                 WHERE b.basis = 'JALKIHUOLTO' \
-                AND care_days(b.start, b.\"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL') > 0 \
+                AND care_days(b.start, b.\"end\", DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 \
                 AND age_at_year_end(p.birth_date, 2025) BETWEEN 18 AND 20";
     // The row's persons by municipality, as the report's author sees them.
     let by_municipality = ok(&peitto(&[

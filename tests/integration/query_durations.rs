@@ -188,13 +188,17 @@ fn no_days_apart_is_one_order() {
     // reads as the other. With no days between them, two dates are cut
     // one way that every question shares, whichever way round it is
     // written, and never with `=`: a side moved by months is a limit
-    // reached on its day; else the columns sorted by name
-    // (cw_placement."end" before cw_placement.start) set the order.
+    // reached on its day; else the earlier date by meaning comes first (a
+    // start before its end, a receipt before its decision), so that the
+    // same day goes with the usual order: with `start <= "end"` on nearly
+    // every record, `"end" <= start` would be the same-day placements.
     assert_all_run(&[
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > add_months(start, 3) GROUP BY 1",
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(start, 3) < \"end\" GROUP BY 1",
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" <= add_months(start, 3) GROUP BY 1",
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" > start) GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" < start) GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date < received_date GROUP BY 1",
         // A time limit whose column sorts after the other's: the limit is
         // reached on its day, whichever is named first.
         "SELECT c.municipality_code, COUNT(DISTINCT c.person_key) AS n FROM integration_client c JOIN integration_service s ON s.person_key = c.person_key WHERE s.start <= add_months(c.home_municipality_date, 3) GROUP BY 1",
@@ -219,8 +223,12 @@ fn no_days_apart_is_one_order() {
             // 30 April that ended on 31 May.
             "SELECT il.municipality_code, COUNT(DISTINCT il.person_key) AS children FROM care_invoice_line il JOIN person p ON p.person_key = il.person_key WHERE il.period_end >= add_months(p.birth_date, 10) AND add_months(il.period_end, -10) < p.birth_date GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE add_months(\"end\", -1) <= start AND \"end\" > add_months(start, 1) GROUP BY 1",
-            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" < start GROUP BY 1",
-            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" < start) GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" <= start GROUP BY 1",
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE NOT (\"end\" > start) GROUP BY 1",
+            // A tester (2026-12-08): decided on or before the day it came
+            // is, with decisions never before their receipt, the same day.
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= received_date GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE received_date >= decision_date GROUP BY 1",
             // The same day, in any form.
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" = add_months(start, 3) GROUP BY 1",
             "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" <> start GROUP BY 1",
@@ -235,18 +243,68 @@ fn no_days_apart_is_one_order() {
     );
     // The refusal names the two forms that run, in the query's words.
     let refused = crate::query_model::run(
-        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" >= start GROUP BY 1",
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE \"end\" > start GROUP BY 1",
         &[],
     )
     .expect_err("the other closure");
     assert!(
         refused.contains(
-            "→ cw_placement.\"end\" <= cw_placement.\"start\" | cw_placement.\"end\" > cw_placement.\"start\""
+            "→ cw_placement.\"end\" >= cw_placement.\"start\" | cw_placement.\"end\" < cw_placement.\"start\""
         ),
         "{refused}"
     );
     // Days apart keep the one closure per edge they had.
     assert_all_run(&[
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
+    ]);
+}
+
+#[test]
+fn days_of_a_window_are_set_by_the_rule_that_counts_the_last_day() {
+    // A tester (2026-12-08): `care_days(…, 'INCLUSIVE') > 0` is `"end" >=
+    // DATE '2023-05-01'`, the same with a rule that leaves the last day
+    // out is `"end" > DATE '2023-05-01'`: together, a period that ended on
+    // that 1st (every placement ended on a month's 1st, 25 of 25, and the
+    // notifications decided on one). Whether days are set is asked with
+    // `INCLUSIVE` only, of a period in its order and a fixed window; the
+    // other rules are summed only.
+    assert_all_refused(
+        &[
+            "SELECT COUNT(*) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2023-05-01', DATE '2023-06-01', 'INCLUSIVE') > 0 AND NOT (care_days(start, \"end\", DATE '2023-05-01', DATE '2023-06-01', 'ARRIVAL_NOT_DEPARTURE') > 0)",
+            "SELECT COUNT(*) AS n FROM cw_placement WHERE start < DATE '2023-05-01' AND \"end\" >= DATE '2023-05-01' AND NOT (care_days(start, \"end\", DATE '2023-05-01', DATE '2023-06-01', 'STATISTICAL') > 0)",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE care_days(received_date, decision_date, DATE '2024-03-01', DATE '2024-04-01', 'TRANSFER_DAY_TO_RECEIVER') > 0 GROUP BY 1",
+            // The period backwards: `"end" <= start` with the same day.
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(\"end\", start, DATE '2023-05-01', DATE '2023-06-01', 'INCLUSIVE') > 0 GROUP BY 1",
+            // A person's date as the window.
+            "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(DATE '2020-01-01', DATE '2030-01-01', start, \"end\", 'INCLUSIVE') > 0 GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
+    assert_all_run(&[
+        "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 GROUP BY 1",
+        // Summed by any rule.
+        "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL')) AS days FROM cw_placement GROUP BY form",
+        "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'ARRIVAL_NOT_DEPARTURE')) AS days FROM cw_placement GROUP BY form",
+    ]);
+}
+
+#[test]
+fn no_working_day_between_is_no_class() {
+    // With decisions never before their receipt, "no working day after
+    // the receipt" is the same day (but over a weekend), and
+    // `time_limit_end(x, 0)` is x or, past a weekend or holiday, the next
+    // working day: against x itself, whether x was a day off.
+    assert_all_refused(
+        &[
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 0 GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) > 0 GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) = 0 GROUP BY 1",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date >= time_limit_end(received_date, 0) GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
+    assert_all_run(&[
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 GROUP BY 1",
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) > 14 GROUP BY 1",
     ]);
 }

@@ -50,6 +50,13 @@ pub enum Grain {
     /// (`working_days_after`): the statutory 7 and twice it, as a
     /// duration ([`super::durations::WORKING_EDGES`]).
     WorkingDays,
+    /// Summed only, never cut: days of a period within a window counted
+    /// by a rule that leaves out a period's last day. Whether any are set
+    /// cuts the end between a month's 1st and 2nd (`care_days(start,
+    /// "end", DATE '2023-05-01', …, 'STATISTICAL') > 0` is `"end" >
+    /// DATE '2023-05-01'`), and beside `"end" >= DATE '2023-05-01'` asks
+    /// whether it was that 1st (an attacker of this model, 2026-12-08).
+    Uncut,
 }
 
 /// Day counts conditions may cut at: the statutory limits (LsL 26 §: 7
@@ -81,8 +88,13 @@ impl Grain {
             Grain::Euros => x == 0.0 || one_two_five(x.abs()),
             Grain::Count => x.fract() == 0.0 && ((0.0..=10.0).contains(&x) || one_two_five(x)),
             Grain::Presence => x == 0.0,
+            Grain::Uncut => false,
             Grain::WorkingDays => {
-                x.fract() == 0.0 && super::durations::WORKING_EDGES.contains(&(x as i64))
+                // Not 0: with a decision never before its receipt, "no
+                // working day after" is the same day, but for a weekend.
+                x.fract() == 0.0
+                    && x != 0.0
+                    && super::durations::WORKING_EDGES.contains(&(x as i64))
             }
         }
     }
@@ -104,6 +116,9 @@ impl Grain {
         }
         if self == Grain::Count {
             return Some((op, x));
+        }
+        if self == Grain::Uncut {
+            return None;
         }
         let whole = matches!(self, Grain::Days | Grain::Presence | Grain::WorkingDays);
         if whole && x.fract() != 0.0 {
@@ -132,7 +147,8 @@ impl Grain {
             Grain::Euros => "0, ±1·10ⁿ, ±2·10ⁿ, ±5·10ⁿ".to_owned(),
             Grain::Count => "0–10, 1·10ⁿ, 2·10ⁿ, 5·10ⁿ".to_owned(),
             Grain::Presence => "0".to_owned(),
-            Grain::WorkingDays => "0, 7, 14".to_owned(),
+            Grain::Uncut => "–".to_owned(),
+            Grain::WorkingDays => "7, 14".to_owned(),
         }
     }
 
@@ -144,7 +160,8 @@ impl Grain {
         let candidates: Vec<f64> = match self {
             Grain::Days => DAY_EDGES.iter().map(|&d| d as f64).collect(),
             Grain::Presence => vec![0.0],
-            Grain::WorkingDays => vec![0.0, 7.0, 14.0],
+            Grain::Uncut => Vec::new(),
+            Grain::WorkingDays => vec![7.0, 14.0],
             Grain::Count => (0..=10)
                 .map(f64::from)
                 .chain((1..=9).flat_map(|k| {
@@ -302,6 +319,14 @@ pub fn check_comparison(
                 }
                 None => format!("{} {op} {}", l.from, r.from),
             }))
+        }
+        // A measure summed only is named as the query wrote it.
+        (true, _) | (_, true)
+            if [l, r].iter().any(|c| {
+                c.person && matches!(&c.role, Role::Measure(b) if b.grain == Grain::Uncut)
+            }) =>
+        {
+            Err(refuse(asked))
         }
         (true, false) => against_constant(op, right, l),
         (false, true) => against_constant(mirror(op), left, r),

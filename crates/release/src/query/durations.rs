@@ -99,13 +99,19 @@ pub(crate) fn own_date(expr: &Expr) -> Option<Shift> {
                     },
                     1,
                 )),
-                n if counts_working_days(n) => Some(first()?.plus(
-                    Shift {
-                        working: count()?,
-                        ..Shift::default()
-                    },
-                    1,
-                )),
+                // `time_limit_end(x, 0)` is `deadline_day(x)`: x, or past a
+                // weekend or holiday to the next working day.
+                n if counts_working_days(n) => {
+                    let working = count()?;
+                    Some(first()?.plus(
+                        Shift {
+                            working,
+                            deadline: working == 0 && n.eq_ignore_ascii_case("time_limit_end"),
+                            ..Shift::default()
+                        },
+                        1,
+                    ))
+                }
                 "deadline_day" => first().map(|s| Shift {
                     deadline: true,
                     ..s
@@ -272,12 +278,23 @@ pub(crate) enum Side {
 }
 
 /// Which side of a duration comes first in the one order every question
-/// shares: the side whose stored columns sort first by name (moves left
+/// shares: the side whose stored dates come first by meaning
+/// ([`date_rank`]: a start before its end, a notification's receipt
+/// before its decision), then by name (table, then column), moves left
 /// out, so that `add_months(a, 3) <= b` and `a <= add_months(b, -3)` are
-/// ordered alike); `None` where both read the same columns.
+/// ordered alike; `None` where both read the same columns.
+///
+/// The order by meaning puts "the same day" with the usual order of the
+/// two dates: with `start <= "end"` on nearly every record, `"end" <=
+/// start` would be the records that began and ended on one day, so the
+/// one way to ask is `"end" >= start` or `"end" < start`.
 pub(crate) fn first_side(left: &Expr, right: &Expr) -> Option<Side> {
     let key = |e: &Expr| {
-        let mut cols: Vec<String> = e.column_refs().iter().map(|c| c.flat_name()).collect();
+        let mut cols: Vec<(u8, String)> = e
+            .column_refs()
+            .iter()
+            .map(|c| (date_rank(&c.name), c.flat_name()))
+            .collect();
         cols.sort();
         cols.dedup();
         cols
@@ -286,6 +303,26 @@ pub(crate) fn first_side(left: &Expr, right: &Expr) -> Option<Side> {
         std::cmp::Ordering::Less => Some(Side::Left),
         std::cmp::Ordering::Greater => Some(Side::Right),
         std::cmp::Ordering::Equal => None,
+    }
+}
+
+/// Where a stored date usually falls in a person's story: a birth, then a
+/// first permit and a home municipality, then a notification's receipt,
+/// a decision, the start of a period and its end, and citizenship.
+/// Records keep this order nearly always (a period's end is not before its
+/// start), so a comparison of two dates groups their being the same day
+/// with it.
+fn date_rank(column: &str) -> u8 {
+    match column {
+        "birth_date" => 0,
+        "first_permit_date" => 1,
+        "home_municipality_date" => 2,
+        "received_date" => 3,
+        "decision_date" => 4,
+        "start" | "period_start" | "valid_from" => 5,
+        "assessment_end" | "end" | "period_end" | "valid_to" => 6,
+        "citizenship_date" => 7,
+        _ => 8,
     }
 }
 

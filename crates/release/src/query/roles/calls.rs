@@ -281,6 +281,12 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                 if name != "compensation_month" && birth && other {
                     return Ok(Role::Value);
                 }
+                if name == "care_days" && !presence_on_month_edges(exprs, args) {
+                    return Ok(Role::Measure(crate::query::roles::Bounds {
+                        grain: crate::query::conditions::Grain::Uncut,
+                        ..*b
+                    }));
+                }
                 Role::Measure(*b)
             } else {
                 return Err(Refusal::NotAllowed {
@@ -333,6 +339,34 @@ fn one_form_of_an_age(name: &str, exprs: &[Expr], args: &[Col]) -> bool {
         .zip(args.first())
         .is_some_and(|(e, a)| reads_birth_date(a.stored(e)));
     birth && unmoved(0) && unmoved(1)
+}
+
+/// Whether `care_days(a, b, from, until, rule) > 0` cuts only where the
+/// rules for conditions cut: `a < until` and `b >= from` at months' first
+/// days, and `a <= b` in the one order of the two dates
+/// ([`crate::query::durations::first_side`]). So the rule counts a
+/// period's last day (`INCLUSIVE`; the others leave it out, and "any day
+/// set" is then `b > from`, a cut between a month's 1st and 2nd), the
+/// period's dates come in their order, and the window is fixed.
+fn presence_on_month_edges(exprs: &[Expr], args: &[Col]) -> bool {
+    let rule = exprs.get(4).and_then(literal).and_then(|v| match v {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Some(s),
+        _ => None,
+    });
+    let fixed_window = args.iter().skip(2).take(2).all(|a| !a.person);
+    let in_order = match (
+        exprs.first().zip(args.first()),
+        exprs.get(1).zip(args.get(1)),
+    ) {
+        (Some((e0, a0)), Some((e1, a1))) => {
+            crate::query::durations::first_side(a0.stored(e0), a1.stored(e1))
+                == Some(crate::query::durations::Side::Left)
+        }
+        _ => false,
+    };
+    rule.is_some_and(|r| r == "INCLUSIVE") && fixed_window && in_order
 }
 
 /// A call as the planner wrote it: a refusal names it so, in any language.
