@@ -67,10 +67,9 @@ fn dates_are_compared_only_at_month_boundaries() {
         "SELECT sex, COUNT(*) AS n FROM person WHERE birth_date >= DATE '2010-01-01' AND birth_date <= DATE '2012-12-31' GROUP BY sex",
         "SELECT form, COUNT(*) AS n FROM cw_placement WHERE start <= DATE '2025-12-31' AND (\"end\" IS NULL OR \"end\" >= DATE '2025-01-01') GROUP BY form",
         "SELECT form, COUNT(*) AS n FROM cw_placement WHERE start BETWEEN DATE '2025-01-01' AND DATE '2025-06-30' GROUP BY form",
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_months(received_date, 3) GROUP BY 1",
-        // The statutory limits as the saved report reads them (LsL 26 §, 150/1930 5 §).
-        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= time_limit_end(received_date, 7) GROUP BY 1",
+        // The statutory limits (LsL 26 §): 7 working days counted.
+        "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= add_months(received_date, 3) GROUP BY 1",
         "SELECT EXTRACT(MONTH FROM received_date) AS m, COUNT(*) AS n FROM cw_notification WHERE EXTRACT(YEAR FROM received_date) = 2025 GROUP BY 1",
         // Days are grouped by; the grid withholds the small cells.

@@ -17,7 +17,7 @@
 
 use super::Refusal;
 use super::durations::{
-    allowed_order, comparable, cut_as_an_age, cut_on_grid, first_side, own_date, reads_birth_date,
+    allowed_order, comparable, cut_as_an_age, cut_one_way, first_side, own_date, reads_birth_date,
 };
 use super::roles::{Col, Domain, Role, folded, literal};
 use datafusion::arrow::datatypes::DataType;
@@ -47,8 +47,8 @@ pub enum Grain {
     /// with, 2026-12-07).
     Presence,
     /// Working days between two of a person's dates
-    /// (`working_days_after`): the statutory 7 and twice it, as a
-    /// duration ([`super::durations::WORKING_EDGES`]).
+    /// (`working_days_after`): the statutory 7 and twice it
+    /// ([`WORKING_EDGES`]).
     WorkingDays,
     /// Summed only, never cut: days of a period within a window counted
     /// by a rule that leaves out a period's last day. Whether any are set
@@ -58,6 +58,11 @@ pub enum Grain {
     /// whether it was that 1st (an attacker of this model, 2026-12-08).
     Uncut,
 }
+
+/// Working days `working_days_after` may be cut at: the statutory 7 (LsL
+/// 26 §) and twice it. Not 0: with a decision never before its receipt,
+/// "no working day after" is the same day, but for a weekend.
+pub const WORKING_EDGES: &[i64] = &[7, 14];
 
 /// Day counts conditions may cut at: the statutory limits (LsL 26 §: 7
 /// working days, 3 months) and the usual durations. Not every day: an
@@ -89,13 +94,7 @@ impl Grain {
             Grain::Count => x.fract() == 0.0 && ((0.0..=10.0).contains(&x) || one_two_five(x)),
             Grain::Presence => x == 0.0,
             Grain::Uncut => false,
-            Grain::WorkingDays => {
-                // Not 0: with a decision never before its receipt, "no
-                // working day after" is the same day, but for a weekend.
-                x.fract() == 0.0
-                    && x != 0.0
-                    && super::durations::WORKING_EDGES.contains(&(x as i64))
-            }
+            Grain::WorkingDays => x.fract() == 0.0 && WORKING_EDGES.contains(&(x as i64)),
         }
     }
 
@@ -218,8 +217,8 @@ pub fn check_comparison(
     if !l.person && !r.person {
         return Ok(());
     }
-    // Two dates of a person against each other give a duration: it may be
-    // moved by whole months or by days on the grid. Anything else compared
+    // Two dates of a person against each other give a duration: one of
+    // them may be moved forwards by whole months. Anything else compared
     // with a constant or a class may be moved by whole months only: a date
     // moved by 14 days and compared with the 1st of a month is compared
     // with the 18th.
@@ -236,8 +235,8 @@ pub fn check_comparison(
     let asked = format!("{x} {op} {y}");
     let (left, right) = (l.stored(left), r.stored(right));
     // Two of a person's dates are a duration when each side is a stored
-    // date moved by whole months or by 7 or 14 working days, one unit,
-    // cut one way ([`super::durations`]); from a birth date, as an age.
+    // date, one moved forwards by whole months, cut one way
+    // ([`super::durations`]); from a birth date, as an age.
     let duration = l.person
         && r.person
         && l.role == Role::Date
@@ -250,7 +249,7 @@ pub fn check_comparison(
                     // by months against itself, says nothing.
                     birth_left != birth_right && cut_as_an_age(op, a, b, birth_left)
                 } else {
-                    comparable(a, b) && cut_on_grid(op, a, b, first_side(left, right))
+                    comparable(a, b) && cut_one_way(op, a, b, first_side(left, right))
                 }
             }
             _ => false,

@@ -1,9 +1,10 @@
 //! Two of a person's dates compared with each other: a duration, and what
 //! each side of one may be.
 //!
-//! A duration compares a person's own stored dates, each moved by whole
-//! months or by 7 or 14 working days, in one unit ([`comparable`]), and
-//! cut one way ([`cut_on_grid`]). Anything else in
+//! A duration compares a person's own stored dates, one of them moved
+//! forwards by whole months ([`comparable`]), cut one way ([`cut_one_way`]);
+//! working days between two dates are counted by `working_days_after`
+//! alone (a measure, [`super::conditions::Grain::WorkingDays`]). Anything else in
 //! a side is a date the query chooses, against which the other side is cut
 //! at a day: an attacker of this model anchored a birth date at the first
 //! day of the placement's year (`date_trunc('year', pl.start)`), moved it
@@ -13,7 +14,7 @@
 //! stored date and the sum of its moves, or not a person's own date at
 //! all.
 
-use super::conditions::{DAY_EDGES, counts_working_days};
+use super::conditions::counts_working_days;
 use super::roles::{Role, literal, stored_role};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -26,8 +27,6 @@ pub(crate) struct Shift {
     months: i64,
     /// Calendar days.
     days: i64,
-    /// Working days (`add_working_days`, `time_limit_end`).
-    working: i64,
     /// Moved on to the next working day (`deadline_day`).
     deadline: bool,
 }
@@ -35,22 +34,21 @@ pub(crate) struct Shift {
 impl Shift {
     /// Moved by whole months at most.
     pub(crate) fn by_months_only(self) -> bool {
-        self.days == 0 && self.working == 0
+        self.days == 0
     }
 
     fn plus(self, other: Shift, sign: i64) -> Shift {
         Shift {
             months: self.months + sign * other.months,
             days: self.days + sign * other.days,
-            working: self.working + sign * other.working,
             deadline: self.deadline || other.deadline,
         }
     }
 }
 
 /// How `expr` moves one of a person's stored dates, if it is one, moved by
-/// literal months, days or working days (to the next working day by
-/// `deadline_day`, the statutory rule); `None` for anything else.
+/// literal months or days (to the next working day by `deadline_day`, the
+/// statutory rule); `None` for anything else.
 pub(crate) fn own_date(expr: &Expr) -> Option<Shift> {
     match expr {
         Expr::Alias(a) => own_date(&a.expr),
@@ -99,19 +97,16 @@ pub(crate) fn own_date(expr: &Expr) -> Option<Shift> {
                     },
                     1,
                 )),
-                // `time_limit_end(x, 0)` is `deadline_day(x)`: x, or past a
-                // weekend or holiday to the next working day.
-                n if counts_working_days(n) => {
-                    let working = count()?;
-                    Some(first()?.plus(
-                        Shift {
-                            working,
-                            deadline: working == 0 && n.eq_ignore_ascii_case("time_limit_end"),
-                            ..Shift::default()
-                        },
-                        1,
-                    ))
-                }
+                // Working days are counted by `working_days_after` only: a
+                // date moved by them is another form of the same limit, cut
+                // elsewhere. `working_days_after(r, d) <= 7` holds on the
+                // weekend after the 7th working day, `d > add_working_days(r,
+                // 7)` too, so together they were that weekend, split into
+                // single days by the weekday (an attacker of this model read
+                // a decision's weekend so, 2026-12-08); `time_limit_end`
+                // moves a last day on an Eve (150/1930 5 §), and
+                // `time_limit_end(x, 0)` is the next working day.
+                n if counts_working_days(n) => None,
                 "deadline_day" => first().map(|s| Shift {
                     deadline: true,
                     ..s
@@ -167,89 +162,48 @@ fn moved_by(v: &ScalarValue) -> Option<Shift> {
 }
 
 /// Whether two of a person's own dates, moved so, may be compared: one
-/// unit only, and coarse: whole months, or 7 or 14 working days (the
-/// statutory limits), never calendar days nor the next working day. Cuts
-/// in two units a few days apart make a class of a day: `"end" >
-/// add_months(start, 3)` and `"end" <= start + INTERVAL '90 days'` is a
-/// placement of exactly 90 days begun in February, and `deadline_day`
-/// against the same limit without it is the weekend between (an attacker
-/// of this model read exact placement lengths so, 2026-12-07). Working
-/// days up to 14 are under 21 calendar days, so no cut in them comes
-/// within a week of a month's.
+/// side moved forwards by whole months, or neither; never by calendar days
+/// nor to the next working day. Cuts in two units a few days apart make a
+/// class of a day: `"end" > add_months(start, 3)` and `"end" <= start +
+/// INTERVAL '90 days'` is a placement of exactly 90 days begun in February,
+/// and `deadline_day` against the same limit without it is the weekend
+/// between (an attacker of this model read exact placement lengths so,
+/// 2026-12-07). One form per question: `add_months(b, -3) <= a` and
+/// `add_months(b, 3) <= add_months(a, 6)` say nearly what `b <=
+/// add_months(a, 3)` says, but a month's end clips them apart (b on 30 or
+/// 31 March against a on 28 February).
 pub(crate) fn comparable(left: Shift, right: Shift) -> bool {
-    let single = |s: Shift| s.days == 0 && !s.deadline && (s.months == 0 || s.working == 0);
-    // One side moved, forwards: `b <= add_months(a, 3)` has one form.
-    // `add_months(b, -3) <= a` and `add_months(b, 3) <= add_months(a, 6)`
-    // say nearly the same, but a month's end clips them apart (b on 30 or
-    // 31 March against a on 28 February), and so do working days over a
-    // weekend: two forms of one question would differ by a class of days.
-    let forwards = |s: Shift| s.months >= 0 && s.working >= 0;
-    let moved = |s: Shift| s.months != 0 || s.working != 0;
-    if !single(left) || !single(right) || !forwards(left) || !forwards(right) {
-        return false;
-    }
-    if moved(left) && moved(right) {
-        return false;
-    }
-    let working = left.working - right.working;
-    WORKING_EDGES.contains(&working.abs())
+    let plain = |s: Shift| s.days == 0 && !s.deadline && s.months >= 0;
+    plain(left) && plain(right) && (left.months == 0 || right.months == 0)
 }
-
-/// Working days a duration may be cut at: the statutory 7 (LsL 26 §) and
-/// twice it.
-pub const WORKING_EDGES: &[i64] = &[0, 7, 14];
 
 /// Whether `left op right`, two of a person's own dates moved so, cuts
-/// their distance where the grid allows, in one way only: "at most e days
-/// apart" or "more than e days apart" for an edge e (either way round), so
-/// that two questions at one edge cannot tell that distance itself apart
-/// (`decision_date >= add_working_days(received_date, 7)` and `>` differ
-/// by the decisions of exactly 7 working days).
-///
-/// With no days between the sides (the same day, or whole months apart)
-/// the two ways of cutting are mirror images (`a <= b` is `NOT (b < a)`),
-/// and `a <= b` with `a < b` is "the same day", a class of one day. So
-/// there the dates are cut one way that every question shares, never with
-/// `=`: a date at most a limit or past it where one side is moved by
-/// months (`s.start <= add_months(c.home_date, 3)`, `"end" > add_months(start,
-/// 3)`), else in the order of [`first_side`] (`first <= second` or its
-/// negation), and not at all where no order tells the sides apart (the
-/// same stored column of two records).
-pub(crate) fn cut_on_grid(op: Operator, left: Shift, right: Shift, order: Option<Side>) -> bool {
-    // With d the right date less the left one and k the left side's moves
-    // less the right side's, `<=` is d >= k, `>` is d < k (a cut at k -
-    // 1/2), `<` is d > k and `>=` is d <= k (a cut at k + 1/2). In halves:
-    let k = if left.working != 0 || right.working != 0 {
-        left.working - right.working
-    } else {
-        left.days - right.days
-    };
-    if k == 0 {
-        return match first_of(left, right, order) {
-            Some(Side::Left) => matches!(op, Operator::LtEq | Operator::Gt),
-            Some(Side::Right) => matches!(op, Operator::GtEq | Operator::Lt),
-            None => false,
-        };
+/// them the one way every question shares. The two ways of cutting are
+/// mirror images (`a <= b` is `NOT (b < a)`), and `a <= b` with `a < b` is
+/// "the same day" (or exactly m months apart), a class of one day. So the
+/// dates are cut one way, never with `=`: a date at most a limit or past
+/// it where one side is moved by months (`s.start <= add_months(c.home_date,
+/// 3)`, `"end" > add_months(start, 3)`), else in the order of
+/// [`first_side`] (`first <= second` or its negation), and not at all
+/// where no order tells the sides apart (the same stored column of two
+/// records).
+pub(crate) fn cut_one_way(op: Operator, left: Shift, right: Shift, order: Option<Side>) -> bool {
+    match first_of(left, right, order) {
+        Some(Side::Left) => matches!(op, Operator::LtEq | Operator::Gt),
+        Some(Side::Right) => matches!(op, Operator::GtEq | Operator::Lt),
+        None => false,
     }
-    let cut = match op {
-        Operator::LtEq | Operator::Gt => 2 * k - 1,
-        Operator::Lt | Operator::GtEq => 2 * k + 1,
-        _ => return false,
-    };
-    let twice_edge = cut.abs() - 1;
-    twice_edge % 2 == 0 && DAY_EDGES.contains(&(twice_edge / 2))
 }
 
-/// The two ways `left` and `right`, no days apart, may be compared where
-/// `op` is not one of them (`a <= b` and `a > b` where `a < b` was asked).
+/// The two ways `left` and `right` may be compared where `op` is not one
+/// of them (`a <= b` and `a > b` where `a < b` was asked).
 pub(crate) fn allowed_order(
     op: Operator,
     left: Shift,
     right: Shift,
     order: Option<Side>,
 ) -> Option<[Operator; 2]> {
-    let no_days = left.working == right.working && left.days == right.days;
-    if !no_days || !comparable(left, right) || cut_on_grid(op, left, right, order) {
+    if !comparable(left, right) || cut_one_way(op, left, right, order) {
         return None;
     }
     match first_of(left, right, order)? {
@@ -396,18 +350,6 @@ mod tests {
             ..Shift::default()
         };
         assert!(comparable(quarter, Shift::default()));
-        let seven_working = Shift {
-            working: 7,
-            ..Shift::default()
-        };
-        assert!(comparable(seven_working, Shift::default()));
-        assert!(!comparable(
-            Shift {
-                working: 21,
-                ..Shift::default()
-            },
-            Shift::default()
-        ));
         // One side moved, forwards: a month's end clips the other forms
         // apart from `b <= add_months(a, 3)`.
         let back = Shift {
@@ -429,54 +371,50 @@ mod tests {
     }
 
     #[test]
-    fn an_edge_is_cut_one_way() {
-        let at = |days: i64| Shift {
-            days,
-            ..Shift::default()
-        };
-        let first = Some(Side::Left);
-        // decision <= received + 7 days: within 7 days.
-        assert!(cut_on_grid(Operator::LtEq, at(0), at(7), first));
-        // received + 7 days > decision: within 6 days.
-        assert!(!cut_on_grid(Operator::Gt, at(7), at(0), first));
-        // end > start + 21 days and end >= start + 22 days: the same cut.
-        assert!(cut_on_grid(Operator::Gt, at(0), at(21), first));
-        assert!(cut_on_grid(Operator::GtEq, at(0), at(22), first));
-        assert!(!cut_on_grid(Operator::GtEq, at(0), at(21), first));
-        // No days apart: one order only, and never the same day itself.
-        assert!(cut_on_grid(Operator::LtEq, at(0), at(0), first));
-        assert!(cut_on_grid(Operator::Gt, at(0), at(0), first));
-        assert!(!cut_on_grid(Operator::GtEq, at(0), at(0), first));
-        assert!(!cut_on_grid(Operator::Lt, at(0), at(0), first));
-        assert!(cut_on_grid(Operator::GtEq, at(0), at(0), Some(Side::Right)));
-        assert!(!cut_on_grid(Operator::Eq, at(0), at(0), first));
-        assert!(!cut_on_grid(Operator::LtEq, at(0), at(0), None));
-        assert!(!cut_on_grid(Operator::Eq, at(0), at(7), first));
-        // Moved by months: the moved side is a limit reached on its day,
-        // whichever column sorts first.
+    fn two_dates_are_cut_one_way() {
         let months = |months: i64| Shift {
             months,
             ..Shift::default()
         };
-        assert!(cut_on_grid(
+        let first = Some(Side::Left);
+        // Not moved: first <= second or its negation, never the same day.
+        assert!(cut_one_way(Operator::LtEq, months(0), months(0), first));
+        assert!(cut_one_way(Operator::Gt, months(0), months(0), first));
+        assert!(!cut_one_way(Operator::GtEq, months(0), months(0), first));
+        assert!(!cut_one_way(Operator::Lt, months(0), months(0), first));
+        assert!(cut_one_way(
+            Operator::GtEq,
+            months(0),
+            months(0),
+            Some(Side::Right)
+        ));
+        assert!(!cut_one_way(Operator::Eq, months(0), months(0), first));
+        assert!(!cut_one_way(Operator::LtEq, months(0), months(0), None));
+        // Moved by months: the moved side is a limit reached on its day,
+        // whichever column comes first.
+        assert!(cut_one_way(
             Operator::LtEq,
             months(0),
             months(3),
             Some(Side::Right)
         ));
-        assert!(cut_on_grid(Operator::Gt, months(0), months(3), None));
-        assert!(!cut_on_grid(
+        assert!(cut_one_way(Operator::Gt, months(0), months(3), None));
+        assert!(!cut_one_way(
             Operator::Lt,
             months(0),
             months(3),
             Some(Side::Right)
         ));
-        assert!(cut_on_grid(
+        assert!(cut_one_way(
             Operator::GtEq,
             months(3),
             months(0),
             Some(Side::Left)
         ));
+        assert_eq!(
+            allowed_order(Operator::Lt, months(0), months(3), None),
+            Some([Operator::LtEq, Operator::Gt])
+        );
     }
 
     #[test]

@@ -281,6 +281,14 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                 if name != "compensation_month" && birth && other {
                     return Ok(Role::Value);
                 }
+                // Working days counted under another rule for the Eves are
+                // another cut of the same limit, a day or a weekend apart.
+                if name == "working_days_after" && exprs.len() > 2 {
+                    return Ok(Role::Measure(crate::query::roles::Bounds {
+                        grain: crate::query::conditions::Grain::Uncut,
+                        ..*b
+                    }));
+                }
                 if name == "care_days" && !presence_on_month_edges(exprs, args) {
                     return Ok(Role::Measure(crate::query::roles::Bounds {
                         grain: crate::query::conditions::Grain::Uncut,
