@@ -72,9 +72,26 @@ fn dates_are_compared_only_at_month_boundaries() {
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 GROUP BY 1",
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE assessment_end <= add_months(received_date, 3) GROUP BY 1",
         "SELECT EXTRACT(MONTH FROM received_date) AS m, COUNT(*) AS n FROM cw_notification WHERE EXTRACT(YEAR FROM received_date) = 2025 GROUP BY 1",
-        // Days are grouped by; the grid withholds the small cells.
-        "SELECT EXTRACT(DOW FROM received_date) AS d, COUNT(*) AS n FROM cw_notification GROUP BY 1",
     ]);
+}
+
+#[test]
+fn days_weeks_and_weekdays_are_no_dimension() {
+    // A grid of days is a condition on each day at once: two questions
+    // whose persons differ by a known person show, in the cell of one day
+    // answered anew or as before, whether that person's date fell on it;
+    // and a few days' class from any two forms is one day by the weekday
+    // (a tester's weekend after the 7th working day, 2026-12-08).
+    crate::query_model::assert_all_refused(
+        &[
+            "SELECT EXTRACT(DOW FROM received_date) AS d, COUNT(*) AS n FROM cw_notification GROUP BY 1",
+            "SELECT EXTRACT(ISODOW FROM decision_date) AS d, COUNT(*) AS n FROM cw_notification GROUP BY 1",
+            "SELECT EXTRACT(WEEK FROM decision_date) AS w, COUNT(*) AS n FROM cw_notification WHERE EXTRACT(YEAR FROM decision_date) = 2025 GROUP BY 1",
+            "SELECT EXTRACT(DAY FROM start) AS d, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+            "SELECT date_part('dow', received_date) AS d, COUNT(*) AS n FROM cw_notification GROUP BY 1",
+        ],
+        &["no_domain"],
+    );
 }
 
 #[test]

@@ -315,7 +315,7 @@ fn working_days_are_counted_in_one_form() {
     // person's dates.
     assert_all_refused(
         &[
-            "SELECT EXTRACT(DOW FROM received_date) AS rdow, EXTRACT(DOW FROM decision_date) AS ddow, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 AND decision_date > add_working_days(received_date, 7) GROUP BY 1, 2",
+            "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 AND decision_date > add_working_days(received_date, 7) GROUP BY 1",
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date > time_limit_end(received_date, 7) GROUP BY 1",
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) GROUP BY 1",
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date, 'EVES_WORKING') <= 7 GROUP BY 1",

@@ -334,7 +334,7 @@ pub fn check_comparison(
 }
 
 /// `e` in SQL, as a refusal shows it.
-fn sql_of(e: &Expr) -> String {
+pub(crate) fn sql_of(e: &Expr) -> String {
     datafusion::sql::unparser::expr_to_sql(e)
         .map_or_else(|_| e.schema_name().to_string(), |s| s.to_string())
 }

@@ -47,6 +47,16 @@ pub(super) fn aggregate(
     let mut domains = Vec::new();
     for (g, e) in group.iter().zip(&a.group_expr) {
         match &g.role {
+            // Days, weeks and weekdays of a person's date are no declared
+            // domain: a grid of them is a condition on each day at once,
+            // and any two questions whose persons differ on one day show
+            // it in that day's cell (a cell of a day answered anew or as
+            // before tells whether a known person's date fell on it).
+            Role::Dim(Domain::Days | Domain::Weeks | Domain::Weekdays { .. }) if g.person => {
+                return Err(Refusal::NoDomain {
+                    expr: crate::query::conditions::sql_of(e),
+                });
+            }
             Role::Dim(d) => domains.push(d.clone()),
             Role::Key(_) => {
                 return Err(Refusal::GroupsByIdentifier {
