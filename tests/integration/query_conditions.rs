@@ -295,3 +295,36 @@ fn two_of_a_persons_values_may_be_equal() {
         &["join_loses_unit"],
     );
 }
+
+#[test]
+fn a_dimension_of_a_date_is_the_same_on_every_day_of_a_month() {
+    // A tester (2026-12-08) grouped by a part of `GREATEST(start, DATE
+    // '2025-03-04')`: the grid's cells were the placements begun on or
+    // before the 4th and after it, and with four known persons as padding
+    // a child's placement was read to the day (21 April) in 16 questions.
+    // A dimension of a person's date takes the date as stored, moved by
+    // whole months at most, and gives every day of a month one class.
+    crate::query_model::assert_all_refused(
+        &[
+            "SELECT EXTRACT(MONTH FROM GREATEST(start, DATE '2025-03-04')) AS m, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE start <= DATE '2025-03-31' GROUP BY 1",
+            "SELECT EXTRACT(MONTH FROM LEAST(start, DATE '2025-03-04')) AS m, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+            "SELECT EXTRACT(YEAR FROM COALESCE(\"end\", DATE '2025-03-04')) AS y, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+            "SELECT EXTRACT(MONTH FROM start + INTERVAL '1 day') AS m, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+            "SELECT EXTRACT(MONTH FROM GREATEST(\"end\", start + INTERVAL '2 days')) AS m, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+            "SELECT EXTRACT(YEAR FROM GREATEST(birth_date, DATE '2011-10-24')) AS y, COUNT(DISTINCT person_key) AS n FROM person GROUP BY 1",
+            // Through a union and a subquery.
+            "SELECT EXTRACT(MONTH FROM GREATEST(u.a, DATE '2025-01-22')) AS m, COUNT(DISTINCT u.person_key) AS n FROM (SELECT person_key, start AS a FROM cw_placement UNION ALL SELECT person_key, start FROM cw_legal_basis) u GROUP BY 1",
+            // An age on a day the query chooses, as the grid.
+            "SELECT age_at(birth_date, DATE '2025-03-04') AS a, COUNT(DISTINCT person_key) AS n FROM person GROUP BY 1",
+            // Per person, then counted.
+            "SELECT m, COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, EXTRACT(MONTH FROM GREATEST(start, DATE '2025-03-04')) AS m FROM cw_placement GROUP BY person_key, EXTRACT(MONTH FROM GREATEST(start, DATE '2025-03-04'))) t GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
+    crate::query_model::assert_all_run(&[
+        "SELECT EXTRACT(YEAR FROM start) AS y, EXTRACT(MONTH FROM start) AS m, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1, 2",
+        "SELECT EXTRACT(YEAR FROM add_months(start, 6)) AS y, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+        "SELECT age_at(birth_date, DATE '2025-12-31') AS a, COUNT(DISTINCT person_key) AS n FROM person GROUP BY 1",
+        "SELECT EXTRACT(QUARTER FROM GREATEST(start, \"end\")) AS q, COUNT(DISTINCT person_key) AS n FROM cw_placement GROUP BY 1",
+    ]);
+}

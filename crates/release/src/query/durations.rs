@@ -37,6 +37,11 @@ impl Shift {
         self.days == 0
     }
 
+    /// Moved on to the next working day (`deadline_day`).
+    pub(crate) fn moved_to_a_working_day(self) -> bool {
+        self.deadline
+    }
+
     fn plus(self, other: Shift, sign: i64) -> Shift {
         Shift {
             months: self.months + sign * other.months,

@@ -57,6 +57,15 @@ pub(super) fn aggregate(
                     expr: crate::query::conditions::sql_of(e),
                 });
             }
+            // A dimension of a person's date is the same on every day of
+            // a month (`age_at(birth_date, DATE '2025-03-04')` is not).
+            Role::Dim(_)
+                if g.person && crate::query::monthly::value_differs_within_a_month(g.stored(e)) =>
+            {
+                return Err(Refusal::FineCondition {
+                    what: crate::query::conditions::sql_of(e),
+                });
+            }
             Role::Dim(d) => domains.push(d.clone()),
             Role::Key(_) => {
                 return Err(Refusal::GroupsByIdentifier {
@@ -128,6 +137,21 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
         return Err(Refusal::PersonValuesCompared {
             what: g.from.clone(),
         });
+    }
+    // A class of a person's date, the same on every day of a month.
+    for (g, e) in group.iter().zip(&a.group_expr) {
+        if g.person
+            && matches!(g.role, Role::Dim(_))
+            && crate::query::monthly::value_differs_within_a_month(&crate::query::roles::inline(
+                e,
+                a.input.schema(),
+                &input.cols,
+            ))
+        {
+            return Err(Refusal::FineCondition {
+                what: crate::query::conditions::sql_of(e),
+            });
+        }
     }
     let mut cols = group;
     for e in &a.aggr_expr {

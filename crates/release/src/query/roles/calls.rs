@@ -138,6 +138,22 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                     what: "date_part with a part from the data".into(),
                 });
             };
+            // A part of a person's own date, moved by whole months at most:
+            // the month of `GREATEST(start, DATE '2025-03-04')` or of
+            // `start + INTERVAL '1 day'` cuts the date at a day the query
+            // chooses, and as a dimension of the grid it did so for an
+            // attacker of this model (a child's placement read to the day
+            // in 16 questions, 2026-12-08).
+            if exprs.iter().zip(args).skip(1).any(|(e, a)| {
+                a.person
+                    && a.role == Role::Date
+                    && !own_date(a.stored(e))
+                        .is_some_and(|s| s.by_months_only() && !s.moved_to_a_working_day())
+            }) {
+                return Err(Refusal::FineCondition {
+                    what: call_text(name, exprs),
+                });
+            }
             match part.as_str() {
                 "year" | "years" => Role::Dim(Domain::Years),
                 "quarter" => Role::Dim(Domain::Quarters),
