@@ -31,8 +31,8 @@ const QUESTIONS: &[(&str, &[&str])] = &[
         &["form", "euros"],
     ),
     (
-        // Placement days in 2025 by form.
-        "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL')) AS days \
+        // Placement days in 2025 by form (the first and the last day counted).
+        "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE')) AS days \
          FROM cw_placement GROUP BY form",
         &["form", "days"],
     ),

@@ -276,10 +276,23 @@ fn days_of_a_window_are_set_by_the_rule_that_counts_the_last_day() {
     );
     assert_all_run(&[
         "SELECT form, COUNT(DISTINCT person_key) AS n FROM cw_placement WHERE care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE') > 0 GROUP BY 1",
-        // Summed by any rule.
-        "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL')) AS days FROM cw_placement GROUP BY form",
-        "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'ARRIVAL_NOT_DEPARTURE')) AS days FROM cw_placement GROUP BY form",
+        "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'INCLUSIVE')) AS days FROM cw_placement GROUP BY form",
     ]);
+    // The persons of a sum are those who add something: a sum is also
+    // the condition "x > 0" (a tester, 2026-12-08: a sum by STATISTICAL
+    // beside one by INCLUSIVE told a placement that ended on 1 October;
+    // a window from add_months(start, 6), one of exactly six months).
+    assert_all_refused(
+        &[
+            "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'STATISTICAL')) AS days FROM cw_placement GROUP BY form",
+            "SELECT form, SUM(care_days(start, \"end\", DATE '2025-01-01', DATE '2026-01-01', 'ARRIVAL_NOT_DEPARTURE')) AS days FROM cw_placement GROUP BY form",
+            "SELECT municipality_code, SUM(care_days(start, \"end\", add_months(start, 6), DATE '2100-01-01', 'INCLUSIVE')) AS d FROM cw_placement WHERE municipality_code = '240' AND (\"end\" IS NULL) GROUP BY 1",
+            "SELECT form, AVG(care_days(start, \"end\", start, add_months(start, 1), 'STATISTICAL')) AS d FROM cw_placement GROUP BY 1",
+            "SELECT outcome, SUM(working_days_after(received_date, decision_date)) AS days FROM cw_notification GROUP BY 1",
+            "SELECT outcome, AVG(working_days_after(received_date, decision_date)) AS days FROM cw_notification GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
 }
 
 #[test]
@@ -319,11 +332,11 @@ fn working_days_are_counted_in_one_form() {
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date > time_limit_end(received_date, 7) GROUP BY 1",
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE decision_date <= add_working_days(received_date, 7) GROUP BY 1",
             "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date, 'EVES_WORKING') <= 7 GROUP BY 1",
+            "SELECT outcome, SUM(working_days_after(received_date, decision_date, 'EVES_WORKING')) AS days FROM cw_notification GROUP BY 1",
         ],
         &["fine_condition"],
     );
     assert_all_run(&[
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 GROUP BY 1",
-        "SELECT outcome, SUM(working_days_after(received_date, decision_date, 'EVES_WORKING')) AS days FROM cw_notification GROUP BY 1",
     ]);
 }

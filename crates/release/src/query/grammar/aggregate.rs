@@ -4,6 +4,7 @@
 
 use super::{Fan, Info, Level, Measure, MeasureSpec, OwnAggregate, refuse_subqueries};
 use crate::query::Refusal;
+use crate::query::conditions::Grain;
 use crate::query::roles::{
     Col, Domain, Role, is_identifier, literal, role_of, strip, tells_days_apart,
 };
@@ -326,6 +327,18 @@ fn measure(e: &Expr, a: &Aggregate, input: &Info, unit: &Expr) -> Result<Measure
                     expr: e.schema_name().to_string(),
                 });
             };
+            // The persons of a sum are those who add something, so a sum
+            // is also the condition "x > 0", which must be one the rules
+            // for conditions allow: days of a window by a rule that
+            // leaves the last day out were "ended after the 1st", a window
+            // from `add_months(start, 6)` "ended on the 6-month day", and
+            // working days "not decided the day it came" (an attacker of
+            // this model aimed the four-person boundary so, 2026-12-08).
+            if matches!(bounds.grain, Grain::Uncut | Grain::WorkingDays) {
+                return Err(Refusal::FineCondition {
+                    what: crate::query::conditions::sql_of(e),
+                });
+            }
             Ok(MeasureSpec {
                 measure: if name == "sum" {
                     Measure::Sum(bounds)

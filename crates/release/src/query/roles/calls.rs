@@ -384,9 +384,12 @@ fn presence_on_month_edges(exprs: &[Expr], args: &[Col]) -> bool {
         exprs.first().zip(args.first()),
         exprs.get(1).zip(args.get(1)),
     ) {
+        // A date to itself (`care_days(birth_date, birth_date, …)`, born
+        // in the window's month) is in order too.
         (Some((e0, a0)), Some((e1, a1))) => {
-            crate::query::durations::first_side(a0.stored(e0), a1.stored(e1))
-                == Some(crate::query::durations::Side::Left)
+            a0.stored(e0) == a1.stored(e1)
+                || crate::query::durations::first_side(a0.stored(e0), a1.stored(e1))
+                    == Some(crate::query::durations::Side::Left)
         }
         _ => false,
     };
