@@ -340,3 +340,26 @@ fn working_days_are_counted_in_one_form() {
         "SELECT outcome, COUNT(*) AS n FROM cw_notification WHERE working_days_after(received_date, decision_date) <= 7 GROUP BY 1",
     ]);
 }
+
+#[test]
+fn a_date_is_not_set_between_two_others() {
+    // A tester (2026-12-08): `s.start >= c.home_municipality_date AND
+    // r.vf >= s.start`, each pair cut its one way, is the assessments
+    // begun between the home municipality date and the first residence,
+    // which are nearly always the same day: begun on exactly that day (6
+    // of 6 in a project made for it, the ones a day off left out). A date
+    // is compared, no months apart, with one other of the person's dates
+    // per question.
+    assert_all_refused(
+        &[
+            "SELECT c.municipality_code, COUNT(DISTINCT c.person_key) AS n FROM integration_client c JOIN integration_service s ON s.person_key = c.person_key JOIN (SELECT person_key, MIN(valid_from) AS vf FROM person_residence GROUP BY person_key) r ON r.person_key = c.person_key WHERE s.kind = 'ALKUKARTOITUS' AND s.start >= c.home_municipality_date AND r.vf >= s.start GROUP BY 1",
+            "SELECT pl.form, COUNT(DISTINCT pl.person_key) AS n FROM cw_placement pl JOIN (SELECT person_key, MIN(valid_from) AS vf FROM person_residence GROUP BY person_key) r ON r.person_key = pl.person_key JOIN (SELECT person_key, MIN(start) AS es FROM placement_episode GROUP BY person_key) e ON e.person_key = pl.person_key WHERE r.vf >= pl.start AND e.es >= r.vf GROUP BY 1",
+        ],
+        &["fine_condition"],
+    );
+    assert_all_run(&[
+        // Each alone, and with a limit moved by months.
+        "SELECT c.municipality_code, COUNT(DISTINCT c.person_key) AS n FROM integration_client c JOIN integration_service s ON s.person_key = c.person_key WHERE s.kind = 'ALKUKARTOITUS' AND s.start >= c.home_municipality_date GROUP BY 1",
+        "SELECT c.municipality_code, COUNT(DISTINCT c.person_key) AS n FROM integration_client c JOIN integration_service s ON s.person_key = c.person_key WHERE s.kind = 'ALKUKARTOITUS' AND s.start >= c.home_municipality_date AND s.start <= add_months(c.home_municipality_date, 3) GROUP BY 1",
+    ]);
+}

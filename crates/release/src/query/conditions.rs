@@ -17,7 +17,8 @@
 
 use super::Refusal;
 use super::durations::{
-    allowed_order, comparable, cut_as_an_age, cut_one_way, first_side, own_date, reads_birth_date,
+    allowed_order, comparable, compared_with_two, cut_as_an_age, cut_one_way, first_side, own_date,
+    reads_birth_date,
 };
 use super::roles::{Col, Domain, Role, folded, literal};
 use datafusion::arrow::datatypes::DataType;
@@ -249,7 +250,12 @@ pub fn check_comparison(
                     // by months against itself, says nothing.
                     birth_left != birth_right && cut_as_an_age(op, a, b, birth_left)
                 } else {
-                    comparable(a, b) && cut_one_way(op, a, b, first_side(left, right))
+                    comparable(a, b)
+                        && cut_one_way(op, a, b, first_side(left, right))
+                        && !(a.by_months_only()
+                            && b.by_months_only()
+                            && a == b
+                            && compared_with_two(left, right))
                 }
             }
             _ => false,

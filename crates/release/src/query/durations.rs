@@ -285,6 +285,64 @@ fn date_rank(column: &str) -> u8 {
     }
 }
 
+thread_local! {
+    /// The pairs of a person's dates one query compares with no months
+    /// between them, by their stored columns ([`compared_with_two`]).
+    static PAIRS: std::cell::RefCell<Vec<(Vec<String>, Vec<String>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Forgets the pairs of the query checked before: a query's check starts
+/// with this.
+pub(crate) fn start_query() {
+    PAIRS.with(|p| p.borrow_mut().clear());
+}
+
+/// Notes that one query compares `left` and `right`, two of a person's
+/// dates with no months between them, and whether one of them is now
+/// compared so with two other dates. `s.start >= c.home_date AND r.vf >=
+/// s.start` is each pair cut its one way, and together the starts
+/// between two dates that are nearly always the same day (the first
+/// residence begins on the home municipality date): a class of one day
+/// (an attacker of this model, 2026-12-08). Data can make any two of a
+/// person's dates one day, so a date is set between two others only where
+/// one of them is moved by months.
+pub(crate) fn compared_with_two(left: &Expr, right: &Expr) -> bool {
+    let key = |e: &Expr| {
+        let mut cols: Vec<String> = e.column_refs().iter().map(|c| c.flat_name()).collect();
+        cols.sort();
+        cols.dedup();
+        cols
+    };
+    let (a, b) = (key(left), key(right));
+    PAIRS.with(|p| {
+        let mut pairs = p.borrow_mut();
+        if !pairs
+            .iter()
+            .any(|(x, y)| (x == &a && y == &b) || (x == &b && y == &a))
+        {
+            pairs.push((a.clone(), b.clone()));
+        }
+        [&a, &b].iter().any(|side| {
+            let mut partners: Vec<&Vec<String>> = pairs
+                .iter()
+                .filter_map(|(x, y)| {
+                    if x == *side {
+                        Some(y)
+                    } else if y == *side {
+                        Some(x)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            partners.sort();
+            partners.dedup();
+            partners.len() > 1
+        })
+    })
+}
+
 /// Whether `expr` reads a person's birth date: the date an attacker most
 /// likely knows of a target.
 pub(crate) fn reads_birth_date(expr: &Expr) -> bool {

@@ -149,6 +149,7 @@ struct Acc {
 /// # Errors
 /// The first rule the plan breaks.
 pub fn check(plan: &LogicalPlan) -> Result<Checked, Refusal> {
+    super::durations::start_query();
     let mut aggregates = Vec::new();
     let mut acc = Acc::default();
     let info = visit(plan, &mut aggregates, &mut acc)?;
