@@ -316,6 +316,7 @@ fn a_dimension_of_a_date_is_the_same_on_every_day_of_a_month() {
             "SELECT EXTRACT(MONTH FROM GREATEST(u.a, DATE '2025-01-22')) AS m, COUNT(DISTINCT u.person_key) AS n FROM (SELECT person_key, start AS a FROM cw_placement UNION ALL SELECT person_key, start FROM cw_legal_basis) u GROUP BY 1",
             // An age on a day the query chooses, as the grid.
             "SELECT age_at(birth_date, DATE '2025-03-04') AS a, COUNT(DISTINCT person_key) AS n FROM person GROUP BY 1",
+            "SELECT age_at(t.b, DATE '2025-03-04') AS a, COUNT(DISTINCT t.person_key) AS n FROM (SELECT person_key, birth_date AS b FROM person) t GROUP BY 1",
             // Per person, then counted.
             "SELECT m, COUNT(DISTINCT person_key) AS n FROM (SELECT person_key, EXTRACT(MONTH FROM GREATEST(start, DATE '2025-03-04')) AS m FROM cw_placement GROUP BY person_key, EXTRACT(MONTH FROM GREATEST(start, DATE '2025-03-04'))) t GROUP BY 1",
         ],

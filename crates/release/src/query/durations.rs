@@ -248,21 +248,26 @@ pub(crate) enum Side {
 /// start` would be the records that began and ended on one day, so the
 /// one way to ask is `"end" >= start` or `"end" < start`.
 pub(crate) fn first_side(left: &Expr, right: &Expr) -> Option<Side> {
-    let key = |e: &Expr| {
-        let mut cols: Vec<(u8, String)> = e
-            .column_refs()
-            .iter()
-            .map(|c| (date_rank(&c.name), c.flat_name()))
-            .collect();
-        cols.sort();
-        cols.dedup();
-        cols
-    };
-    match key(left).cmp(&key(right)) {
+    match dates_of(left).cmp(&dates_of(right)) {
         std::cmp::Ordering::Less => Some(Side::Left),
         std::cmp::Ordering::Greater => Some(Side::Right),
         std::cmp::Ordering::Equal => None,
     }
+}
+
+/// The stored dates a side reads, each with its [`date_rank`], in order:
+/// what tells two sides apart, and orders them.
+type Dates = Vec<(u8, String)>;
+
+fn dates_of(e: &Expr) -> Dates {
+    let mut cols: Dates = e
+        .column_refs()
+        .iter()
+        .map(|c| (date_rank(&c.name), c.flat_name()))
+        .collect();
+    cols.sort();
+    cols.dedup();
+    cols
 }
 
 /// Where a stored date usually falls in a person's story: a birth, then a
@@ -288,7 +293,7 @@ fn date_rank(column: &str) -> u8 {
 thread_local! {
     /// The pairs of a person's dates one query compares with no months
     /// between them, by their stored columns ([`compared_with_two`]).
-    static PAIRS: std::cell::RefCell<Vec<(Vec<String>, Vec<String>)>> =
+    static PAIRS: std::cell::RefCell<Vec<(Dates, Dates)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -308,13 +313,7 @@ pub(crate) fn start_query() {
 /// person's dates one day, so a date is set between two others only where
 /// one of them is moved by months.
 pub(crate) fn compared_with_two(left: &Expr, right: &Expr) -> bool {
-    let key = |e: &Expr| {
-        let mut cols: Vec<String> = e.column_refs().iter().map(|c| c.flat_name()).collect();
-        cols.sort();
-        cols.dedup();
-        cols
-    };
-    let (a, b) = (key(left), key(right));
+    let (a, b) = (dates_of(left), dates_of(right));
     PAIRS.with(|p| {
         let mut pairs = p.borrow_mut();
         if !pairs
@@ -324,7 +323,7 @@ pub(crate) fn compared_with_two(left: &Expr, right: &Expr) -> bool {
             pairs.push((a.clone(), b.clone()));
         }
         [&a, &b].iter().any(|side| {
-            let mut partners: Vec<&Vec<String>> = pairs
+            let mut partners: Vec<&Dates> = pairs
                 .iter()
                 .filter_map(|(x, y)| {
                     if x == *side {

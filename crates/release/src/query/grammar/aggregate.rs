@@ -60,9 +60,7 @@ pub(super) fn aggregate(
             }
             // A dimension of a person's date is the same on every day of
             // a month (`age_at(birth_date, DATE '2025-03-04')` is not).
-            Role::Dim(_)
-                if g.person && crate::query::monthly::value_differs_within_a_month(g.stored(e)) =>
-            {
+            Role::Dim(_) if g.person && differs_within_a_month(e, a, input) => {
                 return Err(Refusal::FineCondition {
                     what: crate::query::conditions::sql_of(e),
                 });
@@ -115,6 +113,16 @@ pub(super) fn aggregate(
     })
 }
 
+/// Whether the grouping key `e` of `a`, read in stored columns through the
+/// subqueries below, gives two days of one month different classes.
+fn differs_within_a_month(e: &Expr, a: &Aggregate, input: &Info) -> bool {
+    crate::query::monthly::value_differs_within_a_month(&crate::query::roles::inline(
+        e,
+        a.input.schema(),
+        &input.cols,
+    ))
+}
+
 /// An aggregate grouped by the person: each person's own rows summarised,
 /// still one row per person.
 fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refusal> {
@@ -141,14 +149,7 @@ fn per_person(a: &Aggregate, input: &Info, group: Vec<Col>) -> Result<Info, Refu
     }
     // A class of a person's date, the same on every day of a month.
     for (g, e) in group.iter().zip(&a.group_expr) {
-        if g.person
-            && matches!(g.role, Role::Dim(_))
-            && crate::query::monthly::value_differs_within_a_month(&crate::query::roles::inline(
-                e,
-                a.input.schema(),
-                &input.cols,
-            ))
-        {
+        if g.person && matches!(g.role, Role::Dim(_)) && differs_within_a_month(e, a, input) {
             return Err(Refusal::FineCondition {
                 what: crate::query::conditions::sql_of(e),
             });

@@ -121,16 +121,14 @@ fn cast_is_total(from: &DataType, to: &DataType) -> bool {
     }
 }
 
+/// The text of a literal argument (a date part's name, a day rule).
+fn text(e: &Expr) -> Option<&str> {
+    literal(e)?.try_as_str().flatten()
+}
+
 /// The role a call of an allowed function gives, or why it is not allowed.
 pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<Role, Refusal> {
-    let part = || {
-        exprs.first().and_then(literal).and_then(|v| match v {
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::LargeUtf8(Some(s))
-            | ScalarValue::Utf8View(Some(s)) => Some(s.to_ascii_lowercase()),
-            _ => None,
-        })
-    };
+    let part = || text(exprs.first()?).map(str::to_ascii_lowercase);
     Ok(match name {
         "date_part" | "datepart" => {
             let Some(part) = part() else {
@@ -298,14 +296,12 @@ pub(super) fn function_role(name: &str, exprs: &[Expr], args: &[Col]) -> Result<
                     return Ok(Role::Value);
                 }
                 // Working days counted under another rule for the Eves are
-                // another cut of the same limit, a day or a weekend apart.
-                if name == "working_days_after" && exprs.len() > 2 {
-                    return Ok(Role::Measure(crate::query::roles::Bounds {
-                        grain: crate::query::conditions::Grain::Uncut,
-                        ..*b
-                    }));
-                }
-                if name == "care_days" && !presence_on_month_edges(exprs, args) {
+                // another cut of the same limit, a day or a weekend apart;
+                // days of a window are set where the rules for conditions
+                // cut only by the rule that counts the last day.
+                if (name == "working_days_after" && exprs.len() > 2)
+                    || (name == "care_days" && !presence_on_month_edges(exprs, args))
+                {
                     return Ok(Role::Measure(crate::query::roles::Bounds {
                         grain: crate::query::conditions::Grain::Uncut,
                         ..*b
@@ -373,12 +369,7 @@ fn one_form_of_an_age(name: &str, exprs: &[Expr], args: &[Col]) -> bool {
 /// set" is then `b > from`, a cut between a month's 1st and 2nd), the
 /// period's dates come in their order, and the window is fixed.
 fn presence_on_month_edges(exprs: &[Expr], args: &[Col]) -> bool {
-    let rule = exprs.get(4).and_then(literal).and_then(|v| match v {
-        ScalarValue::Utf8(Some(s))
-        | ScalarValue::LargeUtf8(Some(s))
-        | ScalarValue::Utf8View(Some(s)) => Some(s),
-        _ => None,
-    });
+    let rule = exprs.get(4).and_then(text);
     let fixed_window = args.iter().skip(2).take(2).all(|a| !a.person);
     let in_order = match (
         exprs.first().zip(args.first()),
